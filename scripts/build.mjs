@@ -1,0 +1,36 @@
+// Builds every bundle with esbuild. One place lists the entry points, so the folder layout and
+// the shipped files stay in step. Entries whose source does not exist yet are skipped.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const node = { platform: 'node', target: 'node20', format: 'cjs', bundle: true, sourcemap: true, minify: production };
+const entries = [
+  // The `loadlens` module a scenario imports (types ship from dist/types).
+  { ...node, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' },
+  // The CLI; it forks dist/runner.js.
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: ['esbuild'] },
+  // The child-process runner (and local worker processes).
+  { ...node, entryPoints: ['src/runner/main.ts'], outfile: 'dist/runner.js', external: ['esbuild'] },
+  // The VS Code extension host side.
+  { ...node, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'esbuild'] },
+  // The webview panel script (browser).
+  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: true, minify: production,
+    entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+].filter((e) => existsSync(e.entryPoints[0]));
+
+rmSync('dist', { recursive: true, force: true });
+await Promise.all(entries.map((e) => build({ ...e, logLevel: 'warning' })));
+
+// Declarations for `import { scenario } from 'loadlens'` in users' editors.
+if (existsSync('src/index.ts')) {
+  execFileSync(process.execPath, [
+    'node_modules/typescript/bin/tsc', 'src/index.ts', '--declaration', '--emitDeclarationOnly',
+    '--outDir', 'dist/types', '--rootDir', 'src', '--skipLibCheck', '--target', 'ES2022',
+    '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--strict',
+  ], { stdio: 'inherit' });
+}
+console.log(`built ${entries.map((e) => e.outfile).join(', ')}${watch ? ' (watch not supported; rerun)' : ''}`);

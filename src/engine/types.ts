@@ -1,0 +1,257 @@
+// The engine's shared vocabulary: the scenario API a user writes against, the metric records
+// that cross process boundaries, and the summary a run ends with. No runtime code here.
+
+/** A duration as users write it: '30s', '2m', '250ms', '1h30m', or a number of milliseconds. */
+export type Duration = string | number;
+
+export type Tags = Record<string, string>;
+
+// ---------------------------------------------------------------------------------------------
+// Scenario API (design.md §2)
+
+export interface Stage {
+  /** Target VU count (by: 'vus') or iterations started per second (by: 'rate') at the stage's end. */
+  to: number;
+  over: Duration;
+}
+
+export type LoadShape =
+  | { vus: number; duration: Duration; gracefulStop?: Duration }
+  | { vus: number; iterations: number; maxDuration?: Duration; gracefulStop?: Duration }
+  | { stages: Stage[]; by: 'vus'; startVUs?: number; gracefulStop?: Duration }
+  | {
+      rate: number;
+      duration: Duration;
+      maxVUs: number;
+      /** Per this duration (default '1s'): rate 100 with timeUnit '1m' is 100 per minute. */
+      timeUnit?: Duration;
+      /** What to do with a due iteration when all maxVUs are busy: 'queue' (default) or 'drop'. */
+      whenBusy?: 'queue' | 'drop';
+      gracefulStop?: Duration;
+    }
+  | {
+      stages: Stage[];
+      by: 'rate';
+      maxVUs: number;
+      startRate?: number;
+      timeUnit?: Duration;
+      whenBusy?: 'queue' | 'drop';
+      gracefulStop?: Duration;
+    };
+
+export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: Duration };
+
+export interface SetupContext {
+  http: HttpClient;
+  env: Record<string, string>;
+}
+
+export interface VuInfo {
+  /** 1-based VU id, unique within the run (and across workers). */
+  id: number;
+  /** 0-based iteration number of this VU. */
+  iteration: number;
+  /** 0-based iteration number within the scenario (the global index for open models). */
+  iterationInScenario: number;
+}
+
+export interface IterationContext<D = unknown> {
+  http: HttpClient;
+  data: D;
+  vu: VuInfo;
+  env: Record<string, string>;
+}
+
+export interface ScenarioOptions<D = unknown> {
+  /** Base URL that relative request URLs resolve against. */
+  target?: string;
+  load: LoadShape;
+  thresholds?: Record<string, ThresholdSpec[] | ThresholdSpec>;
+  tags?: Tags;
+  setup?(ctx: SetupContext): D | Promise<D>;
+  iteration(ctx: IterationContext<D>): void | Promise<void>;
+  teardown?(ctx: SetupContext & { data: D }): void | Promise<void>;
+  /** HTTP options for this scenario. */
+  http?: HttpOptions;
+}
+
+/** What `scenario()` returns: the options plus a brand the runner uses to find exports. */
+export interface ScenarioDefinition<D = unknown> extends ScenarioOptions<D> {
+  readonly __loadlensScenario: true;
+}
+
+export interface HttpOptions {
+  /** Cap connections per origin; when set, waiting for a connection counts as latency. */
+  connections?: number;
+  /** Default request timeout, default '60s'. */
+  timeout?: Duration;
+  /** Keep a cookie jar per VU (default true). */
+  cookies?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | boolean>;
+  json?: unknown;
+  body?: string | Uint8Array;
+  timeout?: Duration;
+  tags?: Tags;
+  /** Maximum redirects to follow (default 10; 0 returns the 3xx response). */
+  redirects?: number;
+}
+
+export interface RequestTimings {
+  /** All in milliseconds (fractional). */
+  blocked: number;
+  connecting: number;
+  tls: number;
+  sending: number;
+  waiting: number;
+  receiving: number;
+  /** sending + waiting + receiving, as k6's http_req_duration (from actual send). */
+  duration: number;
+}
+
+export interface HttpResponse {
+  /** 0 when the request failed at the network level; see `error`. */
+  status: number;
+  headers: Record<string, string>;
+  url: string;
+  timings: RequestTimings;
+  /** Network error kind, e.g. 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'. */
+  error?: string;
+  text(): string;
+  json<T = any>(): T;
+}
+
+export interface HttpClient {
+  get(url: string, opts?: RequestOptions): Promise<HttpResponse>;
+  head(url: string, opts?: RequestOptions): Promise<HttpResponse>;
+  del(url: string, opts?: RequestOptions): Promise<HttpResponse>;
+  post(url: string, opts?: RequestOptions): Promise<HttpResponse>;
+  put(url: string, opts?: RequestOptions): Promise<HttpResponse>;
+  patch(url: string, opts?: RequestOptions): Promise<HttpResponse>;
+  request(method: string, url: string, opts?: RequestOptions): Promise<HttpResponse>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+export type MetricKind = 'trend' | 'counter' | 'rate' | 'gauge';
+
+/**
+ * Where executors, the HTTP client, checks and custom metrics record. Trend values are
+ * integer microseconds (custom Trend values are recorded as value * 1000).
+ */
+export interface MetricSink {
+  trend(metric: string, tags: Tags, micros: number): void;
+  count(metric: string, tags: Tags, n: number): void;
+  rate(metric: string, tags: Tags, pass: boolean): void;
+  gauge(metric: string, tags: Tags, value: number): void;
+}
+
+/** One metric + tag set within one interval, encoded to cross process and machine boundaries. */
+export type EncodedSeries =
+  | { kind: 'trend'; metric: string; tags: Tags; /** hdr encodeIntoCompressedBase64, microseconds */ hist: string }
+  | { kind: 'counter'; metric: string; tags: Tags; value: number }
+  | { kind: 'rate'; metric: string; tags: Tags; passes: number; fails: number }
+  | { kind: 'gauge'; metric: string; tags: Tags; value: number; min: number; max: number };
+
+/** Everything measured in one one-second interval by one process (or merged from many). */
+export interface IntervalData {
+  /** 0-based second since the run's start. */
+  index: number;
+  /** Milliseconds since the run's start. */
+  startMs: number;
+  endMs: number;
+  series: EncodedSeries[];
+  /** Active VUs at the interval's end, and the number of VUs created so far. */
+  vus: number;
+  vusMax: number;
+  /** Open model scheduler accounting within the interval. */
+  iterationsDue: number;
+  iterationsStarted: number;
+  iterationsDropped: number;
+  /** Due iterations still waiting for a free VU at the interval's end. */
+  backlog: number;
+  /** Network errors and iteration exceptions by kind within the interval. */
+  errors: Record<string, number>;
+}
+
+/** Small, display-ready numbers for live views (terminal line, panel, status bar). */
+export interface LiveStats {
+  elapsedMs: number;
+  plannedMs: number;
+  vus: number;
+  vusMax: number;
+  /** Of the last interval. */
+  rps: number;
+  errorsPerSec: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Running totals. */
+  requests: number;
+  errors: number;
+  iterations: number;
+  dropped: number;
+  backlog: number;
+  /** Current iteration lag p99 in ms (open model). */
+  lagP99: number;
+  checks: CheckSummary[];
+  thresholds: ThresholdVerdict[];
+  errorsByKind: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thresholds and summary
+
+export interface ThresholdVerdict {
+  /** The key as written, e.g. 'http_req_duration{name:items}'. */
+  metric: string;
+  /** The expression as written, e.g. 'p(95) < 200'. */
+  expression: string;
+  ok: boolean;
+  /** The observed value of the aggregation (ms for trends), null when there was no data. */
+  observed: number | null;
+  abortOnFail: boolean;
+}
+
+export interface CheckSummary {
+  name: string;
+  passes: number;
+  fails: number;
+}
+
+/** k6-compatible summary values of one metric. */
+export interface MetricSummary {
+  type: MetricKind;
+  /** 'time' for millisecond trends, 'data' for bytes, 'default' otherwise. */
+  contains: 'time' | 'data' | 'default';
+  values: Record<string, number>;
+  thresholds?: Record<string, { ok: boolean }>;
+}
+
+/** The summary data of one scenario run: laid out as k6's handleSummary data. */
+export interface SummaryData {
+  scenario: string;
+  file: string;
+  model: 'open' | 'closed';
+  state: {
+    testRunDurationMs: number;
+    /** 'completed', 'cancelled', 'aborted' (abortOnFail) or 'incomplete' (a worker died). */
+    status: 'completed' | 'cancelled' | 'aborted' | 'incomplete';
+  };
+  metrics: Record<string, MetricSummary>;
+  thresholds: ThresholdVerdict[];
+  checks: CheckSummary[];
+  errorsByKind: Record<string, number>;
+  /** The latency distribution of http_req_duration: [percentile, ms] pairs for a percentile curve. */
+  latencyCurve: Array<[number, number]>;
+  /** Notes shown under the summary (e.g. that closed-model latency hides queueing). */
+  notes: string[];
+}

@@ -1,0 +1,124 @@
+// The one typed contract between processes: CLI or extension (parent) ⇄ runner (child), runner ⇄
+// worker processes, and extension ⇄ webview panel (which reuses the runner's messages).
+// Messages travel over Node's IPC channel (child_process.fork), or as JSON lines in --out files.
+
+import type { IntervalData, LiveStats, SummaryData, ThresholdVerdict } from './engine/types';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface LoadOverrides {
+  vus?: number;
+  duration?: string;
+  rate?: number;
+  iterations?: number;
+}
+
+export interface RunRequest {
+  /** Absolute path of the *.load.ts file. */
+  file: string;
+  /** Export name of one scenario; every scenario in the file when omitted. */
+  scenario?: string;
+  overrides?: LoadOverrides;
+  env?: Record<string, string>;
+  /** JSON lines: one record per interval, then the summary. Flushed as it goes. */
+  outPath?: string;
+  /** k6-style summary JSON written at the end. */
+  summaryExportPath?: string;
+  /** Worker processes on this machine (1 = run in the runner process itself). */
+  workers?: number;
+  /** Debug mode: one VU, `iterations` iterations (default 1), no thresholds abort. */
+  debug?: { iterations?: number };
+}
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export type ErrorKind =
+  /** The scenario file does not compile or bundle. */
+  | 'compile'
+  /** No scenario found, unknown scenario name, or bad load/threshold options. */
+  | 'options'
+  /** setup() threw: the run stopped before any load. */
+  | 'setup'
+  /** An iteration threw (the run goes on; the first few are reported). */
+  | 'iteration'
+  | 'teardown'
+  /** A bug or crash inside Loadlens itself. */
+  | 'internal';
+
+/** A description of a scenario's planned load, for lists, lenses and live views. */
+export interface PlanInfo {
+  scenario: string;
+  model: 'open' | 'closed';
+  /** Human summary, e.g. '200 it/s for 30s (max 500 VUs)'. */
+  shape: string;
+  plannedMs: number;
+  /** Peak VUs (closed) or maxVUs (open). */
+  maxVUs: number;
+}
+
+/** Parent → runner (and runner → worker). */
+export type ToRunner =
+  | { type: 'run'; request: RunRequest }
+  | { type: 'list'; file: string }
+  /** Stop starting iterations, wait gracefulStop, then finish with a summary. */
+  | { type: 'cancel'; reason?: string };
+
+/** Runner → parent. */
+export type FromRunner =
+  | { type: 'listed'; file: string; scenarios: PlanInfo[] }
+  | { type: 'started'; scenario: string; file: string; plan: PlanInfo; startedAt: number }
+  /** Once per second per scenario: the merged interval, and display-ready running figures. */
+  | { type: 'snapshot'; scenario: string; interval: IntervalData; live: LiveStats }
+  | { type: 'thresholds'; scenario: string; verdicts: ThresholdVerdict[] }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; scenario?: string }
+  | {
+      type: 'error';
+      kind: ErrorKind;
+      message: string;
+      location?: SourceLocation;
+      stack?: string;
+      scenario?: string;
+      /** How many times this message occurred so far (iteration errors). */
+      count?: number;
+    }
+  | { type: 'finished'; scenario: string; summary: SummaryData }
+  /** The last message: the process exit code it is about to use. */
+  | { type: 'done'; exitCode: number };
+
+/** Worker → runner (local worker processes; the same records cross NATS in a cluster). */
+export type FromWorker =
+  | { type: 'worker-ready'; index: number }
+  | { type: 'worker-interval'; index: number; scenario: string; interval: IntervalData }
+  | { type: 'worker-error'; index: number; error: Extract<FromRunner, { type: 'error' }> }
+  | { type: 'worker-done'; index: number; scenario: string };
+
+/** Process exit codes, shared by the runner and the CLI (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  /** Internal error. */
+  internal: 1,
+  /** Bad CLI usage or bad scenario options (load shape, threshold syntax). */
+  badOptions: 2,
+  /** The scenario file does not compile, or exports no scenario. */
+  compile: 3,
+  /** setup() threw. */
+  setup: 4,
+  /** Cancelled by the user (Ctrl-C or a cancel message) before the planned end. */
+  cancelled: 105,
+  /** A threshold with abortOnFail failed and stopped the run. */
+  aborted: 108,
+  /** One or more thresholds failed. */
+  thresholdsFailed: 99,
+} as const;
+
+/** One line of an --out file. */
+export type OutRecord =
+  | { type: 'start'; version: number; scenario: string; file: string; plan: PlanInfo; startedAt: number }
+  | { type: 'interval'; scenario: string; interval: IntervalData }
+  | { type: 'summary'; scenario: string; summary: SummaryData };
