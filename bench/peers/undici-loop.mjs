@@ -1,0 +1,42 @@
+// Reference rows: the cheapest ways to drive undici from Node, so the Loadlens rows can be read
+// against what the HTTP library itself costs.
+//   node bench/peers/undici-loop.mjs dispatch|request URL CONNECTIONS SECONDS
+// Prints {"requests": N, "errors": N} when done.
+import { Pool } from 'undici';
+
+const [mode, url, connections = '64', seconds = '10'] = process.argv.slice(2);
+const origin = new URL(url).origin;
+const path = new URL(url).pathname;
+const pool = new Pool(origin, { connections: Number(connections), pipelining: 1 });
+const deadline = Date.now() + Number(seconds) * 1000;
+let requests = 0;
+let errors = 0;
+
+// dispatch: one handler object per loop, reused for every request (no per-request closures).
+function dispatchLoop() {
+  return new Promise((resolve) => {
+    const opts = { path, method: 'GET' };
+    const handler = {
+      onConnect() {}, onHeaders() { return true; }, onData() { return true; },
+      onComplete() { requests++; next(); },
+      onError() { errors++; next(); },
+    };
+    function next() { if (Date.now() < deadline) pool.dispatch(opts, handler); else resolve(); }
+    next();
+  });
+}
+
+async function requestLoop() {
+  while (Date.now() < deadline) {
+    try {
+      const res = await pool.request({ path, method: 'GET' });
+      await res.body.text();
+      requests++;
+    } catch { errors++; }
+  }
+}
+
+const loop = mode === 'dispatch' ? dispatchLoop : requestLoop;
+await Promise.all(Array.from({ length: Number(connections) }, loop));
+await pool.close();
+console.log(JSON.stringify({ requests, errors }));
