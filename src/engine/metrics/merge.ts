@@ -1,0 +1,95 @@
+// Exact merge of the same interval reported by several worker processes (or machines).
+
+import type { EncodedSeries, IntervalData } from '../types';
+import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './hdr';
+import { tagsKey } from './recorder';
+
+/**
+ * Merges parts of one interval (same index) into one. The rules:
+ * - trends: histograms added (exact: the merged percentiles are those of one histogram fed
+ *   every value);
+ * - counters: summed; rates: passes and fails summed;
+ * - gauges: summed (value, min and max each), because every gauge Loadlens records is a
+ *   per-process share of a whole (VUs, like vus/vus_max). The summed min/max are bounds: each
+ *   process's extreme need not happen at the same instant;
+ * - vus, vusMax, iterationsDue/Started/Dropped, backlog and errors by kind: summed;
+ * - index from the parts (they must agree), startMs the earliest, endMs the latest.
+ */
+export function mergeIntervals(parts: IntervalData[]): IntervalData {
+  if (parts.length === 0) throw new Error('mergeIntervals: no parts to merge');
+  if (parts.length === 1) return parts[0];
+  const index = parts[0].index;
+  for (const p of parts) {
+    if (p.index !== index) throw new Error(`mergeIntervals: parts of different intervals (${index} and ${p.index})`);
+  }
+  const merged: IntervalData = {
+    index,
+    startMs: Math.min(...parts.map((p) => p.startMs)),
+    endMs: Math.max(...parts.map((p) => p.endMs)),
+    series: [],
+    vus: 0,
+    vusMax: 0,
+    iterationsDue: 0,
+    iterationsStarted: 0,
+    iterationsDropped: 0,
+    backlog: 0,
+    errors: {},
+  };
+  const series = new Map<string, EncodedSeries>();
+  const hists = new Map<string, Histogram>();
+  for (const p of parts) {
+    merged.vus += p.vus;
+    merged.vusMax += p.vusMax;
+    merged.iterationsDue += p.iterationsDue;
+    merged.iterationsStarted += p.iterationsStarted;
+    merged.iterationsDropped += p.iterationsDropped;
+    merged.backlog += p.backlog;
+    for (const [kind, n] of Object.entries(p.errors)) merged.errors[kind] = (merged.errors[kind] ?? 0) + n;
+    for (const s of p.series) {
+      const key = seriesKey(s.kind, s.metric, s.tags);
+      const into = series.get(key);
+      if (into === undefined) {
+        series.set(key, { ...s });
+        continue;
+      }
+      mergeSeriesInto(into, s, key, hists);
+    }
+  }
+  for (const [key, h] of hists) (series.get(key) as Extract<EncodedSeries, { kind: 'trend' }>).hist = encodeHistogram(h);
+  merged.series = [...series.values()];
+  return merged;
+}
+
+/** Identity of a series across processes: kind, metric and tag set. */
+export function seriesKey(kind: string, metric: string, tags: EncodedSeries['tags']): string {
+  return kind + '\u0002' + metric + '\u0002' + tagsKey(tags);
+}
+
+function mergeSeriesInto(into: EncodedSeries, s: EncodedSeries, key: string, hists: Map<string, Histogram>): void {
+  switch (into.kind) {
+    case 'trend': {
+      let h = hists.get(key);
+      if (h === undefined) {
+        h = createHistogram(64);
+        h.add(decodeHistogram(into.hist));
+        hists.set(key, h);
+      }
+      h.add(decodeHistogram((s as typeof into).hist));
+      break;
+    }
+    case 'counter':
+      into.value += (s as typeof into).value;
+      break;
+    case 'rate':
+      into.passes += (s as typeof into).passes;
+      into.fails += (s as typeof into).fails;
+      break;
+    case 'gauge': {
+      const g = s as typeof into;
+      into.value += g.value;
+      into.min += g.min;
+      into.max += g.max;
+      break;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// Built-in metric names (k6's, so k6 users feel at home), with their kind and unit. Import the
+// constants instead of writing the strings, so nobody misspells them.
+
+import type { MetricKind, MetricSummary } from '../types';
+
+/** End-to-end request latency; in the open model measured from when the iteration was due. */
+export const HTTP_REQ_DURATION = 'http_req_duration';
+/** Request latency from the actual send (sending + waiting + receiving). */
+export const HTTP_REQ_SERVICE_DURATION = 'http_req_service_duration';
+export const HTTP_REQ_BLOCKED = 'http_req_blocked';
+export const HTTP_REQ_CONNECTING = 'http_req_connecting';
+export const HTTP_REQ_TLS_HANDSHAKING = 'http_req_tls_handshaking';
+export const HTTP_REQ_SENDING = 'http_req_sending';
+export const HTTP_REQ_WAITING = 'http_req_waiting';
+export const HTTP_REQ_RECEIVING = 'http_req_receiving';
+export const ITERATION_DURATION = 'iteration_duration';
+/** How late an open-model iteration started after its due time. */
+export const ITERATION_LAG = 'iteration_lag';
+export const HTTP_REQS = 'http_reqs';
+export const ITERATIONS = 'iterations';
+export const DROPPED_ITERATIONS = 'dropped_iterations';
+export const DATA_SENT = 'data_sent';
+export const DATA_RECEIVED = 'data_received';
+export const HTTP_REQ_FAILED = 'http_req_failed';
+export const CHECKS = 'checks';
+export const VUS = 'vus';
+export const VUS_MAX = 'vus_max';
+
+/** The tag the `checks` rate series carries: `{ check: '<name>' }`. */
+export const CHECK_TAG = 'check';
+
+export interface MetricInfo {
+  kind: MetricKind;
+  contains: MetricSummary['contains'];
+}
+
+/** Kind and unit of every built-in metric. */
+export const BUILTIN_METRICS: Readonly<Record<string, MetricInfo>> = Object.freeze({
+  [HTTP_REQ_DURATION]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQ_SERVICE_DURATION]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQ_BLOCKED]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQ_CONNECTING]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQ_TLS_HANDSHAKING]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQ_SENDING]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQ_WAITING]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQ_RECEIVING]: { kind: 'trend', contains: 'time' },
+  [ITERATION_DURATION]: { kind: 'trend', contains: 'time' },
+  [ITERATION_LAG]: { kind: 'trend', contains: 'time' },
+  [HTTP_REQS]: { kind: 'counter', contains: 'default' },
+  [ITERATIONS]: { kind: 'counter', contains: 'default' },
+  [DROPPED_ITERATIONS]: { kind: 'counter', contains: 'default' },
+  [DATA_SENT]: { kind: 'counter', contains: 'data' },
+  [DATA_RECEIVED]: { kind: 'counter', contains: 'data' },
+  [HTTP_REQ_FAILED]: { kind: 'rate', contains: 'default' },
+  [CHECKS]: { kind: 'rate', contains: 'default' },
+  [VUS]: { kind: 'gauge', contains: 'default' },
+  [VUS_MAX]: { kind: 'gauge', contains: 'default' },
+});
+
+/** The request phase trends, in the order a request goes through them. */
+export const HTTP_PHASE_METRICS = [
+  HTTP_REQ_BLOCKED,
+  HTTP_REQ_CONNECTING,
+  HTTP_REQ_TLS_HANDSHAKING,
+  HTTP_REQ_SENDING,
+  HTTP_REQ_WAITING,
+  HTTP_REQ_RECEIVING,
+] as const;
+
+/** Kind and unit of a metric: built-in, or a custom one of the given kind (custom trends are unitless). */
+export function metricInfo(name: string, kind?: MetricKind): MetricInfo | undefined {
+  return BUILTIN_METRICS[name] ?? (kind ? { kind, contains: 'default' } : undefined);
+}

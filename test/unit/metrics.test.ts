@@ -1,0 +1,184 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EncodedSeries, IntervalData } from '../../src/engine/types';
+import {
+  CHECKS,
+  HIGHEST_MICROS,
+  HTTP_REQ_DURATION,
+  HTTP_REQS,
+  MetricsRecorder,
+  VUS,
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  mergeIntervals,
+  tagsKey,
+} from '../../src/engine/metrics';
+import { OptionsError } from '../../src/engine/errors';
+
+/** Deterministic pseudo-random latencies in µs: mostly fast, a long tail up to seconds. */
+function latencies(n: number, seed: number): number[] {
+  let x = seed >>> 0 || 1;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    const u = x / 2 ** 32;
+    out.push(Math.round(Math.exp(u * u * 15)));
+  }
+  return out;
+}
+
+const PERCENTILES = [0, 1, 10, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
+
+function header(index: number, extra: Partial<IntervalData> = {}) {
+  return { index, startMs: index * 1000, endMs: index * 1000 + 1000, vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0, ...extra };
+}
+
+function trendOf(interval: IntervalData, metric: string, tags: Record<string, string> = {}) {
+  const s = interval.series.find((x) => x.kind === 'trend' && x.metric === metric && tagsKey(x.tags) === tagsKey(tags));
+  assert.ok(s && s.kind === 'trend', `no trend ${metric} ${JSON.stringify(tags)}`);
+  return decodeHistogram(s.hist);
+}
+
+test('the recorder buckets values exactly as hdr-histogram-js does', () => {
+  const rec = new MetricsRecorder();
+  const reference = createHistogram(32);
+  const tags = { name: 'items' };
+  const values = [...latencies(50_000, 7), 0, 1, 2047, 2048, 2049, 123_456_789, HIGHEST_MICROS, 3_599_999_999];
+  for (const v of values) {
+    rec.trend(HTTP_REQ_DURATION, tags, v);
+    reference.recordValue(v);
+  }
+  const interval = rec.flush(header(0));
+  const s = interval.series.find((x) => x.kind === 'trend') as Extract<EncodedSeries, { kind: 'trend' }>;
+  assert.equal(s.hist, encodeHistogram(reference), 'identical encoding');
+  const decoded = decodeHistogram(s.hist);
+  assert.equal(decoded.totalCount, values.length);
+  for (const p of PERCENTILES) assert.equal(decoded.getValueAtPercentile(p), reference.getValueAtPercentile(p), `p${p}`);
+});
+
+test('the recorder clamps out-of-range values and rounds fractions', () => {
+  const rec = new MetricsRecorder();
+  for (const v of [-5, 1.4, 1.6, 2 * HIGHEST_MICROS, NaN]) rec.trend('t', {}, v);
+  const h = trendOf(rec.flush(header(0)), 't');
+  assert.equal(h.totalCount, 5);
+  assert.equal(h.getValueAtPercentile(0), 0); // -5 and NaN recorded as 0
+  assert.equal(h.getValueAtPercentile(50), 1); // 1.4 → 1
+  assert.ok(h.maxValue >= HIGHEST_MICROS && h.maxValue < HIGHEST_MICROS * 1.001);
+});
+
+test('the recorder keeps one series per metric and tag set, whatever the key order or object', () => {
+  const rec = new MetricsRecorder();
+  const a = { method: 'GET', name: 'items' };
+  rec.count(HTTP_REQS, a, 1);
+  rec.count(HTTP_REQS, { name: 'items', method: 'GET' }, 2);
+  rec.count(HTTP_REQS, { name: 'cart', method: 'GET' }, 5);
+  rec.rate(CHECKS, { check: 'ok' }, true);
+  rec.rate(CHECKS, { check: 'ok' }, false);
+  rec.rate(CHECKS, { check: 'ok' }, true);
+  rec.gauge(VUS, {}, 3);
+  rec.gauge(VUS, {}, 9);
+  rec.gauge(VUS, {}, 5);
+  rec.error('ECONNREFUSED');
+  rec.error('ECONNREFUSED', 2);
+  const i0 = rec.flush(header(0, { errors: { 'Error: boom': 1 } }));
+  const counters = i0.series.filter((s) => s.kind === 'counter');
+  assert.deepEqual(
+    counters.map((s) => [s.tags.name, (s as { value: number }).value]).sort(),
+    [['cart', 5], ['items', 3]],
+  );
+  assert.deepEqual(i0.series.find((s) => s.kind === 'rate'), { kind: 'rate', metric: CHECKS, tags: { check: 'ok' }, passes: 2, fails: 1 });
+  assert.deepEqual(i0.series.find((s) => s.kind === 'gauge'), { kind: 'gauge', metric: VUS, tags: {}, value: 5, min: 3, max: 9 });
+  assert.deepEqual(i0.errors, { 'Error: boom': 1, ECONNREFUSED: 3 });
+
+  // The next interval starts empty: series without records are left out, nothing carries over.
+  rec.count(HTTP_REQS, a, 7);
+  const i1 = rec.flush(header(1));
+  assert.deepEqual(i1.series, [{ kind: 'counter', metric: HTTP_REQS, tags: { method: 'GET', name: 'items' }, value: 7 }]);
+  assert.deepEqual(i1.errors, {});
+  assert.deepEqual(rec.flush(header(2)).series, []);
+});
+
+test('series handles record without lookups and stay valid across flushes', () => {
+  const rec = new MetricsRecorder();
+  const reqs = rec.series('counter', HTTP_REQS, { name: 'x' });
+  const dur = rec.series('trend', HTTP_REQ_DURATION, { name: 'x' });
+  for (let interval = 0; interval < 3; interval++) {
+    for (let i = 0; i < 100 * (interval + 1); i++) {
+      reqs.add(1);
+      dur.record(1000 + i);
+    }
+    const data = rec.flush(header(interval));
+    assert.equal((data.series.find((s) => s.kind === 'counter') as { value: number }).value, 100 * (interval + 1));
+    assert.equal(trendOf(data, HTTP_REQ_DURATION, { name: 'x' }).totalCount, 100 * (interval + 1));
+  }
+  // Same series whichever way it is reached.
+  rec.count(HTTP_REQS, { name: 'x' }, 1);
+  reqs.add(1);
+  assert.equal((rec.flush(header(3)).series[0] as { value: number }).value, 2);
+});
+
+test('a metric name keeps one kind: recording it as another kind is an OptionsError', () => {
+  const rec = new MetricsRecorder();
+  rec.trend('my_metric', {}, 5);
+  assert.throws(() => rec.count('my_metric', { a: 'b' }, 1), OptionsError);
+  assert.throws(() => rec.count(HTTP_REQ_DURATION, {}, 1), /http_req_duration.*expected a trend/);
+});
+
+test('merging interval histograms from several processes is exact', () => {
+  const parts: IntervalData[] = [];
+  const reference = createHistogram(64);
+  for (let worker = 0; worker < 4; worker++) {
+    const rec = new MetricsRecorder();
+    for (const v of latencies(30_000, 100 + worker)) {
+      rec.trend(HTTP_REQ_DURATION, { name: 'items' }, v);
+      reference.recordValue(v);
+    }
+    parts.push(rec.flush(header(5)));
+  }
+  const merged = mergeIntervals(parts);
+  const h = trendOf(merged, HTTP_REQ_DURATION, { name: 'items' });
+  assert.equal(h.totalCount, 120_000);
+  for (const p of PERCENTILES) assert.equal(h.getValueAtPercentile(p), reference.getValueAtPercentile(p), `p${p}`);
+  assert.equal(h.mean, reference.mean);
+});
+
+test('mergeIntervals sums counters, rates, gauges, scheduler accounting and errors', () => {
+  const mk = (worker: number) => {
+    const rec = new MetricsRecorder();
+    rec.count(HTTP_REQS, {}, 10 * worker);
+    rec.count('data_sent', {}, 1000);
+    if (worker === 2) rec.count('only_two', {}, 1);
+    rec.rate(CHECKS, { check: 'ok' }, true);
+    rec.rate(CHECKS, { check: 'ok' }, worker !== 1);
+    rec.gauge('my_gauge', {}, worker);
+    rec.error('ECONNRESET', worker);
+    return rec.flush(header(3, { startMs: 3000 + worker, endMs: 4000 + worker, vus: worker, vusMax: 10, iterationsDue: 100, iterationsStarted: 90, iterationsDropped: 10, backlog: worker }));
+  };
+  const merged = mergeIntervals([mk(1), mk(2), mk(3)]);
+  assert.equal(merged.index, 3);
+  assert.equal(merged.startMs, 3001);
+  assert.equal(merged.endMs, 4003);
+  assert.deepEqual(
+    [merged.vus, merged.vusMax, merged.iterationsDue, merged.iterationsStarted, merged.iterationsDropped, merged.backlog],
+    [6, 30, 300, 270, 30, 6],
+  );
+  assert.deepEqual(merged.errors, { ECONNRESET: 6 });
+  const find = (metric: string) => merged.series.find((s) => s.metric === metric);
+  assert.equal((find(HTTP_REQS) as { value: number }).value, 60);
+  assert.equal((find('data_sent') as { value: number }).value, 3000);
+  assert.equal((find('only_two') as { value: number }).value, 1);
+  assert.deepEqual(find(CHECKS), { kind: 'rate', metric: CHECKS, tags: { check: 'ok' }, passes: 5, fails: 1 });
+  assert.deepEqual(find('my_gauge'), { kind: 'gauge', metric: 'my_gauge', tags: {}, value: 6, min: 6, max: 6 });
+  assert.throws(() => mergeIntervals([mk(1), { ...mk(2), index: 4 }]), /different intervals/);
+});
+
+test('64-bit histograms keep counts beyond 2^32 through encode and decode', () => {
+  const h = createHistogram(64);
+  h.recordValueWithCount(1000, 2 ** 32 + 5);
+  h.recordValueWithCount(5000, 10);
+  const back = decodeHistogram(encodeHistogram(h));
+  assert.equal(back.totalCount, 2 ** 32 + 15);
+  assert.equal(back.getValueAtPercentile(50), 1000);
+  assert.ok(back.maxValue >= 5000);
+});
