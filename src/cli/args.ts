@@ -1,0 +1,173 @@
+// Command-line parsing for `loadlens`: turns argv into a typed command, or a UsageError whose
+// message names the flag, the value and what is allowed (exit code 2).
+
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../engine/duration';
+import type { LoadOverrides } from '../protocol';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface DisplayOptions {
+  color: boolean;
+  quiet: boolean;
+}
+
+export type Command =
+  | {
+      name: 'run';
+      file: string;
+      scenario?: string;
+      overrides: LoadOverrides;
+      env: Record<string, string>;
+      target?: string;
+      summaryExportPath?: string;
+      outPath?: string;
+      workers?: number;
+      display: DisplayOptions;
+    }
+  | { name: 'list'; file: string; display: DisplayOptions }
+  | { name: 'demo'; display: DisplayOptions; duration?: string }
+  | { name: 'help' }
+  | { name: 'version' };
+
+export const USAGE = `Usage:
+  loadlens run FILE [options]    run the scenarios exported by FILE (*.load.ts)
+  loadlens list FILE             list FILE's scenarios and their load shapes (runs nothing)
+  loadlens demo                  run examples/ against the embedded demo API on loopback
+
+Options for run:
+  --scenario NAME                run only this exported scenario
+  --vus N                        override the VU count (closed model) or maxVUs (open model)
+  --duration D                   override the duration, e.g. 30s, 2m
+  --rate R                       override the arrival rate (iterations per second, open model)
+  --iterations N                 override the total iterations (closed model, shared by the VUs)
+  --target URL                   base URL for every scenario (replaces the scenario's target)
+  -e, --env KEY=VALUE            set env.KEY for setup() and iteration(); repeatable
+  --summary-export PATH          write the k6-style summary JSON to PATH
+  --out PATH                     write JSON lines: one record per second, then the summary
+  --workers N                    worker processes on this machine (default 1)
+  --no-color                     plain text output
+  --quiet                        no live line, only the summary
+  -h, --help, --version`;
+
+function positiveInt(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: got "${text}"; expected a whole number >= 1`);
+  return n;
+}
+
+function positiveNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag}: got "${text}"; expected a number > 0`);
+  return n;
+}
+
+function durationText(flag: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    if (parseDuration(text, flag) <= 0) throw new Error('zero');
+  } catch {
+    throw new UsageError(`${flag}: got "${text}"; expected a duration > 0 such as 30s, 2m, 250ms or 1h30m`);
+  }
+  return text;
+}
+
+function envPairs(list: string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of list ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-e: got "${pair}"; expected KEY=VALUE`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+function targetUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--target: got "${text}"; expected an absolute http(s) URL such as http://127.0.0.1:8080`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--target: got "${text}"; expected an http:// or https:// URL`);
+  }
+  return text;
+}
+
+export function parseCommand(argv: string[], isTTY: boolean): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        scenario: { type: 'string' },
+        vus: { type: 'string' },
+        duration: { type: 'string' },
+        rate: { type: 'string' },
+        iterations: { type: 'string' },
+        target: { type: 'string' },
+        env: { type: 'string', short: 'e', multiple: true },
+        'summary-export': { type: 'string' },
+        out: { type: 'string' },
+        workers: { type: 'string' },
+        'no-color': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { name: 'help' };
+  if (v.version) return { name: 'version' };
+  const [command, ...rest] = positionals;
+  const display: DisplayOptions = {
+    color: !v['no-color'] && isTTY && !process.env.NO_COLOR,
+    quiet: Boolean(v.quiet),
+  };
+  if (command === undefined) return { name: 'help' };
+
+  const needFile = () => {
+    if (rest.length === 0) throw new UsageError(`${command}: missing FILE (a *.load.ts scenario file)`);
+    if (rest.length > 1) throw new UsageError(`${command}: expected one FILE, got ${rest.length}: ${rest.join(' ')}`);
+    return rest[0];
+  };
+
+  switch (command) {
+    case 'run':
+      return {
+        name: 'run',
+        file: needFile(),
+        scenario: v.scenario,
+        overrides: {
+          vus: positiveInt('--vus', v.vus),
+          duration: durationText('--duration', v.duration),
+          rate: positiveNumber('--rate', v.rate),
+          iterations: positiveInt('--iterations', v.iterations),
+        },
+        env: envPairs(v.env),
+        target: targetUrl(v.target),
+        summaryExportPath: v['summary-export'],
+        outPath: v.out,
+        workers: positiveInt('--workers', v.workers),
+        display,
+      };
+    case 'list':
+      return { name: 'list', file: needFile(), display };
+    case 'demo':
+      if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
+      return { name: 'demo', display, duration: durationText('--duration', v.duration) };
+    default:
+      throw new UsageError(`unknown command "${command}"; expected run, list or demo`);
+  }
+}

@@ -1,0 +1,184 @@
+// The `loadlens` command. It forks dist/runner.js for every run, exactly as the extension does,
+// so the CLI exercises the one code path users depend on.
+
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
+import { RunnerProcess, listScenarios, type ForkRunnerOptions } from '../runner/client';
+import { startDemoServer } from '../demo/server';
+import { USAGE, UsageError, parseCommand, type DisplayOptions } from './args';
+import { TerminalReporter, bold, cyan, dim, red, where } from './terminal';
+
+/** dist/cli.js and dist/runner.js sit side by side, in the repo and in the installed package. */
+const runnerOptions: ForkRunnerOptions = { runnerPath: join(__dirname, 'runner.js'), output: 'inherit' };
+const examplesDir = join(__dirname, '..', 'examples');
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function scenarioFile(file: string): string {
+  const abs = resolve(file);
+  if (!existsSync(abs)) throw new UsageError(`no such file: ${file}`);
+  return abs;
+}
+
+/**
+ * Runs one request in a fresh runner and renders it. The first Ctrl-C (SIGINT/SIGTERM) asks the
+ * runner to stop gracefully (summary, exit 105); a second one kills it.
+ */
+export async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
+  const runner = new RunnerProcess(runnerOptions);
+  const reporter = new TerminalReporter(display);
+  runner.onMessage((m) => reporter.handle(m));
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      reporter.clearLive();
+      process.stderr.write(dim('stopping: finishing in-flight iterations (Ctrl-C again to kill)\n', display.color));
+      runner.cancel('interrupted');
+    } else {
+      runner.kill();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    runner.run(request);
+    const exit = await runner.exited;
+    reporter.clearLive();
+    if (reporter.exitCode !== undefined) return reporter.exitCode;
+    // The runner died without its closing message (killed, crashed, or node could not start).
+    process.stderr.write(`${red('✗', display.color)} the runner stopped unexpectedly (${exit.signal ?? `exit code ${exit.code}`})\n`);
+    return interrupts > 1 ? ExitCode.cancelled : ExitCode.internal;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function list(file: string, display: DisplayOptions): Promise<number> {
+  let scenarios: PlanInfo[];
+  try {
+    scenarios = await listScenarios(runnerOptions, file);
+  } catch (err) {
+    const e = err as Error & { runnerError?: { kind: string; location?: import('../protocol').SourceLocation }; exitCode?: number };
+    const loc = where(e.runnerError?.location);
+    process.stderr.write(`${red('✗', display.color)} ${loc ? loc + ': ' : ''}${e.message}\n`);
+    return e.exitCode ?? ExitCode.internal;
+  }
+  const width = Math.max(...scenarios.map((s) => s.scenario.length), 8);
+  for (const s of scenarios) {
+    process.stdout.write(`${bold(s.scenario.padEnd(width), display.color)}  ${s.model.padEnd(6)}  ${s.shape}\n`);
+  }
+  return ExitCode.ok;
+}
+
+/** The exit code that matters most when several runs end differently. */
+export function worstExitCode(codes: number[]): number {
+  const rank = [
+    ExitCode.internal,
+    ExitCode.compile,
+    ExitCode.badOptions,
+    ExitCode.setup,
+    ExitCode.aborted,
+    ExitCode.cancelled,
+    ExitCode.thresholdsFailed,
+  ] as number[];
+  let worst: number = ExitCode.ok;
+  for (const c of codes) {
+    if (c === ExitCode.ok) continue;
+    const r = rank.indexOf(c);
+    if (worst === ExitCode.ok || (r !== -1 && (rank.indexOf(worst) === -1 || r < rank.indexOf(worst)))) worst = c;
+  }
+  return worst;
+}
+
+async function demo(display: DisplayOptions, duration: string | undefined): Promise<number> {
+  const files = existsSync(examplesDir)
+    ? readdirSync(examplesDir).filter((f) => f.endsWith('.load.ts')).sort()
+    : [];
+  if (files.length === 0) {
+    process.stderr.write(`no examples found in ${examplesDir}\n`);
+    return ExitCode.internal;
+  }
+  const server = await startDemoServer();
+  process.stderr.write(`${cyan('Loadlens demo', display.color)}: demo shop API on ${server.url}; running ${files.join(', ')}\n\n`);
+  const codes: number[] = [];
+  try {
+    for (const f of files) {
+      const code = await runInRunner(
+        { file: join(examplesDir, f), target: server.url, overrides: duration ? { duration } : undefined },
+        display,
+      );
+      codes.push(code);
+      if (code === ExitCode.cancelled) break;
+    }
+  } finally {
+    await server.close();
+  }
+  const code = worstExitCode(codes);
+  process.stderr.write(`\n${dim(`demo finished: exit code ${code}; write your own: see examples/ and README.md`, display.color)}\n`);
+  return code;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv, Boolean(process.stdout.isTTY));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`loadlens: ${err.message}\n\n${USAGE}\n`);
+    return ExitCode.badOptions;
+  }
+  try {
+    switch (command.name) {
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return ExitCode.ok;
+      case 'version':
+        process.stdout.write(version() + '\n');
+        return ExitCode.ok;
+      case 'list':
+        return await list(scenarioFile(command.file), command.display);
+      case 'demo':
+        return await demo(command.display, command.duration);
+      case 'run':
+        return await runInRunner(
+          {
+            file: scenarioFile(command.file),
+            scenario: command.scenario,
+            overrides: command.overrides,
+            target: command.target,
+            env: command.env,
+            outPath: command.outPath && resolve(command.outPath),
+            summaryExportPath: command.summaryExportPath && resolve(command.summaryExportPath),
+            workers: command.workers,
+          },
+          command.display,
+        );
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`loadlens: ${err.message}\n`);
+      return ExitCode.badOptions;
+    }
+    throw err;
+  }
+}
+
+// dist/cli.js is the program itself (run directly or required by bin/loadlens.js).
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`loadlens: internal error: ${err.stack ?? err}\n`);
+    process.exitCode = ExitCode.internal;
+  },
+);

@@ -1,0 +1,104 @@
+// Renders the runner's messages in a terminal: a live line on stderr (rewritten in place on a
+// TTY, one line every few seconds otherwise), errors with their location, and the summary on
+// stdout at the end of each scenario.
+
+import { relative } from 'node:path';
+import type { FromRunner, SourceLocation } from '../protocol';
+import { formatLiveLine, formatSummary } from '../engine/summary-text';
+import type { DisplayOptions } from './args';
+
+/** Non-TTY output (CI logs) gets a live line this often instead of every second. */
+const PLAIN_LIVE_EVERY_MS = 5000;
+
+const ansi = (code: string) => (text: string, on: boolean) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+export const bold = ansi('1');
+export const red = ansi('31');
+export const dim = ansi('2');
+export const cyan = ansi('36');
+
+export function where(loc: SourceLocation | undefined): string {
+  if (!loc) return '';
+  const rel = relative(process.cwd(), loc.file);
+  const file = rel && !rel.startsWith('..') ? rel : loc.file;
+  return `${file}:${loc.line}:${loc.column}`;
+}
+
+export class TerminalReporter {
+  /** The exit code the runner announced in its last message. */
+  exitCode: number | undefined;
+  private liveShown = false;
+  private lastPlainLive = 0;
+
+  constructor(
+    private readonly display: DisplayOptions,
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    private readonly err: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  private get tty(): boolean {
+    return Boolean(this.err.isTTY);
+  }
+
+  /** Erases the in-place live line so other output starts on a clean line. */
+  clearLive(): void {
+    if (this.liveShown && this.tty) this.err.write('\r\x1b[K');
+    this.liveShown = false;
+  }
+
+  private line(stream: NodeJS.WriteStream, text: string): void {
+    this.clearLive();
+    stream.write(text + '\n');
+  }
+
+  handle(m: FromRunner): void {
+    const color = this.display.color;
+    switch (m.type) {
+      case 'started':
+        if (!this.display.quiet) {
+          this.line(this.err, `${bold('▶ ' + m.scenario, color)}  ${m.plan.shape}  ${dim(where({ file: m.file, line: 0, column: 0 }).replace(/:0:0$/, ''), color)}`);
+        }
+        break;
+      case 'snapshot': {
+        if (this.display.quiet) break;
+        const text = formatLiveLine(m.live);
+        if (this.tty) {
+          this.err.write('\r\x1b[K' + text);
+          this.liveShown = true;
+        } else if (Date.now() - this.lastPlainLive >= PLAIN_LIVE_EVERY_MS) {
+          this.lastPlainLive = Date.now();
+          this.err.write(text + '\n');
+        }
+        break;
+      }
+      case 'thresholds':
+        break;
+      case 'log':
+        if (m.level === 'info' && this.display.quiet) break;
+        this.line(this.err, m.level === 'info' ? m.message : `${m.level}: ${m.message}`);
+        break;
+      case 'error': {
+        const loc = where(m.location);
+        const head = `${red('✗', color)} ${m.kind} error${m.scenario ? ` in ${m.scenario}` : ''}${loc ? ` at ${loc}` : ''}`;
+        const stack = m.stack && m.kind !== 'compile' ? '\n' + indent(m.stack) : '';
+        this.line(this.err, `${head}\n${indent(m.message)}${stack}`);
+        break;
+      }
+      case 'finished':
+        this.line(this.out, formatSummary(m.summary, { color }));
+        break;
+      case 'listed':
+        break;
+      case 'done':
+        this.clearLive();
+        this.exitCode = m.exitCode;
+        break;
+    }
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => '    ' + l)
+    .join('\n');
+}

@@ -1,0 +1,183 @@
+// Turns a *.load.ts file into loaded scenario definitions: esbuild bundles it (the user's relative
+// imports and npm packages resolve from the file's folder; `loadlens` resolves to the engine the
+// runner already loaded, so scenario and runner share one engine instance), and the bundle is
+// compiled as a CommonJS module whose filename is the scenario file, with an inline source map,
+// so stack traces and the debugger show the .load.ts's own lines.
+
+import { build, type Message, type Plugin } from 'esbuild';
+import Module from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ScenarioDefinition } from '../engine/types';
+import type { ErrorKind, SourceLocation } from '../protocol';
+
+/** A scenario file that cannot be bundled, loaded or that exports no scenario. */
+export class ScenarioFileError extends Error {
+  override name = 'ScenarioFileError';
+  constructor(
+    message: string,
+    readonly kind: Extract<ErrorKind, 'compile' | 'options'>,
+    readonly location?: SourceLocation,
+    readonly stackText?: string,
+  ) {
+    super(message);
+  }
+}
+
+const VIRTUAL_NAMESPACE = 'loadlens-engine';
+
+/** Resolves `import ... from 'loadlens'` to the engine instance the runner put on globalThis. */
+const engineModulePlugin: Plugin = {
+  name: 'loadlens-engine',
+  setup(b) {
+    b.onResolve({ filter: /^loadlens$/ }, (args) => ({ path: args.path, namespace: VIRTUAL_NAMESPACE }));
+    b.onLoad({ filter: /.*/, namespace: VIRTUAL_NAMESPACE }, () => ({
+      contents: 'module.exports = globalThis.__loadlens;',
+      loader: 'js',
+    }));
+  },
+};
+
+/** esbuild reports paths relative to absWorkingDir (`dir`); locations carry absolute paths. */
+function formatMessage(m: Message, dir: string): { text: string; location?: SourceLocation } {
+  if (!m.location) return { text: m.text };
+  const location = { file: resolve(dir, m.location.file), line: m.location.line, column: m.location.column + 1 };
+  return { text: `${location.file}:${location.line}:${location.column}: ${m.text}`, location };
+}
+
+/** Bundles `file` (absolute path) into CommonJS source with an inline source map. */
+export async function bundleScenarioFile(file: string): Promise<string> {
+  const dir = dirname(file);
+  try {
+    const result = await build({
+      entryPoints: [file],
+      // Never written: it only anchors the source map's relative paths next to the scenario file.
+      outfile: join(dir, `${basename(file)}.bundle.js`),
+      absWorkingDir: dir,
+      write: false,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: 'inline',
+      sourcesContent: true,
+      keepNames: true,
+      logLevel: 'silent',
+      plugins: [engineModulePlugin],
+    });
+    return result.outputFiles[0].text;
+  } catch (err) {
+    const errors: Message[] = (err as { errors?: Message[] }).errors ?? [];
+    if (errors.length === 0) throw err;
+    const text = errors.map((m) => formatMessage(m, dir).text).join('\n');
+    throw new ScenarioFileError(text, 'compile', formatMessage(errors[0], dir).location);
+  }
+}
+
+let sourceMapsEnabled = false;
+
+/** Compiles the bundle as the module `file` and returns its exports. */
+export function loadBundle(code: string, file: string): Record<string, unknown> {
+  if (!sourceMapsEnabled) {
+    process.setSourceMapsEnabled(true);
+    sourceMapsEnabled = true;
+  }
+  const ModuleCtor = Module as unknown as {
+    new (id: string, parent?: unknown): NodeJS.Module & { _compile(code: string, filename: string): void };
+    _nodeModulePaths(dir: string): string[];
+  };
+  const mod = new ModuleCtor(file, module);
+  mod.filename = file;
+  mod.paths = ModuleCtor._nodeModulePaths(dirname(file));
+  try {
+    mod._compile(code, file);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    throw new ScenarioFileError(
+      `${basename(file)} threw while loading: ${e.message}`,
+      'compile',
+      locateInStack(e.stack, file),
+      e.stack,
+    );
+  }
+  return mod.exports as Record<string, unknown>;
+}
+
+export interface FoundScenario {
+  /** The export name, which is the scenario's name. */
+  name: string;
+  definition: ScenarioDefinition;
+}
+
+function isScenario(value: unknown): value is ScenarioDefinition {
+  return typeof value === 'object' && value !== null && (value as { __loadlensScenario?: unknown }).__loadlensScenario === true;
+}
+
+const HOW_TO = [
+  'Export each scenario by name, for example:',
+  '',
+  "  import { scenario, check } from 'loadlens';",
+  '',
+  '  export const browse = scenario({',
+  "    target: 'http://127.0.0.1:8080',",
+  "    load: { vus: 10, duration: '30s' },",
+  '    async iteration({ http }) {',
+  "      const res = await http.get('/');",
+  "      check(res, { 'status is 200': (r) => r.status === 200 });",
+  '    },',
+  '  });',
+].join('\n');
+
+/** The exported scenarios of a loaded module, in export order; throws when there is none. */
+export function findScenarios(exports: Record<string, unknown>, file: string): FoundScenario[] {
+  const found: FoundScenario[] = [];
+  for (const [name, value] of Object.entries(exports)) {
+    if (isScenario(value)) found.push({ name, definition: value });
+  }
+  // `export default scenario(...)` becomes the 'default' export; keep it under that name.
+  if (found.length > 0) return found;
+  const names = Object.keys(exports).filter((n) => n !== '__esModule');
+  const what = names.length
+    ? `it exports ${names.map((n) => `${n} (${describeExport(exports[n])})`).join(', ')}, but none of them is a scenario(...)`
+    : 'it exports nothing';
+  throw new ScenarioFileError(`${file}: no scenario found: ${what}.\n${HOW_TO}`, 'compile', { file, line: 1, column: 1 });
+}
+
+function describeExport(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Picks one scenario by name, or all; an unknown name lists the ones that exist. */
+export function selectScenarios(all: FoundScenario[], name: string | undefined, file: string): FoundScenario[] {
+  if (name === undefined) return all;
+  const one = all.find((s) => s.name === name);
+  if (one) return [one];
+  throw new ScenarioFileError(
+    `${file}: no scenario named "${name}"; the file exports ${all.map((s) => s.name).join(', ')}`,
+    'options',
+  );
+}
+
+const FRAME = /\(?((?:[A-Za-z]:)?[^\s()]+?):(\d+):(\d+)\)?$/;
+
+/** The first stack frame inside `file` (source-mapped, so in the .load.ts's own lines). */
+export function locateInStack(stack: string | undefined, file: string): SourceLocation | undefined {
+  if (!stack) return undefined;
+  for (const line of stack.split('\n')) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('at ')) continue;
+    const m = FRAME.exec(trimmed);
+    if (!m) continue;
+    const frameFile = m[1].replace(/^file:\/\//, '');
+    if (frameFile === file) return { file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
+}
+
+/** Bundles, loads and finds the scenarios of `file` (absolute path). */
+export async function loadScenarioFile(file: string): Promise<FoundScenario[]> {
+  const code = await bundleScenarioFile(file);
+  return findScenarios(loadBundle(code, file), file);
+}
