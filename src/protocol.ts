@@ -19,6 +19,9 @@ export interface RunRequest {
   /** Export name of one scenario; every scenario in the file when omitted. */
   scenario?: string;
   overrides?: LoadOverrides;
+  /** Base URL replacing each scenario's `target` (CLI --target); a scenario without a target also
+   *  falls back to env.LOADLENS_TARGET. */
+  target?: string;
   env?: Record<string, string>;
   /** JSON lines: one record per interval, then the summary. Flushed as it goes. */
   outPath?: string;
