@@ -1,0 +1,481 @@
+// The panel page: listens for host messages, folds them into PanelState (reducers.ts), keeps the
+// state with setState so it survives hiding and reloads, and draws it. Every string that came
+// from a server or a script goes into the DOM as textContent, never as HTML.
+
+import './panel.css';
+import {
+  Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip,
+  type ChartConfiguration, type ChartDataset,
+} from 'chart.js';
+import type { FromPanel, RunListItem, ToPanel } from './messages';
+import {
+  compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
+  orderedValueKeys, percentileLabel, reduce, selectScenario, summaryFigures,
+  type PanelState, type RunView, type SeriesPoint,
+} from './reducers';
+import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatPercent } from './format';
+import type { MetricSummary } from '../src/engine/types';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
+
+interface VsCodeApi {
+  postMessage(message: FromPanel): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const saved = vscode.getState();
+let state: PanelState = isPanelState(saved) ? saved : initialState();
+let showTable = false;
+const selectedRuns = new Set<string>();
+
+function post(message: FromPanel): void {
+  vscode.postMessage(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// DOM helpers: text only.
+
+function $(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`panel: #${id} missing from the page`);
+  return el;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string | null, className?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function row(cells: Array<string | HTMLElement>, numericFrom = 1): HTMLTableRowElement {
+  const tr = el('tr');
+  cells.forEach((c, i) => {
+    const td = el('td', typeof c === 'string' ? c : undefined, i >= numericFrom ? 'num' : undefined);
+    if (typeof c !== 'string') td.append(c);
+    tr.append(td);
+  });
+  return tr;
+}
+
+function setFigure(id: string, value: number | null, text: string): void {
+  const node = $(id);
+  node.textContent = text;
+  node.dataset.value = value === null || !Number.isFinite(value) ? '' : String(value);
+}
+
+function fillBody(table: string, rows: HTMLTableRowElement[], emptyText: string, columns: number): void {
+  const body = $(table).querySelector('tbody')!;
+  if (rows.length === 0) {
+    const tr = el('tr');
+    const td = el('td', emptyText, 'empty');
+    td.colSpan = columns;
+    tr.append(td);
+    body.replaceChildren(tr);
+  } else body.replaceChildren(...rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts
+
+interface Palette {
+  fg: string; muted: string; grid: string; line: number;
+  p50: string; p90: string; p99: string; max: string; rps: string; errors: string;
+  vus: string; dropped: string; late: string; a: string; b: string;
+}
+
+function readPalette(): Palette {
+  const css = getComputedStyle(document.body);
+  const v = (name: string) => css.getPropertyValue(`--ll-${name}`).trim() || css.color;
+  return {
+    fg: v('fg'), muted: v('muted'), grid: v('grid'), line: Number(v('line')) || 1.5,
+    p50: v('p50'), p90: v('p90'), p99: v('p99'), max: v('max'), rps: v('rps'), errors: v('errors'),
+    vus: v('vus'), dropped: v('dropped'), late: v('late'), a: v('a'), b: v('b'),
+  };
+}
+
+let palette = readPalette();
+type Line = ChartDataset<'line', Array<{ x: number; y: number }>>;
+
+function line(label: string, color: string, yAxisID = 'y', dash?: number[]): Line {
+  return {
+    label, data: [], borderColor: color, backgroundColor: color, borderWidth: palette.line, pointRadius: 0,
+    pointHitRadius: 6, tension: 0, yAxisID, borderDash: dash, spanGaps: true,
+  };
+}
+
+function axes(opts: { xTitle: string; y1?: string; logX?: boolean; yTitle?: string }): NonNullable<ChartConfiguration<'line'>['options']>['scales'] {
+  const tick = { color: palette.muted };
+  const grid = { color: palette.grid };
+  const scales: Record<string, object> = {
+    x: {
+      type: opts.logX ? 'logarithmic' : 'linear', title: { display: true, text: opts.xTitle, color: palette.muted },
+      ticks: opts.logX ? { ...tick, callback: (value: string | number) => percentileLabel(Number(value)) } : { ...tick, callback: (value: string | number) => formatClock(Number(value)) },
+      grid,
+      ...(opts.logX ? { min: 1, afterBuildTicks: (axis: { ticks: Array<{ value: number }>; max: number }) => { axis.ticks = curveTicks(axis.max).map((value) => ({ value })); } } : {}),
+    },
+    y: { type: 'linear', beginAtZero: true, ticks: tick, grid, title: { display: !!opts.yTitle, text: opts.yTitle ?? '', color: palette.muted } },
+  };
+  if (opts.y1) scales.y1 = { type: 'linear', position: 'right', beginAtZero: true, ticks: tick, grid: { drawOnChartArea: false }, title: { display: true, text: opts.y1, color: palette.muted } };
+  return scales as NonNullable<ChartConfiguration<'line'>['options']>['scales'];
+}
+
+function makeChart(canvasId: string, datasets: Line[], scales: ReturnType<typeof axes>): Chart<'line', Array<{ x: number; y: number }>> {
+  const canvas = $(canvasId) as HTMLCanvasElement;
+  return new Chart<'line', Array<{ x: number; y: number }>>(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      plugins: { legend: { labels: { color: palette.fg, boxWidth: 12 } }, tooltip: { enabled: true } },
+      scales,
+    },
+  });
+}
+
+type LineChart = ReturnType<typeof makeChart>;
+let charts: Record<'latency' | 'throughput' | 'vus' | 'curve' | 'compare', LineChart> | null = null;
+
+function createCharts(): NonNullable<typeof charts> {
+  return {
+    latency: makeChart('chart-latency', [line('p50', palette.p50), line('p90', palette.p90), line('p99', palette.p99), line('max', palette.max, 'y', [4, 3])], axes({ xTitle: 'elapsed', yTitle: 'ms' })),
+    throughput: makeChart('chart-throughput', [line('req/s', palette.rps), line('errors/s', palette.errors, 'y1')], axes({ xTitle: 'elapsed', y1: 'errors/s' })),
+    vus: makeChart('chart-vus', [line('VUs', palette.vus), line('dropped/s', palette.dropped, 'y1'), line('late', palette.late, 'y1', [4, 3])], axes({ xTitle: 'elapsed', y1: 'iterations' })),
+    curve: makeChart('chart-curve', [line('latency', palette.p99)], axes({ xTitle: 'percentile', logX: true, yTitle: 'ms' })),
+    compare: makeChart('chart-compare', [line('A', palette.a), line('B', palette.b)], axes({ xTitle: 'percentile', logX: true, yTitle: 'ms' })),
+  };
+}
+
+/** Re-reads the theme colours (VS Code changes body classes and CSS variables on a theme switch). */
+function applyPalette(): void {
+  palette = readPalette();
+  if (!charts) return;
+  const colours: Record<string, string[]> = {
+    latency: [palette.p50, palette.p90, palette.p99, palette.max], throughput: [palette.rps, palette.errors],
+    vus: [palette.vus, palette.dropped, palette.late], curve: [palette.p99], compare: [palette.a, palette.b],
+  };
+  for (const [name, chart] of Object.entries(charts)) {
+    chart.data.datasets.forEach((d, i) => { d.borderColor = d.backgroundColor = colours[name][i]; d.borderWidth = palette.line; });
+    for (const scale of Object.values(chart.options.scales ?? {})) {
+      if (!scale) continue;
+      const s = scale as { ticks?: { color?: string }; grid?: { color?: string }; title?: { color?: string } };
+      if (s.ticks) s.ticks.color = palette.muted;
+      if (s.grid && s.grid.color !== undefined) s.grid.color = palette.grid;
+      if (s.title) s.title.color = palette.muted;
+    }
+    if (chart.options.plugins?.legend?.labels) chart.options.plugins.legend.labels.color = palette.fg;
+    chart.update('none');
+  }
+}
+
+function seriesOf(points: SeriesPoint[], pick: (p: SeriesPoint) => number): Array<{ x: number; y: number }> {
+  return points.map((p) => ({ x: p.t, y: pick(p) }));
+}
+
+function drawRunCharts(run: RunView | null): void {
+  if (!charts) return;
+  const s = run?.series ?? [];
+  const set = (chart: LineChart, data: Array<Array<{ x: number; y: number }>>) => {
+    data.forEach((d, i) => { chart.data.datasets[i].data = d; });
+    chart.update('none');
+  };
+  set(charts.latency, [seriesOf(s, (p) => p.p50), seriesOf(s, (p) => p.p90), seriesOf(s, (p) => p.p99), seriesOf(s, (p) => p.max)]);
+  set(charts.throughput, [seriesOf(s, (p) => p.rps), seriesOf(s, (p) => p.errorsPerSec)]);
+  set(charts.vus, [seriesOf(s, (p) => p.vus), seriesOf(s, (p) => p.dropped), seriesOf(s, (p) => p.late)]);
+  const curve = run ? curvePoints(run) : [];
+  charts.curve.data.datasets[0].label = run?.summary ? 'http_req_duration' : 'live (p50, p90, p99)';
+  set(charts.curve, [curve]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Render
+
+function renderToolbar(run: RunView | null): void {
+  const live = state.mode === 'live' && state.source === 'live';
+  ($('stop') as HTMLButtonElement).disabled = !live;
+  ($('run-again') as HTMLButtonElement).disabled = live || !run;
+  ($('export') as HTMLButtonElement).disabled = !run?.summary;
+  let status = 'Waiting for a run…';
+  if (run) {
+    const elapsed = formatClock(elapsedSeconds(run));
+    const planned = run.plan ? ` / ${formatClock(run.plan.plannedMs / 1000)}` : '';
+    const verdicts = run.thresholds;
+    const passed = verdicts.filter((v) => v.ok).length;
+    const th = verdicts.length ? ` · thresholds ${passed === verdicts.length ? '✓' : '✗'} ${passed}/${verdicts.length}` : '';
+    if (state.mode === 'live') status = `Running ${run.scenario} · ${elapsed}${planned}${run.plan ? ` · ${run.plan.shape}` : ''}${th}`;
+    else {
+      const how = run.summary?.state.status ?? 'stopped';
+      const exit = state.exitCode !== null ? ` · exit ${state.exitCode}` : '';
+      status = `${state.source === 'saved' ? `Saved run ${new Date(run.startedAt).toLocaleString()}` : 'Finished'}: ${run.scenario} ${how} in ${elapsed}${th}${exit}`;
+    }
+  }
+  $('status').textContent = status;
+  $('toggle-table').setAttribute('aria-pressed', String(showTable));
+  $('data-box').classList.toggle('visually-hidden', !showTable);
+}
+
+function renderScenarioTabs(): void {
+  const nav = $('scenarios');
+  nav.hidden = state.runs.length < 2;
+  nav.replaceChildren(...state.runs.map((r) => {
+    const b = el('button', r.scenario);
+    b.type = 'button';
+    b.dataset.scenario = r.scenario;
+    b.setAttribute('aria-current', String(r.scenario === currentRun(state)?.scenario));
+    return b;
+  }));
+}
+
+function renderFigures(run: RunView | null): void {
+  const live = run?.live;
+  if (run?.summary) {
+    const f = new Map(summaryFigures(run.summary).map((x) => [x.key, x.value]));
+    const failedCount = run.summary.metrics.http_req_failed?.values.passes ?? null;
+    setFigure('p50', f.get('p50') ?? null, formatMs(f.get('p50')));
+    setFigure('p90', f.get('p90') ?? null, formatMs(f.get('p90')));
+    setFigure('p99', f.get('p99') ?? null, formatMs(f.get('p99')));
+    setFigure('max', f.get('max') ?? null, formatMs(f.get('max')));
+    setFigure('rps', f.get('rps') ?? null, formatCount(f.get('rps')));
+    // http_req_failed counts failures as the rate's passes (k6's convention: "rate of failed").
+    const errors = failedCount ?? Object.values(run.errorsByKind).reduce((a, b) => a + b, 0);
+    setFigure('errors', errors, formatCount(errors));
+    setFigure('vus', run.summary.metrics.vus_max?.values.max ?? live?.vusMax ?? null, formatCount(run.summary.metrics.vus_max?.values.max ?? live?.vusMax));
+    setFigure('requests', f.get('requests') ?? null, formatCount(f.get('requests')));
+  } else {
+    setFigure('p50', live?.p50 ?? null, formatMs(live?.p50));
+    setFigure('p90', live?.p90 ?? null, formatMs(live?.p90));
+    setFigure('p99', live?.p99 ?? null, formatMs(live?.p99));
+    setFigure('max', live?.max ?? null, formatMs(live?.max));
+    setFigure('rps', live?.rps ?? null, formatCount(live?.rps));
+    setFigure('errors', live?.errors ?? null, formatCount(live?.errors));
+    setFigure('vus', live?.vus ?? null, formatCount(live?.vus));
+    setFigure('requests', live?.requests ?? null, formatCount(live?.requests));
+  }
+}
+
+function renderPanels(run: RunView | null): void {
+  const verdicts = run?.thresholds ?? [];
+  const list = $('thresholds');
+  if (verdicts.length === 0) list.replaceChildren(el('li', 'No thresholds.', 'empty'));
+  else {
+    list.replaceChildren(...verdicts.map((v) => {
+      const li = el('li');
+      const pending = v.observed === null && state.mode === 'live';
+      li.dataset.ok = pending ? 'pending' : String(v.ok);
+      li.dataset.metric = v.metric;
+      li.append(el('span', pending ? '…' : v.ok ? '✓' : '✗', 'mark'), el('span', `${v.metric}: ${v.expression}`));
+      const observed = v.observed === null ? 'no data' : /duration|_lag|_blocked|_connecting|_waiting|_sending|_receiving|_handshaking/.test(v.metric) && !/rate|count/.test(v.expression) ? formatMs(v.observed) : formatCount(v.observed);
+      li.append(el('span', ` (observed ${observed})`, 'where'));
+      return li;
+    }));
+  }
+  fillBody('checks', (run?.checks ?? []).map((c) => {
+    const total = c.passes + c.fails;
+    const tr = row([c.name, formatCount(c.passes), formatCount(c.fails), formatPercent(total ? c.passes / total : null)]);
+    tr.dataset.check = c.name;
+    return tr;
+  }), 'No checks.', 4);
+  const kinds = Object.entries(run?.errorsByKind ?? {}).sort((a, b) => b[1] - a[1]);
+  fillBody('errors-by-kind', kinds.map(([k, n]) => {
+    const tr = row([k, formatCount(n)]);
+    tr.dataset.kind = k;
+    return tr;
+  }), 'No errors.', 2);
+  const problems = $('problems');
+  if (state.problems.length === 0) problems.replaceChildren(el('li', 'None.', 'empty'));
+  else problems.replaceChildren(...state.problems.map((p) => {
+    const li = el('li');
+    li.append(el('span', p.kind, 'kind'), el('span', p.message));
+    if (p.location) li.append(el('span', ` — ${p.location.file}:${p.location.line}:${p.location.column}`, 'where'));
+    if (p.count > 1) li.append(el('span', ` ×${formatCount(p.count)}`, 'where'));
+    return li;
+  }));
+}
+
+function formatValue(metric: MetricSummary, key: string, value: number): string {
+  if (metric.type === 'rate' && key === 'rate') return formatPercent(value);
+  if (metric.type === 'counter' && key === 'rate') return `${formatCount(value)}/s`;
+  if (key === 'count' || key === 'passes' || key === 'fails') return metric.contains === 'data' ? formatBytes(value) : formatCount(value);
+  if (metric.contains === 'time') return formatMs(value);
+  if (metric.contains === 'data') return formatBytes(value);
+  return formatCount(value);
+}
+
+function renderSummary(run: RunView | null): void {
+  const box = $('summary-box');
+  const s = run?.summary;
+  box.hidden = !s;
+  if (!s) return;
+  const rows = Object.keys(s.metrics).sort().map((name) => {
+    const m = s.metrics[name];
+    const values = el('div', null, 'values');
+    for (const key of orderedValueKeys(m.values)) {
+      const span = el('span');
+      span.dataset.metric = name;
+      span.dataset.key = key;
+      span.dataset.value = String(m.values[key]);
+      span.append(el('span', key, 'key'), document.createTextNode(formatValue(m, key, m.values[key])));
+      values.append(span);
+    }
+    const tr = row([name, values], 99);
+    tr.dataset.metric = name;
+    return tr;
+  });
+  fillBody('summary', rows, 'No metrics.', 2);
+  $('notes').replaceChildren(...s.notes.map((n) => el('li', n)));
+}
+
+/** The per-second table for screen readers: appends new rows instead of rebuilding each second. */
+let dataTableKey = '';
+function renderDataTable(run: RunView | null): void {
+  const body = $('data-table').querySelector('tbody')!;
+  const s = run?.series ?? [];
+  const key = `${run?.scenario}|${run?.startedAt}|${run?.bucket}`;
+  if (key !== dataTableKey || body.rows.length > s.length) { body.replaceChildren(); dataTableKey = key; }
+  const toRow = (p: SeriesPoint) => row([formatClock(p.t), formatMs(p.p50), formatMs(p.p90), formatMs(p.p99), formatMs(p.max), formatCount(p.rps), formatCount(p.errorsPerSec), formatCount(p.vus), formatCount(p.dropped), formatCount(p.late)]);
+  // The last row may have changed (a bucket filling up); replace it, then append.
+  const from = Math.max(0, body.rows.length - 1);
+  while (body.rows.length > from) body.deleteRow(-1);
+  for (let i = from; i < s.length; i++) body.append(toRow(s[i]));
+}
+
+function renderCompare(): void {
+  const view = $('compare-view');
+  const c = state.mode === 'compare' ? state.compare : null;
+  view.hidden = !c;
+  $('live-view').hidden = !!c;
+  if (!c || !charts) return;
+  const label = (r: typeof c.a) => `${r.scenario} ${new Date(r.startedAt).toLocaleString()}`;
+  $('compare-a').textContent = `A: ${label(c.a)}`;
+  $('compare-b').textContent = `B: ${label(c.b)}`;
+  charts.compare.data.datasets[0].label = `A: ${c.a.scenario}`;
+  charts.compare.data.datasets[1].label = `B: ${c.b.scenario}`;
+  charts.compare.data.datasets[0].data = curveFrom(c.a.summary.latencyCurve ?? []);
+  charts.compare.data.datasets[1].data = curveFrom(c.b.summary.latencyCurve ?? []);
+  charts.compare.update('none');
+  const fmt = (unit: string) => (n: number) => (unit === 'ms' ? formatMs(n) : unit === 'percent' ? formatPercent(n) : formatCount(n));
+  fillBody('compare-table', compareRows(c.a.summary, c.b.summary).map((r) => {
+    const f = fmt(r.unit);
+    const tr = row([r.label, r.a === null ? '–' : f(r.a), r.b === null ? '–' : f(r.b), formatDelta(r.a, r.b, f)]);
+    tr.dataset.key = r.key;
+    if (r.a !== null && r.b !== null && r.a !== r.b) tr.dataset.better = String((r.b < r.a) === (r.better === 'lower'));
+    return tr;
+  }), 'Nothing to compare.', 4);
+}
+
+function renderHistory(): void {
+  const box = $('history-box');
+  box.hidden = state.history.length === 0;
+  for (const id of [...selectedRuns]) if (!state.history.some((h) => h.id === id)) selectedRuns.delete(id);
+  fillBody('history', state.history.map((h: RunListItem) => {
+    const pick = el('input');
+    pick.type = 'checkbox';
+    pick.checked = selectedRuns.has(h.id);
+    pick.dataset.runId = h.id;
+    pick.setAttribute('aria-label', `select ${h.scenario} ${new Date(h.startedAt).toLocaleString()}`);
+    const open = el('button', 'Open');
+    open.type = 'button';
+    open.dataset.openRun = h.id;
+    const tr = row([pick, new Date(h.startedAt).toLocaleString(), h.scenario, formatMs(h.p99), formatCount(h.rps), `${h.status}${h.thresholdsOk ? '' : ' ✗'}`, open], 3);
+    return tr;
+  }), 'No saved runs.', 7);
+  ($('compare-selected') as HTMLButtonElement).disabled = selectedRuns.size !== 2;
+}
+
+function paintedCharts(): number {
+  if (!charts) return 0;
+  let n = 0;
+  for (const chart of [charts.latency, charts.throughput, charts.vus, charts.curve]) {
+    if (!chart.data.datasets.some((d) => d.data.length > 0)) continue;
+    const ctx = chart.canvas.getContext('2d');
+    if (!ctx || chart.canvas.width === 0 || chart.canvas.height === 0) continue;
+    const pixels = ctx.getImageData(0, 0, chart.canvas.width, chart.canvas.height).data;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) { n++; break; }
+  }
+  return n;
+}
+
+function render(): void {
+  renderPending = false;
+  charts ??= createCharts();
+  const run = currentRun(state);
+  document.body.dataset.state = state.mode;
+  document.body.dataset.scenario = run?.scenario ?? '';
+  document.body.dataset.points = String(run?.series.length ?? 0);
+  renderToolbar(run);
+  renderScenarioTabs();
+  renderFigures(run);
+  drawRunCharts(run);
+  renderPanels(run);
+  renderSummary(run);
+  renderDataTable(run);
+  renderCompare();
+  renderHistory();
+  post({
+    type: 'rendered', mode: state.mode, scenario: run?.scenario ?? null, points: run?.series.length ?? 0,
+    rps: numberOf('rps'), p99: numberOf('p99'), requests: numberOf('requests'), paintedCharts: paintedCharts(),
+  });
+}
+
+function numberOf(id: string): number | null {
+  const v = $(id).dataset.value;
+  return v ? Number(v) : null;
+}
+
+// Messages arrive up to a few per second per scenario; draw once per burst.
+let renderPending = false;
+function scheduleRender(): void {
+  if (renderPending) return;
+  renderPending = true;
+  setTimeout(render, 0);
+}
+
+function update(next: PanelState): void {
+  if (next === state) return;
+  state = next;
+  vscode.setState(state);
+  scheduleRender();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
+  const msg = event.data;
+  if (!msg || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') return;
+  // The page's own saved state is newer than the serializer's copy: keep it.
+  if (msg.type === 'restore' && state.mode !== 'idle') return;
+  update(reduce(state, msg));
+});
+
+$('stop').addEventListener('click', () => post({ type: 'stop' }));
+$('run-again').addEventListener('click', () => post({ type: 'runAgain' }));
+$('export').addEventListener('click', () => post({ type: 'export' }));
+$('toggle-table').addEventListener('click', () => { showTable = !showTable; renderToolbar(currentRun(state)); });
+$('close-compare').addEventListener('click', () => update({ ...state, mode: state.runs.length ? 'finished' : 'idle', compare: null }));
+$('scenarios').addEventListener('click', (e) => {
+  const scenario = (e.target as HTMLElement).closest('button')?.dataset.scenario;
+  if (scenario) update(selectScenario(state, scenario));
+});
+$('history').addEventListener('click', (e) => {
+  const target = e.target as HTMLElement;
+  const open = target.closest('button')?.dataset.openRun;
+  if (open) { post({ type: 'openRun', id: open }); return; }
+  if (target instanceof HTMLInputElement && target.dataset.runId) {
+    if (target.checked) selectedRuns.add(target.dataset.runId); else selectedRuns.delete(target.dataset.runId);
+    ($('compare-selected') as HTMLButtonElement).disabled = selectedRuns.size !== 2;
+  }
+});
+$('compare-selected').addEventListener('click', () => {
+  const [a, b] = [...selectedRuns];
+  if (a && b) post({ type: 'compareRuns', a, b });
+});
+new MutationObserver(applyPalette).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(applyPalette).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+
+render();
+post({ type: 'ready' });
