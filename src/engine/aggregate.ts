@@ -1,0 +1,417 @@
+// The running result of one scenario run: merges each (already process-merged) interval into
+// totals per metric, per threshold selection and per check; evaluates thresholds; builds the
+// live figures and the final summary. Memory is flat: one 64-bit histogram per trend metric and
+// per threshold selection, whatever the run length (no per-interval or per-request arrays).
+
+import type {
+  CheckSummary,
+  EncodedSeries,
+  IntervalData,
+  LiveStats,
+  MetricKind,
+  MetricSummary,
+  ScenarioOptions,
+  SummaryData,
+  Tags,
+  ThresholdVerdict,
+} from './types';
+import { createHistogram, decodeHistogram, readHistogram, type Histogram } from './metrics/hdr';
+import {
+  BUILTIN_METRICS,
+  CHECK_TAG,
+  CHECKS,
+  DROPPED_ITERATIONS,
+  HTTP_REQ_DURATION,
+  HTTP_REQ_FAILED,
+  HTTP_REQS,
+  ITERATION_LAG,
+  ITERATIONS,
+  VUS,
+  VUS_MAX,
+  metricInfo,
+} from './metrics/names';
+import { evaluate, observe, parseThresholds, type ObservedMetric, type ParsedThreshold } from './thresholds';
+
+/** Percentiles every trend summary shows (k6's default set plus p(99) and p(99.9)). */
+export const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9] as const;
+/** Distinct error kinds kept; further kinds are counted under OTHER_ERRORS (flat memory). */
+const MAX_ERROR_KINDS = 100;
+export const OTHER_ERRORS = '(other error kinds)';
+
+export interface RunAggregateOptions {
+  scenario: string;
+  file: string;
+  model: 'open' | 'closed';
+  plannedMs: number;
+  thresholds?: ScenarioOptions['thresholds'];
+}
+
+/** Totals of one metric over the tag sets a selection covers. */
+class Accumulator {
+  kind: MetricKind | undefined;
+  hist: Histogram | undefined;
+  value = 0;
+  passes = 0;
+  fails = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  constructor(readonly metric: string, readonly filter: Tags) {}
+
+  matches(tags: Tags): boolean {
+    for (const k in this.filter) if (tags[k] !== this.filter[k]) return false;
+    return true;
+  }
+
+  /** `decoded` is shared by all accumulators fed from the same series. */
+  add(s: EncodedSeries, decoded: () => Histogram): void {
+    this.kind ??= s.kind;
+    if (this.kind !== s.kind) return; // a kind clash is reported by the recorder, where it happens
+    switch (s.kind) {
+      case 'trend':
+        (this.hist ??= createHistogram(64)).add(decoded());
+        break;
+      case 'counter':
+        this.value += s.value;
+        break;
+      case 'rate':
+        this.passes += s.passes;
+        this.fails += s.fails;
+        break;
+      case 'gauge':
+        this.setGauge(s.value, s.min, s.max);
+        break;
+    }
+  }
+
+  setGauge(value: number, min: number, max: number): void {
+    this.kind = 'gauge';
+    this.value = value;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+  }
+
+  /** The figures thresholds compare; trends in ms (µs / 1000), counter rates per second. */
+  observed(elapsedMs: number): ObservedMetric | undefined {
+    switch (this.kind) {
+      case undefined:
+        return undefined;
+      case 'trend': {
+        const h = this.hist!;
+        const r = readHistogram(h, [0]);
+        return {
+          kind: 'trend',
+          count: r.count,
+          avg: r.mean / 1000,
+          min: r.min / 1000,
+          max: r.max / 1000,
+          percentile: (p) => readHistogram(h, [p]).percentiles[0] / 1000,
+        };
+      }
+      case 'counter':
+        return { kind: 'counter', count: this.value, rate: elapsedMs > 0 ? this.value / (elapsedMs / 1000) : 0 };
+      case 'rate':
+        return { kind: 'rate', passes: this.passes, fails: this.fails };
+      case 'gauge':
+        return { kind: 'gauge', value: this.value, min: this.min, max: this.max };
+    }
+  }
+
+  /** k6's summary values for this metric; `extraPercentiles` adds those thresholds ask for. */
+  values(elapsedMs: number, extraPercentiles: number[] = []): Record<string, number> {
+    switch (this.kind) {
+      case 'trend': {
+        const ps = [...new Set([...SUMMARY_PERCENTILES, ...extraPercentiles])].sort((a, b) => a - b);
+        const r = readHistogram(this.hist!, ps);
+        const values: Record<string, number> = { avg: r.mean / 1000, min: r.min / 1000, med: 0, max: r.max / 1000 };
+        ps.forEach((p, i) => {
+          if (p === 50) values.med = r.percentiles[i] / 1000;
+          else values[`p(${p})`] = r.percentiles[i] / 1000;
+        });
+        values.count = r.count;
+        return values;
+      }
+      case 'counter':
+        return { count: this.value, rate: elapsedMs > 0 ? this.value / (elapsedMs / 1000) : 0 };
+      case 'rate': {
+        const total = this.passes + this.fails;
+        return { rate: total ? this.passes / total : 0, passes: this.passes, fails: this.fails };
+      }
+      case 'gauge':
+        return { value: this.value, min: this.min, max: this.max };
+      default:
+        return {};
+    }
+  }
+}
+
+export class RunAggregate {
+  readonly scenario: string;
+  readonly file: string;
+  readonly model: 'open' | 'closed';
+  readonly plannedMs: number;
+  readonly thresholds: ParsedThreshold[];
+
+  /** Per metric, over all tag sets (in first-seen order). */
+  private readonly metrics = new Map<string, Accumulator>();
+  /** Per threshold key (a metric and a tag filter). */
+  private readonly selections = new Map<string, Accumulator>();
+  private readonly checks = new Map<string, CheckSummary>();
+  private readonly errorsByKind: Record<string, number> = {};
+  private errorTotal = 0;
+  private elapsedMs = 0;
+  private intervals = 0;
+  private last: IntervalData | undefined;
+  private backlog = 0;
+  /** The last interval's request latency and iteration lag, all tag sets merged (reused). */
+  private readonly lastLatency = createHistogram(64);
+  private readonly lastLag = createHistogram(64);
+
+  constructor(opts: RunAggregateOptions) {
+    this.scenario = opts.scenario;
+    this.file = opts.file;
+    this.model = opts.model;
+    this.plannedMs = opts.plannedMs;
+    this.thresholds = parseThresholds(opts.thresholds);
+    for (const t of this.thresholds) {
+      if (!this.selections.has(t.key)) this.selections.set(t.key, new Accumulator(t.metric, t.filter));
+    }
+  }
+
+  /** Merges one interval (all processes' parts already merged with mergeIntervals). */
+  add(interval: IntervalData): void {
+    this.intervals++;
+    this.last = interval;
+    this.elapsedMs = Math.max(this.elapsedMs, interval.endMs);
+    this.backlog = interval.backlog;
+    this.lastLatency.reset();
+    this.lastLag.reset();
+
+    for (const s of interval.series) {
+      // VUs and dropped iterations come from the interval header, the scheduler's own numbers.
+      if (s.metric === VUS || s.metric === VUS_MAX || s.metric === DROPPED_ITERATIONS) continue;
+      let decodedOnce: Histogram | undefined;
+      const decoded = () => (decodedOnce ??= decodeHistogram((s as Extract<EncodedSeries, { kind: 'trend' }>).hist));
+      this.metricAccumulator(s.metric).add(s, decoded);
+      for (const sel of this.selections.values()) {
+        if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, decoded);
+      }
+      if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) this.lastLatency.add(decoded());
+      if (s.kind === 'trend' && s.metric === ITERATION_LAG) this.lastLag.add(decoded());
+      if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
+    }
+    this.addHeaderMetrics(interval);
+    for (const [kind, n] of Object.entries(interval.errors)) this.addError(kind, n);
+  }
+
+  private metricAccumulator(metric: string): Accumulator {
+    let acc = this.metrics.get(metric);
+    if (acc === undefined) {
+      acc = new Accumulator(metric, {});
+      this.metrics.set(metric, acc);
+    }
+    return acc;
+  }
+
+  private addHeaderMetrics(interval: IntervalData): void {
+    const gauges: Array<[string, number]> = [[VUS, interval.vus], [VUS_MAX, interval.vusMax]];
+    for (const [metric, value] of gauges) {
+      this.metricAccumulator(metric).setGauge(value, value, value);
+      for (const sel of this.selections.values()) if (sel.metric === metric && sel.matches({})) sel.setGauge(value, value, value);
+    }
+    const dropped: EncodedSeries = { kind: 'counter', metric: DROPPED_ITERATIONS, tags: {}, value: interval.iterationsDropped };
+    const noHist = () => { throw new Error('not a trend'); };
+    this.metricAccumulator(DROPPED_ITERATIONS).add(dropped, noHist);
+    for (const sel of this.selections.values()) if (sel.metric === DROPPED_ITERATIONS && sel.matches({})) sel.add(dropped, noHist);
+  }
+
+  private addCheck(s: Extract<EncodedSeries, { kind: 'rate' }>): void {
+    const name = s.tags[CHECK_TAG] ?? '(unnamed check)';
+    let c = this.checks.get(name);
+    if (c === undefined) {
+      c = { name, passes: 0, fails: 0 };
+      this.checks.set(name, c);
+    }
+    c.passes += s.passes;
+    c.fails += s.fails;
+  }
+
+  private addError(kind: string, n: number): void {
+    if (!(kind in this.errorsByKind) && Object.keys(this.errorsByKind).length >= MAX_ERROR_KINDS) kind = OTHER_ERRORS;
+    this.errorsByKind[kind] = (this.errorsByKind[kind] ?? 0) + n;
+    this.errorTotal += n;
+  }
+
+  /** Verdicts of every threshold on the totals so far (counter rates over `elapsedMs`). */
+  verdicts(elapsedMs: number = this.elapsedMs): ThresholdVerdict[] {
+    return this.thresholds.map((t) => {
+      const observed = observe(t, this.observedFor(t, elapsedMs));
+      return { metric: t.key, expression: t.expression, ok: evaluate(t, observed), observed, abortOnFail: t.abortOnFail };
+    });
+  }
+
+  private observedFor(t: ParsedThreshold, elapsedMs: number): ObservedMetric | undefined {
+    const sel = this.selections.get(t.key)!;
+    const data = sel.observed(elapsedMs);
+    // A counter with no records yet counts 0: `count < 10` holds, `count > 10` does not.
+    if (data === undefined && (sel.kind ?? BUILTIN_METRICS[t.metric]?.kind) === 'counter') {
+      return { kind: 'counter', count: 0, rate: 0 };
+    }
+    return data;
+  }
+
+  /**
+   * The first failing abortOnFail threshold whose delayAbortEval has passed, if any. A threshold
+   * without data yet does not abort (the first second of a run has none).
+   */
+  abortTriggered(elapsedMs: number = this.elapsedMs): ThresholdVerdict | undefined {
+    const verdicts = this.verdicts(elapsedMs);
+    return verdicts.find(
+      (v, i) => v.abortOnFail && !v.ok && v.observed !== null && elapsedMs >= this.thresholds[i].delayAbortEvalMs,
+    );
+  }
+
+  /** Display-ready figures: rates and latency of the last interval, totals so far. */
+  live(elapsedMs: number = this.elapsedMs): LiveStats {
+    const last = this.last;
+    const seconds = last ? Math.max(last.endMs - last.startMs, 1) / 1000 : 1;
+    let lastRequests = 0;
+    let lastErrors = 0;
+    if (last) {
+      for (const s of last.series) if (s.kind === 'counter' && s.metric === HTTP_REQS) lastRequests += s.value;
+      for (const n of Object.values(last.errors)) lastErrors += n;
+    }
+    const latency = readHistogram(this.lastLatency, [50, 90, 99]);
+    const lag = readHistogram(this.lastLag, [99]);
+    return {
+      elapsedMs,
+      plannedMs: this.plannedMs,
+      vus: last?.vus ?? 0,
+      vusMax: last?.vusMax ?? 0,
+      rps: lastRequests / seconds,
+      errorsPerSec: lastErrors / seconds,
+      p50: latency.percentiles[0] / 1000,
+      p90: latency.percentiles[1] / 1000,
+      p99: latency.percentiles[2] / 1000,
+      max: latency.max / 1000,
+      requests: this.metrics.get(HTTP_REQS)?.value ?? 0,
+      errors: this.errorTotal,
+      iterations: this.metrics.get(ITERATIONS)?.value ?? 0,
+      dropped: this.metrics.get(DROPPED_ITERATIONS)?.value ?? 0,
+      backlog: this.backlog,
+      lagP99: lag.percentiles[0] / 1000,
+      checks: [...this.checks.values()].map((c) => ({ ...c })),
+      thresholds: this.verdicts(elapsedMs),
+      errorsByKind: { ...this.errorsByKind },
+    };
+  }
+
+  /** The run's summary, laid out as k6's handleSummary data. */
+  summary(status: SummaryData['state']['status'], durationMs: number): SummaryData {
+    const verdicts = this.verdicts(durationMs);
+    const metrics: Record<string, MetricSummary> = {};
+    const percentilesAsked = (key: string) =>
+      this.thresholds.filter((t) => t.key === key && t.aggregation.name === 'p').map((t) => (t.aggregation as { percentile: number }).percentile);
+
+    for (const [name, acc] of this.metrics) {
+      if (acc.kind === undefined) continue;
+      metrics[name] = {
+        type: acc.kind,
+        contains: metricInfo(name, acc.kind)!.contains,
+        values: acc.values(durationMs, percentilesAsked(name)),
+      };
+    }
+    // Tag-filtered thresholds get their own entry, as k6's sub-metrics: 'http_req_duration{name:items}'.
+    for (const [key, sel] of this.selections) {
+      if (metrics[key] || sel.kind === undefined) continue;
+      metrics[key] = { type: sel.kind, contains: metricInfo(sel.metric, sel.kind)!.contains, values: sel.values(durationMs, percentilesAsked(key)) };
+    }
+    this.thresholds.forEach((t, i) => {
+      const entry = (metrics[t.key] ??= { type: BUILTIN_METRICS[t.metric]?.kind ?? 'trend', contains: metricInfo(t.metric)?.contains ?? 'default', values: {} });
+      (entry.thresholds ??= {})[t.expression] = { ok: verdicts[i].ok };
+    });
+
+    return {
+      scenario: this.scenario,
+      file: this.file,
+      model: this.model,
+      state: { testRunDurationMs: durationMs, status },
+      metrics,
+      thresholds: verdicts,
+      checks: [...this.checks.values()].map((c) => ({ ...c })),
+      errorsByKind: { ...this.errorsByKind },
+      latencyCurve: this.latencyCurve(),
+      notes: this.notes(status, metrics),
+    };
+  }
+
+  /**
+   * ~50 [percentile, ms] points of http_req_duration, evenly spaced on a log scale of
+   * 1/(1-p) (HdrHistogram's percentile plot), up to the resolution the count allows, plus max.
+   */
+  private latencyCurve(): Array<[number, number]> {
+    const h = this.metrics.get(HTTP_REQ_DURATION)?.hist;
+    if (!h || h.totalCount === 0) return [];
+    const maxDecades = Math.min(6, Math.max(1, Math.log10(h.totalCount)));
+    const points = 50;
+    const ps: number[] = [];
+    for (let i = 0; i < points; i++) ps.push(100 * (1 - 10 ** (-(maxDecades * i) / (points - 1))));
+    ps.push(100);
+    const r = readHistogram(h, ps);
+    return ps.map((p, i) => [Math.round(p * 1e6) / 1e6, r.percentiles[i] / 1000]);
+  }
+
+  private notes(status: SummaryData['state']['status'], metrics: Record<string, MetricSummary>): string[] {
+    const notes: string[] = [];
+    if (this.model === 'closed') {
+      notes.push(
+        'Closed model: latency is measured from each request\'s actual send. When the server stalls, VUs wait and send less, ' +
+          'so queueing is hidden (coordinated omission); use an open model (load: { rate, duration, maxVUs }) to see it.',
+      );
+    } else {
+      notes.push(
+        'Open model: http_req_duration is measured from when each iteration was due, so time spent waiting for a free VU counts; ' +
+          'http_req_service_duration is measured from the actual send.',
+      );
+    }
+    const dropped = metrics[DROPPED_ITERATIONS]?.values.count ?? 0;
+    if (dropped > 0) notes.push(`${dropped} due iterations were dropped because all VUs were busy (dropped_iterations); raise maxVUs to run them.`);
+    const lagP99 = metrics[ITERATION_LAG]?.values['p(99)'] ?? 0;
+    if (this.model === 'open' && lagP99 >= 10) {
+      notes.push(`Iterations started late (iteration_lag p(99) ${lagP99.toFixed(1)} ms): all maxVUs were busy; the lag is included in http_req_duration.`);
+    }
+    const failed = metrics[HTTP_REQ_FAILED]?.values;
+    const requests = metrics[HTTP_REQS]?.values.count ?? 0;
+    if (failed && requests > 0 && failed.fails === 0 && failed.passes > 0) notes.push('Every request failed: is the target up?');
+    if (status === 'incomplete') notes.push('Incomplete: a worker stopped reporting; the figures cover what was received.');
+    if (status === 'aborted') notes.push('Aborted: a threshold with abortOnFail failed.');
+    if (status === 'cancelled') notes.push('Cancelled before the planned end.');
+    for (const t of this.thresholds) {
+      if (this.selections.get(t.key)!.kind === undefined && BUILTIN_METRICS[t.metric]?.kind !== 'counter') {
+        notes.push(`Threshold ${t.key}: ${t.expression} had no data to check, so it failed (is the metric or tag filter spelt right?).`);
+      }
+    }
+    return notes;
+  }
+}
+
+/** k6's --summary-export layout of a summary (what `--summary-export PATH` writes). */
+export function exportSummary(summary: SummaryData): object {
+  const metrics: Record<string, object> = {};
+  for (const [name, m] of Object.entries(summary.metrics)) {
+    metrics[name] = { type: m.type, contains: m.contains, values: m.values, ...(m.thresholds ? { thresholds: m.thresholds } : {}) };
+  }
+  return {
+    scenario: summary.scenario,
+    file: summary.file,
+    model: summary.model,
+    state: summary.state,
+    metrics,
+    thresholds: summary.thresholds,
+    checks: summary.checks,
+    errorsByKind: summary.errorsByKind,
+    latencyCurve: summary.latencyCurve,
+    notes: summary.notes,
+  };
+}
+

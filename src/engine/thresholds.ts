@@ -1,0 +1,199 @@
+// Thresholds in k6 syntax: keys `metric` or `metric{tag:value,...}`, expressions
+// `<aggregation> <operator> <number>` such as `p(95) < 200`, `rate < 0.01`, `count > 10`.
+
+import type { MetricKind, ScenarioOptions, Tags, ThresholdSpec } from './types';
+import { OptionsError } from './errors';
+import { parseDuration } from './duration';
+import { BUILTIN_METRICS } from './metrics/names';
+
+export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+/** An aggregation: a fixed name, or a percentile p(N) with N in [0, 100]. */
+export type Aggregation =
+  | { name: 'avg' | 'min' | 'med' | 'max' | 'count' | 'rate' | 'value' }
+  | { name: 'p'; percentile: number };
+
+export interface ParsedThreshold {
+  /** The key as written, e.g. 'http_req_duration{name:items}'. */
+  key: string;
+  metric: string;
+  /** Tag filter: the threshold covers every tag set that includes all of these. */
+  filter: Tags;
+  /** The expression as written. */
+  expression: string;
+  aggregation: Aggregation;
+  op: ThresholdOperator;
+  /** The bound (milliseconds for time trends). */
+  bound: number;
+  abortOnFail: boolean;
+  /** abortOnFail waits this long into the run before it may abort. */
+  delayAbortEvalMs: number;
+  /** Where it was written, e.g. 'thresholds["http_req_duration"][0]', for messages. */
+  field: string;
+}
+
+/** Aggregations each metric kind supports (k6's, plus min/max for gauges). */
+export const AGGREGATIONS_BY_KIND: Readonly<Record<MetricKind, readonly string[]>> = {
+  trend: ['avg', 'min', 'med', 'max', 'p(N)'],
+  counter: ['count', 'rate'],
+  rate: ['rate'],
+  gauge: ['value', 'min', 'max'],
+};
+
+const OPERATORS = '<, <=, >, >=, ==, !='; // and === as an alias of ==, as k6 accepts
+const KEY = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\{(.*)\})?\s*$/s;
+const EXPRESSION =
+  /^\s*(avg|min|med|max|count|rate|value|p\(\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*\))\s*(===|==|!=|<=|>=|<|>)\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*$/;
+
+/**
+ * Parses every threshold of a scenario. `kindOf` tells the kind of metrics known so far
+ * (built-ins always); for those, an aggregation the kind does not support is an error.
+ */
+export function parseThresholds(
+  thresholds: ScenarioOptions['thresholds'],
+  kindOf: (metric: string) => MetricKind | undefined = (m) => BUILTIN_METRICS[m]?.kind,
+): ParsedThreshold[] {
+  if (thresholds === undefined) return [];
+  if (thresholds === null || typeof thresholds !== 'object' || Array.isArray(thresholds)) {
+    throw new OptionsError('thresholds', thresholds, `an object mapping metric names to expressions, e.g. { http_req_duration: ['p(95) < 200'] }`);
+  }
+  const out: ParsedThreshold[] = [];
+  for (const [key, specs] of Object.entries(thresholds)) {
+    const keyField = `thresholds[${JSON.stringify(key)}]`;
+    const { metric, filter } = parseThresholdKey(key, keyField);
+    const list = Array.isArray(specs) ? specs : [specs];
+    list.forEach((spec, i) => {
+      const field = Array.isArray(specs) ? `${keyField}[${i}]` : keyField;
+      out.push(parseThresholdSpec(key, metric, filter, spec, field, kindOf(metric)));
+    });
+  }
+  return out;
+}
+
+/** `http_req_duration{name:items,method:GET}` → metric and tag filter. */
+export function parseThresholdKey(key: string, field: string): { metric: string; filter: Tags } {
+  const allowed = 'a metric name with optional tag filters, e.g. http_req_duration or http_req_duration{name:items,method:GET}';
+  const m = KEY.exec(key);
+  if (!m) throw new OptionsError(field, key, allowed);
+  const filter: Tags = {};
+  if (m[2] !== undefined) {
+    for (const pair of m[2].split(',')) {
+      const colon = pair.indexOf(':');
+      const tag = pair.slice(0, colon).trim();
+      const value = stripQuotes(pair.slice(colon + 1).trim());
+      if (colon < 0 || !tag || !value) throw new OptionsError(field, key, `${allowed} (each filter is tag:value)`);
+      filter[tag] = value;
+    }
+  }
+  return { metric: m[1], filter };
+}
+
+function stripQuotes(s: string): string {
+  return /^(["']).*\1$/s.test(s) ? s.slice(1, -1) : s;
+}
+
+function parseThresholdSpec(
+  key: string,
+  metric: string,
+  filter: Tags,
+  spec: ThresholdSpec,
+  field: string,
+  kind: MetricKind | undefined,
+): ParsedThreshold {
+  let expression: unknown = spec;
+  let abortOnFail = false;
+  let delayAbortEvalMs = 0;
+  let exprField = field;
+  if (spec !== null && typeof spec === 'object') {
+    expression = spec.threshold;
+    exprField = `${field}.threshold`;
+    if (spec.abortOnFail !== undefined) {
+      if (typeof spec.abortOnFail !== 'boolean') throw new OptionsError(`${field}.abortOnFail`, spec.abortOnFail, 'true or false');
+      abortOnFail = spec.abortOnFail;
+    }
+    if (spec.delayAbortEval !== undefined) delayAbortEvalMs = parseDuration(spec.delayAbortEval, `${field}.delayAbortEval`);
+  } else if (typeof spec !== 'string') {
+    throw new OptionsError(field, spec, `an expression string such as 'p(95) < 200', or { threshold, abortOnFail?, delayAbortEval? }`);
+  }
+  const { aggregation, op, bound } = parseExpression(expression, exprField, metric, kind);
+  return { key, metric, filter, expression: String(expression).trim(), aggregation, op, bound, abortOnFail, delayAbortEvalMs, field };
+}
+
+function parseExpression(expression: unknown, field: string, metric: string, kind: MetricKind | undefined) {
+  const aggs = kind ? `${AGGREGATIONS_BY_KIND[kind].join(', ')} for ${metric} (a ${kind})` : 'avg, min, med, max, p(N), count, rate or value';
+  const allowed = `'<aggregation> <operator> <number>' such as 'p(95) < 200', with aggregation ${aggs} and operator ${OPERATORS}`;
+  if (typeof expression !== 'string') throw new OptionsError(field, expression, allowed);
+  const m = EXPRESSION.exec(expression);
+  if (!m) throw new OptionsError(field, expression, allowed);
+  const aggregation: Aggregation = m[2] !== undefined ? { name: 'p', percentile: Number(m[2]) } : { name: m[1] as 'avg' };
+  if (aggregation.name === 'p' && aggregation.percentile > 100) {
+    throw new OptionsError(field, expression, `a percentile p(N) with N between 0 and 100`);
+  }
+  if (kind && !supports(kind, aggregation)) {
+    throw new OptionsError(field, expression, `an aggregation valid for ${metric} (a ${kind}): ${AGGREGATIONS_BY_KIND[kind].join(', ')}`);
+  }
+  const op = (m[3] === '===' ? '==' : m[3]) as ThresholdOperator;
+  return { aggregation, op, bound: Number(m[4]) };
+}
+
+export function supports(kind: MetricKind, aggregation: Aggregation): boolean {
+  const name = aggregation.name === 'p' ? 'p(N)' : aggregation.name;
+  return AGGREGATIONS_BY_KIND[kind].includes(name);
+}
+
+/** 'p(95)', 'avg'... as k6 names the value in summaries. */
+export function aggregationLabel(aggregation: Aggregation): string {
+  return aggregation.name === 'p' ? `p(${aggregation.percentile})` : aggregation.name;
+}
+
+export function compare(observed: number, op: ThresholdOperator, bound: number): boolean {
+  switch (op) {
+    case '<': return observed < bound;
+    case '<=': return observed <= bound;
+    case '>': return observed > bound;
+    case '>=': return observed >= bound;
+    case '==': return observed === bound;
+    case '!=': return observed !== bound;
+  }
+}
+
+/**
+ * Aggregated values of one metric (over the tag sets a threshold's filter selects), as the
+ * evaluator needs them. Trend figures are in the metric's display unit (ms for time trends).
+ */
+export type ObservedMetric =
+  | { kind: 'trend'; count: number; avg: number; min: number; max: number; percentile(p: number): number }
+  | { kind: 'counter'; count: number; rate: number }
+  | { kind: 'rate'; passes: number; fails: number }
+  | { kind: 'gauge'; value: number; min: number; max: number };
+
+/** The value a threshold compares, or null when there is nothing to compare (no data, wrong kind). */
+export function observe(t: ParsedThreshold, data: ObservedMetric | undefined): number | null {
+  if (data === undefined) return null;
+  if (!supports(data.kind, t.aggregation)) return null;
+  const agg = t.aggregation;
+  switch (data.kind) {
+    case 'trend':
+      if (data.count === 0) return null;
+      if (agg.name === 'p') return data.percentile(agg.percentile);
+      if (agg.name === 'med') return data.percentile(50);
+      return agg.name === 'avg' ? data.avg : agg.name === 'min' ? data.min : data.max;
+    case 'counter':
+      return agg.name === 'count' ? data.count : data.rate;
+    case 'rate': {
+      const total = data.passes + data.fails;
+      return total === 0 ? null : data.passes / total;
+    }
+    case 'gauge':
+      return agg.name === 'value' ? data.value : agg.name === 'min' ? data.min : data.max;
+  }
+}
+
+/**
+ * A threshold passes when its observed value satisfies the comparison. No data (null) fails:
+ * a threshold that could not be checked (a misspelt tag filter, an endpoint never hit) must
+ * not pass silently in CI. Counters without data count 0, so `count < 10` still passes.
+ */
+export function evaluate(t: ParsedThreshold, observed: number | null): boolean {
+  return observed !== null && compare(observed, t.op, t.bound);
+}
