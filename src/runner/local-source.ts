@@ -1,0 +1,44 @@
+// The in-process load source: the engine runs the scenario in the runner process itself.
+
+import { runScenario } from '../engine/run';
+import { OptionsError } from '../engine/errors';
+import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
+
+export class InProcessSource implements LoadSource {
+  private readonly controller = new AbortController();
+
+  async run(o: SourceRunOptions, events: SourceEvents): Promise<SourceResult> {
+    const result = await runScenario({
+      name: o.name,
+      file: o.file,
+      def: o.definition,
+      overrides: o.overrides,
+      env: o.env,
+      debug: o.debug,
+      signal: this.controller.signal,
+      onStarted: (plan, startedAt) => events.started(plan, startedAt),
+      onInterval: (interval) => events.interval(interval),
+      onIterationError: (err, count) => events.iterationError(err, count),
+      onTeardownError: (err) => events.teardownError(err),
+    });
+    if (result.interrupted > 0) {
+      events.log('warn', `${result.interrupted} iteration(s) still running after gracefulStop were interrupted`);
+    }
+    return { durationMs: result.durationMs };
+  }
+
+  cancel(): void {
+    this.controller.abort();
+  }
+}
+
+/**
+ * The source for a run: in process for one worker. Worker processes (`--workers N` > 1) plug in
+ * here (src/runner/workers.ts) with the same LoadSource contract.
+ */
+export function createLoadSource(workers: number): LoadSource {
+  if (workers > 1) {
+    throw new OptionsError('--workers', workers, '1 (worker processes are not available in this build yet)');
+  }
+  return new InProcessSource();
+}

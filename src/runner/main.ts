@@ -1,0 +1,270 @@
+// The runner: a child process (forked by the CLI or the extension) that bundles a scenario
+// file, runs its scenarios one after another, and streams protocol messages to its parent:
+// started, a snapshot every second, thresholds, logs, errors with their location, finished with
+// the summary, and finally done with the exit code. It writes the --out and summary files.
+
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as engine from '../index';
+import { RunAggregate, exportSummary } from '../engine/aggregate';
+import { OptionsError, ScenarioSetupError } from '../engine/errors';
+import { planOf, validateScenario } from '../engine/load';
+import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type ToRunner } from '../protocol';
+import { ScenarioFileError, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
+import { OutFile } from './out-file';
+import { createLoadSource } from './local-source';
+import type { LoadSource, SourceEvents } from './source';
+
+// The scenario's `import ... from 'loadlens'` resolves to this very engine instance.
+(globalThis as { __loadlens?: unknown }).__loadlens = engine;
+
+/** Distinct iteration error messages whose stack is sent; later ones are only counted. */
+const MAX_ITERATION_ERROR_REPORTS = 5;
+/** How often a repeated iteration error's running count is re-sent (every Nth occurrence). */
+const ERROR_COUNT_EVERY = 1000;
+
+function send(message: FromRunner): void {
+  if (process.connected) process.send!(message);
+}
+
+/** Sends `done` and exits once the message is on its way (IPC sends are asynchronous). */
+function finish(exitCode: number): void {
+  if (!process.connected) process.exit(exitCode);
+  const message: FromRunner = { type: 'done', exitCode };
+  process.send!(message, () => {
+    process.disconnect();
+    process.exit(exitCode);
+  });
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function stackOf(err: unknown): string | undefined {
+  return err instanceof Error ? err.stack : undefined;
+}
+
+/** State of the run in progress, shared with the cancel handlers. */
+const state: {
+  source?: LoadSource;
+  cancelled: boolean;
+  aborted: boolean;
+} = { cancelled: false, aborted: false };
+
+function cancel(reason: string): void {
+  if (state.cancelled) return;
+  state.cancelled = true;
+  send({ type: 'log', level: 'info', message: `cancelling (${reason}): no new iterations; waiting for in-flight ones` });
+  state.source?.cancel(reason);
+}
+
+interface Prepared {
+  name: string;
+  definition: ScenarioDefinition;
+  aggregate: RunAggregate;
+}
+
+function loadOverrides(request: RunRequest): LoadOverrides | undefined {
+  return request.debug ? undefined : request.overrides;
+}
+
+/** Validates every selected scenario before any of them runs: bad options stop everything. */
+function prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>): Prepared[] {
+  return selected.map(({ name, definition: found }) => {
+    const target = request.target ?? found.target ?? env.LOADLENS_TARGET;
+    const definition: ScenarioDefinition = { ...found, target };
+    validateScenario(definition);
+    const plan = planOf(name, definition, loadOverrides(request));
+    const aggregate = new RunAggregate({
+      scenario: name,
+      file: request.file,
+      model: plan.model,
+      plannedMs: plan.plannedMs,
+      // Debug runs stop at breakpoints: thresholds would only judge the debugger's pauses.
+      thresholds: request.debug ? undefined : definition.thresholds,
+    });
+    return { name, definition, aggregate };
+  });
+}
+
+/** Runs one scenario to its end; returns its summary. */
+async function runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutFile | undefined): Promise<SummaryData> {
+  const { name, definition, aggregate } = p;
+  const file = request.file;
+  let lastVerdicts = '';
+  let durationMs = 0;
+  let reportedMessages = 0;
+
+  const events: SourceEvents = {
+    started(plan, startedAt) {
+      send({ type: 'started', scenario: name, file, plan, startedAt });
+      out?.write({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt });
+    },
+    interval(interval) {
+      aggregate.add(interval);
+      out?.write({ type: 'interval', scenario: name, interval });
+      durationMs = Math.max(durationMs, interval.endMs);
+      send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
+      const verdicts = aggregate.verdicts();
+      const key = verdictsKey(verdicts);
+      if (key !== lastVerdicts) {
+        lastVerdicts = key;
+        send({ type: 'thresholds', scenario: name, verdicts });
+      }
+      const abort = aggregate.abortTriggered();
+      if (abort && !state.aborted && !state.cancelled) {
+        state.aborted = true;
+        send({ type: 'log', level: 'warn', scenario: name, message: `aborting: threshold ${abort.metric}: ${abort.expression} failed (observed ${abort.observed})` });
+        state.source?.cancel('abortOnFail');
+      }
+    },
+    iterationError(err, count) {
+      // The first occurrence of the first few messages carries its stack; then a running count now and then.
+      const firstReport = count === 1 && reportedMessages < MAX_ITERATION_ERROR_REPORTS;
+      if (firstReport) reportedMessages++;
+      else if (count % ERROR_COUNT_EVERY !== 0) return;
+      const stack = firstReport ? stackOf(err) : undefined;
+      send({ type: 'error', kind: 'iteration', scenario: name, message: errorMessage(err), count, stack, location: locateInStack(stack, file) });
+    },
+    teardownError(err) {
+      const stack = stackOf(err);
+      send({ type: 'error', kind: 'teardown', scenario: name, message: errorMessage(err), stack, location: locateInStack(stack, file) });
+    },
+    log(level, message) {
+      send({ type: 'log', level, scenario: name, message });
+    },
+  };
+
+  const source = createLoadSource(request.workers ?? 1);
+  state.source = source;
+  // A cancel that arrived while the file was bundling applies at once.
+  if (state.cancelled) source.cancel('cancelled');
+  const result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+  state.source = undefined;
+
+  const status: SummaryData['state']['status'] = state.aborted
+    ? 'aborted'
+    : result.incomplete
+      ? 'incomplete'
+      : state.cancelled
+        ? 'cancelled'
+        : 'completed';
+  const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
+  send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
+  send({ type: 'finished', scenario: name, summary });
+  out?.write({ type: 'summary', scenario: name, summary });
+  return summary;
+}
+
+function verdictsKey(verdicts: ThresholdVerdict[]): string {
+  return verdicts.map((v) => (v.ok ? '1' : '0')).join('');
+}
+
+function exitCodeOf(summaries: SummaryData[]): number {
+  if (summaries.some((s) => s.state.status === 'aborted')) return ExitCode.aborted;
+  if (summaries.some((s) => s.state.status === 'cancelled')) return ExitCode.cancelled;
+  if (summaries.some((s) => s.state.status === 'incomplete')) return ExitCode.internal;
+  if (summaries.some((s) => s.thresholds.some((t) => !t.ok))) return ExitCode.thresholdsFailed;
+  return ExitCode.ok;
+}
+
+function writeSummaryExport(path: string, summaries: SummaryData[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  // One scenario: exactly k6's layout. Several: that layout per scenario name.
+  const body =
+    summaries.length === 1
+      ? exportSummary(summaries[0])
+      : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
+  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+}
+
+/** Maps a failure before or around the load to its protocol error and exit code. */
+function reportFailure(err: unknown, file: string, scenario?: string): number {
+  if (err instanceof ScenarioFileError) {
+    send({ type: 'error', kind: err.kind, message: err.message, location: err.location, stack: err.stackText, scenario });
+    return err.kind === 'compile' ? ExitCode.compile : ExitCode.badOptions;
+  }
+  if (err instanceof OptionsError) {
+    send({ type: 'error', kind: 'options', message: err.message, scenario });
+    return ExitCode.badOptions;
+  }
+  if (err instanceof ScenarioSetupError) {
+    const cause = err.cause;
+    const stack = stackOf(cause) ?? err.stack;
+    send({ type: 'error', kind: 'setup', message: err.message, stack, location: locateInStack(stack, file), scenario: err.scenario ?? scenario });
+    return ExitCode.setup;
+  }
+  send({ type: 'error', kind: 'internal', message: errorMessage(err), stack: stackOf(err), scenario });
+  return ExitCode.internal;
+}
+
+async function run(request: RunRequest): Promise<number> {
+  const env = { ...(request.env ?? {}) };
+  let prepared: Prepared[];
+  try {
+    const all = await loadScenarioFile(request.file);
+    prepared = prepare(selectScenarios(all, request.scenario, request.file), request, env);
+  } catch (err) {
+    return reportFailure(err, request.file);
+  }
+
+  let out: OutFile | undefined;
+  const summaries: SummaryData[] = [];
+  let failureCode: number | undefined;
+  try {
+    out = request.outPath ? new OutFile(request.outPath) : undefined;
+    for (const p of prepared) {
+      if (state.cancelled || state.aborted) break;
+      try {
+        summaries.push(await runOne(p, request, env, out));
+      } catch (err) {
+        failureCode = reportFailure(err, request.file, p.name);
+        // A setup failure stops this scenario only; the file's other scenarios still run.
+        if (!(err instanceof ScenarioSetupError)) break;
+      }
+    }
+    if (request.summaryExportPath && summaries.length > 0) writeSummaryExport(request.summaryExportPath, summaries);
+  } catch (err) {
+    failureCode = reportFailure(err, request.file);
+  } finally {
+    out?.close();
+  }
+  return failureCode ?? exitCodeOf(summaries);
+}
+
+async function list(file: string): Promise<number> {
+  try {
+    const all = await loadScenarioFile(file);
+    send({ type: 'listed', file, scenarios: all.map((s) => planOf(s.name, s.definition)) });
+    return ExitCode.ok;
+  } catch (err) {
+    return reportFailure(err, file);
+  }
+}
+
+let busy = false;
+process.on('message', (message: ToRunner) => {
+  if (message.type === 'cancel') return cancel(message.reason ?? 'cancel message');
+  if (busy) {
+    send({ type: 'log', level: 'warn', message: `runner busy: ignored a '${message.type}' message (one run per runner process)` });
+    return;
+  }
+  busy = true;
+  const work = message.type === 'run' ? run(message.request) : list(message.file);
+  work.then(finish, (err) => finish(reportFailure(err, message.type === 'run' ? message.request.file : message.file)));
+});
+
+// A terminal's Ctrl-C reaches the whole process group; the parent decides about a second one.
+process.on('SIGINT', () => cancel('SIGINT'));
+process.on('SIGTERM', () => cancel('SIGTERM'));
+// The parent went away: stop gracefully and exit (nobody is listening for the summary).
+process.on('disconnect', () => {
+  cancel('parent disconnected');
+  setTimeout(() => process.exit(ExitCode.cancelled), 5000).unref();
+});
+// A scenario's stray promise rejection must not kill the run silently.
+process.on('unhandledRejection', (reason) => {
+  send({ type: 'log', level: 'warn', message: `unhandled promise rejection: ${stackOf(reason) ?? String(reason)}` });
+});

@@ -1,0 +1,45 @@
+// The seam between the runner and whatever generates load: the in-process engine today, local
+// worker processes (workers.ts) or remote machines later. A source reports each one-second
+// interval it measured (already merged across its processes, in index order) and the errors it
+// saw; the runner does everything else (aggregation, thresholds, abort, --out, snapshots, summary).
+
+import type { IntervalData, ScenarioDefinition } from '../engine/types';
+import type { LoadOverrides, PlanInfo } from '../protocol';
+
+export interface SourceEvents {
+  /** The load starts (after setup). */
+  started(plan: PlanInfo, startedAt: number): void;
+  /** One finished interval, in index order. */
+  interval(interval: IntervalData): void;
+  /** An iteration threw or rejected (the run goes on); count: occurrences of this message so far. */
+  iterationError(error: unknown, count: number): void;
+  teardownError(error: unknown): void;
+  /** Informational messages (e.g. a worker that died). */
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export interface SourceRunOptions {
+  name: string;
+  file: string;
+  definition: ScenarioDefinition;
+  overrides?: LoadOverrides;
+  env: Record<string, string>;
+  debug?: { iterations?: number };
+}
+
+export interface SourceResult {
+  /** From the load's start to its end (teardown included). */
+  durationMs: number;
+  /** True when some part of the planned load was lost (a worker died). */
+  incomplete?: boolean;
+}
+
+export interface LoadSource {
+  /**
+   * Runs setup (once), the load and teardown; resolves once every interval has been reported.
+   * Throws OptionsError for bad options and ScenarioSetupError when setup() throws.
+   */
+  run(options: SourceRunOptions, events: SourceEvents): Promise<SourceResult>;
+  /** Stop starting iterations, let in-flight ones finish within gracefulStop, then resolve run(). */
+  cancel(reason: string): void;
+}
