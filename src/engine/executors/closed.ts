@@ -1,0 +1,190 @@
+// Closed model: each VU loops over iterations (latency from the actual send; a slow server
+// slows the load down, which hides queueing: the summary says so).
+// - constant VUs for a duration;
+// - shared iterations: the VUs take iterations from one counter until all have started;
+// - ramping VUs: VUs start and stop at the moments the ramp's VU count crosses their index
+//   (a VU asked to stop finishes its current iteration first).
+// With a segment, each process owns the striped share of VU indexes (and of the shared
+// iterations, re-cut by the VUs it owns), so the union equals one whole run.
+
+import type { VuStep } from '../schedule';
+import { ExecutorBase, Vu, runIteration, vuId, type ExecContext, type Executor } from './vu';
+import type { ExecutionSegment } from '../segments';
+
+/** Yield to timers and I/O at least this often, even if iterations never await real I/O. */
+const YIELD_EVERY_MS = 20;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+abstract class LoopingExecutor extends ExecutorBase implements Executor {
+  protected readonly vus: Vu[] = [];
+  protected looping = 0;
+  private endTimer: NodeJS.Timeout | null = null;
+
+  get activeVUs(): number {
+    return this.looping;
+  }
+
+  get createdVUs(): number {
+    return this.vus.length;
+  }
+
+  due(): number {
+    return this.started;
+  }
+
+  abstract start(): void;
+
+  /** Ends the load phase after `ms` (the planned duration, or maxDuration). */
+  protected endAfter(ms: number): void {
+    this.endTimer = setTimeout(() => {
+      this.endTimer = null;
+      this.stop();
+    }, Math.max(0, ms - this.x.elapsed()));
+  }
+
+  stop(): void {
+    if (!this.stopping) {
+      this.stopping = true;
+      if (this.endTimer !== null) clearTimeout(this.endTimer);
+      this.endTimer = null;
+      this.onStop();
+    }
+    this.loadDoneResolve();
+  }
+
+  protected onStop(): void {}
+
+  protected vu(local: number): Vu {
+    while (this.vus.length <= local) this.vus.push(new Vu(this.x, vuId(this.x.segment, this.vus.length)));
+    return this.vus[local];
+  }
+
+  private count = 0;
+
+  /** The next iteration's index in the scenario, or -1 when this VU should stop looping. */
+  protected nextIteration(): number {
+    return this.count++;
+  }
+
+  protected async loop(vu: Vu): Promise<void> {
+    vu.running = true;
+    this.looping++;
+    let lastYield = this.x.elapsed();
+    for (;;) {
+      if (this.stopping || vu.stopRequested) break;
+      const g = this.nextIteration();
+      if (g < 0) break;
+      this.inFlight++;
+      this.started++;
+      await runIteration(this.x, this.series, vu, g, 0);
+      this.iterationEnded();
+      const now = this.x.elapsed();
+      if (now - lastYield >= YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = this.x.elapsed();
+      }
+    }
+    vu.running = false;
+    this.looping--;
+    this.loopEnded();
+  }
+
+  protected loopEnded(): void {}
+}
+
+export class ConstantVusExecutor extends LoopingExecutor {
+  constructor(x: ExecContext, private readonly load: { vus: number; durationMs: number }) {
+    super(x);
+  }
+
+  start(): void {
+    const own = this.x.segment ? this.x.segment.scaleInt(this.load.vus) : this.load.vus;
+    this.endAfter(this.load.durationMs);
+    for (let i = 0; i < own; i++) void this.loop(this.vu(i));
+  }
+}
+
+export class SharedIterationsExecutor extends LoopingExecutor {
+  private readonly total: number;
+  private readonly ownVus: number;
+  private readonly iterSegment: ExecutionSegment | null | undefined;
+  private next = 0;
+
+  constructor(x: ExecContext, load: { vus: number; iterations: number; maxDurationMs: number }) {
+    super(x);
+    this.maxDurationMs = load.maxDurationMs;
+    const seg = x.segment;
+    this.ownVus = seg ? seg.scaleInt(load.vus) : load.vus;
+    // Iterations follow the VUs: a segment that owns no VU gets no iteration.
+    this.iterSegment = seg ? seg.resegmentBy(load.vus) : undefined;
+    this.total = seg ? (this.iterSegment ? this.iterSegment.scaleInt(load.iterations) : 0) : load.iterations;
+  }
+
+  private readonly maxDurationMs: number;
+
+  start(): void {
+    this.endAfter(this.maxDurationMs);
+    if (this.total === 0 || this.ownVus === 0) {
+      this.stop();
+      return;
+    }
+    for (let i = 0; i < Math.min(this.ownVus, this.total); i++) void this.loop(this.vu(i));
+  }
+
+  protected override nextIteration(): number {
+    if (this.next >= this.total) return -1;
+    const local = this.next++;
+    return this.iterSegment ? this.iterSegment.globalIndex(local) : local;
+  }
+
+  protected loopEnded(): void {
+    // All iterations started and every VU done: the load phase is over.
+    if (this.looping === 0) this.stop();
+  }
+}
+
+export class RampingVusExecutor extends LoopingExecutor {
+  private stepIndex = 0;
+  private stepTimer: NodeJS.Timeout | null = null;
+
+  constructor(x: ExecContext, private readonly load: { steps: VuStep[]; durationMs: number }) {
+    super(x);
+  }
+
+  start(): void {
+    this.endAfter(this.load.durationMs);
+    this.applySteps();
+  }
+
+  private readonly applySteps = (): void => {
+    this.stepTimer = null;
+    if (this.stopping) return;
+    const steps = this.load.steps;
+    const now = this.x.elapsed();
+    let target = -1;
+    while (this.stepIndex < steps.length && steps[this.stepIndex].atMs <= now) target = steps[this.stepIndex++].vus;
+    if (target >= 0) this.setTarget(this.x.segment ? this.x.segment.scaleInt(target) : target);
+    if (this.stepIndex < steps.length && steps[this.stepIndex].atMs < this.load.durationMs) {
+      this.stepTimer = setTimeout(this.applySteps, Math.max(0, steps[this.stepIndex].atMs - now));
+    }
+  };
+
+  /** Local VUs [0, target) loop; the others stop after their current iteration. */
+  private setTarget(target: number): void {
+    for (let i = 0; i < Math.max(target, this.vus.length); i++) {
+      const vu = this.vu(i);
+      if (i < target) {
+        vu.stopRequested = false;
+        if (!vu.running) void this.loop(vu);
+      } else vu.stopRequested = true;
+    }
+  }
+
+  protected onStop(): void {
+    if (this.stepTimer !== null) clearTimeout(this.stepTimer);
+    this.stepTimer = null;
+  }
+}

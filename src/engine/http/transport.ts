@@ -1,0 +1,362 @@
+// The run's HTTP transport: one undici Pool per origin, shared by all VUs, and the request
+// exchange that is both undici's dispatch handler and the response the scenario sees (one
+// object per request, no closures besides the promise). Each finished exchange records its
+// metrics through series handles cached per (method, status, name, tags), so the hot path
+// builds no tag objects and no keys in the recorder.
+
+import { Pool, buildConnector } from 'undici';
+import type { HttpResponse, RequestTimings, Tags } from '../types';
+import type { MetricsRecorder } from '../metrics/recorder';
+import type { CounterSeries, RateSeries, TrendSeries } from '../metrics/recorder';
+import * as M from '../metrics/names';
+
+export interface TransportOptions {
+  /** Base URL for relative request URLs. */
+  target?: string;
+  /** Connections per origin; undefined = as many as there are concurrent requests. */
+  connections?: number;
+  /** Default request timeout (ms). */
+  timeoutMs: number;
+  cookies: boolean;
+  scenarioTags: Tags;
+  /** Milliseconds, fractional (performance.now by default). */
+  now: () => number;
+}
+
+/** Time to connect (and handshake) one new connection, waiting for the request that caused it. */
+interface FreshConnection {
+  connecting: number;
+  tls: number;
+}
+
+export class OriginPool {
+  readonly pool: Pool;
+  /** Connections opened and not yet attributed to a request (approximation, see onConnect). */
+  readonly fresh: FreshConnection[] = [];
+  readonly hostname: string;
+  /** 'host:port' as sent in the Host header (for the data_sent estimate). */
+  readonly hostHeaderBytes: number;
+  readonly https: boolean;
+
+  constructor(readonly origin: string, connections: number | undefined, now: () => number) {
+    const u = new URL(origin);
+    this.hostname = u.hostname.replace(/^\[|\]$/g, '');
+    this.https = u.protocol === 'https:';
+    this.hostHeaderBytes = u.host.length + 8;
+    const base = buildConnector({ timeout: 10_000 });
+    const fresh = this.fresh;
+    const https = this.https;
+    // Measures each new connection; the first request that waited at least that long takes it.
+    const connect: buildConnector.connector = (opts, callback) => {
+      const started = now();
+      let tcpAt = 0;
+      const socket = base(opts, (err, sock) => {
+        if (!err) {
+          const t = now();
+          if (fresh.length < 10_000) fresh.push({ connecting: (tcpAt || t) - started, tls: tcpAt ? t - tcpAt : 0 });
+        }
+        callback(err, sock as never);
+      });
+      if (https) (socket as unknown as NodeJS.EventEmitter).once('connect', () => (tcpAt = now()));
+      return socket;
+    };
+    this.pool = new Pool(origin, { connections: connections ?? null, pipelining: 1, connect });
+  }
+}
+
+/** Every series one request records into, resolved once per (method, status, name, tags). */
+class RequestSeries {
+  readonly reqs: CounterSeries;
+  readonly duration: TrendSeries;
+  readonly service: TrendSeries;
+  readonly blocked: TrendSeries;
+  readonly connecting: TrendSeries;
+  readonly tls: TrendSeries;
+  readonly sending: TrendSeries;
+  readonly waiting: TrendSeries;
+  readonly receiving: TrendSeries;
+  readonly failed: RateSeries;
+  readonly sent: CounterSeries;
+  readonly received: CounterSeries;
+
+  constructor(r: MetricsRecorder, tags: Tags) {
+    this.reqs = r.series('counter', M.HTTP_REQS, tags);
+    this.duration = r.series('trend', M.HTTP_REQ_DURATION, tags);
+    this.service = r.series('trend', M.HTTP_REQ_SERVICE_DURATION, tags);
+    this.blocked = r.series('trend', M.HTTP_REQ_BLOCKED, tags);
+    this.connecting = r.series('trend', M.HTTP_REQ_CONNECTING, tags);
+    this.tls = r.series('trend', M.HTTP_REQ_TLS_HANDSHAKING, tags);
+    this.sending = r.series('trend', M.HTTP_REQ_SENDING, tags);
+    this.waiting = r.series('trend', M.HTTP_REQ_WAITING, tags);
+    this.receiving = r.series('trend', M.HTTP_REQ_RECEIVING, tags);
+    this.failed = r.series('rate', M.HTTP_REQ_FAILED, tags);
+    this.sent = r.series('counter', M.DATA_SENT, tags);
+    this.received = r.series('counter', M.DATA_RECEIVED, tags);
+  }
+}
+
+/** Maps undici / Node network errors to the kinds users know. */
+export function errorKind(err: unknown): string {
+  const e = err as { code?: string; name?: string; cause?: { code?: string } } | undefined;
+  const code = e?.code;
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return 'ETIMEDOUT';
+    case 'UND_ERR_SOCKET':
+      // 'other side closed' and resets.
+      return e?.cause?.code && e.cause.code !== 'UND_ERR_SOCKET' ? errorKind(e.cause) : 'ECONNRESET';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'ECONNRESET';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return 'ENOTFOUND';
+    case 'UND_ERR_ABORTED':
+    case 'UND_ERR_DESTROYED':
+    case 'UND_ERR_CLOSED':
+      return 'EABORTED';
+    case undefined:
+      return e?.name && e.name !== 'Error' ? e.name : 'EUNKNOWN';
+    default:
+      return code;
+  }
+}
+
+const EMPTY: Buffer[] = [];
+
+/**
+ * One request: undici's (legacy, unwrapped) dispatch handler and, once finished, the response.
+ * Timestamps are ms from the transport's clock; phases are derived at the end.
+ */
+export class Exchange implements HttpResponse {
+  status = 0;
+  error?: string;
+  timings: RequestTimings = ZERO_TIMINGS;
+  /** Set-Cookie values (only collected when the jar is on). */
+  setCookies: string[] | null = null;
+  resolve!: (e: Exchange) => void;
+
+  private rawHeaders: Buffer[] = EMPTY;
+  private parsedHeaders: Record<string, string> | null = null;
+  private body: Buffer | Buffer[] | null = null;
+  private receivedBytes = 0;
+  private readonly t0: number;
+  private tSend = 0;
+  private tSent = 0;
+  private tHeaders = 0;
+  private connecting = 0;
+  private tls = 0;
+
+  constructor(
+    private readonly transport: HttpTransport,
+    readonly originPool: OriginPool,
+    readonly method: string,
+    /** Path and query as sent. */
+    readonly path: string,
+    private readonly name: string,
+    private readonly tags: Tags | undefined,
+    private readonly lagMs: number,
+    private readonly sentBytes: number,
+  ) {
+    this.t0 = transport.now();
+  }
+
+  get url(): string {
+    return this.originPool.origin + this.path;
+  }
+
+  // --- undici handler ---------------------------------------------------------------------
+
+  onConnect(): void {
+    const t = this.transport.now();
+    this.tSend = t;
+    // A request that waited at least as long as a new connection took is taken to be the one
+    // that opened it (exact for the usual one request per new connection; approximate when
+    // several connect at once).
+    const fresh = this.originPool.fresh;
+    if (fresh.length > 0 && t - this.t0 >= fresh[0].connecting + fresh[0].tls) {
+      const c = fresh.shift()!;
+      this.connecting = c.connecting;
+      this.tls = c.tls;
+    }
+  }
+
+  onRequestSent(): void {
+    this.tSent = this.transport.now();
+  }
+
+  onResponseStarted(): void {}
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: unknown, statusText: string): boolean {
+    this.tHeaders = this.transport.now();
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders;
+    // Status line + header lines as received (approximately: HTTP/1.1 framing).
+    let bytes = 17 + (statusText ? statusText.length : 0);
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i];
+      bytes += name.length + rawHeaders[i + 1].length + 4;
+      if (name.length === 10 && this.transport.cookies && name.toString('latin1').toLowerCase() === 'set-cookie') {
+        (this.setCookies ??= []).push(rawHeaders[i + 1].toString('latin1'));
+      }
+    }
+    this.receivedBytes = bytes;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.receivedBytes += chunk.length;
+    const b = this.body;
+    if (b === null) this.body = chunk;
+    else if (Array.isArray(b)) b.push(chunk);
+    else this.body = [b, chunk];
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish();
+  }
+
+  onError(err: Error): void {
+    this.status = 0;
+    this.error = errorKind(err);
+    this.finish();
+  }
+
+  onBodySent(): void {}
+
+  private finish(): void {
+    const T = this.transport;
+    const end = T.now();
+    const tSend = this.tSend || end;
+    const tSent = this.tSent || tSend;
+    const tHeaders = this.tHeaders || end;
+    const blocked = Math.max(0, tSend - this.t0 - this.connecting - this.tls);
+    const sending = tSent - tSend;
+    const waiting = Math.max(0, tHeaders - tSent);
+    const receiving = end - tHeaders;
+    const service = sending + waiting + receiving;
+    this.timings = { blocked, connecting: this.connecting, tls: this.tls, sending, waiting, receiving, duration: service };
+    if (T.recording) {
+      const s = T.seriesFor(this.method, this.status, this.name, this.tags);
+      const failed = this.status === 0 || this.status >= 400;
+      s.reqs.add(1);
+      // The latency a user would have seen: from when the iteration was due (open model),
+      // including any wait for a capped connection, excluding connection setup (as k6).
+      s.duration.record((this.lagMs + blocked + service) * 1000);
+      s.service.record(service * 1000);
+      s.blocked.record(blocked * 1000);
+      s.connecting.record(this.connecting * 1000);
+      s.tls.record(this.tls * 1000);
+      s.sending.record(sending * 1000);
+      s.waiting.record(waiting * 1000);
+      s.receiving.record(receiving * 1000);
+      s.failed.add(failed);
+      s.sent.add(this.sentBytes);
+      s.received.add(this.receivedBytes);
+      if (this.error !== undefined) T.recorder.error(this.error);
+    }
+    this.resolve(this);
+  }
+
+  // --- the response -----------------------------------------------------------------------
+
+  get headers(): Record<string, string> {
+    if (this.parsedHeaders === null) {
+      const h: Record<string, string> = {};
+      const raw = this.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) {
+        const k = raw[i].toString('latin1').toLowerCase();
+        const v = raw[i + 1].toString('latin1');
+        h[k] = h[k] === undefined ? v : `${h[k]}, ${v}`;
+      }
+      this.parsedHeaders = h;
+    }
+    return this.parsedHeaders;
+  }
+
+  /** One header by lowercase name, without building the whole record. */
+  header(lowerName: string): string | undefined {
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length === lowerName.length && raw[i].toString('latin1').toLowerCase() === lowerName) return raw[i + 1].toString('latin1');
+    }
+    return undefined;
+  }
+
+  text(): string {
+    const b = this.body;
+    if (b === null) return '';
+    if (Array.isArray(b)) return Buffer.concat(b).toString('utf8');
+    return b.toString('utf8');
+  }
+
+  json<T = any>(): T {
+    return JSON.parse(this.text()) as T;
+  }
+
+  toJSON(): object {
+    return { status: this.status, url: this.url, headers: this.headers, error: this.error, timings: this.timings };
+  }
+}
+
+const ZERO_TIMINGS: RequestTimings = Object.freeze({ blocked: 0, connecting: 0, tls: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 });
+
+export class HttpTransport {
+  readonly now: () => number;
+  readonly cookies: boolean;
+  readonly timeoutMs: number;
+  /** Off once the run has ended: abandoned iterations record nothing. */
+  recording = true;
+  /** Closed: requests fail at once with EABORTED, nothing is sent. */
+  closed = false;
+  readonly targetOrigin: OriginPool | undefined;
+  readonly target: URL | undefined;
+  private readonly pools = new Map<string, OriginPool>();
+  private readonly seriesCache = new Map<string, RequestSeries>();
+
+  constructor(readonly recorder: MetricsRecorder, private readonly options: TransportOptions) {
+    this.now = options.now;
+    this.cookies = options.cookies;
+    this.timeoutMs = options.timeoutMs;
+    if (options.target !== undefined) {
+      this.target = new URL(options.target);
+      this.targetOrigin = this.pool(this.target.origin);
+    }
+  }
+
+  pool(origin: string): OriginPool {
+    let p = this.pools.get(origin);
+    if (p === undefined) {
+      p = new OriginPool(origin, this.options.connections, this.now);
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+
+  /** @internal The series of one (method, status, name, request tags) combination. */
+  seriesFor(method: string, status: number, name: string, tags: Tags | undefined): RequestSeries {
+    let key = method + ' ' + status + ' ' + name;
+    if (tags !== undefined) key += '\u0000' + JSON.stringify(tags);
+    let s = this.seriesCache.get(key);
+    if (s === undefined) {
+      const all: Tags = { ...this.options.scenarioTags, ...tags, name, method, status: String(status) };
+      s = new RequestSeries(this.recorder, all);
+      this.seriesCache.set(key, s);
+    }
+    return s;
+  }
+
+  /** Aborts every request still in flight and closes every connection. */
+  async close(): Promise<void> {
+    this.recording = false;
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.pool.destroy().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,309 @@
+// Validates a scenario's `load` shape (and the CLI overrides) into one normal form the executors
+// run. Bad input throws OptionsError naming the field, the value and what is allowed.
+
+import type { LoadShape, ScenarioDefinition } from './types';
+import type { LoadOverrides, PlanInfo } from '../protocol';
+import { OptionsError } from './errors';
+import { formatDuration, parseDuration } from './duration';
+import { constantArrivals, peakVUs, rampArrivals, vuSteps, type ArrivalSchedule, type VuStep } from './schedule';
+
+/** k6's default: in-flight iterations get 30 s to finish at the end. */
+export const DEFAULT_GRACEFUL_STOP_MS = 30_000;
+/** k6's default maxDuration for shared iterations. */
+export const DEFAULT_MAX_DURATION_MS = 10 * 60_000;
+/** k6's default startVUs for ramping VUs. */
+export const DEFAULT_START_VUS = 1;
+
+export type NormalLoad =
+  | {
+      model: 'closed';
+      kind: 'constant-vus';
+      vus: number;
+      durationMs: number;
+      gracefulStopMs: number;
+    }
+  | {
+      model: 'closed';
+      kind: 'shared-iterations';
+      vus: number;
+      iterations: number;
+      maxDurationMs: number;
+      gracefulStopMs: number;
+    }
+  | {
+      model: 'closed';
+      kind: 'ramping-vus';
+      steps: VuStep[];
+      peakVUs: number;
+      durationMs: number;
+      gracefulStopMs: number;
+      /** For the shape description. */
+      startVUs: number;
+      targets: number[];
+    }
+  | {
+      model: 'open';
+      kind: 'arrival-rate';
+      schedule: ArrivalSchedule;
+      maxVUs: number;
+      whenBusy: 'queue' | 'drop';
+      durationMs: number;
+      gracefulStopMs: number;
+      /** For the shape description: per timeUnit. */
+      rate?: number;
+      startRate?: number;
+      targets?: number[];
+      timeUnitMs: number;
+    };
+
+const SHAPES_ALLOWED =
+  "one of { vus, duration }, { vus, iterations }, { stages, by: 'vus' }, { rate, duration, maxVUs }, { stages, by: 'rate', maxVUs }";
+
+const KEYS: Record<string, string[]> = {
+  'constant-vus': ['vus', 'duration', 'gracefulStop'],
+  'shared-iterations': ['vus', 'iterations', 'maxDuration', 'gracefulStop'],
+  'ramping-vus': ['stages', 'by', 'startVUs', 'gracefulStop'],
+  'constant-rate': ['rate', 'duration', 'maxVUs', 'timeUnit', 'whenBusy', 'gracefulStop'],
+  'ramping-rate': ['stages', 'by', 'maxVUs', 'startRate', 'timeUnit', 'whenBusy', 'gracefulStop'],
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function positiveInt(v: unknown, field: string, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new OptionsError(field, v, min === 0 ? 'a whole number >= 0' : `a whole number >= ${min}`);
+  }
+  return v;
+}
+
+function nonNegative(v: unknown, field: string, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new OptionsError(field, v, what);
+  return v;
+}
+
+function positiveDuration(v: unknown, field: string): number {
+  const ms = parseDuration(v as string, field);
+  if (ms <= 0) throw new OptionsError(field, v, "a duration longer than 0, such as '30s'");
+  return ms;
+}
+
+function whichShape(load: Record<string, unknown>): keyof typeof KEYS {
+  if ('stages' in load) {
+    if (load.by === 'vus') return 'ramping-vus';
+    if (load.by === 'rate') return 'ramping-rate';
+    throw new OptionsError('load.by', load.by, "'vus' (ramp the VU count) or 'rate' (ramp the arrival rate)");
+  }
+  if ('rate' in load) return 'constant-rate';
+  if ('iterations' in load) return 'shared-iterations';
+  if ('vus' in load) return 'constant-vus';
+  throw new OptionsError('load', load, SHAPES_ALLOWED);
+}
+
+interface Stage {
+  to: number;
+  overMs: number;
+}
+
+function parseStages(v: unknown, by: 'vus' | 'rate'): Stage[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new OptionsError('load.stages', v, "a non-empty array of { to, over }, e.g. [{ to: 100, over: '30s' }]");
+  }
+  return v.map((s, i) => {
+    const field = `load.stages[${i}]`;
+    if (!isObject(s)) throw new OptionsError(field, s, "{ to, over }, e.g. { to: 100, over: '30s' }");
+    for (const k of Object.keys(s)) if (k !== 'to' && k !== 'over') throw new OptionsError(`${field}.${k}`, s[k], 'only the fields to and over');
+    const to =
+      by === 'vus'
+        ? positiveInt(s.to, `${field}.to`, 0)
+        : nonNegative(s.to, `${field}.to`, 'a rate >= 0 (iterations per time unit)');
+    return { to, overMs: parseDuration(s.over as string, `${field}.over`) };
+  });
+}
+
+function gracefulStop(load: Record<string, unknown>): number {
+  return load.gracefulStop === undefined ? DEFAULT_GRACEFUL_STOP_MS : parseDuration(load.gracefulStop as string, 'load.gracefulStop');
+}
+
+function whenBusy(load: Record<string, unknown>): 'queue' | 'drop' {
+  const w = load.whenBusy ?? 'queue';
+  if (w !== 'queue' && w !== 'drop') throw new OptionsError('load.whenBusy', w, "'queue' (wait for a free VU; the lateness counts as latency) or 'drop' (count as dropped_iterations)");
+  return w;
+}
+
+function sumOver(stages: Stage[]): number {
+  return stages.reduce((t, s) => t + s.overMs, 0);
+}
+
+/**
+ * Validates `load` and applies the CLI overrides:
+ * - `vus`: the VU count of closed shapes (a ramp becomes constant VUs for its length), maxVUs of open ones;
+ * - `duration`: the length of constant shapes; ramps are stretched to it in proportion;
+ * - `rate`: the rate of a constant open shape; an open ramp is scaled so its peak is `rate`;
+ * - `iterations`: any closed shape becomes `{ vus, iterations }` shared by its (peak) VUs.
+ */
+export function normaliseLoad(load: LoadShape | unknown, overrides: LoadOverrides = {}): NormalLoad {
+  if (!isObject(load)) throw new OptionsError('load', load, SHAPES_ALLOWED);
+  const shape = whichShape(load);
+  for (const k of Object.keys(load)) {
+    if (!KEYS[shape].includes(k)) throw new OptionsError(`load.${k}`, load[k], `only the fields ${KEYS[shape].join(', ')} in this load shape`);
+  }
+  const ov = overrides;
+  const ovDurationMs = ov.duration !== undefined ? positiveDuration(ov.duration, '--duration') : undefined;
+  const ovVus = ov.vus !== undefined ? positiveInt(ov.vus, '--vus') : undefined;
+  const ovIterations = ov.iterations !== undefined ? positiveInt(ov.iterations, '--iterations') : undefined;
+  const ovRate = ov.rate !== undefined ? nonNegative(ov.rate, '--rate', 'a rate > 0 (iterations per second)') : undefined;
+  if (ovRate === 0) throw new OptionsError('--rate', 0, 'a rate > 0 (iterations per second)');
+  const gracefulStopMs = gracefulStop(load);
+
+  if (shape === 'constant-rate' || shape === 'ramping-rate') {
+    if (ovIterations !== undefined) throw new OptionsError('--iterations', ovIterations, 'a closed-model scenario (load.vus); this one is open (arrival rate)');
+    const maxVUs = ovVus ?? positiveInt(load.maxVUs, 'load.maxVUs');
+    const timeUnitMs = load.timeUnit === undefined ? 1000 : positiveDuration(load.timeUnit, 'load.timeUnit');
+    const busy = whenBusy(load);
+    if (shape === 'constant-rate') {
+      const rate = ovRate ?? nonNegative(load.rate, 'load.rate', 'a rate > 0 (iterations per time unit, default per second)');
+      if (rate === 0) throw new OptionsError('load.rate', 0, 'a rate > 0 (iterations per time unit, default per second)');
+      const durationMs = ovDurationMs ?? positiveDuration(load.duration, 'load.duration');
+      return {
+        model: 'open', kind: 'arrival-rate', schedule: constantArrivals(rate / timeUnitMs, durationMs),
+        maxVUs, whenBusy: busy, durationMs, gracefulStopMs, rate, timeUnitMs,
+      };
+    }
+    let stages = parseStages(load.stages, 'rate');
+    let startRate = load.startRate === undefined ? 0 : nonNegative(load.startRate, 'load.startRate', 'a rate >= 0');
+    const total = sumOver(stages);
+    if (total <= 0) throw new OptionsError('load.stages', load.stages, 'stages lasting longer than 0 in total');
+    if (ovDurationMs !== undefined) stages = stages.map((s) => ({ ...s, overMs: (s.overMs * ovDurationMs) / total }));
+    if (ovRate !== undefined) {
+      const peak = Math.max(startRate, ...stages.map((s) => s.to));
+      const f = peak > 0 ? ovRate / peak : 0;
+      startRate *= f;
+      stages = stages.map((s) => ({ ...s, to: s.to * f }));
+    }
+    const schedule = rampArrivals(startRate / timeUnitMs, stages.map((s) => ({ toPerMs: s.to / timeUnitMs, overMs: s.overMs })));
+    return {
+      model: 'open', kind: 'arrival-rate', schedule, maxVUs, whenBusy: busy, durationMs: schedule.durationMs,
+      gracefulStopMs, startRate, targets: stages.map((s) => s.to), timeUnitMs,
+    };
+  }
+
+  if (ovRate !== undefined) throw new OptionsError('--rate', ovRate, 'an open-model scenario (load.rate or stages by rate); this one is closed (VUs)');
+
+  // Closed shapes: first their own form, then the overrides.
+  let vus: number;
+  let durationMs: number;
+  let steps: VuStep[] | undefined;
+  let startVUs = 0;
+  let targets: number[] = [];
+  if (shape === 'ramping-vus') {
+    let stages = parseStages(load.stages, 'vus');
+    startVUs = load.startVUs === undefined ? DEFAULT_START_VUS : positiveInt(load.startVUs, 'load.startVUs', 0);
+    const total = sumOver(stages);
+    if (total <= 0) throw new OptionsError('load.stages', load.stages, 'stages lasting longer than 0 in total');
+    if (ovDurationMs !== undefined) stages = stages.map((s) => ({ ...s, overMs: (s.overMs * ovDurationMs) / total }));
+    steps = vuSteps(startVUs, stages);
+    targets = stages.map((s) => s.to);
+    vus = peakVUs(steps);
+    durationMs = sumOver(stages);
+    if (vus === 0) throw new OptionsError('load.stages', load.stages, 'a ramp that reaches at least 1 VU');
+  } else {
+    vus = positiveInt(load.vus, 'load.vus');
+    durationMs = shape === 'constant-vus' ? positiveDuration(load.duration, 'load.duration') : 0;
+  }
+
+  if (ovIterations !== undefined || shape === 'shared-iterations') {
+    const iterations = ovIterations ?? positiveInt(load.iterations, 'load.iterations');
+    const maxDurationMs =
+      shape === 'shared-iterations' && load.maxDuration !== undefined
+        ? positiveDuration(load.maxDuration, 'load.maxDuration')
+        : ovDurationMs ?? DEFAULT_MAX_DURATION_MS;
+    return { model: 'closed', kind: 'shared-iterations', vus: ovVus ?? vus, iterations, maxDurationMs, gracefulStopMs };
+  }
+  if (steps && ovVus === undefined) {
+    return { model: 'closed', kind: 'ramping-vus', steps, peakVUs: vus, durationMs, gracefulStopMs, startVUs, targets };
+  }
+  return { model: 'closed', kind: 'constant-vus', vus: ovVus ?? vus, durationMs: ovDurationMs ?? durationMs, gracefulStopMs };
+}
+
+function num(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
+
+function perUnit(timeUnitMs: number): string {
+  return timeUnitMs === 1000 ? 'it/s' : `it/${formatDuration(timeUnitMs)}`;
+}
+
+/** One line a person reads: '200 it/s for 30s (max 500 VUs)'. */
+export function describeLoad(load: NormalLoad): string {
+  switch (load.kind) {
+    case 'constant-vus':
+      return `${load.vus} VU${load.vus === 1 ? '' : 's'} for ${formatDuration(load.durationMs)}`;
+    case 'shared-iterations':
+      return `${load.iterations} iteration${load.iterations === 1 ? '' : 's'} shared by ${load.vus} VU${load.vus === 1 ? '' : 's'} (max ${formatDuration(load.maxDurationMs)})`;
+    case 'ramping-vus':
+      return `VUs ${[load.startVUs, ...load.targets].join(' → ')} over ${formatDuration(load.durationMs)}`;
+    case 'arrival-rate': {
+      const unit = perUnit(load.timeUnitMs);
+      const busy = load.whenBusy === 'drop' ? ', drop when busy' : '';
+      if (load.targets) {
+        return `${[load.startRate ?? 0, ...load.targets].map(num).join(' → ')} ${unit} over ${formatDuration(load.durationMs)} (max ${load.maxVUs} VUs${busy})`;
+      }
+      return `${num(load.rate ?? 0)} ${unit} for ${formatDuration(load.durationMs)} (max ${load.maxVUs} VUs${busy})`;
+    }
+  }
+}
+
+/** Planned length of the load phase (shared iterations: their maxDuration, an upper bound). */
+export function plannedMsOf(load: NormalLoad): number {
+  return load.kind === 'shared-iterations' ? load.maxDurationMs : load.durationMs;
+}
+
+export function maxVUsOf(load: NormalLoad): number {
+  switch (load.kind) {
+    case 'ramping-vus':
+      return load.peakVUs;
+    case 'arrival-rate':
+      return load.maxVUs;
+    default:
+      return load.vus;
+  }
+}
+
+/** What `loadlens list` and the live views show about a scenario. Throws OptionsError on bad load. */
+export function planOf(name: string, def: Pick<ScenarioDefinition, 'load'>, overrides?: LoadOverrides): PlanInfo {
+  const load = normaliseLoad(def.load, overrides);
+  return { scenario: name, model: load.model, shape: describeLoad(load), plannedMs: plannedMsOf(load), maxVUs: maxVUsOf(load) };
+}
+
+/** Checks the non-load fields of a scenario (the load shape is checked by normaliseLoad). */
+export function validateScenario(def: unknown): asserts def is ScenarioDefinition {
+  if (!isObject(def)) throw new OptionsError('scenario', def, 'scenario({ load, iteration, ... })');
+  if (typeof def.iteration !== 'function') throw new OptionsError('iteration', def.iteration, 'a function: async iteration({ http, data, vu, env }) { ... }');
+  for (const k of ['setup', 'teardown'] as const) {
+    if (def[k] !== undefined && typeof def[k] !== 'function') throw new OptionsError(k, def[k], 'a function');
+  }
+  if (def.target !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(def.target as string);
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new OptionsError('target', def.target, "an http:// or https:// URL, e.g. 'http://127.0.0.1:8080'");
+  }
+  if (def.tags !== undefined) {
+    if (!isObject(def.tags) || Object.values(def.tags).some((v) => typeof v !== 'string')) {
+      throw new OptionsError('tags', def.tags, "an object of string values, e.g. { team: 'checkout' }");
+    }
+  }
+  if (def.http !== undefined) {
+    if (!isObject(def.http)) throw new OptionsError('http', def.http, '{ connections?, timeout?, cookies? }');
+    const h = def.http;
+    if (h.connections !== undefined) positiveInt(h.connections, 'http.connections');
+    if (h.timeout !== undefined) positiveDuration(h.timeout, 'http.timeout');
+    if (h.cookies !== undefined && typeof h.cookies !== 'boolean') throw new OptionsError('http.cookies', h.cookies, 'true or false');
+  }
+}

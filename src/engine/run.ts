@@ -1,0 +1,227 @@
+// Runs one scenario: setup, the load phase with one-second intervals, graceful stop, teardown.
+// Pure engine: everything it measures leaves through the callbacks (the runner does the I/O).
+
+import type { IntervalData, ScenarioDefinition, Tags } from './types';
+import type { LoadOverrides, PlanInfo } from '../protocol';
+import { MetricsRecorder } from './metrics/recorder';
+import { VUS, VUS_MAX } from './metrics/names';
+import { ScenarioSetupError, describeValue } from './errors';
+import { parseDuration } from './duration';
+import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, type NormalLoad } from './load';
+import { HttpTransport } from './http/transport';
+import { VuHttp } from './http/client';
+import { createExecutor, type ExecContext } from './executors';
+import { setActiveRun } from './api';
+import type { ExecutionSegment } from './segments';
+
+export interface RunScenarioOptions {
+  /** The scenario's export name. */
+  name: string;
+  /** The scenario file (for messages). */
+  file: string;
+  def: ScenarioDefinition;
+  overrides?: LoadOverrides;
+  env?: Record<string, string>;
+  /** This process's share of the run (worker processes); the whole run when omitted. */
+  segment?: ExecutionSegment;
+  /** Given: skip setup() and use this value as `data` (workers get it from the parent). */
+  setupData?: { value: unknown };
+  /** Run setup() (default true; ignored when setupData is given). */
+  runSetup?: boolean;
+  /** Run teardown() (default true). */
+  runTeardown?: boolean;
+  /** One VU, `iterations` iterations (default 1), no time limits that a debugger pause would hit. */
+  debug?: { iterations?: number };
+  /** Abort = cancel: stop starting iterations, wait gracefulStop, finish. */
+  signal: AbortSignal;
+  /** Monotonic clock in ms (default performance.now). */
+  now?: () => number;
+  /** Called every second, and once more with the final partial interval. */
+  onInterval(interval: IntervalData): void;
+  /** Called when the load starts (after setup). startedAt is epoch ms. */
+  onStarted?(plan: PlanInfo, startedAt: number): void;
+  /** An iteration threw; count = how many times this message occurred so far. */
+  onIterationError(err: unknown, count: number): void;
+  /** teardown() threw (default: reported through onIterationError). */
+  onTeardownError?(err: unknown): void;
+}
+
+export interface RunResult {
+  /** 'cancelled' when the signal aborted before the load phase ended on its own. */
+  status: 'completed' | 'cancelled';
+  /** From the load's start to the end of teardown. */
+  durationMs: number;
+  setupData: unknown;
+  /** In-flight iterations abandoned after gracefulStop. */
+  interrupted: number;
+  plan: PlanInfo;
+}
+
+const DEBUG_LIMIT_MS = 24 * 3_600_000;
+/** Distinct iteration error messages kept as separate error kinds; the rest are pooled. */
+const MAX_ERROR_KINDS = 50;
+
+/** The load of a debug run: one VU, n iterations, no limits a debugger pause would hit. */
+function debugLoad(debug: { iterations?: number }): NormalLoad {
+  const iterations = Math.max(1, Math.floor(debug.iterations ?? 1));
+  return { model: 'closed', kind: 'shared-iterations', vus: 1, iterations, maxDurationMs: DEBUG_LIMIT_MS, gracefulStopMs: DEBUG_LIMIT_MS };
+}
+
+export function planFromLoad(name: string, load: NormalLoad): PlanInfo {
+  return { scenario: name, model: load.model, shape: describeLoad(load), plannedMs: plannedMsOf(load), maxVUs: maxVUsOf(load) };
+}
+
+function delay(ms: number): { promise: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((r) => (timer = setTimeout(r, ms)));
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Runs one scenario to the end. Throws OptionsError (bad options) before anything runs, and
+ * ScenarioSetupError when setup() throws (no load runs then).
+ */
+export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
+  const def = opts.def;
+  validateScenario(def);
+  const load = opts.debug ? debugLoad(opts.debug) : normaliseLoad(def.load, opts.overrides);
+  const plan = planFromLoad(opts.name, load);
+  const clock = opts.now ?? (() => performance.now());
+  const env = opts.env ?? {};
+  const tags: Tags = def.tags ?? {};
+  const recorder = new MetricsRecorder();
+  const transportOptions = {
+    target: def.target,
+    connections: def.http?.connections,
+    timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : 60_000,
+    cookies: def.http?.cookies ?? true,
+    scenarioTags: tags,
+    now: clock,
+  };
+  let transport = new HttpTransport(recorder, transportOptions);
+  setActiveRun({ recorder, tags });
+  try {
+    let data: unknown;
+    if (opts.setupData) data = opts.setupData.value;
+    else if (opts.runSetup !== false && def.setup) {
+      try {
+        data = await def.setup({ http: new VuHttp(transport), env });
+      } catch (err) {
+        throw new ScenarioSetupError(err, opts.name);
+      }
+    }
+
+    const t0 = clock();
+    const elapsed = (): number => clock() - t0;
+    const errorCounts = new Map<string, number>();
+    const x: ExecContext = {
+      def,
+      data,
+      env,
+      transport,
+      recorder,
+      tags,
+      elapsed,
+      segment: opts.segment,
+      onIterationError(err) {
+        const message = err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${describeValue(err)}`;
+        const n = (errorCounts.get(message) ?? 0) + 1;
+        if (n === 1 && errorCounts.size >= MAX_ERROR_KINDS) recorder.error('other iteration errors');
+        else {
+          errorCounts.set(message, n);
+          recorder.error(message.length > 120 ? message.slice(0, 117) + '...' : message);
+        }
+        opts.onIterationError(err, n);
+      },
+    };
+    const executor = createExecutor(x, load);
+
+    // One-second intervals from the load's start; each flush is synchronous (no record falls between two).
+    let index = 0;
+    let lastEnd = 0;
+    let prevDue = 0;
+    let prevStarted = 0;
+    let prevDropped = 0;
+    let callbackError: unknown;
+    const flush = (): void => {
+      const end = elapsed();
+      const vus = executor.activeVUs;
+      const vusMax = executor.createdVUs;
+      recorder.gauge(VUS, tags, vus);
+      recorder.gauge(VUS_MAX, tags, vusMax);
+      const due = executor.due();
+      const started = executor.started;
+      const dropped = executor.dropped;
+      const interval = recorder.flush({
+        index,
+        startMs: lastEnd,
+        endMs: end,
+        vus,
+        vusMax,
+        iterationsDue: due - prevDue,
+        iterationsStarted: started - prevStarted,
+        iterationsDropped: dropped - prevDropped,
+        backlog: due - started - dropped,
+      });
+      index++;
+      lastEnd = end;
+      prevDue = due;
+      prevStarted = started;
+      prevDropped = dropped;
+      try {
+        opts.onInterval(interval);
+      } catch (err) {
+        callbackError ??= err;
+      }
+    };
+    let intervalTimer: NodeJS.Timeout | null = null;
+    const onTick = (): void => {
+      flush();
+      intervalTimer = setTimeout(onTick, Math.max(0, (index + 1) * 1000 - elapsed()));
+    };
+    intervalTimer = setTimeout(onTick, 1000);
+
+    let cancelled = opts.signal.aborted;
+    const onAbort = (): void => {
+      cancelled = true;
+      executor.stop();
+    };
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    opts.onStarted?.(plan, Date.now() - (clock() - t0));
+    if (cancelled) executor.stop();
+    else executor.start();
+    await executor.loadDone;
+    executor.stop();
+
+    // Graceful stop: in-flight iterations get gracefulStop to finish, then they are abandoned.
+    let interrupted = 0;
+    if (executor.inFlight > 0) {
+      const wait = delay(load.gracefulStopMs);
+      await Promise.race([executor.idle(), wait.promise]);
+      wait.cancel();
+      interrupted = executor.inFlight;
+    }
+    opts.signal.removeEventListener('abort', onAbort);
+    if (interrupted > 0) {
+      // Abandoned iterations record nothing more and their requests are aborted.
+      await transport.close();
+      transport = new HttpTransport(recorder, transportOptions);
+    }
+
+    if (opts.runTeardown !== false && def.teardown) {
+      try {
+        await def.teardown({ http: new VuHttp(transport), env, data });
+      } catch (err) {
+        if (opts.onTeardownError) opts.onTeardownError(err);
+        else x.onIterationError(err);
+      }
+    }
+    if (intervalTimer !== null) clearTimeout(intervalTimer);
+    flush();
+    if (callbackError !== undefined) throw callbackError;
+    return { status: cancelled ? 'cancelled' : 'completed', durationMs: elapsed(), setupData: data, interrupted, plan };
+  } finally {
+    setActiveRun(null);
+    await transport.close();
+  }
+}

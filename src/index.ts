@@ -1,0 +1,22 @@
+// The `loadlens` module a scenario file imports: `import { scenario, check, sleep } from 'loadlens'`.
+// In the runner, the bundled scenario's 'loadlens' import resolves to this very module instance
+// (through globalThis.__loadlens), so check() and custom metrics record into the running scenario.
+
+export { scenario, check, sleep, Counter, Gauge, Rate, Trend, api } from './engine/api';
+export type {
+  Duration,
+  Tags,
+  Stage,
+  LoadShape,
+  ThresholdSpec,
+  SetupContext,
+  VuInfo,
+  IterationContext,
+  ScenarioOptions,
+  ScenarioDefinition,
+  HttpOptions,
+  RequestOptions,
+  RequestTimings,
+  HttpResponse,
+  HttpClient,
+} from './engine/types';

@@ -1,0 +1,88 @@
+// The STALL server: answers at once ('ok'), except that every response is held while a stall
+// lasts (S ms once every P ms, deterministic from its start time; see stall-sim.ts), then all
+// held responses are released in arrival order. A generator that waits for responses before
+// sending more (closed model) sends almost nothing during a stall and so hides it; an open-model
+// generator keeps sending on schedule and measures what users would see.
+
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { holdMs, stallSchedule, type StallSchedule } from './stall-sim';
+
+export interface RunningStallServer {
+  url: string;
+  port: number;
+  /** Epoch ms the stall schedule counts from. */
+  startedAtEpoch: number;
+  schedule: StallSchedule;
+  /** Requests answered so far. */
+  readonly requests: number;
+  close(): Promise<void>;
+}
+
+export async function startStallServer(opts: Partial<StallSchedule> = {}): Promise<RunningStallServer> {
+  const schedule = stallSchedule(opts);
+  const sockets = new Set<Socket>();
+  let held: ServerResponse[] = [];
+  let releaseTimer: NodeJS.Timeout | null = null;
+  let requests = 0;
+  let t0 = 0;
+  const answer = (res: ServerResponse): void => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
+    res.end('ok');
+  };
+  const release = (): void => {
+    releaseTimer = null;
+    const batch = held;
+    held = [];
+    for (const res of batch) answer(res);
+  };
+  const server = createServer((req, res) => {
+    req.resume();
+    const hold = holdMs(schedule, performance.now() - t0);
+    if (hold <= 0) return answer(res);
+    held.push(res);
+    releaseTimer ??= setTimeout(release, hold);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.maxConnections = 20_000;
+  server.on('connection', (s) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
+  t0 = performance.now();
+  const startedAtEpoch = Date.now();
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    startedAtEpoch,
+    schedule,
+    get requests() {
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        if (releaseTimer) clearTimeout(releaseTimer);
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+export const start = startStallServer;
+
+// As a process of its own (so its event loop does not share the generator's):
+// `node --import tsx test/servers/stall-server.ts [stallMs] [periodMs]` prints
+// {"url","port","startedAtEpoch"} on one line and serves until killed or stdin closes.
+if (require.main === module) {
+  const stallMs = process.argv[2] ? Number(process.argv[2]) : undefined;
+  const periodMs = process.argv[3] ? Number(process.argv[3]) : undefined;
+  void startStallServer({ stallMs, periodMs }).then((s) => {
+    console.log(JSON.stringify({ url: s.url, port: s.port, startedAtEpoch: s.startedAtEpoch, schedule: s.schedule }));
+    process.stdin.on('end', () => process.exit(0));
+    process.stdin.resume();
+  });
+}
