@@ -1,0 +1,233 @@
+// The end-of-run summary and the live status line as terminal text, in the spirit of k6's.
+
+import type { LiveStats, MetricSummary, SummaryData, ThresholdVerdict } from './types';
+import { formatDuration } from './duration';
+import {
+  BUILTIN_METRICS,
+  CHECKS,
+  DATA_RECEIVED,
+  DATA_SENT,
+  DROPPED_ITERATIONS,
+  HTTP_PHASE_METRICS,
+  HTTP_REQ_DURATION,
+  HTTP_REQ_FAILED,
+  HTTP_REQ_SERVICE_DURATION,
+  HTTP_REQS,
+  ITERATION_DURATION,
+  ITERATION_LAG,
+  ITERATIONS,
+  VUS,
+  VUS_MAX,
+} from './metrics/names';
+
+/** Display order of the built-in metrics (others follow, alphabetically). */
+const ORDER = [
+  CHECKS,
+  HTTP_REQ_DURATION,
+  HTTP_REQ_SERVICE_DURATION,
+  ...HTTP_PHASE_METRICS,
+  HTTP_REQ_FAILED,
+  HTTP_REQS,
+  ITERATIONS,
+  DROPPED_ITERATIONS,
+  ITERATION_DURATION,
+  ITERATION_LAG,
+  VUS,
+  VUS_MAX,
+  DATA_SENT,
+  DATA_RECEIVED,
+];
+const TREND_KEYS = ['avg', 'min', 'med', 'max'];
+
+interface Style {
+  ok(s: string): string;
+  bad(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+function style(color: boolean): Style {
+  const wrap = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return { ok: wrap('32'), bad: wrap('31'), dim: wrap('2'), bold: wrap('1') };
+}
+
+/** Milliseconds as k6 prints them: 512µs, 125.81ms, 1.25s, 1m5s. */
+export function formatTime(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms === 0) return '0s';
+  if (ms < 1) return `${round(ms * 1000, 2)}µs`;
+  if (ms < 1000) return `${round(ms, 2)}ms`;
+  if (ms < 60_000) return `${round(ms / 1000, 2)}s`;
+  return formatDuration(Math.round(ms / 1000) * 1000);
+}
+
+/** Bytes in decimal units as k6 prints them: 512 B, 12 kB, 1.2 MB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? Math.round(v) : round(v, 1)} ${units[u]}`;
+}
+
+/** 1982.4 → '1,982'; small numbers keep up to 2 decimals. */
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  return String(round(n, 2));
+}
+
+function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(2)}%`;
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** A value of a metric in its unit: time for time trends, bytes for data, plain otherwise. */
+function formatIn(contains: MetricSummary['contains'] | undefined, n: number): string {
+  if (contains === 'time') return formatTime(n);
+  if (contains === 'data') return formatBytes(n);
+  return formatNumber(n);
+}
+
+function metricOfKey(key: string): string {
+  const brace = key.indexOf('{');
+  return brace < 0 ? key : key.slice(0, brace);
+}
+
+/** The observed value of a threshold, e.g. 'p(95)=148.21ms', 'rate=2.50%', 'count=120'. */
+function formatObserved(v: ThresholdVerdict, s: SummaryData): string {
+  if (v.observed === null) return 'no data';
+  const agg = /^\s*([a-z]+(?:\([^)]*\))?)/.exec(v.expression)?.[1] ?? 'value';
+  const metric = metricOfKey(v.metric);
+  const m = s.metrics[v.metric] ?? s.metrics[metric];
+  const kind = m?.type ?? BUILTIN_METRICS[metric]?.kind;
+  const contains = m?.contains ?? BUILTIN_METRICS[metric]?.contains;
+  let text: string;
+  if (kind === 'rate') text = formatPercent(v.observed);
+  else if (kind === 'counter' && agg === 'rate') text = `${formatIn(contains, v.observed)}/s`;
+  else text = formatIn(contains, v.observed);
+  return `${agg}=${text}`;
+}
+
+function metricValues(m: MetricSummary, durationMs: number, name: string): string {
+  const v = m.values;
+  switch (m.type) {
+    case 'trend': {
+      const ps = Object.keys(v)
+        .filter((k) => k.startsWith('p('))
+        .sort((a, b) => parseFloat(a.slice(2)) - parseFloat(b.slice(2)));
+      return [...TREND_KEYS, ...ps]
+        .filter((k) => v[k] !== undefined)
+        .map((k) => `${k}=${formatIn(m.contains, v[k])}`)
+        .join(' ');
+    }
+    case 'counter': {
+      const rate = v.rate ?? (durationMs > 0 ? v.count / (durationMs / 1000) : 0);
+      return `${pad(formatIn(m.contains, v.count), 10)} ${formatIn(m.contains, rate)}/s`;
+    }
+    case 'rate': {
+      const total = v.passes + v.fails;
+      // http_req_failed counts failures as its "true" values.
+      const what = name === HTTP_REQ_FAILED ? 'failed' : 'passed';
+      return `${pad(formatPercent(v.rate), 10)} ${formatNumber(v.passes)} ${what} out of ${formatNumber(total)}`;
+    }
+    case 'gauge':
+      return `${pad(formatNumber(v.value), 10)} min=${formatNumber(v.min)} max=${formatNumber(v.max)}`;
+  }
+}
+
+function pad(s: string, width: number): string {
+  return s.length >= width ? s : s + ' '.repeat(width - s.length);
+}
+
+/** The end-of-run summary as terminal text. */
+export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): string {
+  const st = style(opts.color ?? false);
+  const lines: string[] = [];
+  const durationMs = s.state.testRunDurationMs;
+  lines.push(
+    `  ${st.bold(`scenario ${s.scenario}`)} ${st.dim(`(${s.file}) · ${s.model} model · ${s.state.status} in ${formatDuration(Math.round(durationMs))}`)}`,
+  );
+
+  if (s.thresholds.length) {
+    lines.push('', '  thresholds');
+    const observed = s.thresholds.map((v) => formatObserved(v, s));
+    const width = Math.max(...observed.map((o) => o.length));
+    s.thresholds.forEach((v, i) => {
+      const mark = v.ok ? st.ok('✓') : st.bad('✗');
+      const abort = v.abortOnFail ? st.dim(' (abortOnFail)') : '';
+      lines.push(`    ${mark} ${pad(observed[i], width)}  ${v.metric}: ${v.expression}${abort}`);
+    });
+  }
+
+  if (s.checks.length) {
+    lines.push('', '  checks');
+    const width = Math.max(...s.checks.map((c) => c.name.length));
+    for (const c of s.checks) {
+      const total = c.passes + c.fails;
+      const mark = c.fails === 0 ? st.ok('✓') : st.bad('✗');
+      const failed = c.fails ? st.bad(`  (${formatNumber(c.fails)} failed)`) : '';
+      lines.push(`    ${mark} ${pad(c.name, width)}  ${formatNumber(c.passes)}/${formatNumber(total)}${failed}`);
+    }
+  }
+
+  // Metrics: built-ins in a fixed order, then custom ones; tag-filtered entries under their metric.
+  const keys = Object.keys(s.metrics);
+  const plain = keys.filter((k) => !k.includes('{'));
+  const ordered = [...ORDER.filter((k) => plain.includes(k)), ...plain.filter((k) => !ORDER.includes(k)).sort()];
+  const rows: Array<[string, string]> = [];
+  for (const name of ordered) {
+    rows.push([name, metricValues(s.metrics[name], durationMs, name)]);
+    for (const sub of keys.filter((k) => k.startsWith(name + '{'))) {
+      rows.push([`  ${sub.slice(name.length)}`, metricValues(s.metrics[sub], durationMs, name)]);
+    }
+  }
+  if (rows.length) {
+    lines.push('');
+    const width = Math.max(30, ...rows.map(([n]) => n.length + 3));
+    for (const [name, values] of rows) lines.push(`  ${name}${st.dim('.'.repeat(width - name.length))}: ${values}`);
+  }
+
+  const errors = Object.entries(s.errorsByKind).sort((a, b) => b[1] - a[1]);
+  if (errors.length) {
+    lines.push('', '  errors by kind');
+    const width = Math.max(...errors.map(([k]) => k.length));
+    for (const [kind, n] of errors) lines.push(`    ${st.bad(pad(kind, width))}  ${formatNumber(n)}`);
+  }
+
+  if (s.notes.length) {
+    lines.push('');
+    for (const note of s.notes) lines.push(`  ${st.dim('note:')} ${note}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** One live status line, e.g. `  12s/30s  vus 50/50  1,982 req/s  p99 212 ms  errors 3`. */
+export function formatLiveLine(live: LiveStats): string {
+  const secs = (ms: number) => formatDuration(Math.round(ms / 1000) * 1000);
+  const parts = [
+    `  ${secs(live.elapsedMs)}/${secs(live.plannedMs)}`,
+    `vus ${live.vus}/${live.vusMax}`,
+    `${formatNumber(live.rps)} req/s`,
+    `p99 ${formatLatency(live.p99)}`,
+    `errors ${formatNumber(live.errors)}`,
+  ];
+  if (live.backlog > 0) parts.push(`backlog ${formatNumber(live.backlog)}`);
+  if (live.dropped > 0) parts.push(`dropped ${formatNumber(live.dropped)}`);
+  const failing = live.thresholds.filter((t) => !t.ok && t.observed !== null).length;
+  if (failing > 0) parts.push(`✗ ${failing} threshold${failing === 1 ? '' : 's'}`);
+  return parts.join('  ');
+}
+
+/** Latency for the live line: '212 ms', '1.5 ms', '2.31 s'. */
+function formatLatency(ms: number): string {
+  if (ms >= 1000) return `${round(ms / 1000, 2)} s`;
+  return `${ms >= 10 ? Math.round(ms) : round(ms, 1)} ms`;
+}

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IntervalData, LiveStats } from '../../src/engine/types';
+import { RunAggregate } from '../../src/engine/aggregate';
+import { MetricsRecorder } from '../../src/engine/metrics';
+import { formatBytes, formatLiveLine, formatSummary, formatTime } from '../../src/engine/summary-text';
+
+const PHASES = ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving'];
+
+function run(model: 'open' | 'closed', extra: Partial<IntervalData> = {}) {
+  const agg = new RunAggregate({
+    scenario: 'browse', file: 'shop.load.ts', model, plannedMs: 2000,
+    thresholds: { http_req_duration: ['p(95) < 200', 'p(99) < 50'], http_req_failed: [{ threshold: 'rate < 0.01', abortOnFail: true }], 'http_req_duration{name:nope}': ['avg < 5'] },
+  });
+  for (let k = 0; k < 2; k++) {
+    const rec = new MetricsRecorder();
+    for (let i = 0; i < 1000; i++) {
+      const tags = { name: 'items' };
+      rec.trend('http_req_duration', tags, (1 + (i % 100)) * 1000);
+      rec.trend('http_req_service_duration', tags, (1 + (i % 100)) * 900);
+      for (const p of PHASES) rec.trend(p, tags, 250);
+      rec.count('http_reqs', tags, 1);
+      rec.count('data_sent', tags, 100);
+      rec.count('data_received', tags, 2_500);
+      rec.rate('http_req_failed', tags, i % 250 === 0);
+      rec.rate('checks', { check: 'status is 200' }, i % 250 !== 0);
+      rec.count('iterations', {}, 1);
+      rec.trend('iteration_lag', {}, 500);
+    }
+    rec.error('ECONNRESET', 2);
+    agg.add(rec.flush({ index: k, startMs: k * 1000, endMs: (k + 1) * 1000, vus: 8, vusMax: 16, iterationsDue: 1000, iterationsStarted: 1000, iterationsDropped: 5, backlog: 0, ...extra }));
+  }
+  return agg.summary('completed', 2000);
+}
+
+test('the summary text has thresholds with observed values, checks, metrics, errors and notes', () => {
+  const text = formatSummary(run('open'));
+  const lines = text.split('\n');
+  const line = (re: RegExp) => {
+    const found = lines.find((l) => re.test(l));
+    assert.ok(found, `no line matching ${re} in:\n${text}`);
+    return found;
+  };
+  assert.match(line(/^ {2}scenario browse/), /shop\.load\.ts.*open model.*completed in 2s/);
+  // Observed value first, then what was required.
+  assert.match(line(/✓ p\(95\)=/), /✓ p\(95\)=95(\.\d+)?ms +http_req_duration: p\(95\) < 200$/);
+  assert.match(line(/✗ p\(99\)=/), /✗ p\(99\)=99(\.\d+)?ms +http_req_duration: p\(99\) < 50$/);
+  assert.match(line(/rate=0\.40%/), /✓ rate=0\.40% +http_req_failed: rate < 0\.01 \(abortOnFail\)$/);
+  assert.match(line(/no data/), /✗ no data +http_req_duration\{name:nope\}: avg < 5$/);
+  assert.match(line(/status is 200/), /✗ status is 200 +1,992\/2,000 +\(8 failed\)$/);
+  const duration = line(/^ {2}http_req_duration\.+: /);
+  for (const key of ['avg=', 'min=1ms', 'med=', 'max=', 'p(90)=', 'p(95)=', 'p(99)=', 'p(99.9)=']) assert.ok(duration.includes(key), `${key} in ${duration}`);
+  line(/^ {2}http_req_service_duration\.+: avg=/);
+  for (const p of PHASES) assert.match(line(new RegExp(`^  ${p}\\.+: `)), /avg=250µs/);
+  assert.match(line(/^ {2}http_req_failed\.+: /), /0\.40% +8 failed out of 2,000$/);
+  assert.match(line(/^ {2}http_reqs\.+: /), /2,000 +1,000\/s$/);
+  assert.match(line(/^ {2}iterations\.+: /), /2,000 +1,000\/s$/);
+  assert.match(line(/^ {2}dropped_iterations\.+: /), /10 +5\/s$/);
+  assert.match(line(/^ {2}iteration_lag\.+: /), /avg=500µs/);
+  assert.match(line(/^ {2}vus\.+: /), /8 +min=8 max=8$/);
+  assert.match(line(/^ {2}vus_max\.+: /), /16 +min=16 max=16$/);
+  assert.match(line(/^ {2}data_sent\.+: /), /200 kB +100 kB\/s$/);
+  assert.match(line(/^ {2}data_received\.+: /), /5 MB +2\.5 MB\/s$/);
+  assert.match(line(/^ {4}ECONNRESET/), /ECONNRESET +4$/);
+  line(/note: Open model: http_req_duration is measured from when each iteration was due/);
+  line(/note: 10 due iterations were dropped/);
+  // Metric names line up: every dotted row puts its colon in the same column.
+  const colons = lines.filter((l) => /\.{3,}: /.test(l)).map((l) => l.indexOf('..: ') + 2);
+  assert.ok(colons.length > 15);
+  assert.equal(new Set(colons).size, 1);
+  assert.ok(!text.includes('\x1b['), 'no colour unless asked');
+});
+
+test('colour is opt-in and the closed model note is shown', () => {
+  const text = formatSummary(run('closed'), { color: true });
+  assert.ok(text.includes('\x1b[32m✓\x1b[0m') && text.includes('\x1b[31m✗\x1b[0m'));
+  assert.match(text, /Closed model: latency is measured from each request's actual send.*coordinated omission/);
+});
+
+test('units format as k6 prints them', () => {
+  assert.deepEqual([0, 0.512, 125.814, 1250, 65_000].map(formatTime), ['0s', '512µs', '125.81ms', '1.25s', '1m5s']);
+  assert.deepEqual([512, 12_000, 1_234_567, 3e9].map(formatBytes), ['512 B', '12 kB', '1.2 MB', '3 GB']);
+});
+
+test('the live line shows elapsed/planned, VUs, rate, p99 and errors', () => {
+  const live: LiveStats = {
+    elapsedMs: 12_300, plannedMs: 30_000, vus: 50, vusMax: 50, rps: 1982.4, errorsPerSec: 0, p50: 3, p90: 40, p99: 212.4, max: 480,
+    requests: 20_000, errors: 3, iterations: 20_000, dropped: 0, backlog: 0, lagP99: 0, checks: [], thresholds: [], errorsByKind: {},
+  };
+  assert.equal(formatLiveLine(live), '  12s/30s  vus 50/50  1,982 req/s  p99 212 ms  errors 3');
+  const busy = formatLiveLine({
+    ...live, elapsedMs: 75_000, plannedMs: 120_000, backlog: 340, dropped: 12, p99: 1530,
+    thresholds: [{ metric: 'http_req_duration', expression: 'p(99) < 500', ok: false, observed: 1530, abortOnFail: false }],
+  });
+  assert.equal(busy, '  1m15s/2m  vus 50/50  1,982 req/s  p99 1.53 s  errors 3  backlog 340  dropped 12  ✗ 1 threshold');
+});
