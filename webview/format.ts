@@ -51,3 +51,18 @@ export function formatDelta(a: number | null, b: number | null, format: (n: numb
   const rel = a !== 0 ? ` (${sign}${Math.abs((d / a) * 100).toFixed(1)}%)` : '';
   return `${sign}${format(Math.abs(d))}${rel}`;
 }
+
+/** Metrics whose trend values are milliseconds (k6's time trends, and ours). */
+const TIME_METRIC = /^(http_req_(duration|service_duration|blocked|connecting|tls_handshaking|sending|waiting|receiving)|iteration_duration|iteration_lag)(\{|$)/;
+
+/**
+ * The observed value of a threshold as its expression reads it: `rate < 0.01` → '2.0%',
+ * `p(99) < 250` on a time trend → '98.7 ms', `count > 10` → '12'.
+ */
+export function formatObserved(metric: string, expression: string, observed: number | null): string {
+  if (observed === null) return 'no data';
+  const aggregation = expression.trim().split(/[\s<>=!]/)[0];
+  if (aggregation === 'rate' && !/^(http_reqs|iterations|data_)/.test(metric)) return formatPercent(observed);
+  if (/^(p\(|avg|med|min|max)/.test(aggregation) && TIME_METRIC.test(metric)) return formatMs(observed);
+  return formatCount(observed);
+}

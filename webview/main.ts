@@ -13,7 +13,7 @@ import {
   orderedValueKeys, percentileLabel, reduce, selectScenario, summaryFigures,
   type PanelState, type RunView, type SeriesPoint,
 } from './reducers';
-import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatPercent } from './format';
+import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatObserved, formatPercent } from './format';
 import type { MetricSummary } from '../src/engine/types';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
@@ -268,8 +268,7 @@ function renderPanels(run: RunView | null): void {
       li.dataset.ok = pending ? 'pending' : String(v.ok);
       li.dataset.metric = v.metric;
       li.append(el('span', pending ? '…' : v.ok ? '✓' : '✗', 'mark'), el('span', `${v.metric}: ${v.expression}`));
-      const observed = v.observed === null ? 'no data' : /duration|_lag|_blocked|_connecting|_waiting|_sending|_receiving|_handshaking/.test(v.metric) && !/rate|count/.test(v.expression) ? formatMs(v.observed) : formatCount(v.observed);
-      li.append(el('span', ` (observed ${observed})`, 'where'));
+      li.append(el('span', ` (observed ${formatObserved(v.metric, v.expression, v.observed)})`, 'where'));
       return li;
     }));
   }

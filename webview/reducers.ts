@@ -272,14 +272,14 @@ export function curveFrom(curve: Array<[number, number]>): Array<{ x: number; y:
   const top = curve.filter(([p]) => p * scale >= 100);
   if (top.length) {
     const lastX = finite.length ? finite[finite.length - 1].x : 1;
-    finite.push({ x: 10 ** (Math.floor(Math.log10(lastX)) + 1), y: top[top.length - 1][1] });
+    finite.push({ x: 10 ** (Math.floor(Math.log10(lastX) + 1e-9) + 1), y: top[top.length - 1][1] });
   }
   return finite;
 }
 
-/** Ticks for the curve's log axis: 0%, 50%, 90%, 99%, … up to the largest x. */
+/** Ticks for the curve's log axis: 50%, 90%, 99%, … up to the largest x. */
 export function curveTicks(maxX: number): number[] {
-  const ticks = [1, 2];
+  const ticks = [2];
   for (let x = 10; x <= Math.max(maxX, 100) * 1.0001; x *= 10) ticks.push(x);
   return ticks;
 }

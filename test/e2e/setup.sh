@@ -15,11 +15,18 @@ E2E="$ROOT/.e2e"
 STAMP="$E2E/.installed"
 WANT="node=$NODE_VERSION code-server=$CODE_SERVER_VERSION vsce=$VSCE_VERSION"
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "e2e setup: installing chromium (apt)"
+# chromium: the browser; libkrb5-dev + pkg-config: code-server's `kerberos` native module builds
+# from source (its prebuilt download host is unreachable); ripgrep: VS Code's search.
+APT_PACKAGES=(chromium libkrb5-dev pkg-config ripgrep)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "e2e setup: installing ${missing[*]} (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
-  apt-get install -y chromium
+  apt-get install -y "${missing[@]}"
 fi
 
 installed_ok() {
@@ -35,7 +42,8 @@ echo "e2e setup: installing $WANT into $E2E (takes a couple of minutes once)"
 started=$(date +%s)
 mkdir -p "$E2E"
 cd "$E2E"
-rm -f "$STAMP"
+# A half-finished install leaves broken links and skipped scripts behind: start clean.
+rm -rf "$STAMP" node_modules package-lock.json
 
 # Exact Node 24 headers for node-gyp: it cannot download them offline.
 if [ ! -d "$E2E/node-headers/package/include/node" ]; then
