@@ -120,8 +120,8 @@ export interface VuStep {
 }
 
 /**
- * The VU count of a linear ramp as steps: the count is floor(target(t)), so going up VU v
- * starts when the target reaches v, and going down VU m stops when it falls below m.
+ * The VU count of a linear ramp as steps: going up VU v starts when the target reaches v
+ * (floor), going down VU m stops when the target reaches m - 1 (ceil), so the peak VU runs.
  * The first step is at 0 with floor(startVUs).
  */
 export function vuSteps(startVUs: number, stages: readonly VuStage[]): VuStep[] {
@@ -143,8 +143,8 @@ export function vuSteps(startVUs: number, stages: readonly VuStage[]): VuStep[] 
     } else if (to > from) {
       for (let v = Math.floor(from + EPS) + 1; v <= Math.floor(to + EPS); v++) push(t + (s.overMs * (v - from)) / (to - from), v);
     } else if (to < from) {
-      const hi = Math.abs(from - Math.round(from)) < EPS ? Math.round(from) : Math.floor(from);
-      for (let m = hi; m >= Math.floor(to + EPS) + 1; m--) push(t + (s.overMs * (from - m)) / (from - to), m - 1);
+      // Going down the count is ceil(target): VU m stops when the target reaches m - 1.
+      for (let c = Math.ceil(from - EPS) - 1; c >= Math.ceil(to - EPS); c--) push(t + (s.overMs * (from - c)) / (from - to), c);
     }
     t += Math.max(0, s.overMs);
     from = to;
