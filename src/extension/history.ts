@@ -1,0 +1,79 @@
+// Saved runs: one JSON file per scenario run under the results folder (default .loadlens/runs/),
+// holding the summary and the per-second series. Plain Node fs, no vscode: unit-tested directly.
+
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SavedRun, RunListItem } from '../../webview/messages';
+import { headline } from './results';
+
+export type { SavedRun, RunListItem };
+
+/** File name stem of a run: sortable by time, readable, safe on every file system. */
+export function runId(startedAt: number, scenario: string): string {
+  const time = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
+  return `${time}-${scenario.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+}
+
+/** Writes the run (atomically: a reader never sees half a file) and returns its path. */
+export function saveRun(folder: string, run: SavedRun): string {
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, `${run.id}.json`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(run));
+  renameSync(tmp, path);
+  return path;
+}
+
+function isSavedRun(value: unknown): value is SavedRun {
+  const v = value as SavedRun;
+  return !!v && typeof v === 'object' && typeof v.id === 'string' && typeof v.scenario === 'string'
+    && typeof v.startedAt === 'number' && !!v.summary && typeof v.summary === 'object' && Array.isArray(v.series);
+}
+
+/** Reads one run; throws an Error naming the file when it is missing or not a Loadlens run. */
+export function loadRun(folder: string, id: string): SavedRun {
+  if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new Error(`Not a run id: '${id}'`);
+  const path = join(folder, `${id}.json`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`Cannot read saved run ${path}: ${(err as Error).message}`);
+  }
+  if (!isSavedRun(parsed)) throw new Error(`${path} is not a Loadlens run (expected id, scenario, startedAt, summary, series)`);
+  return parsed;
+}
+
+export function runListItemOf(run: SavedRun): RunListItem {
+  const { p99, rps } = headline(run.summary);
+  return {
+    id: run.id,
+    scenario: run.scenario,
+    file: run.file,
+    startedAt: run.startedAt,
+    status: run.summary.state.status,
+    p99,
+    rps,
+    thresholdsOk: run.summary.thresholds.every((t) => t.ok),
+  };
+}
+
+/** The saved runs, newest first. Files that are not runs (or half-written) are skipped. */
+export function listRuns(folder: string): RunListItem[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const items: RunListItem[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    try {
+      items.push(runListItemOf(loadRun(folder, name.slice(0, -'.json'.length))));
+    } catch {
+      // Not ours or unreadable: the Runs view lists what it can.
+    }
+  }
+  return items.sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
+}

@@ -1,0 +1,194 @@
+// Extension entry: the only module that imports 'vscode' at run time. Everything else receives
+// the module (or plain functions), so its logic runs under plain Node in the unit tests.
+
+import * as vscode from 'vscode';
+import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import type { ExtensionContext, TextEditor, Uri } from 'vscode';
+import { ScenarioIndex } from './workspace';
+import { RunManager } from './runManager';
+import { LoadlensTesting, UNTRUSTED_MESSAGE } from './testing';
+import { ScenarioLensProvider, ScenarioStates } from './lenses';
+import { PanelHost } from './panel';
+import { RunStatusBar } from './statusBar';
+import { RunsTree, RUNS_VIEW_ID, type RunNode } from './runsView';
+import { attachDebugger } from './debug';
+import { readSettings, resultsFolderFor } from './settings';
+import { listRuns, loadRun, type SavedRun } from './history';
+import { recordE2e } from './e2e';
+
+export function activate(context: ExtensionContext): void {
+  const runnerPath = context.asAbsolutePath(join('dist', 'runner.js'));
+  const log = vscode.window.createOutputChannel('Loadlens');
+  const diagnostics = vscode.languages.createDiagnosticCollection('loadlens');
+  const index = new ScenarioIndex(vscode);
+
+  const manager = new RunManager({
+    runnerPath,
+    nodePath: () => readSettings(vscode).nodePath,
+    resultsFolder: (file) => resultsFolderFor(vscode, vscode.Uri.file(file)),
+    cwd: (file) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? dirname(file),
+  });
+
+  /** Results folders of every workspace folder (the Runs view and the panel's history list). */
+  const resultsFolders = () => [...new Set((vscode.workspace.workspaceFolders ?? [])
+    .map((f) => resultsFolderFor(vscode, f.uri))
+    .filter((f): f is string => !!f))];
+  const history = () => resultsFolders().flatMap((f) => listRuns(f)).sort((a, b) => b.startedAt - a.startedAt);
+  const findRun = (id: string): SavedRun => {
+    for (const folder of resultsFolders()) {
+      try { return loadRun(folder, id); } catch { /* try the next folder */ }
+    }
+    throw new Error(`No saved run '${id}' under ${resultsFolders().join(', ') || '(no workspace folder)'}`);
+  };
+
+  const testing = new LoadlensTesting(vscode, index, manager, diagnostics, log,
+    (session, name, uri) => attachDebugger(vscode, runnerPath, session, name, uri));
+  const states = new ScenarioStates(vscode, manager);
+  const lenses = new ScenarioLensProvider(vscode, index, states);
+  const runsTree = new RunsTree(vscode, resultsFolders);
+  const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false });
+
+  let lastSummaryRun: SavedRun | undefined;
+  const panel = new PanelHost(vscode, context.extensionUri, manager, {
+    stop: () => manager.cancelActive('stopped from the panel'),
+    runAgain: () => void vscode.commands.executeCommand('loadlens.runAgain'),
+    exportRun: () => void vscode.commands.executeCommand('loadlens.exportRun'),
+    openRun: (id) => { try { panel.openSaved(findRun(id)); } catch (err) { void vscode.window.showErrorMessage((err as Error).message); } },
+    compareRuns: (a, b) => { try { panel.compare(findRun(a), findRun(b)); } catch (err) { void vscode.window.showErrorMessage((err as Error).message); } },
+    history,
+  }, () => readSettings(vscode).openPanelOnRun);
+  const statusBar = new RunStatusBar(vscode, manager);
+
+  testing.onDidEndScenario(({ result }) => {
+    if (result?.summary) {
+      lastSummaryRun = { id: result.savedPath ? result.savedPath.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : `${result.scenario}-unsaved`,
+        scenario: result.scenario, file: result.file, startedAt: result.startedAt, summary: result.summary, series: result.series };
+    }
+    if (result?.saveError) log.appendLine(result.saveError);
+    runsTree.refresh();
+  });
+
+  const trusted = (): boolean => {
+    if (vscode.workspace.isTrusted) return true;
+    recordE2e('refused', { reason: 'untrusted' });
+    void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then((pick) => {
+      if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return false;
+  };
+
+  /** Resolves a scenario from command arguments, or from the editor's cursor, or by asking. */
+  const pickScenario = async (uriArg?: unknown, name?: unknown): Promise<vscode.TestItem | undefined> => {
+    let uri: Uri | undefined = typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : uriArg instanceof vscode.Uri ? uriArg : undefined;
+    if (uriArg && typeof uriArg === 'object' && 'uri' in uriArg && 'children' in uriArg) return uriArg as vscode.TestItem;
+    const editor: TextEditor | undefined = vscode.window.activeTextEditor;
+    uri ??= editor?.document.uri;
+    const file = uri ? index.get(uri) ?? (editor && editor.document.uri.toString() === uri.toString() ? index.forDocument(editor.document) : undefined) : undefined;
+    if (!uri || !file) {
+      void vscode.window.showWarningMessage('Open a *.load.ts scenario file to run it.');
+      return undefined;
+    }
+    let scenario = typeof name === 'string' ? name : undefined;
+    if (!scenario && editor && editor.document.uri.toString() === uri.toString()) {
+      const line = editor.selection.active.line;
+      scenario = file.result.scenarios.find((s) => s.span.start.line <= line && line <= s.span.end.line)?.name;
+    }
+    if (!scenario && file.result.scenarios.length === 1) scenario = file.result.scenarios[0].name;
+    if (!scenario) {
+      scenario = await vscode.window.showQuickPick(file.result.scenarios.map((s) => s.name), { placeHolder: 'Scenario to run' });
+    }
+    if (!scenario) return undefined;
+    const item = testing.itemFor(uri, scenario);
+    if (!item) void vscode.window.showErrorMessage(`No scenario '${scenario}' in ${vscode.workspace.asRelativePath(uri)}`);
+    return item;
+  };
+
+  const runCommand = (debug: boolean) => async (uriArg?: unknown, name?: unknown) => {
+    if (!trusted()) return;
+    if (manager.active) {
+      void vscode.window.showWarningMessage('A Loadlens run is already in progress; stop it first.', 'Stop').then((pick) => {
+        if (pick) manager.cancelActive();
+      });
+      return;
+    }
+    const item = await pickScenario(uriArg, name);
+    if (item) await testing.runItems([item], debug);
+  };
+
+  const nodesOf = (node?: RunNode, selected?: RunNode[]): RunNode[] =>
+    selected && selected.length ? selected : node ? [node] : [...runsView.selection];
+
+  context.subscriptions.push(
+    log, diagnostics, index, testing, states, lenses, runsTree, runsView, panel, statusBar,
+    vscode.languages.registerCodeLensProvider({ language: 'typescript', pattern: '**/*.load.ts' }, lenses),
+    vscode.commands.registerCommand('loadlens.run', runCommand(false)),
+    vscode.commands.registerCommand('loadlens.debug', runCommand(true)),
+    vscode.commands.registerCommand('loadlens.stop', () => {
+      if (!manager.cancelActive('stopped by the user')) void vscode.window.showInformationMessage('No Loadlens run is in progress.');
+    }),
+    vscode.commands.registerCommand('loadlens.showPanel', () => panel.show(false)),
+    vscode.commands.registerCommand('loadlens.runAgain', async () => {
+      if (!trusted()) return;
+      if (!(await testing.runAgain())) await runCommand(false)();
+    }),
+    vscode.commands.registerCommand('loadlens.refreshRuns', () => { runsTree.refresh(); panel.refreshHistory(); }),
+    vscode.commands.registerCommand('loadlens.openRun', (node?: RunNode | string) => {
+      try {
+        const run = typeof node === 'string' ? findRun(node) : node ? loadRun(node.folder, node.run.id) : undefined;
+        if (run) panel.openSaved(run);
+      } catch (err) {
+        void vscode.window.showErrorMessage((err as Error).message);
+      }
+    }),
+    vscode.commands.registerCommand('loadlens.compareRuns', async (node?: RunNode, selected?: RunNode[]) => {
+      let nodes = nodesOf(node, selected);
+      if (nodes.length === 1) {
+        const others = runsTree.all().filter((n) => n.run.id !== nodes[0].run.id);
+        const pick = await vscode.window.showQuickPick(
+          others.map((n) => ({ label: n.run.scenario, description: new Date(n.run.startedAt).toLocaleString(), node: n })),
+          { placeHolder: `Compare ${nodes[0].run.scenario} with…` });
+        if (!pick) return;
+        nodes = [pick.node, nodes[0]];
+      }
+      if (nodes.length !== 2) {
+        void vscode.window.showInformationMessage('Select two runs in the Runs view to compare them.');
+        return;
+      }
+      // Older run first: deltas read as "what changed since".
+      const [a, b] = [...nodes].sort((x, y) => x.run.startedAt - y.run.startedAt);
+      try {
+        panel.compare(loadRun(a.folder, a.run.id), loadRun(b.folder, b.run.id));
+      } catch (err) {
+        void vscode.window.showErrorMessage((err as Error).message);
+      }
+    }),
+    vscode.commands.registerCommand('loadlens.exportRun', async () => {
+      if (!lastSummaryRun) {
+        void vscode.window.showInformationMessage('No finished run to export yet.');
+        return;
+      }
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: folder ? vscode.Uri.joinPath(folder, `${lastSummaryRun.id}.json`) : undefined,
+        filters: { JSON: ['json'] },
+      });
+      if (!target) return;
+      writeFileSync(target.fsPath, JSON.stringify(lastSummaryRun, null, 2));
+      void vscode.window.showInformationMessage(`Exported the run to ${vscode.workspace.asRelativePath(target)}`);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => testing.syncAll()),
+  );
+
+  void index.start().then(() => {
+    testing.syncAll();
+    recordE2e('activated', {
+      vscodeVersion: vscode.version, node: process.version, isTrusted: vscode.workspace.isTrusted,
+      files: index.all().map((f) => ({ file: f.uri.fsPath, scenarios: f.result.scenarios.map((s) => s.name) })),
+    });
+  }, (err) => log.appendLine(`Discovery failed: ${(err as Error).stack ?? err}`));
+}
+
+export function deactivate(): void {
+  // Subscriptions dispose everything; a running runner gets its IPC channel closed and exits.
+}

@@ -1,0 +1,188 @@
+// The panel host: creates the webview panel (strict CSP with a nonce, local resources only),
+// waits for the page's `ready`, queues messages while the page is not listening (before ready,
+// while hidden: VS Code drops postMessage to hidden webviews), restores after a window reload
+// through a serializer, and forwards the runner's messages. The page itself is webview/.
+
+import { randomBytes } from 'node:crypto';
+import type { VSCode, Disposable, WebviewPanel, Uri } from './vscodeTypes';
+import type { FromPanel, ToPanel, SavedRun, RunListItem } from '../../webview/messages';
+import { renderPanelHtml } from '../../webview/html';
+import { isPanelState } from '../../webview/reducers';
+import type { RunManager, RunSession } from './runManager';
+import { recordE2e } from './e2e';
+
+export const PANEL_VIEW_TYPE = 'loadlens.panel';
+/** Past this, the oldest queued messages are dropped (a run hidden for hours). */
+const MAX_QUEUE = 20_000;
+
+export interface PanelActions {
+  stop(): void;
+  runAgain(): void;
+  exportRun(): void;
+  openRun(id: string): void;
+  compareRuns(a: string, b: string): void;
+  history(): RunListItem[];
+}
+
+export class PanelHost implements Disposable {
+  private panel: WebviewPanel | undefined;
+  private ready = false;
+  private queue: ToPanel[] = [];
+  /** The messages of the current (or last) run, replayed into a newly created page. */
+  private runLog: ToPanel[] = [];
+  private panelSubs: Disposable[] = [];
+  private readonly subs: Disposable[] = [];
+
+  constructor(
+    private readonly vscode: VSCode,
+    private readonly extensionUri: Uri,
+    manager: RunManager,
+    private readonly actions: PanelActions,
+    private readonly openOnRun: () => boolean,
+  ) {
+    this.subs.push(
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel: WebviewPanel, state: unknown) => {
+          this.adopt(panel);
+          if (isPanelState(state)) this.post({ type: 'restore', state });
+          this.post({ type: 'history', runs: this.actions.history() });
+        },
+      }),
+      manager.onDidStart((session) => this.follow(session)),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** Shows the panel (creating it if needed) without taking focus from the editor. */
+  show(preserveFocus = true): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = this.vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Loadlens',
+      { viewColumn: this.vscode.ViewColumn.Beside, preserveFocus },
+      this.webviewOptions(),
+    );
+    this.adopt(panel);
+    // A new page starts empty: give it the current run so far, and the history.
+    this.queue = [...this.runLog, { type: 'history', runs: this.actions.history() }];
+  }
+
+  /** Sends a message now if the page listens, else queues it for the next `ready`. */
+  post(message: ToPanel): void {
+    if (this.panel && this.ready && this.panel.visible) {
+      void this.panel.webview.postMessage(message).then((delivered) => { if (!delivered) this.enqueue(message); });
+      return;
+    }
+    this.enqueue(message);
+  }
+
+  openSaved(run: SavedRun): void {
+    this.show(false);
+    this.post({ type: 'open', run });
+  }
+
+  compare(a: SavedRun, b: SavedRun): void {
+    this.show(false);
+    this.post({ type: 'compare', a, b });
+  }
+
+  refreshHistory(): void {
+    if (this.panel) this.post({ type: 'history', runs: this.actions.history() });
+  }
+
+  private enqueue(message: ToPanel): void {
+    // Without a panel nothing is queued: a new panel gets the run log instead.
+    if (!this.panel) return;
+    this.queue.push(message);
+    if (this.queue.length > MAX_QUEUE) this.queue.splice(0, this.queue.length - MAX_QUEUE);
+  }
+
+  private follow(session: RunSession): void {
+    this.runLog = [];
+    if (this.openOnRun()) this.show(true);
+    session.onMessage((message) => {
+      const m: ToPanel = { type: 'runner', message };
+      this.runLog.push(m);
+      if (this.runLog.length > MAX_QUEUE) this.runLog.splice(0, this.runLog.length - MAX_QUEUE);
+      this.post(m);
+    });
+    void session.outcome.then(() => this.refreshHistory());
+  }
+
+  private webviewOptions() {
+    return {
+      enableScripts: true,
+      // Only our bundle and stylesheet; nothing from the workspace or the network.
+      localResourceRoots: [this.vscode.Uri.joinPath(this.extensionUri, 'dist')],
+    };
+  }
+
+  private adopt(panel: WebviewPanel): void {
+    this.disposePanelSubs();
+    this.panel = panel;
+    this.ready = false;
+    this.queue = [];
+    const webview = panel.webview;
+    webview.options = this.webviewOptions();
+    webview.html = renderPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64url'),
+      scriptUri: webview.asWebviewUri(this.vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      // webview/main.ts imports panel.css; esbuild writes it next to the script.
+      styleUri: webview.asWebviewUri(this.vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.css')).toString(),
+      title: 'Loadlens',
+    });
+    this.panelSubs.push(
+      webview.onDidReceiveMessage((m: FromPanel) => this.receive(m)),
+      panel.onDidChangeViewState(() => {
+        // Hidden: the page is torn down and will say `ready` again when shown.
+        if (!panel.visible) this.ready = false;
+      }),
+      panel.onDidDispose(() => {
+        this.disposePanelSubs();
+        this.panel = undefined;
+        this.ready = false;
+        this.queue = [];
+      }),
+    );
+  }
+
+  private flush(): void {
+    if (!this.panel) return;
+    const pending = this.queue;
+    this.queue = [];
+    for (const m of pending) this.post(m);
+  }
+
+  private receive(m: FromPanel): void {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.flush();
+        break;
+      case 'stop': this.actions.stop(); break;
+      case 'runAgain': this.actions.runAgain(); break;
+      case 'export': this.actions.exportRun(); break;
+      case 'openRun': this.actions.openRun(m.id); break;
+      case 'compareRuns': this.actions.compareRuns(m.a, m.b); break;
+      case 'rendered': recordE2e('panel-rendered', { ...m }); break;
+    }
+  }
+
+  private disposePanelSubs(): void {
+    for (const d of this.panelSubs) d.dispose();
+    this.panelSubs = [];
+  }
+
+  dispose(): void {
+    this.disposePanelSubs();
+    this.panel?.dispose();
+    for (const d of this.subs) d.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+// Texts shown after a run (result lens, threshold lenses, status bar, Test Explorer messages),
+// built from the runner's summary. Pure: unit-tested under plain Node. Number formats are the
+// panel's (webview/format.ts), so the editor and the panel show the same figures.
+
+import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
+import { BUILTIN_METRICS } from '../engine/metrics/names';
+import { formatCount, formatMs, formatPercent } from '../../webview/format';
+import { summaryFigures } from '../../webview/reducers';
+
+/** Headline numbers of a summary: p99 latency (ms) and requests per second. */
+export function headline(summary: SummaryData): { p99: number | null; rps: number | null } {
+  const figures = summaryFigures(summary);
+  const get = (key: string) => figures.find((f) => f.key === key)?.value ?? null;
+  return { p99: get('p99'), rps: get('rps') };
+}
+
+/** `p99 212 ms · 1,980 req/s · thresholds ✓ 3/3` (the result lens above a scenario). */
+export function resultLensText(summary: SummaryData): string {
+  const { p99, rps } = headline(summary);
+  const parts = [`p99 ${formatMs(p99)}`, `${formatCount(rps)} req/s`];
+  const total = summary.thresholds.length;
+  if (total > 0) {
+    const passed = summary.thresholds.filter((t) => t.ok).length;
+    parts.push(`thresholds ${passed === total ? '✓' : '✗'} ${passed}/${total}`);
+  }
+  if (summary.state.status !== 'completed') parts.push(summary.state.status);
+  return parts.join(' · ');
+}
+
+/** The observed value of a threshold in the unit of its metric: '212 ms', '0.25%', '1,980'. */
+export function formatObserved(verdict: Pick<ThresholdVerdict, 'metric' | 'observed'>): string {
+  if (verdict.observed === null) return 'no data';
+  const base = verdict.metric.replace(/\{.*$/, '');
+  const info = BUILTIN_METRICS[base];
+  if (info?.contains === 'time') return formatMs(verdict.observed);
+  if (info?.kind === 'rate') return `${trimNumber(verdict.observed)} (${formatPercent(verdict.observed)})`;
+  return trimNumber(verdict.observed);
+}
+
+function trimNumber(n: number): string {
+  if (Number.isInteger(n)) return formatCount(n);
+  return String(Number(n.toPrecision(4)));
+}
+
+/** `✓ p(99) = 212 ms` on a threshold's line (several expressions may share a line). */
+export function thresholdLensText(verdict: ThresholdVerdict): string {
+  return `${verdict.ok ? '✓' : '✗'} ${aggregationOf(verdict.expression)} = ${formatObserved(verdict)}`;
+}
+
+/** The aggregation a threshold expression compares, e.g. 'p(99)' of 'p(99) < 250'. */
+export function aggregationOf(expression: string): string {
+  return expression.split(/[<>=!]/)[0].trim();
+}
+
+/** Test Explorer message of a failed threshold, with expected and actual texts for the diff view. */
+export function thresholdFailure(verdict: ThresholdVerdict): { message: string; expected: string; actual: string } {
+  const observed = formatObserved(verdict);
+  return {
+    message: `Threshold ${verdict.metric}: '${verdict.expression}' failed (observed ${observed})`,
+    expected: verdict.expression,
+    actual: `${aggregationOf(verdict.expression)} = ${observed}`,
+  };
+}
+
+/** Status bar text while running: `$(pulse) 1,980 req/s · p99 212 ms`. */
+export function statusBarText(live: LiveStats | undefined): string {
+  if (!live) return '$(loading~spin) Loadlens: starting…';
+  return `$(pulse) ${formatCount(live.rps)} req/s · p99 ${formatMs(live.p99)}`;
+}
+
+/** What a run had measured, for the report of a runner that died or was stopped early. */
+export function liveSummaryText(live: LiveStats): string {
+  return `${formatCount(live.requests)} requests in ${(live.elapsedMs / 1000).toFixed(1)}s, ` +
+    `${formatCount(live.errors)} errors, last p99 ${formatMs(live.p99)}, ${formatCount(live.rps)} req/s`;
+}

@@ -1,0 +1,296 @@
+// Runs scenarios in the forked runner (dist/runner.js) and keeps what each run measured. One code
+// path for code lenses, the Test Explorer and the panel's "run again". No vscode import: the
+// extension passes settings in as functions, so this runs (and is tested) under plain Node.
+
+import type { FromRunner, LoadOverrides, PlanInfo, RunRequest } from '../protocol';
+import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
+import { RunnerProcess } from '../runner/client';
+import { appendPoint, seriesPointOf, type SeriesPoint } from '../../webview/reducers';
+import { runId, saveRun, type SavedRun } from './history';
+
+export type RunnerError = Extract<FromRunner, { type: 'error' }>;
+
+export interface RunSpec {
+  /** Absolute path of the *.load.ts file. */
+  file: string;
+  /** One exported scenario; all of the file's when omitted. */
+  scenario?: string;
+  overrides?: LoadOverrides;
+  /** Base URL replacing the scenario's `target`. */
+  target?: string;
+  /** Run one VU for `iterations` iterations under the inspector (paused until a debugger attaches). */
+  debug?: { iterations: number };
+  env?: Record<string, string>;
+}
+
+export interface RunManagerConfig {
+  /** Absolute path of dist/runner.js. */
+  runnerPath: string;
+  /** `loadlens.nodePath`, read at each run; empty = the extension host's own Node. */
+  nodePath(): string | undefined;
+  /** Absolute results folder for `file`, or undefined to keep no history. */
+  resultsFolder(file: string): string | undefined;
+  /** Working directory of the runner (the workspace folder). */
+  cwd?(file: string): string | undefined;
+}
+
+/** What one scenario of a run measured so far. */
+export interface ScenarioResult {
+  scenario: string;
+  file: string;
+  plan: PlanInfo | null;
+  startedAt: number;
+  live: LiveStats | null;
+  series: SeriesPoint[];
+  bucket: number;
+  thresholds: ThresholdVerdict[];
+  summary: SummaryData | null;
+  /** Where the run was saved (after `finished`), or the reason it was not. */
+  savedPath?: string;
+  saveError?: string;
+}
+
+export interface RunOutcome {
+  /** 'done': the runner said so; 'failed-to-start': it never ran; 'died': it exited without `done`. */
+  ending: 'done' | 'failed-to-start' | 'died';
+  exitCode: number | null;
+  /** Why the runner did not start or died, in words a user can act on. */
+  failure?: string;
+  cancelled: boolean;
+  results: ScenarioResult[];
+  errors: RunnerError[];
+}
+
+type Listener<T> = (value: T) => void;
+
+class Emitter<T> {
+  private listeners: Listener<T>[] = [];
+  on(listener: Listener<T>): { dispose(): void } {
+    this.listeners.push(listener);
+    return { dispose: () => { this.listeners = this.listeners.filter((l) => l !== listener); } };
+  }
+  fire(value: T): void {
+    for (const l of [...this.listeners]) {
+      try { l(value); } catch (err) { console.error('loadlens listener failed', err); }
+    }
+  }
+}
+
+const DEBUGGER_LISTENING = /Debugger listening on ws:\/\/([^:/\s]+|\[[^\]]+\]):(\d+)\//;
+
+let nextSessionId = 1;
+
+export class RunSession {
+  readonly id = nextSessionId++;
+  readonly createdAt = Date.now();
+  readonly outcome: Promise<RunOutcome>;
+  /** The inspector port of a debug run (undefined for plain runs or when it never listened). */
+  readonly debugPort: Promise<number | undefined>;
+  private readonly messages = new Emitter<FromRunner>();
+  private readonly output = new Emitter<string>();
+  private readonly process: RunnerProcess;
+  private readonly byScenario = new Map<string, ScenarioResult>();
+  private readonly errors: RunnerError[] = [];
+  private cancelRequested = false;
+  private exitCode: number | null = null;
+  private sawDone = false;
+  private spawnError: Error | undefined;
+
+  constructor(readonly spec: RunSpec, private readonly config: RunManagerConfig) {
+    const nodePath = config.nodePath()?.trim() || undefined;
+    const request: RunRequest = {
+      file: spec.file,
+      scenario: spec.scenario,
+      overrides: spec.overrides,
+      target: spec.target,
+      env: spec.env,
+      debug: spec.debug ? { iterations: spec.debug.iterations } : undefined,
+    };
+    this.process = new RunnerProcess({
+      runnerPath: config.runnerPath,
+      nodePath,
+      // Port 0: the OS picks a free port, read back from the inspector's banner (no TOCTOU race).
+      execArgv: spec.debug ? ['--inspect-brk=127.0.0.1:0'] : [],
+      cwd: config.cwd?.(spec.file),
+      // In desktop VS Code the host's execPath is Electron: make it behave as plain Node.
+      env: { ...process.env, ...(nodePath ? {} : { ELECTRON_RUN_AS_NODE: '1' }) },
+      output: 'pipe',
+    });
+    const child = this.process.child;
+    child.on('error', (err) => { this.spawnError ??= err; });
+    let resolvePort: (port: number | undefined) => void = () => {};
+    this.debugPort = new Promise((resolve) => { resolvePort = resolve; });
+    if (!spec.debug) resolvePort(undefined);
+    let stderrLine = '';
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => this.output.fire(text));
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      stderrLine += text;
+      const m = DEBUGGER_LISTENING.exec(stderrLine);
+      if (m) { resolvePort(Number(m[2])); stderrLine = ''; }
+      else if (stderrLine.length > 4096) stderrLine = stderrLine.slice(-1024);
+      this.output.fire(text);
+    });
+    this.process.onMessage((m) => this.handle(m));
+    this.process.run(request);
+    this.outcome = this.process.exited.then((exit) => {
+      resolvePort(undefined);
+      return this.finish(exit.code, exit.signal, nodePath);
+    });
+  }
+
+  /** Runner messages as they arrive. */
+  onMessage(listener: Listener<FromRunner>): { dispose(): void } {
+    return this.messages.on(listener);
+  }
+
+  /** The runner's stdout/stderr text (the scenario's console output, Node warnings). */
+  onOutput(listener: Listener<string>): { dispose(): void } {
+    return this.output.on(listener);
+  }
+
+  get results(): ScenarioResult[] {
+    return [...this.byScenario.values()];
+  }
+
+  get isCancelled(): boolean {
+    return this.cancelRequested;
+  }
+
+  /** First call: graceful stop with a summary. A second call: kill the runner at once. */
+  cancel(reason = 'stopped by the user'): void {
+    if (this.cancelRequested || !this.process.cancel(reason)) this.process.kill();
+    this.cancelRequested = true;
+  }
+
+  private result(scenario: string): ScenarioResult {
+    let r = this.byScenario.get(scenario);
+    if (!r) {
+      r = {
+        scenario, file: this.spec.file, plan: null, startedAt: Date.now(), live: null, series: [], bucket: 1,
+        thresholds: [], summary: null,
+      };
+      this.byScenario.set(scenario, r);
+    }
+    return r;
+  }
+
+  private handle(m: FromRunner): void {
+    switch (m.type) {
+      case 'started': {
+        const r = this.result(m.scenario);
+        r.plan = m.plan;
+        r.startedAt = m.startedAt;
+        r.file = m.file;
+        break;
+      }
+      case 'snapshot': {
+        const r = this.result(m.scenario);
+        r.live = m.live;
+        r.thresholds = m.live.thresholds ?? r.thresholds;
+        const next = appendPoint(r.series, r.bucket, seriesPointOf(m.interval, m.live));
+        r.series = next.series;
+        r.bucket = next.bucket;
+        break;
+      }
+      case 'thresholds':
+        this.result(m.scenario).thresholds = m.verdicts;
+        break;
+      case 'finished': {
+        const r = this.result(m.scenario);
+        r.summary = m.summary;
+        r.thresholds = m.summary.thresholds;
+        this.save(r);
+        break;
+      }
+      case 'error':
+        this.errors.push(m);
+        break;
+      case 'done':
+        this.sawDone = true;
+        this.exitCode = m.exitCode;
+        break;
+    }
+    this.messages.fire(m);
+  }
+
+  private save(r: ScenarioResult): void {
+    const folder = this.config.resultsFolder(r.file);
+    if (!folder || !r.summary) return;
+    const run: SavedRun = {
+      id: runId(r.startedAt, r.scenario), scenario: r.scenario, file: r.file, startedAt: r.startedAt,
+      summary: r.summary, series: r.series,
+    };
+    try {
+      r.savedPath = saveRun(folder, run);
+    } catch (err) {
+      r.saveError = `Could not save the run under ${folder}: ${(err as Error).message}`;
+    }
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null, nodePath: string | undefined): RunOutcome {
+    const base = { cancelled: this.cancelRequested, results: this.results, errors: this.errors };
+    if (this.spawnError) {
+      const node = nodePath ?? process.execPath;
+      const failure = (this.spawnError as NodeJS.ErrnoException).code === 'ENOENT'
+        ? `Loadlens could not start the runner: no Node.js executable at '${node}'` +
+          (nodePath ? ' (setting loadlens.nodePath). Fix the path or clear the setting to use the editor\'s own Node.' : '.')
+        : `Loadlens could not start the runner with '${node}': ${this.spawnError.message}`;
+      return { ...base, ending: 'failed-to-start', exitCode: null, failure };
+    }
+    if (this.sawDone) return { ...base, ending: 'done', exitCode: this.exitCode ?? code };
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const measured = this.results.some((r) => r.live) ? '; what it had measured is shown below' : ' before measuring anything';
+    const startHint = !this.results.length && code !== null && code !== 0 && nodePath
+      ? ` (check the setting loadlens.nodePath: '${nodePath}' must be Node.js 20 or later)` : '';
+    return {
+      ...base,
+      ending: 'died',
+      exitCode: code,
+      failure: this.cancelRequested && signal === 'SIGKILL'
+        ? 'The runner was stopped at once (second stop) without a summary'
+        : `The runner ${how} without finishing${measured}${startHint}`,
+    };
+  }
+}
+
+/** Starts runs, one at a time: concurrent load runs would measure each other's CPU contention. */
+export class RunManager {
+  private current: RunSession | undefined;
+  private readonly started = new Emitter<RunSession>();
+  private readonly ended = new Emitter<{ session: RunSession; outcome: RunOutcome }>();
+
+  constructor(private readonly config: RunManagerConfig) {}
+
+  get active(): RunSession | undefined {
+    return this.current;
+  }
+
+  onDidStart(listener: Listener<RunSession>): { dispose(): void } {
+    return this.started.on(listener);
+  }
+
+  onDidEnd(listener: Listener<{ session: RunSession; outcome: RunOutcome }>): { dispose(): void } {
+    return this.ended.on(listener);
+  }
+
+  /** Starts a run; throws when one is already going (the caller says so to the user). */
+  start(spec: RunSpec): RunSession {
+    if (this.current) {
+      throw new Error(`A Loadlens run is already in progress (${this.current.spec.scenario ?? this.current.spec.file}); stop it first.`);
+    }
+    const session = new RunSession(spec, this.config);
+    this.current = session;
+    void session.outcome.then((outcome) => {
+      if (this.current === session) this.current = undefined;
+      this.ended.fire({ session, outcome });
+    });
+    this.started.fire(session);
+    return session;
+  }
+
+  cancelActive(reason?: string): boolean {
+    if (!this.current) return false;
+    this.current.cancel(reason);
+    return true;
+  }
+}

@@ -1,0 +1,327 @@
+// The Test Explorer: a TestController with file → scenario items, Run and Debug profiles, and the
+// one run path every trigger uses (code lens, Test Explorer, panel "run again"): a TestRun that
+// streams the runner's output, with thresholds deciding passed or failed.
+
+import type { FromRunner } from '../protocol';
+import type {
+  VSCode, CancellationToken, Disposable, DiagnosticCollection, OutputChannel, TestController, TestItem, TestRun,
+  TestRunProfile, TestRunRequest, Uri,
+} from './vscodeTypes';
+import type { ScenarioIndex } from './workspace';
+import type { RunManager, RunOutcome, RunSession, ScenarioResult } from './runManager';
+import { readSettings } from './settings';
+import { liveSummaryText, resultLensText, thresholdFailure } from './results';
+import { formatCount, formatMs } from '../../webview/format';
+import { recordE2e } from './e2e';
+
+export const CONTROLLER_ID = 'loadlens';
+export const UNTRUSTED_MESSAGE = 'Loadlens runs nothing in an untrusted workspace: scenario files are code. Trust the workspace to run them.';
+
+interface ScenarioRef {
+  uri: Uri;
+  name: string;
+}
+
+/** Test Results is a terminal: lines end in CRLF. */
+function crlf(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
+}
+
+export type RunVerdict = 'passed' | 'failed' | 'errored' | 'skipped';
+
+export interface ScenarioRunEnd {
+  ref: ScenarioRef;
+  verdict: RunVerdict;
+  outcome: RunOutcome;
+  result: ScenarioResult | undefined;
+}
+
+export class LoadlensTesting implements Disposable {
+  readonly controller: TestController;
+  readonly runProfile: TestRunProfile;
+  readonly debugProfile: TestRunProfile;
+  private readonly refs = new WeakMap<TestItem, ScenarioRef>();
+  private readonly disposables: Disposable[] = [];
+  /** The last scenarios run, for "run again". */
+  private lastRun: { items: TestItem[]; debug: boolean } | undefined;
+  private readonly endListeners: Array<(end: ScenarioRunEnd) => void> = [];
+
+  constructor(
+    private readonly vscode: VSCode,
+    private readonly index: ScenarioIndex,
+    private readonly manager: RunManager,
+    private readonly diagnostics: DiagnosticCollection,
+    private readonly log: OutputChannel,
+    private readonly attachDebugger: (session: RunSession, name: string, uri: Uri) => Promise<boolean>,
+  ) {
+    this.controller = vscode.tests.createTestController(CONTROLLER_ID, 'Loadlens');
+    this.controller.refreshHandler = async () => { this.syncAll(); };
+    this.runProfile = this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run,
+      (request, token) => this.handleRun(request, token, false), true);
+    this.debugProfile = this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug,
+      (request, token) => this.handleRun(request, token, true), true);
+    this.disposables.push(this.controller, index.onDidChange((uri) => this.syncFile(uri)));
+    this.syncAll();
+  }
+
+  onDidEndScenario(listener: (end: ScenarioRunEnd) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Items
+
+  syncAll(): void {
+    const seen = new Set<string>();
+    for (const file of this.index.all()) {
+      seen.add(file.uri.toString());
+      this.syncFile(file.uri);
+    }
+    this.controller.items.forEach((item) => { if (!seen.has(item.id)) this.controller.items.delete(item.id); });
+  }
+
+  private syncFile(uri: Uri): void {
+    const { vscode } = this;
+    const id = uri.toString();
+    const file = this.index.get(uri);
+    if (!file || (file.result.scenarios.length === 0 && file.result.problems.length === 0)) {
+      this.controller.items.delete(id);
+      return;
+    }
+    let fileItem = this.controller.items.get(id);
+    if (!fileItem) {
+      fileItem = this.controller.createTestItem(id, vscode.workspace.asRelativePath(uri, false), uri);
+      this.controller.items.add(fileItem);
+    }
+    fileItem.error = file.result.scenarios.length === 0 && file.result.problems.length > 0
+      ? `Cannot read scenarios: ${file.result.problems[0].message} (line ${file.result.problems[0].span.start.line + 1})`
+      : undefined;
+    const children: TestItem[] = [];
+    for (const s of file.result.scenarios) {
+      const childId = `${id}#${s.name}`;
+      const child = fileItem.children.get(childId) ?? this.controller.createTestItem(childId, s.name, uri);
+      child.range = new vscode.Range(s.span.start.line, s.span.start.character, s.span.end.line, s.span.end.character);
+      child.description = s.shape ?? undefined;
+      this.refs.set(child, { uri, name: s.name });
+      children.push(child);
+    }
+    fileItem.children.replace(children);
+  }
+
+  /** The scenario's TestItem (creating the file's items if the index has them). */
+  itemFor(uri: Uri, name: string): TestItem | undefined {
+    let fileItem = this.controller.items.get(uri.toString());
+    if (!fileItem) {
+      this.syncFile(uri);
+      fileItem = this.controller.items.get(uri.toString());
+    }
+    return fileItem?.children.get(`${uri.toString()}#${name}`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Runs
+
+  /** Runs scenarios through the profile's handler, as the Test Explorer would (lenses use this). */
+  async runItems(items: TestItem[], debug: boolean): Promise<void> {
+    const profile = debug ? this.debugProfile : this.runProfile;
+    const cts = new this.vscode.CancellationTokenSource();
+    try {
+      await profile.runHandler(new this.vscode.TestRunRequest(items, undefined, profile), cts.token);
+    } finally {
+      cts.dispose();
+    }
+  }
+
+  async runAgain(): Promise<boolean> {
+    if (!this.lastRun) return false;
+    await this.runItems(this.lastRun.items, this.lastRun.debug);
+    return true;
+  }
+
+  private collect(request: TestRunRequest): TestItem[] {
+    const out: TestItem[] = [];
+    const excluded = new Set((request.exclude ?? []).map((i) => i.id));
+    const visit = (item: TestItem) => {
+      if (excluded.has(item.id)) return;
+      if (this.refs.has(item)) out.push(item);
+      else item.children.forEach(visit);
+    };
+    if (request.include) request.include.forEach(visit);
+    else this.controller.items.forEach(visit);
+    return out;
+  }
+
+  private async handleRun(request: TestRunRequest, token: CancellationToken, debug: boolean): Promise<void> {
+    const { vscode } = this;
+    const items = this.collect(request);
+    const run = this.controller.createTestRun(request, debug ? 'Loadlens debug' : 'Loadlens');
+    try {
+      if (!vscode.workspace.isTrusted) {
+        for (const item of items) run.errored(item, new vscode.TestMessage(UNTRUSTED_MESSAGE));
+        recordE2e('refused', { reason: 'untrusted', scenarios: items.map((i) => i.label) });
+        return;
+      }
+      this.lastRun = { items, debug };
+      for (const item of items) run.enqueued(item);
+      // One at a time: concurrent load runs would measure each other.
+      for (const item of items) {
+        if (token.isCancellationRequested || run.token.isCancellationRequested) { run.skipped(item); continue; }
+        await this.runOne(run, item, token, debug);
+      }
+    } finally {
+      run.end();
+    }
+  }
+
+  private async runOne(run: TestRun, item: TestItem, token: CancellationToken, debug: boolean): Promise<void> {
+    const { vscode } = this;
+    const ref = this.refs.get(item)!;
+    const settings = readSettings(vscode, ref.uri);
+    run.started(item);
+    let session: RunSession;
+    try {
+      session = this.manager.start({
+        file: ref.uri.fsPath,
+        scenario: ref.name,
+        overrides: debug ? undefined : settings.overrides,
+        debug: debug ? { iterations: settings.debugIterations } : undefined,
+      });
+    } catch (err) {
+      run.errored(item, new vscode.TestMessage((err as Error).message));
+      return;
+    }
+    this.diagnostics.delete(ref.uri);
+    const out = (text: string, location?: InstanceType<VSCode['Location']>) => run.appendOutput(crlf(text), location, item);
+    const cancel = () => session.cancel(token.isCancellationRequested ? 'cancelled from the Test Explorer' : undefined);
+    const subs = [
+      token.onCancellationRequested(cancel),
+      run.token.onCancellationRequested(cancel),
+      session.onOutput((text) => { out(text); this.log.append(text); }),
+      session.onMessage((m) => this.report(m, out)),
+    ];
+    recordE2e('run-started', { file: ref.uri.fsPath, scenario: ref.name, debug });
+    if (debug) {
+      const attached = await this.attachDebugger(session, ref.name, ref.uri);
+      if (!attached) {
+        out('Could not attach the debugger; stopping the run.\n');
+        session.cancel();
+        session.cancel();
+      }
+    }
+    const outcome = await session.outcome;
+    for (const s of subs) s.dispose();
+    const result = session.results.find((r) => r.scenario === ref.name) ?? session.results[0];
+    const verdict = this.decide(run, item, ref, outcome, result);
+    recordE2e('run-ended', {
+      file: ref.uri.fsPath, scenario: ref.name, debug, verdict, ending: outcome.ending, exitCode: outcome.exitCode,
+      failure: outcome.failure ?? null, cancelled: outcome.cancelled,
+      lens: result?.summary ? resultLensText(result.summary) : null,
+      thresholds: result?.thresholds ?? [], summary: result?.summary ?? null, lastLive: result?.live ?? null,
+      savedPath: result?.savedPath ?? null, errors: outcome.errors.map((e) => ({ kind: e.kind, message: e.message, location: e.location ?? null })),
+    });
+    for (const l of this.endListeners) l({ ref, verdict, outcome, result });
+  }
+
+  private locationOf(loc: { file: string; line: number; column: number }): InstanceType<VSCode['Location']> {
+    const { vscode } = this;
+    const pos = new vscode.Position(Math.max(0, loc.line - 1), Math.max(0, loc.column - 1));
+    return new vscode.Location(vscode.Uri.file(loc.file), pos);
+  }
+
+  /** Streams one runner message into the test output, the log and the diagnostics. */
+  private report(m: FromRunner, out: (text: string, location?: InstanceType<VSCode['Location']>) => void): void {
+    switch (m.type) {
+      case 'started':
+        out(`▶ ${m.scenario}: ${m.plan.shape}\n`);
+        this.log.appendLine(`[run] ${m.scenario} (${m.file}): ${m.plan.shape}`);
+        break;
+      case 'snapshot': {
+        const l = m.live;
+        out(`  ${(l.elapsedMs / 1000).toFixed(0).padStart(4)}s  ${formatCount(l.rps).padStart(7)} req/s  ` +
+          `p50 ${formatMs(l.p50)}  p90 ${formatMs(l.p90)}  p99 ${formatMs(l.p99)}  ` +
+          `errors ${formatCount(l.errors)}  VUs ${l.vus}/${l.vusMax}${l.dropped ? `  dropped ${formatCount(l.dropped)}` : ''}\n`);
+        break;
+      }
+      case 'log':
+        out(`${m.level === 'info' ? '' : `${m.level}: `}${m.message}\n`);
+        this.log.appendLine(`[${m.level}] ${m.message}`);
+        break;
+      case 'error': {
+        const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
+        out(`✗ ${m.kind} error: ${m.message}${m.count && m.count > 1 ? ` (×${m.count})` : ''}\n`, m.location ? this.locationOf(m.location) : undefined);
+        this.log.appendLine(`[error:${m.kind}] ${where}${m.message}${m.stack ? `\n${m.stack}` : ''}`);
+        if (m.location) this.addDiagnostic(m);
+        break;
+      }
+      case 'finished': {
+        out(`■ ${m.scenario}: ${resultLensText(m.summary)}\n`);
+        for (const t of m.summary.thresholds) out(`  ${t.ok ? '✓' : '✗'} ${t.metric}: ${t.expression} (observed ${t.observed === null ? 'no data' : t.observed})\n`);
+        this.log.appendLine(`[done] ${m.scenario}: ${resultLensText(m.summary)}`);
+        break;
+      }
+    }
+  }
+
+  private addDiagnostic(m: Extract<FromRunner, { type: 'error' }>): void {
+    const { vscode } = this;
+    const loc = m.location!;
+    const uri = vscode.Uri.file(loc.file);
+    const pos = new vscode.Position(Math.max(0, loc.line - 1), Math.max(0, loc.column - 1));
+    const severity = m.kind === 'iteration' || m.kind === 'teardown' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
+    const text = m.kind === 'iteration' ? `Iteration threw${m.count && m.count > 1 ? ` (${m.count} times)` : ''}: ${m.message}` : m.message;
+    const existing = (this.diagnostics.get(uri) ?? []).filter((d) => !(d.range.start.line === pos.line && d.message.split(':')[0] === text.split(':')[0]));
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos.translate(0, 1)), text, severity);
+    diagnostic.source = 'loadlens';
+    this.diagnostics.set(uri, [...existing, diagnostic]);
+  }
+
+  /** Reports the scenario's verdict: thresholds decide; script errors and dead runners error. */
+  private decide(run: TestRun, item: TestItem, ref: ScenarioRef, outcome: RunOutcome, result: ScenarioResult | undefined): RunVerdict {
+    const { vscode } = this;
+    const duration = result?.summary?.state.testRunDurationMs;
+    const fatal = outcome.errors.find((e) => e.kind === 'compile' || e.kind === 'options' || e.kind === 'setup' || e.kind === 'internal');
+    if (outcome.failure && outcome.ending !== 'done') {
+      const measured = result?.live ? `\nMeasured before it stopped: ${liveSummaryText(result.live)}` : '';
+      const message = new vscode.TestMessage(outcome.failure + measured);
+      run.appendOutput(crlf(`✗ ${outcome.failure}${measured}\n`), undefined, item);
+      run.errored(item, message);
+      return 'errored';
+    }
+    if (!result?.summary) {
+      const text = fatal ? `${fatal.kind === 'compile' ? 'The scenario file does not compile' : `${fatal.kind} error`}: ${fatal.message}`
+        : `The runner finished (exit code ${outcome.exitCode}) without a summary for '${ref.name}'`;
+      const message = new vscode.TestMessage(text);
+      if (fatal?.location) message.location = this.locationOf(fatal.location);
+      run.errored(item, message);
+      return 'errored';
+    }
+    const failed = result.summary.thresholds.filter((t) => !t.ok);
+    if (failed.length > 0) {
+      const discovered = this.index.get(ref.uri)?.result.scenarios.find((s) => s.name === ref.name);
+      const messages = failed.map((verdict) => {
+        const f = thresholdFailure(verdict);
+        const message = vscode.TestMessage.diff(f.message, f.expected, f.actual);
+        const at = discovered?.thresholds.find((t) => t.metric === verdict.metric && t.expression === verdict.expression);
+        if (at) {
+          message.location = new vscode.Location(ref.uri, new vscode.Range(at.span.start.line, at.span.start.character, at.span.end.line, at.span.end.character));
+        } else if (item.range) {
+          message.location = new vscode.Location(ref.uri, item.range);
+        }
+        return message;
+      });
+      run.failed(item, messages, duration);
+      return 'failed';
+    }
+    if (outcome.cancelled) {
+      run.appendOutput(crlf(`Run stopped before its planned end: not counted as passed.\n`), undefined, item);
+      run.skipped(item);
+      return 'skipped';
+    }
+    run.passed(item, duration);
+    return 'passed';
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
