@@ -77,9 +77,13 @@ export class TerminalReporter {
         this.line(this.err, m.level === 'info' ? m.message : `${m.level}: ${m.message}`);
         break;
       case 'error': {
-        const loc = where(m.location);
-        const head = `${red('✗', color)} ${m.kind} error${m.scenario ? ` in ${m.scenario}` : ''}${loc ? ` at ${loc}` : ''}`;
-        const stack = m.stack && m.kind !== 'compile' ? '\n' + indent(m.stack) : '';
+        // A compile message starts with its own file:line:col.
+        const loc = m.kind === 'compile' ? '' : where(m.location);
+        const count = m.count && m.count > 1 ? ` (${m.count} times so far)` : '';
+        const head = `${red('✗', color)} ${m.kind} error${m.scenario ? ` in ${m.scenario}` : ''}${loc ? ` at ${loc}` : ''}${count}`;
+        // The stack's first line repeats the message: show its frames only.
+        const frames = (m.stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
+        const stack = frames.length ? '\n' + indent(frames.map((f) => f.trim()).join('\n')) : '';
         this.line(this.err, `${head}\n${indent(m.message)}${stack}`);
         break;
       }

@@ -5,6 +5,7 @@
 // so stack traces and the debugger show the .load.ts's own lines.
 
 import { build, type Message, type Plugin } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ScenarioDefinition } from '../engine/types';
@@ -96,7 +97,7 @@ export function loadBundle(code: string, file: string): Record<string, unknown> 
       `${basename(file)} threw while loading: ${e.message}`,
       'compile',
       locateInStack(e.stack, file),
-      e.stack,
+      cleanStack(e.stack),
     );
   }
   return mod.exports as Record<string, unknown>;
@@ -176,8 +177,43 @@ export function locateInStack(stack: string | undefined, file: string): SourceLo
   return undefined;
 }
 
-/** Bundles, loads and finds the scenarios of `file` (absolute path). */
+/**
+ * A user-facing stack: the frames of Loadlens's own bundle (`ownFile`) and of Node internals
+ * are noise next to the scenario's frames, so they are left out.
+ */
+export function cleanStack(stack: string | undefined, ownFile: string = __filename): string | undefined {
+  if (!stack) return stack;
+  return stack
+    .split('\n')
+    .filter((line) => {
+      const t = line.trim();
+      return !(t.startsWith('at ') && (t.includes(ownFile) || t.includes('(node:internal/') || t.startsWith('at node:internal/')));
+    })
+    .join('\n');
+}
+
+/** Export names in the order the source declares them (esbuild lists CommonJS exports sorted). */
+function declarationOrder(file: string): Map<string, number> {
+  const order = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return order;
+  }
+  const decl = /export\s+(?:const|let|var|function\*?|class)\s+([A-Za-z_$][\w$]*)|export\s+default\b/g;
+  for (let m; (m = decl.exec(text)); ) {
+    const name = m[1] ?? 'default';
+    if (!order.has(name)) order.set(name, m.index);
+  }
+  return order;
+}
+
+/** Bundles, loads and finds the scenarios of `file` (absolute path), in declaration order. */
 export async function loadScenarioFile(file: string): Promise<FoundScenario[]> {
   const code = await bundleScenarioFile(file);
-  return findScenarios(loadBundle(code, file), file);
+  const found = findScenarios(loadBundle(code, file), file);
+  const order = declarationOrder(file);
+  const at = (name: string) => order.get(name) ?? Number.MAX_SAFE_INTEGER;
+  return found.sort((a, b) => at(a.name) - at(b.name) || a.name.localeCompare(b.name));
 }

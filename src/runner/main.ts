@@ -11,7 +11,7 @@ import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { planOf, validateScenario } from '../engine/load';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type ToRunner } from '../protocol';
-import { ScenarioFileError, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
+import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
 import { OutFile } from './out-file';
 import { createLoadSource } from './local-source';
 import type { LoadSource, SourceEvents } from './source';
@@ -43,7 +43,7 @@ function errorMessage(err: unknown): string {
 }
 
 function stackOf(err: unknown): string | undefined {
-  return err instanceof Error ? err.stack : undefined;
+  return err instanceof Error ? cleanStack(err.stack) : undefined;
 }
 
 /** State of the run in progress, shared with the cancel handlers. */
@@ -70,9 +70,26 @@ function loadOverrides(request: RunRequest): LoadOverrides | undefined {
   return request.debug ? undefined : request.overrides;
 }
 
+/** An error about one scenario: reported with its name. */
+class ScenarioError extends Error {
+  constructor(readonly scenario: string, readonly error: unknown) {
+    super(errorMessage(error));
+  }
+}
+
 /** Validates every selected scenario before any of them runs: bad options stop everything. */
 function prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>): Prepared[] {
-  return selected.map(({ name, definition: found }) => {
+  return selected.map(({ name, definition }) => {
+    try {
+      return prepareOne(name, definition, request, env);
+    } catch (err) {
+      throw new ScenarioError(name, err);
+    }
+  });
+}
+
+function prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>): Prepared {
+  {
     const target = request.target ?? found.target ?? env.LOADLENS_TARGET;
     const definition: ScenarioDefinition = { ...found, target };
     validateScenario(definition);
@@ -86,7 +103,7 @@ function prepare(selected: FoundScenario[], request: RunRequest, env: Record<str
       thresholds: request.debug ? undefined : definition.thresholds,
     });
     return { name, definition, aggregate };
-  });
+  }
 }
 
 /** Runs one scenario to its end; returns its summary. */
@@ -182,6 +199,7 @@ function writeSummaryExport(path: string, summaries: SummaryData[]): void {
 
 /** Maps a failure before or around the load to its protocol error and exit code. */
 function reportFailure(err: unknown, file: string, scenario?: string): number {
+  if (err instanceof ScenarioError) return reportFailure(err.error, file, err.scenario);
   if (err instanceof ScenarioFileError) {
     send({ type: 'error', kind: err.kind, message: err.message, location: err.location, stack: err.stackText, scenario });
     return err.kind === 'compile' ? ExitCode.compile : ExitCode.badOptions;
