@@ -15,6 +15,8 @@ const entries = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: ['esbuild'] },
   // The child-process runner (and local worker processes).
   { ...node, entryPoints: ['src/runner/main.ts'], outfile: 'dist/runner.js', external: ['esbuild'] },
+  // A local worker process for `--workers N` (forked by the runner).
+  { ...node, entryPoints: ['src/runner/worker.ts'], outfile: 'dist/worker.js', external: ['esbuild'] },
   // The VS Code extension host side.
   { ...node, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'esbuild'] },
   // The webview panel script (browser).

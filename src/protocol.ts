@@ -99,7 +99,37 @@ export type FromWorker =
   | { type: 'worker-ready'; index: number }
   | { type: 'worker-interval'; index: number; scenario: string; interval: IntervalData }
   | { type: 'worker-error'; index: number; error: Extract<FromRunner, { type: 'error' }> }
-  | { type: 'worker-done'; index: number; scenario: string };
+  | {
+      type: 'worker-done';
+      index: number;
+      scenario: string;
+      /** The worker's load phase, ms. */
+      durationMs?: number;
+      /** Iterations abandoned after gracefulStop. */
+      interrupted?: number;
+    };
+
+/** Runner → local worker process (src/runner/workers.ts). */
+export type ToWorker =
+  /** Load the bundled scenario and get ready; answer worker-ready. */
+  | {
+      type: 'worker-load';
+      /** This worker's segment: the index-th of `workers` equal segments. */
+      index: number;
+      workers: number;
+      file: string;
+      /** The scenario file bundled once by the runner (esbuild output). */
+      code: string;
+      scenario: string;
+      target?: string;
+      overrides?: LoadOverrides;
+      env: Record<string, string>;
+      /** What setup() returned in the runner (JSON). */
+      setupData: unknown;
+    }
+  /** Every worker is ready: start the load now. */
+  | { type: 'worker-start' }
+  | { type: 'cancel'; reason?: string };
 
 /** Process exit codes, shared by the runner and the CLI (documented in the README). */
 export const ExitCode = {

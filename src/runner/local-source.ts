@@ -1,7 +1,7 @@
 // The in-process load source: the engine runs the scenario in the runner process itself.
 
 import { runScenario } from '../engine/run';
-import { OptionsError } from '../engine/errors';
+import { WorkerSource } from './workers';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
 
 export class InProcessSource implements LoadSource {
@@ -37,8 +37,5 @@ export class InProcessSource implements LoadSource {
  * here (src/runner/workers.ts) with the same LoadSource contract.
  */
 export function createLoadSource(workers: number): LoadSource {
-  if (workers > 1) {
-    throw new OptionsError('--workers', workers, '1 (worker processes are not available in this build yet)');
-  }
-  return new InProcessSource();
+  return workers > 1 ? new WorkerSource(workers) : new InProcessSource();
 }

@@ -2,10 +2,24 @@
 // segments (src/engine/segments.ts), forks one worker per segment, merges each interval's
 // IntervalData across workers (exact: histograms are added) and hands the merged stream to the
 // runner's usual path, so thresholds, the --out file, the panel and the summary see one run.
+// setup() and teardown() run once, here in the parent; their data crosses to the workers as JSON.
 
+import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { mergeIntervals } from '../engine/metrics';
-import type { IntervalData } from '../engine/types';
+import { join } from 'node:path';
+import { mergeIntervals, MetricsRecorder } from '../engine/metrics';
+import type { IntervalData, ScenarioDefinition } from '../engine/types';
+import { ScenarioSetupError } from '../engine/errors';
+import { parseDuration } from '../engine/duration';
+import { maxVUsOf, normaliseLoad, validateScenario } from '../engine/load';
+import { planFromLoad } from '../engine/run';
+import { setActiveRun } from '../engine/api';
+import { HttpTransport } from '../engine/http/transport';
+import { VuHttp } from '../engine/http/client';
+import { equalSegment } from '../engine/segments';
+import type { FromWorker, ToWorker } from '../protocol';
+import { bundleScenarioFile } from './bundle';
+import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
 
 /**
  * Default worker count: one per core, leaving one core for the machine (the target, the editor,
@@ -46,6 +60,7 @@ export class IntervalMerger {
   private readonly live: Set<number>;
   /** Every interval index below this has been emitted. */
   private nextIndex = 0;
+  private lastEndMs = 0;
   private late: IntervalData[] = [];
   /** Parts that arrived after their interval had closed. */
   lateParts = 0;
@@ -75,6 +90,11 @@ export class IntervalMerger {
     this.drain(false);
   }
 
+  /** An interval measured outside the workers (setup, teardown): counted in the next one emitted. */
+  addExtra(interval: IntervalData): void {
+    this.late.push(interval);
+  }
+
   /** The worker has exited (finished or died): stop waiting for its parts. */
   retire(worker: number): void {
     this.live.delete(worker);
@@ -91,7 +111,7 @@ export class IntervalMerger {
     this.drain(true);
     if (this.late.length > 0) {
       // Late parts with nothing after them: emit them as one more interval of their own.
-      const parts = this.late.map((p) => ({ ...p, index: this.nextIndex }));
+      const parts = this.late.map((p) => ({ ...p, index: this.nextIndex, startMs: this.lastEndMs, endMs: this.lastEndMs }));
       this.late = [];
       this.options.emit(mergeIntervals(parts), { parts: parts.length, missing: [] });
       this.nextIndex++;
@@ -117,8 +137,197 @@ export class IntervalMerger {
       const missing = [...this.live].filter((w) => !p.from.has(w));
       const late = this.late.map((l) => ({ ...l, index, startMs: p.parts[0].startMs, endMs: p.parts[0].endMs }));
       this.late = [];
-      this.options.emit(mergeIntervals([...p.parts, ...late]), { parts: p.parts.length, missing });
+      const merged = mergeIntervals([...p.parts, ...late]);
+      this.options.emit(merged, { parts: p.parts.length, missing });
       this.nextIndex = index + 1;
+      this.lastEndMs = merged.endMs;
     }
+  }
+}
+
+/** dist/worker.js next to the bundled runner (LOADLENS_WORKER_PATH overrides, for tests). */
+export function defaultWorkerPath(): string {
+  return process.env.LOADLENS_WORKER_PATH ?? join(__dirname, 'worker.js');
+}
+
+/** setup() or teardown() run once in the parent, with an http client of its own. */
+async function runHook<T>(def: ScenarioDefinition, hook: (http: VuHttp) => Promise<T>): Promise<{ value: T; interval: IntervalData }> {
+  const recorder = new MetricsRecorder();
+  const tags = def.tags ?? {};
+  const transport = new HttpTransport(recorder, {
+    target: def.target,
+    connections: def.http?.connections,
+    timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : 60_000,
+    cookies: def.http?.cookies ?? true,
+    scenarioTags: tags,
+    now: () => performance.now(),
+  });
+  setActiveRun({ recorder, tags });
+  try {
+    const value = await hook(new VuHttp(transport));
+    const header = { index: 0, startMs: 0, endMs: 0, vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0 };
+    return { value, interval: recorder.flush(header) };
+  } finally {
+    setActiveRun(null);
+    await transport.close();
+  }
+}
+
+interface WorkerState {
+  child: ChildProcess;
+  ready: boolean;
+  done: boolean;
+  exited: boolean;
+  durationMs: number;
+  interrupted: number;
+  /** The first error it reported before the load started. */
+  loadError?: Extract<FromWorker, { type: 'worker-error' }>['error'];
+}
+
+/**
+ * `--workers N` as a LoadSource: N worker processes, each running its equal execution segment
+ * of the scenario; the union is exactly the single-process run.
+ */
+export class WorkerSource implements LoadSource {
+  private workers: WorkerState[] = [];
+  private cancelReason: string | undefined;
+
+  constructor(
+    readonly count: number,
+    private readonly workerPath: string = defaultWorkerPath(),
+  ) {}
+
+  async run(o: SourceRunOptions, events: SourceEvents): Promise<SourceResult> {
+    // A debug run stops at breakpoints in the process the debugger attached to: run in process.
+    if (o.debug) return new (await import('./local-source')).InProcessSource().run(o, events);
+    const definition = o.definition;
+    validateScenario(definition);
+    const load = normaliseLoad(definition.load, o.overrides);
+    const plan = planFromLoad(o.name, load);
+    // A segment must own at least one VU, or its share of the arrivals could never start.
+    const n = Math.max(1, Math.min(this.count, maxVUsOf(load)));
+    if (n < this.count) events.log('info', `${n} worker process(es), not ${this.count}: the scenario has ${maxVUsOf(load)} VU(s) at most`);
+
+    let setupData: unknown;
+    const extras: IntervalData[] = [];
+    if (definition.setup) {
+      try {
+        const r = await runHook(definition, (http) => Promise.resolve(definition.setup!({ http, env: o.env })));
+        setupData = r.value;
+        extras.push(r.interval);
+      } catch (err) {
+        throw new ScenarioSetupError(err, o.name);
+      }
+    }
+    const code = await bundleScenarioFile(o.file);
+
+    let incomplete = false;
+    const merger = new IntervalMerger({ workers: n, emit: (interval) => events.interval(interval) });
+    for (const e of extras) merger.addExtra(e);
+    const errorCounts = new Map<string, number[]>();
+    let allExited!: () => void;
+    const exitedAll = new Promise<void>((r) => (allExited = r));
+    let readyAll!: () => void;
+    let failedStart!: (err: Error) => void;
+    const readyOrFailed = new Promise<void>((resolve, reject) => { readyAll = resolve; failedStart = reject; });
+    let started = false;
+
+    this.workers = [];
+    for (let i = 0; i < n; i++) {
+      const child = fork(this.workerPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+      const w: WorkerState = { child, ready: false, done: false, exited: false, durationMs: 0, interrupted: 0 };
+      this.workers.push(w);
+      child.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'worker-ready':
+            w.ready = true;
+            if (this.workers.every((x) => x.ready)) readyAll();
+            break;
+          case 'worker-interval':
+            merger.add(i, m.interval);
+            break;
+          case 'worker-error': {
+            if (!started) { w.loadError ??= m.error; break; }
+            if (m.error.kind !== 'iteration') {
+              events.log('error', `worker ${i + 1}/${n}: ${m.error.stack ?? m.error.message}`);
+              break;
+            }
+            const counts = errorCounts.get(m.error.message) ?? new Array<number>(n).fill(0);
+            counts[i] = m.error.count ?? counts[i] + 1;
+            errorCounts.set(m.error.message, counts);
+            const err = Object.assign(new Error(m.error.message), { stack: m.error.stack });
+            events.iterationError(err, counts.reduce((a, b) => a + b, 0));
+            break;
+          }
+          case 'worker-done':
+            w.done = true;
+            w.durationMs = m.durationMs ?? 0;
+            w.interrupted = m.interrupted ?? 0;
+            break;
+        }
+      });
+      child.once('exit', (exitCode, signal) => {
+        w.exited = true;
+        if (!w.done) {
+          if (started) {
+            incomplete = true;
+            const segment = equalSegment(i, n).toString();
+            events.log('error', `worker ${i + 1}/${n} (segment ${segment}) exited (${signal ?? `code ${exitCode}`}) before finishing: its remaining share is lost, the run is incomplete`);
+          } else {
+            const e = w.loadError;
+            failedStart(Object.assign(new Error(e?.message ?? `worker ${i + 1}/${n} exited (${signal ?? `code ${exitCode}`}) while loading the scenario`), { stack: e?.stack }));
+          }
+        }
+        merger.retire(i);
+        if (this.workers.every((x) => x.exited)) allExited();
+      });
+      this.send(w, {
+        type: 'worker-load', index: i, workers: n, file: o.file, code, scenario: o.name,
+        target: definition.target, overrides: o.overrides, env: o.env, setupData,
+      });
+    }
+
+    try {
+      await readyOrFailed;
+    } catch (err) {
+      for (const w of this.workers) if (!w.exited) w.child.kill('SIGKILL');
+      await exitedAll;
+      throw err;
+    }
+    // A barrier, then one start message: the workers' one-second intervals line up.
+    started = true;
+    for (const w of this.workers) this.send(w, { type: 'worker-start' });
+    if (this.cancelReason !== undefined) this.cancel(this.cancelReason);
+    events.started(plan, Date.now());
+    const ticker = setInterval(() => merger.tick(), 250);
+    await exitedAll;
+    clearInterval(ticker);
+    merger.flush();
+
+    const interrupted = this.workers.reduce((a, w) => a + w.interrupted, 0);
+    if (interrupted > 0) events.log('warn', `${interrupted} iteration(s) still running after gracefulStop were interrupted`);
+    if (merger.lateParts > 0) events.log('info', `${merger.lateParts} worker interval(s) arrived after their interval closed; counted in the next one`);
+    let durationMs = Math.max(0, ...this.workers.map((w) => w.durationMs));
+    if (definition.teardown) {
+      const t0 = performance.now();
+      try {
+        const r = await runHook(definition, (http) => Promise.resolve(definition.teardown!({ http, env: o.env, data: setupData })));
+        merger.addExtra(r.interval);
+      } catch (err) {
+        events.teardownError(err);
+      }
+      merger.flush();
+      durationMs += performance.now() - t0;
+    }
+    return { durationMs, incomplete };
+  }
+
+  cancel(reason: string): void {
+    this.cancelReason = reason;
+    for (const w of this.workers) this.send(w, { type: 'cancel', reason });
+  }
+
+  private send(w: WorkerState, message: ToWorker): void {
+    if (w.child.connected) w.child.send(message);
   }
 }
