@@ -79,7 +79,8 @@ let sourceMapsEnabled = false;
 /** Compiles the bundle as the module `file` and returns its exports. */
 export function loadBundle(code: string, file: string): Record<string, unknown> {
   if (!sourceMapsEnabled) {
-    process.setSourceMapsEnabled(true);
+    // Node >= 16.6 has it; @types/node 20.9 does not declare it yet.
+    (process as unknown as { setSourceMapsEnabled(on: boolean): void }).setSourceMapsEnabled(true);
     sourceMapsEnabled = true;
   }
   const ModuleCtor = Module as unknown as {
