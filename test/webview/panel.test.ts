@@ -16,7 +16,7 @@ import type { FromPanel, SavedRun, ToPanel } from '../../webview/messages';
 import type { FromRunner } from '../../src/protocol';
 import type { SummaryData } from '../../src/engine/types';
 import { launchChromium } from '../e2e/browser';
-import { HOSTILE, hostileRun, RECORDED_RUN, recordedRun } from './fixture';
+import { HOSTILE, hostileRun, recordedRun } from './fixture';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -318,18 +318,49 @@ describe('panel page in Chromium', () => {
   });
 });
 
-describe('panel page with a recorded run', { skip: !existsSync(RECORDED_RUN) && 'recorded fixture not yet written' }, () => {
-  test('replays a real runner run: final figures match the runner summary', async () => {
+describe('panel page with a recorded runner run', () => {
+  test('replays a real run: live figures follow each snapshot, final figures match the runner summary', async () => {
     const messages = recordedRun();
+    const snapshots = messages.filter((m): m is Extract<FromRunner, { type: 'snapshot' }> => m.type === 'snapshot');
     const finished = messages.filter((m): m is Extract<FromRunner, { type: 'finished' }> => m.type === 'finished');
-    assert.ok(finished.length >= 1, 'the recording has a summary');
+    assert.ok(snapshots.length >= 3 && finished.length === 1, 'the recording has snapshots and one summary');
     const page = await openPanel();
-    await feedAll(page, messages);
-    const s = finished[finished.length - 1].summary;
+    const firstFinished = messages.findIndex((m) => m.type === 'finished');
+    // Live: message by message up to the summary, checking the headline after each snapshot.
+    for (const m of messages.slice(0, firstFinished)) {
+      await send(page, runner([m]));
+      if (m.type !== 'snapshot') continue;
+      await page.waitForFunction((n) => document.getElementById('requests')?.dataset.value === String(n), m.live.requests);
+      assert.equal(await value(page, '#p99'), String(m.live.p99));
+      assert.equal(await value(page, '#rps'), String(m.live.rps));
+    }
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'live');
+    await feedAll(page, messages.slice(firstFinished));
+    const s = finished[0].summary;
     assert.equal(await value(page, '#requests'), String(s.metrics.http_reqs.values.count));
     assert.equal(await value(page, '#p99'), String(s.metrics.http_req_duration.values['p(99)']));
-    assert.equal(await page.locator('#thresholds li').count(), s.thresholds.length || 1);
-    assert.ok(await pixelsOfColour(page, 'chart-latency', '--ll-p99') > 50);
+    assert.equal(await value(page, '#errors'), String(s.metrics.http_req_failed.values.passes), 'failed requests');
+    assert.equal(await page.evaluate(() => document.body.dataset.points), String(snapshots.length));
+    assert.deepEqual(
+      await page.locator('#thresholds li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.ok)),
+      s.thresholds.map((t) => String(t.ok)),
+    );
+    for (const c of s.checks) {
+      const cells = await page.locator(`#checks tr[data-check="${c.name}"] td`).allInnerTexts();
+      assert.deepEqual(cells.slice(1, 3), [c.passes.toLocaleString('en-US'), c.fails.toLocaleString('en-US')]);
+    }
+    for (const [kind, n] of Object.entries(s.errorsByKind)) {
+      assert.equal(await page.locator(`#errors-by-kind tr[data-kind="${kind}"] td`).nth(1).innerText(), n.toLocaleString('en-US'));
+    }
+    for (const [metric, m] of Object.entries(s.metrics)) {
+      for (const [key, v] of Object.entries(m.values)) {
+        assert.equal(await page.locator(`#summary span[data-metric="${metric}"][data-key="${key}"]`).getAttribute('data-value'), String(v), `${metric} ${key}`);
+      }
+    }
+    assert.equal(await page.locator('#notes li').count(), s.notes.length);
+    for (const id of ['chart-latency', 'chart-throughput', 'chart-vus', 'chart-curve']) {
+      assert.ok(await pixelsOfColour(page, id, id === 'chart-throughput' ? '--ll-rps' : id === 'chart-vus' ? '--ll-vus' : '--ll-p99') > 50, `${id} drawn`);
+    }
     await assertClean(page);
     await page.context().close();
   });

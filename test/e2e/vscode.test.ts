@@ -1,0 +1,371 @@
+// End to end in a real VS Code: code-server 4.139.1 (VS Code 1.139.1, Node 24 extension host)
+// driven through headless Chromium, with the packaged .vsix installed into a fresh profile.
+// test/e2e/setup.sh installs the pieces; the recipe is /work/shared/notes/vscode-e2e.md.
+//
+// Trusted: click `▶ Run` above a scenario that loads a loopback test server, watch the panel's
+// numbers change while live, compare its final figures with the runner's summary (which the
+// extension writes to LOADLENS_E2E_OUT) and with the server's own request count, then see the
+// Test Explorer verdict and the failing threshold reported at its line.
+// Untrusted: trust enabled, folder not trusted: the lens says why, and nothing reaches the server.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { startTarget, type RunningServer } from '../servers/target';
+import { summaryPercentile } from '../../webview/reducers';
+import type { SummaryData, ThresholdVerdict } from '../../src/engine/types';
+
+const ROOT = resolve(__dirname, '..', '..');
+const E2E = join(ROOT, '.e2e');
+const NODE24_BIN = join(E2E, 'node_modules', '.bin');
+const NODE24 = join(E2E, 'node_modules', 'node', 'bin', 'node');
+const CODE_SERVER = join(E2E, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const SHOTS = join(ROOT, 'test-results', 'screenshots');
+const EXT_ID = 'loadlens.loadlens';
+const SCENARIO_FILE = 'api.load.ts';
+
+/** PATH with Node 24 first: code-server and vsce 4 need it (recipe P2, P12). */
+const env24 = { ...process.env, PATH: `${NODE24_BIN}:${process.env.PATH}` };
+
+interface E2eEvent { event: string; at: number; [k: string]: unknown }
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+let vsix = '';
+let browser: Browser;
+const started = Date.now();
+
+before(async () => {
+  assert.ok(existsSync(CODE_SERVER), `code-server missing at ${CODE_SERVER}: run bash test/e2e/setup.sh`);
+  // Build and package the extension exactly as a user would get it.
+  const pkg = spawnSync('npm', ['run', 'package'], { cwd: ROOT, env: env24, encoding: 'utf8' });
+  assert.equal(pkg.status, 0, `npm run package failed:\n${pkg.stdout}\n${pkg.stderr}`);
+  const built = readdirSync(ROOT).filter((f) => f.endsWith('.vsix')).map((f) => join(ROOT, f));
+  built.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  vsix = process.env.LOADLENS_VSIX ?? built[0];
+  assert.ok(vsix && existsSync(vsix), 'npm run package produced no .vsix');
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  console.log(`# e2e total ${((Date.now() - started) / 1000).toFixed(1)} s (vsix ${vsix ? (statSync(vsix).size / 1024).toFixed(0) : '?'} KiB)`);
+});
+
+/** One code-server instance with a fresh profile, workspace and extension install. */
+class VsCodeServer {
+  readonly dir = mkdtempSync(join(tmpdir(), 'loadlens-e2e-'));
+  readonly workspace = join(this.dir, 'workspace');
+  readonly eventsPath = join(this.dir, 'events.jsonl');
+  port = 0;
+  private proc: ChildProcess | undefined;
+
+  constructor(private readonly trust: 'disabled' | 'enabled') {}
+
+  private args(): string[] {
+    return [CODE_SERVER, '--config', join(this.dir, 'config.yaml'), '--user-data-dir', join(this.dir, 'user-data'), '--extensions-dir', join(this.dir, 'extensions')];
+  }
+
+  async start(files: Record<string, string>): Promise<void> {
+    this.port = await freePort();
+    writeFileSync(join(this.dir, 'config.yaml'), `bind-addr: 127.0.0.1:${this.port}\nauth: none\ncert: false\n`);
+    mkdirSync(join(this.dir, 'user-data', 'User'), { recursive: true });
+    writeFileSync(join(this.dir, 'user-data', 'User', 'settings.json'), JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'extensions.ignoreRecommendations': true,
+      'editor.codeLens': true,
+      'git.enabled': false,
+      'chat.disableAIFeatures': true,
+      // The scenario is TypeScript: keep tsserver from competing for the 2 cores.
+      'typescript.validate.enable': false,
+      'typescript.suggest.enabled': false,
+      ...(this.trust === 'disabled' ? { 'security.workspace.trust.enabled': false } : {}),
+    }, null, 2));
+    mkdirSync(this.workspace, { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(this.workspace, name), text);
+
+    const install = spawnSync(NODE24, [...this.args(), '--install-extension', vsix], { env: env24, encoding: 'utf8' });
+    assert.match(install.stdout + install.stderr, /was successfully installed/, `install failed: ${install.stdout}${install.stderr}`);
+    const list = spawnSync(NODE24, [...this.args(), '--list-extensions', '--show-versions'], { env: env24, encoding: 'utf8' });
+    assert.match(list.stdout, new RegExp(EXT_ID.replace('.', '\\.'), 'i'));
+
+    // Its own process group, so teardown reaches the extension host, runner and tsserver (P14).
+    this.proc = spawn(NODE24, [
+      ...this.args(), '--disable-telemetry', '--disable-update-check', '--ignore-last-opened',
+      ...(this.trust === 'disabled' ? ['--disable-workspace-trust'] : []), this.workspace,
+    ], { env: { ...env24, LOADLENS_E2E_OUT: this.eventsPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log: string[] = [];
+    this.proc.stdout!.on('data', (d) => log.push(String(d)));
+    this.proc.stderr!.on('data', (d) => log.push(String(d)));
+    // /healthz answers before VS Code can serve; the workbench page must answer too (P5).
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`http://127.0.0.1:${this.port}/healthz`).then((r) => r.ok, () => false)
+        && await fetch(this.url()).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      assert.ok(i < 300 && this.proc.exitCode === null, `code-server did not come up:\n${log.join('')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  url(): string {
+    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`;
+  }
+
+  events(): E2eEvent[] {
+    if (!existsSync(this.eventsPath)) return [];
+    return readFileSync(this.eventsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as E2eEvent);
+  }
+
+  async stop(): Promise<void> {
+    const pid = this.proc?.pid;
+    if (pid) {
+      const alive = () => { try { process.kill(-pid, 0); return true; } catch { return false; } };
+      try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+      for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      if (alive()) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+      for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!process.env.KEEP_E2E) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function scenarioFile(target: string): string {
+  // Line numbers matter: the test looks for the failing threshold's report at line 20.
+  return [
+    "import { scenario, check } from 'loadlens';",                       // 1
+    '',                                                                   // 2
+    'export const smoke = scenario({',                                    // 3
+    `  target: '${target}',`,                                             // 4
+    "  load: { rate: 40, duration: '5s', maxVUs: 10 },",                  // 5
+    '  thresholds: {',                                                    // 6
+    "    http_req_duration: ['p(99) < 5000'],",                           // 7
+    "    http_req_failed: ['rate < 0.5'],",                               // 8
+    '  },',                                                               // 9
+    '  async iteration({ http }) {',                                      // 10
+    "    const res = await http.get('/fast');",                           // 11
+    "    check(res, { 'status is 200': (r) => r.status === 200 });",     // 12
+    '  },',                                                               // 13
+    '});',                                                                // 14
+    '',                                                                   // 15
+    'export const strict = scenario({',                                   // 16
+    `  target: '${target}',`,                                             // 17
+    "  load: { vus: 2, duration: '2s' },",                                // 18
+    '  thresholds: {',                                                    // 19
+    "    http_req_duration: ['p(50) < 0.001'],",                          // 20
+    '  },',                                                               // 21
+    '  async iteration({ http }) {',                                      // 22
+    "    await http.get('/json');",                                       // 23
+    '  },',                                                               // 24
+    '});',                                                                // 25
+    '',
+  ].join('\n');
+}
+
+async function openWorkbench(server: VsCodeServer): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(server.url(), { waitUntil: 'domcontentloaded' });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** Quick Open (Ctrl+P), retried: the file index can lag behind the workbench (P11). */
+async function openFile(page: Page, name: string): Promise<void> {
+  const tab = page.locator('.tabs-container .tab', { hasText: name });
+  for (let attempt = 0; attempt < 20 && !(await tab.isVisible()); attempt++) {
+    await page.locator('.monaco-workbench').click({ position: { x: 800, y: 500 } }).catch(() => {});
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(name);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name });
+    if (await row.first().waitFor({ timeout: 3_000 }).then(() => true, () => false)) await page.keyboard.press('Enter');
+    else await page.keyboard.press('Escape');
+    await tab.waitFor({ timeout: 3_000 }).catch(() => {});
+  }
+  await tab.waitFor({ timeout: 5_000 });
+}
+
+function lens(page: Page, text: string | RegExp) {
+  return page.locator('.monaco-editor .codelens-decoration a', { hasText: text });
+}
+
+function panelFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
+}
+
+async function waitForEvent(server: VsCodeServer, pick: (e: E2eEvent) => boolean, what: string, timeoutMs = 120_000): Promise<E2eEvent> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const found = server.events().find(pick);
+    if (found) return found;
+    assert.ok(Date.now() < until, `no ${what} event; events so far: ${server.events().map((e) => e.event).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, name) });
+}
+
+describe('Loadlens in a real VS Code (code-server)', () => {
+  test('trusted: ▶ Run streams live numbers into the panel, ends at the runner summary, and the Test Explorer shows the verdicts', async () => {
+    const target: RunningServer = await startTarget();
+    const server = new VsCodeServer('disabled');
+    let page: Page | undefined;
+    try {
+      await server.start({ [SCENARIO_FILE]: scenarioFile(target.url) });
+      page = await openWorkbench(server);
+      const activated = await waitForEvent(server, (e) => e.event === 'activated', 'activated');
+      console.log(`# VS Code ${activated.vscodeVersion}, extension host Node ${activated.node}, trusted ${activated.isTrusted}`);
+      assert.equal(activated.isTrusted, true);
+      await openFile(page, SCENARIO_FILE);
+      const runLenses = lens(page, '▶ Run');
+      await runLenses.first().waitFor({ timeout: 60_000 });
+      assert.equal(await runLenses.count(), 2, 'one ▶ Run lens per scenario');
+      await shot(page, 'e2e-01-lenses.png');
+
+      // ▶ Run on `smoke` (the first scenario).
+      await runLenses.first().click();
+      const frame = panelFrame(page);
+      await frame.locator('body[data-state="live"]').waitFor({ timeout: 60_000 });
+      assert.notEqual(await frame.locator('body').evaluate(() => getComputedStyle(document.body).getPropertyValue('--ll-p99').trim()), '', 'the panel stylesheet loaded');
+      const liveRequests = new Set<string>();
+      const liveRps = new Set<string>();
+      while ((await frame.locator('body').getAttribute('data-state')) === 'live') {
+        const requests = await frame.locator('#requests').getAttribute('data-value');
+        const rps = await frame.locator('#rps').getAttribute('data-value');
+        if (requests) liveRequests.add(requests);
+        if (rps) liveRps.add(rps);
+        if (liveRequests.size === 2) await shot(page, 'e2e-02-panel-live.png');
+        await page.waitForTimeout(150);
+      }
+      assert.ok(liveRequests.size >= 2, `the panel updated while live: request totals seen ${[...liveRequests].join(', ')}`);
+      await frame.locator('body[data-state="finished"]').waitFor();
+      const ended = await waitForEvent(server, (e) => e.event === 'run-ended' && e.scenario === 'smoke', 'run-ended (smoke)');
+      const summary = ended.summary as SummaryData;
+      assert.ok(summary, 'the runner sent a summary');
+      const requests = summary.metrics.http_reqs.values.count;
+      assert.ok(requests >= 150 && requests <= 210, `about 40/s for 5 s: ${requests}`);
+      assert.equal(target.counts.get('fast'), requests, 'the server received exactly the requests the runner counted');
+      assert.equal(await frame.locator('#requests').getAttribute('data-value'), String(requests), 'panel total = runner summary');
+      assert.equal(Number(await frame.locator('#p99').getAttribute('data-value')), summaryPercentile(summary, 99), 'panel p99 = runner summary');
+      assert.match(await frame.locator('#status').innerText(), /Finished: smoke completed/);
+      assert.equal(ended.verdict, 'passed');
+      const checkRow = frame.locator('#checks tr[data-check="status is 200"]');
+      assert.match(await checkRow.innerText(), new RegExp(`status is 200\\s+${requests.toLocaleString('en-US')}\\s+0\\s+100%`));
+      assert.ok(((await frame.locator('#summary-box').boundingBox())?.height ?? 0) > 50, 'summary table shown');
+      const rendered = server.events().filter((e) => e.event === 'panel-rendered' && e.mode === 'finished').pop();
+      assert.equal(rendered?.paintedCharts, 4, 'the page reported four painted charts');
+      assert.equal(rendered?.requests, requests);
+      await page.waitForTimeout(300); // let the canvas paint before the screenshot
+      await shot(page, 'e2e-03-panel-finished.png');
+      await page.locator('iframe.webview.ready').first().screenshot({ path: join(SHOTS, 'e2e-04-panel-only.png') });
+
+      // The result lens and the threshold lenses after the run.
+      await lens(page, /thresholds ✓ 2\/2/).first().waitFor({ timeout: 30_000 });
+
+      // ▶ Run on `strict`: its threshold fails, at line 20.
+      await page.locator('.tabs-container .tab', { hasText: SCENARIO_FILE }).click();
+      await lens(page, '▶ Run').nth(1).click();
+      const strictEnded = await waitForEvent(server, (e) => e.event === 'run-ended' && e.scenario === 'strict', 'run-ended (strict)');
+      assert.equal(strictEnded.verdict, 'failed');
+      const failed = (strictEnded.thresholds as ThresholdVerdict[]).filter((t) => !t.ok);
+      assert.deepEqual(failed.map((t) => `${t.metric}: ${t.expression}`), ['http_req_duration: p(50) < 0.001']);
+      assert.ok((target.counts.get('json') ?? 0) > 0);
+      await frame.locator('body[data-state="finished"][data-scenario="strict"]').waitFor({ timeout: 30_000 });
+      assert.equal(await frame.locator('#thresholds li[data-ok="false"]').count(), 1);
+
+      // The Test Explorer: smoke passed, strict failed.
+      await page.locator('.tabs-container .tab', { hasText: SCENARIO_FILE }).click();
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill('>Testing: Focus on Test Explorer View');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Focus on Test Explorer View' }).first().click();
+      const tree = page.locator('.test-explorer');
+      await tree.waitFor({ timeout: 30_000 });
+      // Expand the file item to show its scenarios.
+      const fileRow = tree.locator('.monaco-list-row', { hasText: SCENARIO_FILE });
+      await fileRow.first().waitFor({ timeout: 30_000 });
+      if ((await fileRow.first().getAttribute('aria-expanded')) === 'false') await fileRow.first().click();
+      const smokeRow = tree.locator('.monaco-list-row', { hasText: /^smoke/ });
+      const strictRow = tree.locator('.monaco-list-row', { hasText: /^strict/ });
+      await smokeRow.locator('.codicon-testing-passed-icon').waitFor({ timeout: 30_000 });
+      await strictRow.locator('.codicon-testing-failed-icon').waitFor({ timeout: 30_000 });
+
+      // The failing threshold is reported at its own line in the editor (line 20).
+      const marker = page.locator('.monaco-editor .view-overlays .squiggly-error, .monaco-editor .margin .codicon-testing-failed-icon, .monaco-editor .test-message-inline-content');
+      await marker.first().waitFor({ timeout: 30_000 });
+      const line20 = page.locator('.monaco-editor .view-line', { hasText: "http_req_duration: ['p(50) < 0.001']" });
+      const markerBox = await marker.first().boundingBox();
+      const lineBox = await line20.boundingBox();
+      assert.ok(markerBox && lineBox && Math.abs(markerBox.y + markerBox.height / 2 - (lineBox.y + lineBox.height / 2)) < lineBox.height,
+        `the failure marker sits on line 20 (marker y ${markerBox?.y}, line y ${lineBox?.y})`);
+      await shot(page, 'e2e-05-test-explorer.png');
+    } catch (err) {
+      if (page) await shot(page, 'FAIL-trusted.png').catch(() => {});
+      throw err;
+    } finally {
+      await page?.context().close();
+      await server.stop();
+      await target.close();
+    }
+  });
+
+  test('untrusted: the lens says why and nothing runs', async () => {
+    const target: RunningServer = await startTarget();
+    const server = new VsCodeServer('enabled');
+    let page: Page | undefined;
+    try {
+      await server.start({ [SCENARIO_FILE]: scenarioFile(target.url) });
+      page = await openWorkbench(server);
+      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ timeout: 60_000 });
+      const activated = await waitForEvent(server, (e) => e.event === 'activated', 'activated');
+      assert.equal(activated.isTrusted, false);
+      await openFile(page, SCENARIO_FILE);
+      const why = lens(page, 'trust this workspace to run');
+      await why.first().waitFor({ timeout: 60_000 });
+      assert.equal(await why.count(), 2, 'each scenario says why it cannot run');
+      assert.equal(await lens(page, '▶ Run').count(), 0, 'no ▶ Run lens');
+      // The command itself refuses too (a command can be called without its lens).
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill('>Loadlens: Run Scenario');
+      const cmd = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Run Scenario' }).first();
+      await cmd.waitFor({ timeout: 10_000 });
+      await cmd.click();
+      await waitForEvent(server, (e) => e.event === 'refused', 'refused', 30_000);
+      await shot(page, 'e2e-06-untrusted.png');
+      assert.equal(server.events().filter((e) => e.event === 'run-started').length, 0, 'no run started');
+      assert.equal([...target.counts.values()].reduce((a, b) => a + b, 0), 0, 'the server received zero requests');
+    } catch (err) {
+      if (page) await shot(page, 'FAIL-untrusted.png').catch(() => {});
+      throw err;
+    } finally {
+      await page?.context().close();
+      await server.stop();
+      await target.close();
+    }
+  });
+});
