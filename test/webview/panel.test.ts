@@ -85,12 +85,14 @@ after(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 
+const pageErrors = new WeakMap<Page, string[]>();
+
 async function openPanel(width = 1200, height = 900): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  (page as Page & { pageErrors: string[] }).pageErrors = errors;
+  pageErrors.set(page, errors);
   await page.goto(base);
   await page.waitForFunction(() => window.__posted?.some((m) => m.type === 'ready'));
   return page;
@@ -129,7 +131,7 @@ const value = (page: Page, selector: string) => page.locator(selector).first().g
 
 async function assertClean(page: Page): Promise<void> {
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
-  assert.deepEqual((page as Page & { pageErrors: string[] }).pageErrors, [], 'no page errors');
+  assert.deepEqual(pageErrors.get(page), [], 'no page errors');
   assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no hostile code ran');
 }
 
