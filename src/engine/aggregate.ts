@@ -187,9 +187,11 @@ export class RunAggregate {
     this.lastLatency.reset();
     this.lastLag.reset();
 
+    let droppedSeries = false;
     for (const s of interval.series) {
-      // VUs and dropped iterations come from the interval header, the scheduler's own numbers.
-      if (s.metric === VUS || s.metric === VUS_MAX || s.metric === DROPPED_ITERATIONS) continue;
+      // VUs come from the interval header, the scheduler's own numbers.
+      if (s.metric === VUS || s.metric === VUS_MAX) continue;
+      if (s.metric === DROPPED_ITERATIONS) droppedSeries = true;
       let decodedOnce: Histogram | undefined;
       const decoded = () => (decodedOnce ??= decodeHistogram((s as Extract<EncodedSeries, { kind: 'trend' }>).hist));
       this.metricAccumulator(s.metric).add(s, decoded);
@@ -200,7 +202,7 @@ export class RunAggregate {
       if (s.kind === 'trend' && s.metric === ITERATION_LAG) this.lastLag.add(decoded());
       if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
     }
-    this.addHeaderMetrics(interval);
+    this.addHeaderMetrics(interval, droppedSeries);
     for (const [kind, n] of Object.entries(interval.errors)) this.addError(kind, n);
   }
 
@@ -213,12 +215,17 @@ export class RunAggregate {
     return acc;
   }
 
-  private addHeaderMetrics(interval: IntervalData): void {
+  /**
+   * vus and vus_max from the header; dropped_iterations too when no process recorded it as a
+   * series (the series, when present, carries the same count with its tags).
+   */
+  private addHeaderMetrics(interval: IntervalData, droppedSeries: boolean): void {
     const gauges: Array<[string, number]> = [[VUS, interval.vus], [VUS_MAX, interval.vusMax]];
     for (const [metric, value] of gauges) {
       this.metricAccumulator(metric).setGauge(value, value, value);
       for (const sel of this.selections.values()) if (sel.metric === metric && sel.matches({})) sel.setGauge(value, value, value);
     }
+    if (droppedSeries) return;
     const dropped: EncodedSeries = { kind: 'counter', metric: DROPPED_ITERATIONS, tags: {}, value: interval.iterationsDropped };
     const noHist = () => { throw new Error('not a trend'); };
     this.metricAccumulator(DROPPED_ITERATIONS).add(dropped, noHist);

@@ -258,3 +258,15 @@ test('memory stays flat: a long run keeps no per-interval state', () => {
   // 1,200 more intervals: the retained heap must not scale with them (allow GC noise).
   assert.ok(grown < 1024 * 1024, `heap grew ${(grown / 1e6).toFixed(1)} MB over 1,200 intervals`);
 });
+
+test('dropped_iterations: the recorded series (with its tags) or else the interval header, never both', () => {
+  const agg = new RunAggregate({ scenario: 's', file: 'f', model: 'open', plannedMs: 3000, thresholds: { 'dropped_iterations{scenario:s}': ['count < 5'] } });
+  const rec = new MetricsRecorder();
+  rec.count('dropped_iterations', { scenario: 's' }, 4);
+  agg.add(rec.flush(header(0, { iterationsDropped: 4 })));
+  agg.add(new MetricsRecorder().flush(header(1, { iterationsDropped: 3 })));
+  const s = agg.summary('completed', 2000);
+  assert.equal(s.metrics.dropped_iterations.values.count, 7);
+  assert.equal(agg.live().dropped, 7);
+  assert.deepEqual([s.thresholds[0].observed, s.thresholds[0].ok], [4, true]);
+});
