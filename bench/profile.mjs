@@ -1,0 +1,57 @@
+// Profiles the engine's hot path: runs a bench scenario against nginx with the V8 CPU profiler
+// on (the runner process), then prints the top functions by self time of the runner.
+//   node bench/profile.mjs [scenario=get-check] [seconds=5] [--workers N]
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startNginx } from './lib/nginx.mjs';
+import { ensureDebianTools } from './lib/proc.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [name = 'get-check', seconds = '5', ...rest] = process.argv.slice(2);
+
+/** Self time per function (ms) from a .cpuprofile, largest first. */
+export function topSelf(profile, limit = 25) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    const d = (dt[i] ?? 0) / 1000;
+    self.set(key, (self.get(key) ?? 0) + d);
+    total += d;
+  }
+  return { totalMs: total, top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit) };
+}
+
+async function main() {
+  ensureDebianTools();
+  const nginx = await startNginx({ cpu: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'llprof-'));
+  try {
+    // --cpu-prof is not allowed in NODE_OPTIONS: fork the runner directly and speak its protocol.
+    const runner = fork(join(root, 'dist/runner.js'), [], {
+      execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json',
+    });
+    execFileSync('taskset', ['-pc', '1', String(runner.pid)], { stdio: 'ignore' });
+    const workers = rest.includes('--workers') ? Number(rest[rest.indexOf('--workers') + 1]) : undefined;
+    runner.send({ type: 'run', request: {
+      file: join(root, 'bench/scenarios', `${name}.load.ts`), target: nginx.url, workers,
+      overrides: { vus: 64, duration: `${seconds}s` },
+    } });
+    runner.on('message', (m) => { if (m.type === 'error') console.error(m.message); });
+    await new Promise((r) => runner.once('exit', r));
+  } finally { await nginx.stop(); }
+  // The runner's (or a worker's) profile is the largest; the CLI's is small.
+  const files = readdirSync(dir).map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size);
+  const { totalMs, top } = topSelf(JSON.parse(readFileSync(files[0], 'utf8')));
+  console.log(`${files[0]} (${(totalMs / 1000).toFixed(1)} s sampled)`);
+  for (const [k, ms] of top) console.log(`${((100 * ms) / totalMs).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${k}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main().catch((e) => { console.error(e); process.exit(1); });
