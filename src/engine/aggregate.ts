@@ -30,7 +30,16 @@ import {
   VUS_MAX,
   metricInfo,
 } from './metrics/names';
-import { evaluate, observe, parseThresholds, type ObservedMetric, type ParsedThreshold } from './thresholds';
+import {
+  AGGREGATIONS_BY_KIND,
+  aggregationLabel,
+  evaluate,
+  observe,
+  parseThresholds,
+  supports,
+  type ObservedMetric,
+  type ParsedThreshold,
+} from './thresholds';
 
 /** Percentiles every trend summary shows (k6's default set plus p(99) and p(99.9)). */
 export const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9] as const;
@@ -394,8 +403,13 @@ export class RunAggregate {
     if (status === 'aborted') notes.push('Aborted: a threshold with abortOnFail failed.');
     if (status === 'cancelled') notes.push('Cancelled before the planned end.');
     for (const t of this.thresholds) {
-      if (this.selections.get(t.key)!.kind === undefined && BUILTIN_METRICS[t.metric]?.kind !== 'counter') {
+      const kind = this.selections.get(t.key)!.kind;
+      if (kind === undefined && BUILTIN_METRICS[t.metric]?.kind !== 'counter') {
         notes.push(`Threshold ${t.key}: ${t.expression} had no data to check, so it failed (is the metric or tag filter spelt right?).`);
+      } else if (kind !== undefined && !supports(kind, t.aggregation)) {
+        notes.push(
+          `Threshold ${t.key}: ${t.expression} failed: ${t.metric} is a ${kind}, which has ${AGGREGATIONS_BY_KIND[kind].join(', ')}, not ${aggregationLabel(t.aggregation)}.`,
+        );
       }
     }
     return notes;

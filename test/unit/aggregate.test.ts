@@ -270,3 +270,13 @@ test('dropped_iterations: the recorded series (with its tags) or else the interv
   assert.equal(agg.live().dropped, 7);
   assert.deepEqual([s.thresholds[0].observed, s.thresholds[0].ok], [4, true]);
 });
+
+test('a threshold whose aggregation does not fit a custom metric fails and says why', () => {
+  const agg = new RunAggregate({ scenario: 's', file: 'f', model: 'closed', plannedMs: 1000, thresholds: { orders: ['p(95) < 5', 'count > 2'] } });
+  const rec = new MetricsRecorder();
+  rec.count('orders', {}, 3);
+  agg.add(rec.flush(header(0)));
+  const s = agg.summary('completed', 1000);
+  assert.deepEqual(s.thresholds.map((v) => [v.expression, v.ok, v.observed]), [['p(95) < 5', false, null], ['count > 2', true, 3]]);
+  assert.match(s.notes.join('\n'), /Threshold orders: p\(95\) < 5 failed: orders is a counter, which has count, rate, not p\(95\)/);
+});
