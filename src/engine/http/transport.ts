@@ -79,7 +79,15 @@ class RequestSeries {
   readonly sent: CounterSeries;
   readonly received: CounterSeries;
 
-  constructor(r: MetricsRecorder, tags: Tags) {
+  constructor(
+    r: MetricsRecorder,
+    tags: Tags,
+    readonly method: string,
+    readonly status: number,
+    /** The request's own tags object (identity), and its JSON. */
+    readonly extra: Tags | undefined,
+    readonly extraKey: string,
+  ) {
     this.reqs = r.series('counter', M.HTTP_REQS, tags);
     this.duration = r.series('trend', M.HTTP_REQ_DURATION, tags);
     this.service = r.series('trend', M.HTTP_REQ_SERVICE_DURATION, tags);
@@ -291,7 +299,7 @@ export class Exchange implements HttpResponse {
   text(): string {
     const b = this.body;
     if (b === null) return '';
-    if (Array.isArray(b)) return Buffer.concat(b).toString('utf8');
+    if (Array.isArray(b)) return Buffer.concat(b as unknown as Uint8Array[]).toString('utf8');
     return b.toString('utf8');
   }
 
@@ -317,7 +325,7 @@ export class HttpTransport {
   readonly targetOrigin: OriginPool | undefined;
   readonly target: URL | undefined;
   private readonly pools = new Map<string, OriginPool>();
-  private readonly seriesCache = new Map<string, RequestSeries>();
+  private readonly seriesCache = new Map<string, RequestSeries[]>();
 
   constructor(readonly recorder: MetricsRecorder, private readonly options: TransportOptions) {
     this.now = options.now;
@@ -340,15 +348,28 @@ export class HttpTransport {
 
   /** @internal The series of one (method, status, name, request tags) combination. */
   seriesFor(method: string, status: number, name: string, tags: Tags | undefined): RequestSeries {
-    let key = method + ' ' + status + ' ' + name;
-    if (tags !== undefined) key += '\u0000' + JSON.stringify(tags);
-    let s = this.seriesCache.get(key);
-    if (s === undefined) {
-      const all: Tags = { ...this.options.scenarioTags, ...tags, name, method, status: String(status) };
-      s = new RequestSeries(this.recorder, all);
-      this.seriesCache.set(key, s);
+    // No key building on the hot path: by name, then a short scan over (method, status, tags).
+    let list = this.seriesCache.get(name);
+    if (list === undefined) {
+      list = [];
+      this.seriesCache.set(name, list);
     }
-    return s;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (s.status === status && s.method === method && s.extra === tags) return s;
+    }
+    // The same request tags in a new object each call (an object literal) share one series.
+    const tagKey = tags === undefined ? '' : JSON.stringify(tags);
+    if (tags !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i];
+        if (s.status === status && s.method === method && s.extraKey === tagKey) return s;
+      }
+    }
+    const all: Tags = { ...this.options.scenarioTags, ...tags, name, method, status: String(status) };
+    const created = new RequestSeries(this.recorder, all, method, status, tags, tagKey);
+    list.push(created);
+    return created;
   }
 
   /** Aborts every request still in flight and closes every connection. */
