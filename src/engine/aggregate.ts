@@ -394,7 +394,10 @@ export class RunAggregate {
     if (dropped > 0) notes.push(`${dropped} due iterations were dropped because all VUs were busy (dropped_iterations); raise maxVUs to run them.`);
     const lagP99 = metrics[ITERATION_LAG]?.values['p(99)'] ?? 0;
     if (this.model === 'open' && lagP99 >= 10) {
-      notes.push(`Iterations started late (iteration_lag p(99) ${lagP99.toFixed(1)} ms): all maxVUs were busy; the lag is included in http_req_duration.`);
+      notes.push(
+        `Iterations started late (iteration_lag p(99) ${lagP99.toFixed(1)} ms): no VU was free at the due time, or the load generator itself was busy; ` +
+          'the lag is included in http_req_duration.',
+      );
     }
     const failed = metrics[HTTP_REQ_FAILED]?.values;
     const requests = metrics[HTTP_REQS]?.values.count ?? 0;

@@ -215,7 +215,7 @@ export function formatLiveLine(live: LiveStats): string {
   const parts = [
     `  ${secs(live.elapsedMs)}/${secs(live.plannedMs)}`,
     `vus ${live.vus}/${live.vusMax}`,
-    `${formatNumber(live.rps)} req/s`,
+    `${live.rps >= 10 ? formatNumber(Math.round(live.rps)) : round(live.rps, 1)} req/s`,
     `p99 ${formatLatency(live.p99)}`,
     `errors ${formatNumber(live.errors)}`,
   ];

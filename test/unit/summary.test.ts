@@ -94,3 +94,12 @@ test('the live line shows elapsed/planned, VUs, rate, p99 and errors', () => {
   });
   assert.equal(busy, '  1m15s/2m  vus 50/50  1,982 req/s  p99 1.53 s  errors 3  backlog 340  dropped 12  ✗ 1 threshold');
 });
+
+test('the live line rounds small request rates to one decimal and larger ones to integers', () => {
+  const base: LiveStats = {
+    elapsedMs: 1000, plannedMs: 5000, vus: 1, vusMax: 4, rps: 12.07, errorsPerSec: 0, p50: 1, p90: 1, p99: 4.56, max: 5,
+    requests: 12, errors: 0, iterations: 3, dropped: 0, backlog: 0, lagP99: 0, checks: [], thresholds: [], errorsByKind: {},
+  };
+  assert.equal(formatLiveLine(base), '  1s/5s  vus 1/4  12 req/s  p99 4.6 ms  errors 0');
+  assert.equal(formatLiveLine({ ...base, rps: 0.46 }), '  1s/5s  vus 1/4  0.5 req/s  p99 4.6 ms  errors 0');
+});
