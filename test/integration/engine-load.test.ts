@@ -319,3 +319,15 @@ test('segments: the processes of a split run together issue exactly the whole ru
   assert.equal(shared.reduce((n, r) => n + r.totals.count('iterations'), 0), 25);
   assert.ok(shared.some((r) => r.totals.count('iterations') === 0));
 });
+
+test('debug mode: one VU, the given number of iterations, whatever the load shape', async () => {
+  const ids: number[] = [];
+  const { result, totals } = await runCollect(
+    { target: srv.url, load: { rate: 500, duration: '1m', maxVUs: 100 }, iteration: ({ vu }) => void ids.push(vu.id) },
+    { debug: { iterations: 3 } },
+  );
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(ids, [1, 1, 1]);
+  assert.equal(totals.count('iterations'), 3);
+  assert.equal(result.plan.model, 'closed');
+});

@@ -27,6 +27,8 @@ export interface TransportOptions {
 interface FreshConnection {
   connecting: number;
   tls: number;
+  /** When it was ready. */
+  at: number;
 }
 
 export class OriginPool {
@@ -53,7 +55,7 @@ export class OriginPool {
       const socket = base(opts, (err, sock) => {
         if (!err) {
           const t = now();
-          if (fresh.length < 10_000) fresh.push({ connecting: (tcpAt || t) - started, tls: tcpAt ? t - tcpAt : 0 });
+          if (fresh.length < 10_000) fresh.push({ connecting: (tcpAt || t) - started, tls: tcpAt ? t - tcpAt : 0, at: t });
         }
         callback(err, sock as never);
       });
@@ -186,10 +188,15 @@ export class Exchange implements HttpResponse {
     // that opened it (exact for the usual one request per new connection; approximate when
     // several connect at once).
     const fresh = this.originPool.fresh;
-    if (fresh.length > 0 && t - this.t0 >= fresh[0].connecting + fresh[0].tls) {
-      const c = fresh.shift()!;
-      this.connecting = c.connecting;
-      this.tls = c.tls;
+    if (fresh.length > 0) {
+      // Connections nobody claimed within a second are forgotten.
+      while (fresh.length > 0 && fresh[0].at < t - 1000) fresh.shift();
+      const c = fresh[0];
+      if (c !== undefined && c.at >= this.t0 && t - this.t0 >= c.connecting + c.tls) {
+        fresh.shift();
+        this.connecting = c.connecting;
+        this.tls = c.tls;
+      }
     }
   }
 
