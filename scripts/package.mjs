@@ -39,7 +39,7 @@ const copy = (from, to = from) => {
   if (!existsSync(src)) throw new Error(`package: missing ${from} (did the build run?)`);
   cpSync(src, join(stage, to), { recursive: true });
 };
-for (const f of ['dist/extension.js', 'dist/runner.js', 'dist/webview.js', 'dist/webview.css', 'syntaxes', 'snippets']) copy(f);
+for (const f of ['dist/extension.js', 'dist/runner.js', 'dist/worker.js', 'dist/webview.js', 'dist/webview.css', 'syntaxes', 'snippets']) copy(f);
 if (existsSync(join(root, 'README.md'))) copy('README.md');
 if (existsSync(join(root, 'LICENSE'))) copy('LICENSE');
 // The runner keeps esbuild external (it bundles users' scenarios): Node resolves it from
@@ -58,7 +58,8 @@ writeFileSync(join(stage, '.vscodeignore'), readFileSync(join(root, '.vscodeigno
 // 3. vsce on Node 24 (first on PATH).
 const out = join(root, `loadlens-${manifest.version}.vsix`);
 rmSync(out, { force: true });
-const args = ['package', '--no-dependencies', '--allow-missing-repository', '--target', target, '--out', out];
+// The README's relative links point into the repository, which has no public URL yet.
+const args = ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--target', target, '--out', out];
 if (!existsSync(join(root, 'LICENSE'))) args.push('--skip-license');
 execFileSync(vsce, args, {
   cwd: stage,

@@ -17,6 +17,9 @@ import { readSettings, resultsFolderFor } from './settings';
 import { listRuns, loadRun, type SavedRun } from './history';
 import { recordE2e } from './e2e';
 
+/** How long a run waits for a newly opened panel to load before it starts anyway. */
+const PANEL_READY_TIMEOUT_MS = 10_000;
+
 export function activate(context: ExtensionContext): void {
   const runnerPath = context.asAbsolutePath(join('dist', 'runner.js'));
   const log = vscode.window.createOutputChannel('Loadlens');
@@ -42,15 +45,22 @@ export function activate(context: ExtensionContext): void {
     throw new Error(`No saved run '${id}' under ${resultsFolders().join(', ') || '(no workspace folder)'}`);
   };
 
+  // Declared before use in beforeRun below; assigned once the panel host exists.
+  let panel: PanelHost;
   const testing = new LoadlensTesting(vscode, index, manager, diagnostics, log,
-    (session, name, uri) => attachDebugger(vscode, runnerPath, session, name, uri));
+    (session, name, uri) => attachDebugger(vscode, runnerPath, session, name, uri),
+    () => {
+      if (!readSettings(vscode).openPanelOnRun) return undefined;
+      panel.show(true);
+      return panel.whenReady(PANEL_READY_TIMEOUT_MS);
+    });
   const states = new ScenarioStates(vscode, manager);
   const lenses = new ScenarioLensProvider(vscode, index, states);
   const runsTree = new RunsTree(vscode, resultsFolders);
   const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false });
 
   let lastSummaryRun: SavedRun | undefined;
-  const panel = new PanelHost(vscode, context.extensionUri, manager, {
+  panel = new PanelHost(vscode, context.extensionUri, manager, {
     stop: () => manager.cancelActive('stopped from the panel'),
     runAgain: () => void vscode.commands.executeCommand('loadlens.runAgain'),
     exportRun: () => void vscode.commands.executeCommand('loadlens.exportRun'),

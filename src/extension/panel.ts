@@ -31,6 +31,7 @@ export class PanelHost implements Disposable {
   /** The messages of the current (or last) run, replayed into a newly created page. */
   private runLog: ToPanel[] = [];
   private panelSubs: Disposable[] = [];
+  private readyWaiters: Array<() => void> = [];
   private readonly subs: Disposable[] = [];
 
   constructor(
@@ -73,10 +74,35 @@ export class PanelHost implements Disposable {
     this.queue = [...this.runLog, { type: 'history', runs: this.actions.history() }];
   }
 
+  /**
+   * Resolves when the page listens (or after `timeoutMs`): a run waits for it, so the panel shows
+   * the run live from its first second rather than catching up after a slow page load.
+   */
+  whenReady(timeoutMs: number): Promise<void> {
+    if (!this.panel || (this.ready && this.panel.visible)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiters = this.readyWaiters;
+      function done() {
+        clearTimeout(timer);
+        const i = waiters.indexOf(done);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
+  private releaseWaiters(): void {
+    for (const w of [...this.readyWaiters]) w();
+  }
+
   /** Sends a message now if the page listens, else queues it for the next `ready`. */
   post(message: ToPanel): void {
     if (this.panel && this.ready && this.panel.visible) {
-      void this.panel.webview.postMessage(message).then((delivered) => { if (!delivered) this.enqueue(message); });
+      void this.panel.webview.postMessage(message).then((delivered) => {
+        if (!delivered) { recordE2e('panel-undelivered', { type: message.type }); this.enqueue(message); }
+      });
       return;
     }
     this.enqueue(message);
@@ -145,6 +171,7 @@ export class PanelHost implements Disposable {
         if (!panel.visible) this.ready = false;
       }),
       panel.onDidDispose(() => {
+        this.releaseWaiters();
         this.disposePanelSubs();
         this.panel = undefined;
         this.ready = false;
@@ -163,8 +190,10 @@ export class PanelHost implements Disposable {
   private receive(m: FromPanel): void {
     switch (m.type) {
       case 'ready':
+        recordE2e('panel-ready', { queued: this.queue.length });
         this.ready = true;
         this.flush();
+        this.releaseWaiters();
         break;
       case 'stop': this.actions.stop(); break;
       case 'runAgain': this.actions.runAgain(); break;

@@ -96,7 +96,11 @@ export class RunSession {
   private sawDone = false;
   private spawnError: Error | undefined;
 
-  constructor(readonly spec: RunSpec, private readonly config: RunManagerConfig) {
+  /**
+   * Forks the runner at once (its start-up overlaps whatever `gate` waits for, e.g. the panel
+   * loading) and sends the run request when `gate` settles.
+   */
+  constructor(readonly spec: RunSpec, private readonly config: RunManagerConfig, gate?: Promise<unknown>) {
     const nodePath = config.nodePath()?.trim() || undefined;
     const request: RunRequest = {
       file: spec.file,
@@ -131,7 +135,13 @@ export class RunSession {
       this.output.fire(text);
     });
     this.process.onMessage((m) => this.handle(m));
-    this.process.run(request);
+    const send = () => {
+      // Stopped before the request went out: nothing ran, nothing to summarise.
+      if (this.cancelRequested) this.process.kill();
+      else this.process.run(request);
+    };
+    if (gate) void gate.then(send, send);
+    else send();
     this.outcome = this.process.exited.then((exit) => {
       resolvePort(undefined);
       return this.finish(exit.code, exit.signal, nodePath);
@@ -274,11 +284,11 @@ export class RunManager {
   }
 
   /** Starts a run; throws when one is already going (the caller says so to the user). */
-  start(spec: RunSpec): RunSession {
+  start(spec: RunSpec, gate?: Promise<unknown>): RunSession {
     if (this.current) {
       throw new Error(`A Loadlens run is already in progress (${this.current.spec.scenario ?? this.current.spec.file}); stop it first.`);
     }
-    const session = new RunSession(spec, this.config);
+    const session = new RunSession(spec, this.config, gate);
     this.current = session;
     void session.outcome.then((outcome) => {
       if (this.current === session) this.current = undefined;

@@ -53,6 +53,8 @@ export class LoadlensTesting implements Disposable {
     private readonly diagnostics: DiagnosticCollection,
     private readonly log: OutputChannel,
     private readonly attachDebugger: (session: RunSession, name: string, uri: Uri) => Promise<boolean>,
+    /** Called before each run; the run request is sent when the returned promise settles. */
+    private readonly beforeRun: () => Promise<unknown> | undefined = () => undefined,
   ) {
     this.controller = vscode.tests.createTestController(CONTROLLER_ID, 'Loadlens');
     this.controller.refreshHandler = async () => { this.syncAll(); };
@@ -185,7 +187,7 @@ export class LoadlensTesting implements Disposable {
         scenario: ref.name,
         overrides: debug ? undefined : settings.overrides,
         debug: debug ? { iterations: settings.debugIterations } : undefined,
-      });
+      }, this.beforeRun());
     } catch (err) {
       run.errored(item, new vscode.TestMessage((err as Error).message));
       return;
@@ -279,6 +281,10 @@ export class LoadlensTesting implements Disposable {
   private decide(run: TestRun, item: TestItem, ref: ScenarioRef, outcome: RunOutcome, result: ScenarioResult | undefined): RunVerdict {
     const { vscode } = this;
     const duration = result?.summary?.state.testRunDurationMs;
+    if (outcome.cancelled && outcome.results.length === 0 && outcome.errors.length === 0) {
+      run.skipped(item);
+      return 'skipped';
+    }
     const fatal = outcome.errors.find((e) => e.kind === 'compile' || e.kind === 'options' || e.kind === 'setup' || e.kind === 'internal');
     if (outcome.failure && outcome.ending !== 'done') {
       const measured = result?.live ? `\nMeasured before it stopped: ${liveSummaryText(result.live)}` : '';

@@ -126,3 +126,28 @@ export const dies = scenario({
   assert.ok(outcome.results[0].live!.requests > 0);
   assert.equal(readdirSync(join(dir, 'runs')).filter((f) => f.includes('dies')).length, 0);
 });
+
+test('a gated run sends its request when the gate opens; stopped before that, nothing runs', async () => {
+  const file = scenarioFile('gated.load.ts', `
+export const gated = scenario({
+  load: { vus: 1, iterations: 3 },
+  async iteration({ http }) { await http.get('/api/items?gated=1'); },
+});
+`);
+  const manager = new RunManager(config({ resultsFolder: () => undefined }));
+  let open!: () => void;
+  const before = server.requests['GET /api/items'] ?? 0;
+  const stopped = manager.start({ file, target: server.url }, new Promise<void>((r) => { open = r; }));
+  stopped.cancel();
+  open();
+  const outcome = await stopped.outcome;
+  assert.equal(outcome.cancelled, true);
+  assert.deepEqual(outcome.results, []);
+  assert.equal(server.requests['GET /api/items'] ?? 0, before, 'no request reached the server');
+
+  let open2!: () => void;
+  const session = manager.start({ file, target: server.url }, new Promise<void>((r) => { open2 = r; }));
+  open2();
+  const ran = await session.outcome;
+  assert.equal(ran.results[0].summary?.metrics.http_reqs.values.count, 3);
+});
