@@ -2,7 +2,7 @@
 // the shipped files stay in step. Entries whose source does not exist yet are skipped.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -24,7 +24,7 @@ const entries = [
     entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
-rmSync('dist', { recursive: true, force: true });
+// No clean step: several builds and test runs may share dist/, and each file is overwritten whole.
 await Promise.all(entries.map((e) => build({ ...e, logLevel: 'warning' })));
 
 // Declarations for `import { scenario } from 'loadlens'` in users' editors.
