@@ -1,0 +1,137 @@
+// The runner process over its protocol, as the CLI and the extension drive it: fork
+// dist/runner.js (run `npm run build` first), send ToRunner messages, check the FromRunner stream.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { RunnerProcess } from '../../src/runner/client';
+import { ExitCode, type FromRunner, type RunRequest } from '../../src/protocol';
+import { startTarget, type RunningServer } from '../servers/target';
+import { ROOT, fixture } from './cli-helpers';
+
+const runnerPath = join(ROOT, 'dist', 'runner.js');
+let target: RunningServer;
+
+before(async () => {
+  target = await startTarget();
+});
+after(async () => {
+  await target.close();
+});
+
+/** Runs a request; `onMessage` may act on the stream (e.g. cancel). Returns every message. */
+async function runRequest(request: RunRequest, onMessage?: (m: FromRunner, runner: RunnerProcess) => void): Promise<FromRunner[]> {
+  const runner = new RunnerProcess({ runnerPath, output: 'pipe' });
+  const messages: FromRunner[] = [];
+  runner.onMessage((m) => {
+    messages.push(m);
+    onMessage?.(m, runner);
+  });
+  runner.run(request);
+  const exit = await runner.exited;
+  const done = messages.at(-1);
+  assert.equal(done?.type, 'done', 'done is the last message');
+  assert.equal(exit.code, (done as { exitCode: number }).exitCode, 'the process exits with the code it announced');
+  return messages;
+}
+
+function ofType<T extends FromRunner['type']>(messages: FromRunner[], type: T): Array<Extract<FromRunner, { type: T }>> {
+  return messages.filter((m): m is Extract<FromRunner, { type: T }> => m.type === type);
+}
+
+test('a run streams started, per-second snapshots, thresholds, finished and done, in that order', async () => {
+  const messages = await runRequest({ file: fixture('pass.load.ts'), target: target.url });
+  const types = messages.map((m) => m.type);
+  assert.equal(types[0], 'started');
+  assert.ok(types.indexOf('finished') > types.lastIndexOf('snapshot'));
+  assert.deepEqual(types.slice(-1), ['done']);
+
+  const started = ofType(messages, 'started')[0];
+  assert.deepEqual(started.plan, { scenario: 'items', model: 'closed', shape: '12 iterations shared by 3 VUs (max 10m)', plannedMs: 600_000, maxVUs: 3 });
+  const snapshots = ofType(messages, 'snapshot');
+  assert.ok(snapshots.length >= 1);
+  snapshots.forEach((s, i) => assert.equal(s.interval.index, i, 'intervals in order, none missing'));
+  assert.equal(snapshots.at(-1)!.live.iterations, 12);
+
+  const finished = ofType(messages, 'finished')[0];
+  assert.equal(finished.summary.state.status, 'completed');
+  assert.equal(finished.summary.metrics.iterations.values.count, 12);
+  const verdicts = ofType(messages, 'thresholds').at(-1)!.verdicts;
+  assert.deepEqual(verdicts.map((v) => [v.metric, v.expression, v.ok]), [
+    ['http_req_failed', 'rate < 0.01', true],
+    ['checks', 'rate == 1', true],
+    ['http_req_duration{name:fast}', 'max < 10000', true],
+  ]);
+  assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.ok);
+});
+
+test('a cancel message stops the run gracefully with a summary and exit code 105', async () => {
+  let sent = false;
+  const messages = await runRequest({ file: fixture('long.load.ts'), target: target.url }, (m, runner) => {
+    if (m.type === 'snapshot' && !sent) {
+      sent = true;
+      runner.cancel('test');
+    }
+  });
+  const finished = ofType(messages, 'finished')[0];
+  assert.equal(finished.summary.state.status, 'cancelled');
+  assert.ok(finished.summary.state.testRunDurationMs < 30_000, 'stopped before the planned 30 s');
+  assert.ok(finished.summary.metrics.iterations.values.count > 0);
+  assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.cancelled);
+});
+
+test('a threshold with abortOnFail stops the run: status aborted, exit code 108', async () => {
+  const messages = await runRequest({ file: fixture('abort.load.ts'), target: target.url });
+  const finished = ofType(messages, 'finished')[0];
+  assert.equal(finished.summary.state.status, 'aborted');
+  assert.ok(finished.summary.state.testRunDurationMs < 20_000, 'stopped before the planned 20 s');
+  assert.deepEqual(finished.summary.thresholds.map((t) => [t.ok, t.abortOnFail]), [[false, true]]);
+  assert.ok(ofType(messages, 'log').some((l) => /aborting: threshold checks: rate > 0\.99 failed/.test(l.message)));
+  assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.aborted);
+});
+
+test('a compile error is one error message with its location, and nothing runs', async () => {
+  const messages = await runRequest({ file: fixture('compile-error.load.ts'), target: target.url });
+  assert.deepEqual(messages.map((m) => m.type), ['error', 'done']);
+  const error = ofType(messages, 'error')[0];
+  assert.equal(error.kind, 'compile');
+  assert.deepEqual(error.location, { file: fixture('compile-error.load.ts'), line: 6, column: 33 });
+  assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.compile);
+});
+
+test('iteration errors carry the source-mapped location in the scenario file and a count', async () => {
+  const messages = await runRequest({ file: fixture('iteration-throws.load.ts'), target: target.url });
+  const errors = ofType(messages, 'error');
+  assert.equal(errors.length, 1, 'one report for one distinct message');
+  assert.equal(errors[0].kind, 'iteration');
+  assert.equal(errors[0].message, 'item has no price');
+  assert.deepEqual(errors[0].location, { file: fixture('iteration-throws.load.ts'), line: 4, column: 44 });
+  assert.match(errors[0].stack!, /iteration-throws\.load\.ts:13:5/);
+  assert.equal(ofType(messages, 'finished')[0].summary.errorsByKind['Error: item has no price'], 5);
+});
+
+test('list answers with each scenario’s plan and runs no iteration', async () => {
+  const runner = new RunnerProcess({ runnerPath, output: 'pipe' });
+  const messages: FromRunner[] = [];
+  runner.onMessage((m) => messages.push(m));
+  runner.list(fixture('multi.load.ts'));
+  await runner.exited;
+  assert.deepEqual(messages.map((m) => m.type), ['listed', 'done']);
+  const listed = ofType(messages, 'listed')[0];
+  assert.deepEqual(listed.scenarios.map((s) => [s.scenario, s.model, s.maxVUs, s.plannedMs]), [
+    ['browse', 'open', 20, 30_000],
+    ['soak', 'closed', 10, 120_000],
+    ['spike', 'open', 50, 15_000],
+    ['guarded', 'closed', 1, 600_000],
+  ]);
+});
+
+test('a debug run is one VU for the asked iterations, thresholds not judged', async () => {
+  const before = target.counts.get('fast') ?? 0;
+  const messages = await runRequest({ file: fixture('fail-threshold.load.ts'), target: target.url, debug: { iterations: 2 } });
+  const finished = ofType(messages, 'finished')[0];
+  assert.equal(finished.summary.metrics.iterations.values.count, 2);
+  assert.equal((target.counts.get('fast') ?? 0) - before, 2);
+  assert.deepEqual(finished.summary.thresholds, []);
+  assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.ok);
+});
