@@ -15,7 +15,7 @@ import type {
   Tags,
   ThresholdVerdict,
 } from './types';
-import { createHistogram, decodeHistogram, readHistogram, type Histogram } from './metrics/hdr';
+import { TrendCounts, decodeSparse, type SparseCounts } from './metrics/hdr';
 import {
   BUILTIN_METRICS,
   CHECK_TAG,
@@ -58,7 +58,7 @@ export interface RunAggregateOptions {
 /** Totals of one metric over the tag sets a selection covers. */
 class Accumulator {
   kind: MetricKind | undefined;
-  hist: Histogram | undefined;
+  hist: TrendCounts | undefined;
   value = 0;
   passes = 0;
   fails = 0;
@@ -73,12 +73,12 @@ class Accumulator {
   }
 
   /** `decoded` is shared by all accumulators fed from the same series. */
-  add(s: EncodedSeries, decoded: () => Histogram): void {
+  add(s: EncodedSeries, decoded: () => SparseCounts): void {
     this.kind ??= s.kind;
     if (this.kind !== s.kind) return; // a kind clash is reported by the recorder, where it happens
     switch (s.kind) {
       case 'trend':
-        (this.hist ??= createHistogram(64)).add(decoded());
+        (this.hist ??= new TrendCounts(64)).addSparse(decoded());
         break;
       case 'counter':
         this.value += s.value;
@@ -107,14 +107,14 @@ class Accumulator {
         return undefined;
       case 'trend': {
         const h = this.hist!;
-        const r = readHistogram(h, [0]);
+        const r = h.read([0]);
         return {
           kind: 'trend',
           count: r.count,
           avg: r.mean / 1000,
           min: r.min / 1000,
           max: r.max / 1000,
-          percentile: (p) => readHistogram(h, [p]).percentiles[0] / 1000,
+          percentile: (p) => h.read([p]).percentiles[0] / 1000,
         };
       }
       case 'counter':
@@ -131,7 +131,7 @@ class Accumulator {
     switch (this.kind) {
       case 'trend': {
         const ps = [...new Set([...SUMMARY_PERCENTILES, ...extraPercentiles])].sort((a, b) => a - b);
-        const r = readHistogram(this.hist!, ps);
+        const r = this.hist!.read(ps);
         const values: Record<string, number> = { avg: r.mean / 1000, min: r.min / 1000, med: 0, max: r.max / 1000 };
         ps.forEach((p, i) => {
           if (p === 50) values.med = r.percentiles[i] / 1000;
@@ -173,8 +173,8 @@ export class RunAggregate {
   private last: IntervalData | undefined;
   private backlog = 0;
   /** The last interval's request latency and iteration lag, all tag sets merged (reused). */
-  private readonly lastLatency = createHistogram(64);
-  private readonly lastLag = createHistogram(64);
+  private readonly lastLatency = new TrendCounts(64);
+  private readonly lastLag = new TrendCounts(64);
 
   constructor(opts: RunAggregateOptions) {
     this.scenario = opts.scenario;
@@ -201,14 +201,14 @@ export class RunAggregate {
       // VUs come from the interval header, the scheduler's own numbers.
       if (s.metric === VUS || s.metric === VUS_MAX) continue;
       if (s.metric === DROPPED_ITERATIONS) droppedSeries = true;
-      let decodedOnce: Histogram | undefined;
-      const decoded = () => (decodedOnce ??= decodeHistogram((s as Extract<EncodedSeries, { kind: 'trend' }>).hist));
+      let decodedOnce: SparseCounts | undefined;
+      const decoded = () => (decodedOnce ??= decodeSparse((s as Extract<EncodedSeries, { kind: 'trend' }>).hist));
       this.metricAccumulator(s.metric).add(s, decoded);
       for (const sel of this.selections.values()) {
         if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, decoded);
       }
-      if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) this.lastLatency.add(decoded());
-      if (s.kind === 'trend' && s.metric === ITERATION_LAG) this.lastLag.add(decoded());
+      if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) this.lastLatency.addSparse(decoded());
+      if (s.kind === 'trend' && s.metric === ITERATION_LAG) this.lastLag.addSparse(decoded());
       if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
     }
     this.addHeaderMetrics(interval, droppedSeries);
@@ -297,8 +297,8 @@ export class RunAggregate {
       for (const s of last.series) if (s.kind === 'counter' && s.metric === HTTP_REQS) lastRequests += s.value;
       for (const n of Object.values(last.errors)) lastErrors += n;
     }
-    const latency = readHistogram(this.lastLatency, [50, 90, 99]);
-    const lag = readHistogram(this.lastLag, [99]);
+    const latency = this.lastLatency.read([50, 90, 99]);
+    const lag = this.lastLag.read([99]);
     return {
       elapsedMs,
       plannedMs: this.plannedMs,
@@ -367,13 +367,13 @@ export class RunAggregate {
    */
   private latencyCurve(): Array<[number, number]> {
     const h = this.metrics.get(HTTP_REQ_DURATION)?.hist;
-    if (!h || h.totalCount === 0) return [];
-    const maxDecades = Math.min(6, Math.max(1, Math.log10(h.totalCount)));
+    if (!h || h.total === 0) return [];
+    const maxDecades = Math.min(6, Math.max(1, Math.log10(h.total)));
     const points = 50;
     const ps: number[] = [];
     for (let i = 0; i < points; i++) ps.push(100 * (1 - 10 ** (-(maxDecades * i) / (points - 1))));
     ps.push(100);
-    const r = readHistogram(h, ps);
+    const r = h.read(ps);
     return ps.map((p, i) => [Math.round(p * 1e6) / 1e6, r.percentiles[i] / 1000]);
   }
 

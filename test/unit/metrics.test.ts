@@ -13,6 +13,9 @@ import {
   encodeHistogram,
   mergeIntervals,
   tagsKey,
+  TrendCounts,
+  decodeSparse,
+  readHistogram,
 } from '../../src/engine/metrics';
 import { OptionsError } from '../../src/engine/errors';
 
@@ -196,4 +199,49 @@ test('64-bit histograms keep counts beyond 2^32 through encode and decode', () =
   assert.equal(back.totalCount, 2 ** 32 + 15);
   assert.equal(back.getValueAtPercentile(50), 1000);
   assert.ok(back.maxValue >= 5000);
+});
+
+test('decodeSparse reads any HdrHistogram V2 encoding, and TrendCounts adds it exactly', async () => {
+  const { build, encodeIntoCompressedBase64 } = await import('hdr-histogram-js');
+  const values = latencies(20_000, 42);
+  // hdr-histogram-js's own encoding of a small auto-resized histogram (another highest value).
+  const small = build({ bitBucketSize: 32, numberOfSignificantValueDigits: 3 });
+  const reference = createHistogram(64);
+  for (const v of values) {
+    small.recordValue(v);
+    reference.recordValue(v);
+  }
+  const sum = new TrendCounts(64);
+  const sparse = decodeSparse(encodeIntoCompressedBase64(small));
+  assert.equal(sparse.total, values.length);
+  sum.addSparse(sparse);
+  sum.addSparse(sparse);
+  for (const v of values) reference.recordValue(v);
+  assert.equal(encodeHistogram(decodeHistogram(sum.encode())), encodeHistogram(reference));
+  // Another precision falls back to the library decoder, with values re-bucketed.
+  const twoDigits = build({ numberOfSignificantValueDigits: 2 });
+  twoDigits.recordValueWithCount(1000, 5);
+  assert.deepEqual(decodeSparse(encodeIntoCompressedBase64(twoDigits)).total, 5);
+});
+
+test('TrendCounts reads the same count, mean, min, max and percentiles as hdr-histogram-js', () => {
+  const ps = [0, 0.1, 1, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 99.999, 100];
+  for (const values of [latencies(100_000, 9), [0], [1], [3, 3, 3], [0, 0, 5, HIGHEST_MICROS], latencies(7, 1)]) {
+    const counts = new TrendCounts(64);
+    const reference = createHistogram(64);
+    for (const v of values) {
+      counts.record(v);
+      reference.recordValue(v);
+    }
+    const mine = counts.read(ps);
+    const theirs = readHistogram(reference, ps);
+    assert.deepEqual(mine, theirs, JSON.stringify(values.slice(0, 5)));
+    assert.equal(mine.count, reference.totalCount);
+    assert.equal(mine.mean, reference.mean);
+    ps.forEach((p, i) => assert.equal(mine.percentiles[i], reference.getValueAtPercentile(p), `p${p}`));
+    assert.equal(mine.max, reference.getValueAtPercentile(100));
+    assert.equal(mine.min, reference.getValueAtPercentile(0));
+  }
+  const empty = new TrendCounts(64).read([50]);
+  assert.deepEqual(empty, { count: 0, mean: 0, min: 0, max: 0, percentiles: [0] });
 });

@@ -4,8 +4,12 @@
 // WASM ~40 ns) against ~6 ns here. The wire format is standard HdrHistogram V2 (`HISTF...`
 // base64), decoded with hdr-histogram-js and merged with add().
 
-import { deflateSync } from 'node:zlib';
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram, type JsHistogram } from 'hdr-histogram-js';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { Histogram, JsHistogram } from 'hdr-histogram-js';
+// Deep imports (H6, start-up): the package index also loads its log writer, which builds an
+// Intl.NumberFormat at load time, ~100 ms of CPU at every start of the runner.
+import { build } from 'hdr-histogram-js/dist/HistogramBuilder';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js/dist/encoding';
 
 export type { Histogram };
 
@@ -67,17 +71,28 @@ function valueAtIndex(index: number): number {
   return sub * 2 ** bucket;
 }
 
+/** Width of the bucket at counts index `index` (HdrHistogram's sizeOfEquivalentValueRange). */
+function bucketWidth(index: number): number {
+  return 2 ** Math.max((index >> SUB_BUCKET_HALF_MAGNITUDE) - 1, 0);
+}
+
 /**
- * The fast recording side of one trend series within one interval. Counts stay in a reused
- * typed array; `encodeAndReset` writes them straight to HdrHistogram's compressed V2 format
- * (hdr-histogram-js's own encoder costs ~0.7 ms a series, plus ~1 ms to copy counts into it).
+ * Trend counts in a plain typed array laid out exactly as HdrHistogram's (same bucket for every
+ * value, same percentiles). Used for recording (32-bit, one interval: ~6 ns a record), merging
+ * and running totals (64-bit: Float64, exact to 2^53). Encodes straight to HdrHistogram's
+ * compressed V2 format (hdr-histogram-js's encoder costs ~0.7 ms a series) and reads count,
+ * mean, min, max and percentiles in one pass.
  */
 export class TrendCounts {
-  private readonly counts = new Uint32Array(COUNTS_LENGTH);
+  private readonly counts: Uint32Array | Float64Array;
   private lowIndex = COUNTS_LENGTH;
   private highIndex = -1;
-  /** Values recorded since the last reset. */
+  /** Values counted since the last reset. */
   total = 0;
+
+  constructor(bits: 32 | 64 = 32) {
+    this.counts = bits === 32 ? new Uint32Array(COUNTS_LENGTH) : new Float64Array(COUNTS_LENGTH);
+  }
 
   /** Records integer-or-fractional microseconds (rounded, clamped to [0, 1 h]). */
   record(micros: number): void {
@@ -88,32 +103,80 @@ export class TrendCounts {
     this.total++;
   }
 
-  /** Adds the counts to `target` (an HDR histogram of any range) and clears them. */
-  drainInto(target: Histogram): void {
+  /** Adds decoded counts (see decodeSparse). */
+  addSparse(sparse: SparseCounts): void {
+    const { indexes, counts } = sparse;
+    for (let k = 0; k < indexes.length; k++) {
+      const i = indexes[k];
+      this.counts[i] += counts[k];
+      if (i < this.lowIndex) this.lowIndex = i;
+      if (i > this.highIndex) this.highIndex = i;
+    }
+    this.total += sparse.total;
+  }
+
+  /** Adds the counts to `target` (an hdr-histogram-js histogram). */
+  addInto(target: Histogram): void {
     const counts = this.counts;
     for (let i = this.lowIndex; i <= this.highIndex; i++) {
-      const n = counts[i];
-      if (n !== 0) target.recordValueWithCount(valueAtIndex(i), n);
+      if (counts[i] !== 0) target.recordValueWithCount(valueAtIndex(i), counts[i]);
     }
-    this.reset();
   }
 
   /**
-   * The counts as `encodeIntoCompressedBase64` of a histogram with this range would give
-   * (decodable by decodeFromCompressedBase64 and by Java's HdrHistogram), then clears them.
+   * HdrHistogram V2 compressed base64, as encodeIntoCompressedBase64 of a histogram with this
+   * range gives (decodable by decodeFromCompressedBase64 and by Java's HdrHistogram).
    */
+  encode(): string {
+    return encodeCounts(this.counts, this.lowIndex, this.highIndex);
+  }
+
   encodeAndReset(): string {
-    const out = encodeCounts(this.counts, this.lowIndex, this.highIndex);
+    const out = this.encode();
     this.reset();
     return out;
   }
 
-  private reset(): void {
+  reset(): void {
     if (this.highIndex >= 0) this.counts.fill(0, this.lowIndex, this.highIndex + 1);
     this.lowIndex = COUNTS_LENGTH;
     this.highIndex = -1;
     this.total = 0;
   }
+
+  /** Same figures as hdr-histogram-js's getters, in µs; `percentiles` ascending. */
+  read(percentiles: readonly number[]): HistogramReading {
+    const total = this.total;
+    const out: HistogramReading = { count: total, mean: 0, min: 0, max: 0, percentiles: percentiles.map(() => 0) };
+    if (total === 0) return out;
+    const needed = percentiles.map((p) => countAtPercentile(p, total));
+    const counts = this.counts;
+    let next = 0;
+    let seen = 0;
+    let sum = 0;
+    for (let i = this.lowIndex; i <= this.highIndex; i++) {
+      const n = counts[i];
+      if (n === 0) continue;
+      const low = valueAtIndex(i);
+      const width = bucketWidth(i);
+      seen += n;
+      sum += (low + Math.floor(width / 2)) * n;
+      while (next < needed.length && seen >= needed[next]) {
+        out.percentiles[next] = percentiles[next] === 0 ? low : low + width - 1;
+        next++;
+      }
+    }
+    out.min = valueAtIndex(this.lowIndex);
+    out.max = valueAtIndex(this.highIndex) + bucketWidth(this.highIndex) - 1;
+    out.mean = sum / total;
+    return out;
+  }
+}
+
+/** The count a percentile needs, rounded up as HdrHistogram does (minus 1 ulp of fp noise). */
+function countAtPercentile(p: number, total: number): number {
+  const fp = (Math.min(p, 100) / 100) * total;
+  return Math.max(Math.ceil(fp - ulp(fp)), 1);
 }
 
 // HdrHistogram V2 encoding: cookies, then ZigZag LEB128 counts where a negative number is a
@@ -128,7 +191,7 @@ let scratch = new Uint8Array(64 * 1024);
  */
 const DEFLATE_OPTIONS = { level: 6, memLevel: 1, windowBits: 9 };
 
-function encodeCounts(counts: Uint32Array, low: number, high: number): string {
+function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: number): string {
   // Worst case: 9 bytes per count plus the header.
   const needed = HEADER_BYTES + 9 * (high - low + 2) + 16;
   if (scratch.length < needed) scratch = new Uint8Array(needed * 2);
@@ -200,10 +263,7 @@ export function readHistogram(h: Histogram, percentiles: readonly number[]): His
   const out: HistogramReading = { count: total, mean: 0, min: 0, max: 0, percentiles: percentiles.map(() => 0) };
   if (total === 0) return out;
   // The count each percentile needs, rounded up as HdrHistogram does (minus 1 ulp of fp noise).
-  const needed = percentiles.map((p) => {
-    const fp = (Math.min(p, 100) / 100) * total;
-    return Math.max(Math.ceil(fp - ulp(fp)), 1);
-  });
+  const needed = percentiles.map((p) => countAtPercentile(p, total));
   let next = 0;
   let seen = 0;
   let sum = 0;
@@ -233,4 +293,65 @@ export function readHistogram(h: Histogram, percentiles: readonly number[]): His
 
 function ulp(x: number): number {
   return x === 0 ? 0 : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52);
+}
+
+/** The non-zero buckets of an encoded histogram: parallel arrays of counts index and count. */
+export interface SparseCounts {
+  indexes: number[];
+  counts: number[];
+  total: number;
+}
+
+/**
+ * Reads an encoded histogram of this project's layout (lowest 1, 3 digits: any highest value)
+ * into its non-zero buckets, without allocating a full counts array as decodeFromCompressedBase64
+ * does (190 kB per 64-bit histogram). Other layouts fall back to the library decoder.
+ */
+export function decodeSparse(encoded: string): SparseCounts {
+  const outer = Buffer.from(encoded, 'base64');
+  if (outer.length < 8 || outer.readInt32BE(0) !== (V2_COMPRESSED_COOKIE | 0)) return sparseFromHistogram(decodeHistogram(encoded));
+  const data = inflateSync(new Uint8Array(outer.buffer, outer.byteOffset + 8, outer.readInt32BE(4)));
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (view.getInt32(0) !== V2_ENCODING_COOKIE || view.getInt32(12) !== SIGNIFICANT_DIGITS || view.getBigInt64(16) !== BigInt(LOWEST_MICROS)) {
+    return sparseFromHistogram(decodeHistogram(encoded));
+  }
+  const end = HEADER_BYTES + view.getInt32(4);
+  const out: SparseCounts = { indexes: [], counts: [], total: 0 };
+  let pos = HEADER_BYTES;
+  let index = 0;
+  while (pos < end) {
+    // ZigZag LEB128, up to 9 bytes (safe integers only: counts and zero runs are far below 2^53).
+    let raw = 0;
+    let scale = 1;
+    for (;;) {
+      const b = data[pos++];
+      raw += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) break;
+      scale *= 0x80;
+    }
+    const value = raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+    if (value < 0) index -= value;
+    else {
+      if (value > 0) {
+        out.indexes.push(index);
+        out.counts.push(value);
+        out.total += value;
+      }
+      index++;
+    }
+  }
+  return out;
+}
+
+function sparseFromHistogram(h: Histogram): SparseCounts {
+  const js = h as unknown as JsHistogram;
+  const out: SparseCounts = { indexes: [], counts: [], total: 0 };
+  for (let i = 0; i < js.countsArrayLength; i++) {
+    const n = js.getCountAtIndex(i);
+    if (n === 0) continue;
+    out.indexes.push(countsIndex(clampMicros(js.valueFromIndex(i))));
+    out.counts.push(n);
+    out.total += n;
+  }
+  return out;
 }
