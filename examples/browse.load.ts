@@ -15,8 +15,8 @@ export const browse = scenario({
   load: { rate: 40, duration: '5s', maxVUs: 40 },
   tags: { journey: 'browse' },
   thresholds: {
-    http_req_duration: ['p(95) < 150'],
-    'http_req_duration{name:item}': ['p(99) < 200'],
+    http_req_duration: ['p(95) < 200'],
+    'http_req_duration{name:item}': ['p(99) < 300'],
     http_req_failed: ['rate < 0.05'],
     checks: ['rate > 0.95'],
   },

@@ -11,9 +11,9 @@ export const checkout = scenario({
   load: { vus: 4, duration: '5s' },
   tags: { journey: 'checkout' },
   thresholds: {
-    'http_req_duration{name:checkout}': ['p(95) < 900'],
-    'http_req_duration{name:cart}': ['p(95) < 100'],
-    cart_to_order: ['p(95) < 1200'],
+    'http_req_duration{name:checkout}': ['p(95) < 1000'],
+    'http_req_duration{name:cart}': ['p(95) < 150'],
+    cart_to_order: ['p(95) < 1500'],
     orders: ['count > 5'],
     // Stop early if the API is clearly broken.
     http_req_failed: [{ threshold: 'rate < 0.1', abortOnFail: true }],

@@ -28,7 +28,7 @@ export type Command =
       display: DisplayOptions;
     }
   | { name: 'list'; file: string; display: DisplayOptions }
-  | { name: 'demo'; display: DisplayOptions; duration?: string }
+  | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
   | { name: 'version' };
 
@@ -166,7 +166,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
       return { name: 'list', file: needFile(), display };
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
-      return { name: 'demo', display, duration: durationText('--duration', v.duration) };
+      return { name: 'demo', display };
     default:
       throw new UsageError(`unknown command "${command}"; expected run, list or demo`);
   }

@@ -40,7 +40,7 @@ export async function runInRunner(request: RunRequest, display: DisplayOptions):
     interrupts++;
     if (interrupts === 1) {
       reporter.clearLive();
-      process.stderr.write(dim('stopping: finishing in-flight iterations (Ctrl-C again to kill)\n', display.color));
+      process.stderr.write(dim('(press Ctrl-C again to kill the run at once)\n', display.color));
       runner.cancel('interrupted');
     } else {
       runner.kill();
@@ -99,7 +99,7 @@ export function worstExitCode(codes: number[]): number {
   return worst;
 }
 
-async function demo(display: DisplayOptions, duration: string | undefined): Promise<number> {
+async function demo(display: DisplayOptions): Promise<number> {
   const files = existsSync(examplesDir)
     ? readdirSync(examplesDir).filter((f) => f.endsWith('.load.ts')).sort()
     : [];
@@ -112,10 +112,7 @@ async function demo(display: DisplayOptions, duration: string | undefined): Prom
   const codes: number[] = [];
   try {
     for (const f of files) {
-      const code = await runInRunner(
-        { file: join(examplesDir, f), target: server.url, overrides: duration ? { duration } : undefined },
-        display,
-      );
+      const code = await runInRunner({ file: join(examplesDir, f), target: server.url }, display);
       codes.push(code);
       if (code === ExitCode.cancelled) break;
     }
@@ -147,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
       case 'list':
         return await list(scenarioFile(command.file), command.display);
       case 'demo':
-        return await demo(command.display, command.duration);
+        return await demo(command.display);
       case 'run':
         return await runInRunner(
           {
