@@ -56,6 +56,21 @@ test('a passing scenario exits 0 and its summary export has exact counts', async
   assert.match(r.stdout, /iterations\.+: 12\b/);
 });
 
+test('relative imports and npm packages resolve from the scenario folder, sharing one engine', async () => {
+  const exportPath = join(tmp, 'imports.json');
+  const r = await runCli(['run', fixture('imports.load.ts'), '--target', target.url, '--summary-export', exportPath]);
+  assert.equal(r.code, ExitCode.ok, r.stderr);
+  const s = readJson(exportPath);
+  // The helper's check() recorded into the running scenario: one engine instance.
+  assert.deepEqual(
+    s.checks.map((c: { name: string; passes: number; fails: number }) => [c.name, c.passes, c.fails]),
+    [
+      ['helper: body is ok', 4, 0],
+      ['npm package works', 4, 0],
+    ],
+  );
+});
+
 test('a failing threshold exits 99 and marks it ✗', async () => {
   const r = await runCli(['run', fixture('fail-threshold.load.ts'), '--target', target.url]);
   assert.equal(r.code, ExitCode.thresholdsFailed, r.stderr);
