@@ -38,6 +38,14 @@ const ORDER = [
   DATA_RECEIVED,
 ];
 const TREND_KEYS = ['avg', 'min', 'med', 'max'];
+const MAX_ERROR_LINES = 20;
+const MAX_ERROR_KIND_CHARS = 100;
+
+/** An error kind on one line of bounded length (iteration error messages can be long). */
+function oneLine(kind: string): string {
+  const flat = kind.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_ERROR_KIND_CHARS ? flat.slice(0, MAX_ERROR_KIND_CHARS - 3) + '...' : flat;
+}
 
 interface Style {
   ok(s: string): string;
@@ -198,8 +206,13 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
   const errors = Object.entries(s.errorsByKind).sort((a, b) => b[1] - a[1]);
   if (errors.length) {
     lines.push('', '  errors by kind');
-    const width = Math.max(...errors.map(([k]) => k.length));
-    for (const [kind, n] of errors) lines.push(`    ${st.bad(pad(kind, width))}  ${formatNumber(n)}`);
+    const shown = errors.slice(0, MAX_ERROR_LINES).map(([kind, n]) => [oneLine(kind), n] as const);
+    const width = Math.max(...shown.map(([k]) => k.length));
+    for (const [kind, n] of shown) lines.push(`    ${st.bad(pad(kind, width))}  ${formatNumber(n)}`);
+    if (errors.length > shown.length) {
+      const rest = errors.slice(shown.length).reduce((sum, [, n]) => sum + n, 0);
+      lines.push(`    ${st.dim(`... ${errors.length - shown.length} more kinds, ${formatNumber(rest)} errors`)}`);
+    }
   }
 
   if (s.notes.length) {

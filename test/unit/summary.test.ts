@@ -103,3 +103,18 @@ test('the live line rounds small request rates to one decimal and larger ones to
   assert.equal(formatLiveLine(base), '  1s/5s  vus 1/4  12 req/s  p99 4.6 ms  errors 0');
   assert.equal(formatLiveLine({ ...base, rps: 0.46 }), '  1s/5s  vus 1/4  0.5 req/s  p99 4.6 ms  errors 0');
 });
+
+test('errors by kind: the most frequent first, long messages on one bounded line, the rest summed', async () => {
+  const { RunAggregate } = await import('../../src/engine/aggregate');
+  const agg = new RunAggregate({ scenario: 's', file: 'f', model: 'closed', plannedMs: 1000 });
+  const errors: Record<string, number> = { ECONNREFUSED: 50, [`Error: ${'x'.repeat(300)}\n    at line 2`]: 7 };
+  for (let i = 0; i < 25; i++) errors[`Error: kind ${i}`] = 1;
+  agg.add({ index: 0, startMs: 0, endMs: 1000, series: [], vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0, errors });
+  const text = formatSummary(agg.summary('completed', 1000));
+  const block = text.slice(text.indexOf('errors by kind')).split('\n').slice(1, 23);
+  assert.match(block[0], /^ {4}ECONNREFUSED +50$/);
+  assert.match(block[1], /^ {4}Error: x{50,}\.\.\. +7$/);
+  assert.ok(block[1].length < 120);
+  assert.equal(block.filter((l) => /^ {4}Error: kind/.test(l)).length, 18);
+  assert.match(block[20], /^ {4}\.\.\. 7 more kinds, 7 errors$/);
+});
