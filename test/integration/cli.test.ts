@@ -71,6 +71,24 @@ test('relative imports and npm packages resolve from the scenario folder, sharin
   );
 });
 
+test('a file with several scenarios runs each in turn; --scenario picks one', async () => {
+  const exportPath = join(tmp, 'two.json');
+  const both = await runCli(['run', fixture('two.load.ts'), '--target', target.url, '--summary-export', exportPath]);
+  assert.equal(both.code, ExitCode.thresholdsFailed, 'the second scenario fails its threshold');
+  assert.ok(both.stdout.indexOf('scenario first') < both.stdout.indexOf('scenario second'));
+  const s = readJson(exportPath);
+  assert.deepEqual(Object.keys(s.scenarios), ['first', 'second']);
+  assert.equal(s.scenarios.first.metrics.http_reqs.values.count, 3);
+  assert.deepEqual(s.scenarios.first.metrics.http_reqs.thresholds, { 'count == 3': { ok: true } });
+  assert.equal(s.scenarios.second.metrics.iterations.values.count, 4);
+  assert.deepEqual(s.scenarios.second.metrics.checks.thresholds, { 'rate == 1': { ok: false } });
+
+  const one = await runCli(['run', fixture('two.load.ts'), '--target', target.url, '--scenario', 'first', '--summary-export', exportPath]);
+  assert.equal(one.code, ExitCode.ok, one.stderr);
+  assert.doesNotMatch(one.stdout, /scenario second/);
+  assert.equal(readJson(exportPath).scenario, 'first', 'one scenario: the k6 layout at the top level');
+});
+
 test('a failing threshold exits 99 and marks it ✗', async () => {
   const r = await runCli(['run', fixture('fail-threshold.load.ts'), '--target', target.url]);
   assert.equal(r.code, ExitCode.thresholdsFailed, r.stderr);
