@@ -343,7 +343,10 @@ export class RunAggregate {
       metrics[key] = { type: sel.kind, contains: metricInfo(sel.metric, sel.kind)!.contains, values: sel.values(durationMs, percentilesAsked(key)) };
     }
     this.thresholds.forEach((t, i) => {
-      const entry = (metrics[t.key] ??= { type: BUILTIN_METRICS[t.metric]?.kind ?? 'trend', contains: metricInfo(t.metric)?.contains ?? 'default', values: {} });
+      const kind = BUILTIN_METRICS[t.metric]?.kind ?? 'trend';
+      // No data: a counter counted 0; other kinds have no values to show.
+      const values: Record<string, number> = kind === 'counter' ? { count: 0, rate: 0 } : {};
+      const entry = (metrics[t.key] ??= { type: kind, contains: metricInfo(t.metric)?.contains ?? 'default', values });
       (entry.thresholds ??= {})[t.expression] = { ok: verdicts[i].ok };
     });
 

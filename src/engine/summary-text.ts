@@ -193,7 +193,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
   const rows: Array<[string, string]> = [];
   for (const name of ordered) {
     rows.push([name, metricValues(s.metrics[name], durationMs, name)]);
-    for (const sub of keys.filter((k) => k.startsWith(name + '{'))) {
+    for (const sub of keys.filter((k) => k.startsWith(name + '{') && Object.keys(s.metrics[k].values).length > 0)) {
       rows.push([`  ${sub.slice(name.length)}`, metricValues(s.metrics[sub], durationMs, name)]);
     }
   }

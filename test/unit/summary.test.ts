@@ -118,3 +118,22 @@ test('errors by kind: the most frequent first, long messages on one bounded line
   assert.equal(block.filter((l) => /^ {4}Error: kind/.test(l)).length, 18);
   assert.match(block[20], /^ {4}\.\.\. 7 more kinds, 7 errors$/);
 });
+
+test('tag-filtered thresholds without data: counters count 0, other kinds show no empty row', async () => {
+  const { RunAggregate } = await import('../../src/engine/aggregate');
+  const agg = new RunAggregate({
+    scenario: 's', file: 'f', model: 'closed', plannedMs: 1000,
+    thresholds: { 'http_reqs{name:nope}': ['count < 1'], 'http_req_duration{name:nope}': ['p(95) < 1'] },
+  });
+  const rec = new MetricsRecorder();
+  rec.count('http_reqs', { name: 'yes' }, 3);
+  rec.trend('http_req_duration', { name: 'yes' }, 500);
+  agg.add(rec.flush({ index: 0, startMs: 0, endMs: 1000, vus: 1, vusMax: 1, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0 }));
+  const s = agg.summary('completed', 1000);
+  assert.deepEqual(s.metrics['http_reqs{name:nope}'].values, { count: 0, rate: 0 });
+  assert.deepEqual(s.thresholds.map((v) => [v.ok, v.observed]), [[true, 0], [false, null]]);
+  const text = formatSummary(s);
+  assert.match(text, /^ {4}\{name:nope\}\.+: 0 +0\/s$/m);
+  assert.ok(!text.includes('undefined') && !text.includes('NaN'), text);
+  assert.equal(text.match(/\{name:nope\}\.+:/g)?.length, 1);
+});
