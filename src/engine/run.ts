@@ -1,14 +1,14 @@
 // Runs one scenario: setup, the load phase with one-second intervals, graceful stop, teardown.
 // Pure engine: everything it measures leaves through the callbacks (the runner does the I/O).
 
-import type { IntervalData, ScenarioDefinition, Tags } from './types';
+import type { HttpClient, IntervalData, ScenarioDefinition, Tags } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 import { MetricsRecorder } from './metrics/recorder';
 import { VUS, VUS_MAX } from './metrics/names';
 import { ScenarioSetupError, describeValue } from './errors';
 import { parseDuration } from './duration';
 import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, type NormalLoad } from './load';
-import { HttpTransport } from './http/transport';
+import { HttpTransport, type TransportOptions } from './http/transport';
 import { VuHttp } from './http/client';
 import { createExecutor, type ExecContext } from './executors';
 import { setActiveRun } from './api';
@@ -58,6 +58,7 @@ export interface RunResult {
 }
 
 const DEBUG_LIMIT_MS = 24 * 3_600_000;
+const DEFAULT_TIMEOUT_MS = 60_000;
 /** Distinct iteration error messages kept as separate error kinds; the rest are pooled. */
 const MAX_ERROR_KINDS = 50;
 
@@ -69,6 +70,37 @@ function debugLoad(debug: { iterations?: number }): NormalLoad {
 
 export function planFromLoad(name: string, load: NormalLoad): PlanInfo {
   return { scenario: name, model: load.model, shape: describeLoad(load), plannedMs: plannedMsOf(load), maxVUs: maxVUsOf(load) };
+}
+
+/** The HTTP transport settings of a scenario (target, connections, timeout, cookies, tags). */
+export function transportOptionsOf(def: ScenarioDefinition, now: () => number = () => performance.now()): TransportOptions {
+  return {
+    target: def.target,
+    connections: def.http?.connections,
+    timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : DEFAULT_TIMEOUT_MS,
+    cookies: def.http?.cookies ?? true,
+    scenarioTags: def.tags ?? {},
+    now,
+  };
+}
+
+/**
+ * Runs setup() or teardown() of `def` outside a load run (e.g. in the parent of worker
+ * processes): its requests and checks are recorded and returned as one interval (index 0).
+ * Whatever `hook` throws is rethrown.
+ */
+export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>): Promise<{ value: T; interval: IntervalData }> {
+  const recorder = new MetricsRecorder();
+  const transport = new HttpTransport(recorder, transportOptionsOf(def));
+  setActiveRun({ recorder, tags: def.tags ?? {} });
+  try {
+    const value = await hook(new VuHttp(transport));
+    const interval = recorder.flush({ index: 0, startMs: 0, endMs: 0, vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0 });
+    return { value, interval };
+  } finally {
+    setActiveRun(null);
+    await transport.close();
+  }
 }
 
 function delay(ms: number): { promise: Promise<void>; cancel(): void } {
@@ -90,14 +122,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const env = opts.env ?? {};
   const tags: Tags = def.tags ?? {};
   const recorder = new MetricsRecorder();
-  const transportOptions = {
-    target: def.target,
-    connections: def.http?.connections,
-    timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : 60_000,
-    cookies: def.http?.cookies ?? true,
-    scenarioTags: tags,
-    now: clock,
-  };
+  const transportOptions = transportOptionsOf(def, clock);
   let transport = new HttpTransport(recorder, transportOptions);
   setActiveRun({ recorder, tags });
   try {
