@@ -344,8 +344,9 @@ export class RunAggregate {
     }
     this.thresholds.forEach((t, i) => {
       const kind = BUILTIN_METRICS[t.metric]?.kind ?? 'trend';
-      // No data: a counter counted 0; other kinds have no values to show.
-      const values: Record<string, number> = kind === 'counter' ? { count: 0, rate: 0 } : {};
+      // No data: counters and rates counted nothing; trends and gauges have no values to show.
+      const values: Record<string, number> =
+        kind === 'counter' ? { count: 0, rate: 0 } : kind === 'rate' ? { rate: 0, passes: 0, fails: 0 } : {};
       const entry = (metrics[t.key] ??= { type: kind, contains: metricInfo(t.metric)?.contains ?? 'default', values });
       (entry.thresholds ??= {})[t.expression] = { ok: verdicts[i].ok };
     });

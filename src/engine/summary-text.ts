@@ -142,6 +142,7 @@ function metricValues(m: MetricSummary, durationMs: number, name: string): strin
     }
     case 'rate': {
       const total = v.passes + v.fails;
+      if (total === 0) return 'no samples';
       // http_req_failed counts failures as its "true" values.
       const what = name === HTTP_REQ_FAILED ? 'failed' : 'passed';
       return `${pad(formatPercent(v.rate), 10)} ${formatNumber(v.passes)} ${what} out of ${formatNumber(total)}`;
@@ -189,7 +190,9 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
   // Metrics: built-ins in a fixed order, then custom ones; tag-filtered entries under their metric.
   const keys = Object.keys(s.metrics);
   const plain = keys.filter((k) => !k.includes('{'));
-  const ordered = [...ORDER.filter((k) => plain.includes(k)), ...plain.filter((k) => !ORDER.includes(k)).sort()];
+  const ordered = [...ORDER.filter((k) => plain.includes(k)), ...plain.filter((k) => !ORDER.includes(k)).sort()].filter(
+    (k) => Object.keys(s.metrics[k].values).length > 0,
+  );
   const rows: Array<[string, string]> = [];
   for (const name of ordered) {
     rows.push([name, metricValues(s.metrics[name], durationMs, name)]);

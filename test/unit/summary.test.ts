@@ -137,3 +137,19 @@ test('tag-filtered thresholds without data: counters count 0, other kinds show n
   assert.ok(!text.includes('undefined') && !text.includes('NaN'), text);
   assert.equal(text.match(/\{name:nope\}\.+:/g)?.length, 1);
 });
+
+test('a run without requests: no NaN or undefined anywhere in the summary', async () => {
+  const { RunAggregate } = await import('../../src/engine/aggregate');
+  const agg = new RunAggregate({
+    scenario: 's', file: 'f', model: 'open', plannedMs: 1000,
+    thresholds: { http_req_duration: ['p(95) < 200'], http_req_failed: ['rate < 0.05'], checks: ['rate > 0.95'], vus: ['value < 5'] },
+  });
+  const rec = new MetricsRecorder();
+  rec.count('iterations', {}, 3);
+  agg.add(rec.flush({ index: 0, startMs: 0, endMs: 1000, vus: 0, vusMax: 1, iterationsDue: 3, iterationsStarted: 3, iterationsDropped: 0, backlog: 0, errors: { 'TypeError: bad': 3 } }));
+  const text = formatSummary(agg.summary('completed', 1000));
+  assert.ok(!/NaN|undefined/.test(text), text);
+  assert.match(text, /^ {2}http_req_failed\.+: no samples$/m);
+  assert.match(text, /^ {2}checks\.+: no samples$/m);
+  assert.ok(!/^ {2}http_req_duration\.+/m.test(text), 'no empty trend row');
+});
