@@ -4,10 +4,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
-import { RunnerProcess, listScenarios, type ForkRunnerOptions } from '../runner/client';
+import { RunnerProcess, type ForkRunnerOptions } from '../runner/client';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type DisplayOptions } from './args';
-import { TerminalReporter, bold, cyan, dim, red, where } from './terminal';
+import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 
 /** dist/cli.js and dist/runner.js sit side by side, in the repo and in the installed package. */
 const runnerOptions: ForkRunnerOptions = { runnerPath: join(__dirname, 'runner.js'), output: 'inherit' };
@@ -63,20 +63,20 @@ export async function runInRunner(request: RunRequest, display: DisplayOptions):
 }
 
 async function list(file: string, display: DisplayOptions): Promise<number> {
-  let scenarios: PlanInfo[];
-  try {
-    scenarios = await listScenarios(runnerOptions, file);
-  } catch (err) {
-    const e = err as Error & { runnerError?: { kind: string; location?: import('../protocol').SourceLocation }; exitCode?: number };
-    const loc = where(e.runnerError?.location);
-    process.stderr.write(`${red('✗', display.color)} ${loc ? loc + ': ' : ''}${e.message}\n`);
-    return e.exitCode ?? ExitCode.internal;
-  }
-  const width = Math.max(...scenarios.map((s) => s.scenario.length), 8);
+  const runner = new RunnerProcess({ ...runnerOptions, output: 'pipe' });
+  const reporter = new TerminalReporter(display);
+  let scenarios: PlanInfo[] = [];
+  runner.onMessage((m) => {
+    if (m.type === 'listed') scenarios = m.scenarios;
+    else reporter.handle(m);
+  });
+  runner.list(file);
+  const exit = await runner.exited;
+  const width = Math.max(8, ...scenarios.map((s) => s.scenario.length));
   for (const s of scenarios) {
     process.stdout.write(`${bold(s.scenario.padEnd(width), display.color)}  ${s.model.padEnd(6)}  ${s.shape}\n`);
   }
-  return ExitCode.ok;
+  return reporter.exitCode ?? exit.code ?? ExitCode.internal;
 }
 
 /** The exit code that matters most when several runs end differently. */

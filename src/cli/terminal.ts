@@ -84,7 +84,9 @@ export class TerminalReporter {
         // The stack's first line repeats the message: show its frames only.
         const frames = (m.stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
         const stack = frames.length ? '\n' + indent(frames.map((f) => f.trim()).join('\n')) : '';
-        this.line(this.err, `${head}\n${indent(m.message)}${stack}`);
+        // Paths relative to the working directory read better in a terminal.
+        const message = m.location ? m.message.split(m.location.file).join(where(m.location).replace(/:\d+:\d+$/, '')) : m.message;
+        this.line(this.err, `${head}\n${indent(message)}${stack}`);
         break;
       }
       case 'finished':

@@ -2,7 +2,7 @@
 // over Node's IPC channel. The CLI uses it, and the extension can too, so one code path is tested.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import type { FromRunner, PlanInfo, RunRequest, ToRunner } from '../protocol';
+import type { FromRunner, RunRequest, ToRunner } from '../protocol';
 
 export interface ForkRunnerOptions {
   /** Absolute path of the bundled runner (dist/runner.js). */
@@ -76,22 +76,4 @@ export class RunnerProcess {
   list(file: string): void {
     this.send({ type: 'list', file });
   }
-}
-
-/** Lists a file's scenarios in a short-lived runner. Rejects with the runner's error message. */
-export async function listScenarios(options: ForkRunnerOptions, file: string): Promise<PlanInfo[]> {
-  const runner = new RunnerProcess({ ...options, output: options.output ?? 'pipe' });
-  let listed: PlanInfo[] | undefined;
-  let error: Extract<FromRunner, { type: 'error' }> | undefined;
-  runner.onMessage((m) => {
-    if (m.type === 'listed') listed = m.scenarios;
-    else if (m.type === 'error') error ??= m;
-  });
-  runner.list(file);
-  const exit = await runner.exited;
-  if (listed) return listed;
-  throw Object.assign(new Error(error?.message ?? `runner exited with ${exit.code ?? exit.signal}`), {
-    runnerError: error,
-    exitCode: exit.code,
-  });
 }

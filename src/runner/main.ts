@@ -255,7 +255,14 @@ async function run(request: RunRequest): Promise<number> {
 async function list(file: string): Promise<number> {
   try {
     const all = await loadScenarioFile(file);
-    send({ type: 'listed', file, scenarios: all.map((s) => planOf(s.name, s.definition)) });
+    const scenarios = all.map((s) => {
+      try {
+        return planOf(s.name, s.definition);
+      } catch (err) {
+        throw new ScenarioError(s.name, err);
+      }
+    });
+    send({ type: 'listed', file, scenarios });
     return ExitCode.ok;
   } catch (err) {
     return reportFailure(err, file);
