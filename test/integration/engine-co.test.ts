@@ -52,12 +52,13 @@ test('open model at 1,000/s over two stalls matches the ground truth', async () 
     { onStarted: (_plan, at) => (startedAt = at) },
   );
   const truth = simulateStall({ rate, durationMs, phaseMs: startedAt - server.startedAtEpoch, serviceMs: 0.5 });
+  console.log(`# open model: due ${totals.due} started ${totals.started} dropped ${totals.dropped} ok ${totals.count('http_reqs', { status: '200' })} errors ${JSON.stringify(totals.errors)} lag p99 ${totals.ms('iteration_lag', 99)}`);
+  const m = (p: number) => totals.ms('http_req_duration', p);
   assert.equal(truth.count, 10_000);
   assert.equal(totals.due, 10_000);
   assert.equal(totals.started, 10_000);
   assert.equal(totals.dropped, 0);
   assert.equal(totals.count('http_reqs', { status: '200' }), 10_000);
-  const m = (p: number) => totals.ms('http_req_duration', p);
   console.log(`# open model: p50 ${m(50)} p95 ${m(95)} p99 ${m(99)} p99.9 ${m(99.9)} max ${m(100)} | truth ${JSON.stringify(truth)}`);
   assert.ok(Math.abs(m(50) - truth.p50) <= 5, `p50 ${m(50)} vs ${truth.p50}`);
   within(m(95), truth.p95, 0.1, 0.15, 'p95');
