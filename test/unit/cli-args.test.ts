@@ -1,0 +1,54 @@
+// Command-line parsing: typed commands from argv, and usage errors that name the flag and value.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCommand, UsageError } from '../../src/cli/args';
+
+test('run: overrides, repeated -e pairs (values may hold =), target and output paths', () => {
+  const c = parseCommand(
+    ['run', 'a.load.ts', '--vus', '20', '--duration', '1m30s', '-e', 'TOKEN=a=b', '--env', 'EMPTY=', '-e', 'X=1',
+      '--target', 'http://127.0.0.1:8080', '--out', 'o.jsonl', '--summary-export', 's.json', '--scenario', 'browse', '--quiet'],
+    true,
+  );
+  assert.deepEqual(c, {
+    name: 'run',
+    file: 'a.load.ts',
+    scenario: 'browse',
+    overrides: { vus: 20, duration: '1m30s', rate: undefined, iterations: undefined },
+    env: { TOKEN: 'a=b', EMPTY: '', X: '1' },
+    target: 'http://127.0.0.1:8080',
+    summaryExportPath: 's.json',
+    outPath: 'o.jsonl',
+    workers: undefined,
+    display: { color: !process.env.NO_COLOR, quiet: true },
+  });
+});
+
+test('colour only on a terminal, and never with --no-color', () => {
+  const color = (argv: string[], tty: boolean) => (parseCommand(argv, tty) as { display: { color: boolean } }).display.color;
+  assert.equal(color(['list', 'a.load.ts'], false), false);
+  assert.equal(color(['list', 'a.load.ts', '--no-color'], true), false);
+});
+
+test('usage errors name the flag, the value and what is allowed', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['run', 'a.load.ts', '--rate', '0'], /--rate: got "0"; expected a number > 0/],
+    [['run', 'a.load.ts', '--iterations', '2.5'], /--iterations: got "2.5"; expected a whole number >= 1/],
+    [['run', 'a.load.ts', '--duration', '0s'], /--duration: got "0s"; expected a duration > 0/],
+    [['run', 'a.load.ts', '-e', 'NOEQUALS'], /-e: got "NOEQUALS"; expected KEY=VALUE/],
+    [['run', 'a.load.ts', '--target', 'ftp://x'], /--target: got "ftp:\/\/x"; expected an http:\/\/ or https:\/\/ URL/],
+    [['run', 'a.load.ts', '--target', 'not a url'], /--target: got "not a url"; expected an absolute http\(s\) URL/],
+    [['run', 'a.load.ts', 'b.load.ts'], /run: expected one FILE, got 2/],
+    [['run', 'a.load.ts', '--vuss', '3'], /Unknown option '--vuss'/],
+    [['bench'], /unknown command "bench"; expected run, list or demo/],
+  ];
+  for (const [argv, message] of cases) {
+    assert.throws(() => parseCommand(argv, false), (err: unknown) => err instanceof UsageError && message.test(err.message), argv.join(' '));
+  }
+});
+
+test('help and version', () => {
+  assert.deepEqual(parseCommand([], false), { name: 'help' });
+  assert.deepEqual(parseCommand(['run', '--help'], false), { name: 'help' });
+  assert.deepEqual(parseCommand(['--version'], false), { name: 'version' });
+});
