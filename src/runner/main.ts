@@ -90,7 +90,15 @@ function prepare(selected: FoundScenario[], request: RunRequest, env: Record<str
 
 function prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>): Prepared {
   {
-    const target = request.target ?? found.target ?? env.LOADLENS_TARGET;
+    const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
+    if (target === undefined) {
+      send({
+        type: 'log',
+        level: 'warn',
+        scenario: name,
+        message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
+      });
+    }
     const definition: ScenarioDefinition = { ...found, target };
     validateScenario(definition);
     const plan = planOf(name, definition, loadOverrides(request));
