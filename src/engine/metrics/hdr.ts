@@ -21,8 +21,13 @@ export const SIGNIFICANT_DIGITS = 3;
 // Bucket layout for (lowest 1, 3 digits): sub-buckets of 2048, half 1024 (2^10), unit magnitude 0.
 const SUB_BUCKET_HALF_MAGNITUDE = 10;
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_MAGNITUDE;
-/** Index of HIGHEST_MICROS + 1: 3.6e9 < 2^32 lies in bucket 21. */
+/** Index of HIGHEST_MICROS + 1: 3.6e9 < 2^32 lies in bucket 21 (23,221 counts). */
 const COUNTS_LENGTH = countsIndex(HIGHEST_MICROS) + 1;
+/**
+ * Counts for values below 2^17 µs (~131 ms): 8,192 counts. Most series (connect, send, receive
+ * phases, fast endpoints) never need more, so a 32-bit series takes 32 kB until then, not 93 kB.
+ */
+const INITIAL_COUNTS_LENGTH = countsIndex(2 ** 17);
 
 /**
  * A new histogram with the project's range and precision. Use 32-bit counts within one interval
@@ -84,19 +89,31 @@ function bucketWidth(index: number): number {
  * mean, min, max and percentiles in one pass.
  */
 export class TrendCounts {
-  private readonly counts: Uint32Array | Float64Array;
+  /** Starts covering values up to ~131 ms and grows to the full range on the first larger value. */
+  private counts: Uint32Array | Float64Array;
   private lowIndex = COUNTS_LENGTH;
   private highIndex = -1;
   /** Values counted since the last reset. */
   total = 0;
 
-  constructor(bits: 32 | 64 = 32) {
-    this.counts = bits === 32 ? new Uint32Array(COUNTS_LENGTH) : new Float64Array(COUNTS_LENGTH);
+  constructor(private readonly bits: 32 | 64 = 32) {
+    this.counts = this.allocate(INITIAL_COUNTS_LENGTH);
+  }
+
+  private allocate(length: number): Uint32Array | Float64Array {
+    return this.bits === 32 ? new Uint32Array(length) : new Float64Array(length);
+  }
+
+  private grow(): void {
+    const full = this.allocate(COUNTS_LENGTH);
+    full.set(this.counts);
+    this.counts = full;
   }
 
   /** Records integer-or-fractional microseconds (rounded, clamped to [0, 1 h]). */
   record(micros: number): void {
     const i = countsIndex(clampMicros(micros));
+    if (i >= this.counts.length) this.grow();
     this.counts[i]++;
     if (i < this.lowIndex) this.lowIndex = i;
     if (i > this.highIndex) this.highIndex = i;
@@ -106,6 +123,7 @@ export class TrendCounts {
   /** Adds decoded counts (see decodeSparse). */
   addSparse(sparse: SparseCounts): void {
     const { indexes, counts } = sparse;
+    if (indexes.length > 0 && indexes[indexes.length - 1] >= this.counts.length) this.grow();
     for (let k = 0; k < indexes.length; k++) {
       const i = indexes[k];
       this.counts[i] += counts[k];
