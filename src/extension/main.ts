@@ -130,7 +130,7 @@ export function activate(context: ExtensionContext): void {
     selected && selected.length ? selected : node ? [node] : [...runsView.selection];
 
   context.subscriptions.push(
-    log, diagnostics, index, testing, states, lenses, runsTree, runsView, panel, statusBar,
+    log, diagnostics, index, testing, states, lenses, runsTree, runsView, panel, statusBar, manager,
     vscode.languages.registerCodeLensProvider({ language: 'typescript', pattern: '**/*.load.ts' }, lenses),
     vscode.commands.registerCommand('loadlens.run', runCommand(false)),
     vscode.commands.registerCommand('loadlens.debug', runCommand(true)),

@@ -303,4 +303,9 @@ export class RunManager {
     this.current.cancel(reason);
     return true;
   }
+
+  /** On deactivation: ask the active runner to stop (it also stops when its IPC channel closes). */
+  dispose(): void {
+    this.current?.cancel('the extension is shutting down');
+  }
 }

@@ -11,7 +11,7 @@ import type { ScenarioIndex } from './workspace';
 import type { RunManager, RunOutcome, RunSession, ScenarioResult } from './runManager';
 import { readSettings } from './settings';
 import { liveSummaryText, resultLensText, thresholdFailure } from './results';
-import { formatCount, formatMs } from '../../webview/format';
+import { formatLiveLine, formatSummary } from '../engine/summary-text';
 import { recordE2e } from './e2e';
 
 export const CONTROLLER_ID = 'loadlens';
@@ -237,13 +237,9 @@ export class LoadlensTesting implements Disposable {
         out(`▶ ${m.scenario}: ${m.plan.shape}\n`);
         this.log.appendLine(`[run] ${m.scenario} (${m.file}): ${m.plan.shape}`);
         break;
-      case 'snapshot': {
-        const l = m.live;
-        out(`  ${(l.elapsedMs / 1000).toFixed(0).padStart(4)}s  ${formatCount(l.rps).padStart(7)} req/s  ` +
-          `p50 ${formatMs(l.p50)}  p90 ${formatMs(l.p90)}  p99 ${formatMs(l.p99)}  ` +
-          `errors ${formatCount(l.errors)}  VUs ${l.vus}/${l.vusMax}${l.dropped ? `  dropped ${formatCount(l.dropped)}` : ''}\n`);
+      case 'snapshot':
+        out(`${formatLiveLine(m.live)}\n`);
         break;
-      }
       case 'log':
         out(`${m.level === 'info' ? '' : `${m.level}: `}${m.message}\n`);
         this.log.appendLine(`[${m.level}] ${m.message}`);
@@ -256,8 +252,7 @@ export class LoadlensTesting implements Disposable {
         break;
       }
       case 'finished': {
-        out(`■ ${m.scenario}: ${resultLensText(m.summary)}\n`);
-        for (const t of m.summary.thresholds) out(`  ${t.ok ? '✓' : '✗'} ${t.metric}: ${t.expression} (observed ${t.observed === null ? 'no data' : t.observed})\n`);
+        out(`\n${formatSummary(m.summary, { color: true })}`);
         this.log.appendLine(`[done] ${m.scenario}: ${resultLensText(m.summary)}`);
         break;
       }
