@@ -89,29 +89,27 @@ function prepare(selected: FoundScenario[], request: RunRequest, env: Record<str
 }
 
 function prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>): Prepared {
-  {
-    const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
-    if (target === undefined) {
-      send({
-        type: 'log',
-        level: 'warn',
-        scenario: name,
-        message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
-      });
-    }
-    const definition: ScenarioDefinition = { ...found, target };
-    validateScenario(definition);
-    const plan = planOf(name, definition, loadOverrides(request));
-    const aggregate = new RunAggregate({
+  const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
+  if (target === undefined) {
+    send({
+      type: 'log',
+      level: 'warn',
       scenario: name,
-      file: request.file,
-      model: plan.model,
-      plannedMs: plan.plannedMs,
-      // Debug runs stop at breakpoints: thresholds would only judge the debugger's pauses.
-      thresholds: request.debug ? undefined : definition.thresholds,
+      message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
     });
-    return { name, definition, aggregate };
   }
+  const definition: ScenarioDefinition = { ...found, target };
+  validateScenario(definition);
+  const plan = planOf(name, definition, loadOverrides(request));
+  const aggregate = new RunAggregate({
+    scenario: name,
+    file: request.file,
+    model: plan.model,
+    plannedMs: plan.plannedMs,
+    // Debug runs stop at breakpoints: thresholds would only judge the debugger's pauses.
+    thresholds: request.debug ? undefined : definition.thresholds,
+  });
+  return { name, definition, aggregate };
 }
 
 /** Runs one scenario to its end; returns its summary. */
@@ -257,6 +255,8 @@ async function run(request: RunRequest): Promise<number> {
   } finally {
     out?.close();
   }
+  // Cancelled before the first scenario started: nothing ran, and the user asked for that.
+  if (failureCode === undefined && summaries.length === 0 && state.cancelled) return ExitCode.cancelled;
   return failureCode ?? exitCodeOf(summaries);
 }
 
