@@ -2,8 +2,10 @@
 // JavaScript debugger attaches with source maps. The runner compiles the scenario with an inline
 // source map whose sources are absolute paths, so breakpoints in the .load.ts file bind.
 
+import { dirname } from 'node:path';
 import type { VSCode, Uri } from './vscodeTypes';
 import type { RunSession } from './runManager';
+import { recordE2e } from './e2e';
 
 /** The attach configuration for a runner listening on `port` (pure, for tests). */
 export function attachConfiguration(name: string, port: number, runnerPath: string) {
@@ -14,8 +16,9 @@ export function attachConfiguration(name: string, port: number, runnerPath: stri
     address: '127.0.0.1',
     port,
     sourceMaps: true,
-    // The scenario's code is compiled in memory; its inline map must be used wherever it lives.
-    resolveSourceMapLocations: ['**', '!**/node_modules/**'],
+    // The scenario's code is compiled in memory under the scenario file's own path: use its inline
+    // map wherever that is, but not the extension's bundles (their maps are not shipped).
+    resolveSourceMapLocations: ['**', '!**/node_modules/**', `!${dirname(runnerPath)}/**`],
     // The runner waits at its first line (--inspect-brk) only so breakpoints can be set first.
     continueOnAttach: true,
     skipFiles: ['<node_internals>/**', runnerPath],
@@ -29,6 +32,7 @@ export async function attachDebugger(vscode: VSCode, runnerPath: string, session
   const folder = vscode.workspace.getWorkspaceFolder(uri);
   const config = attachConfiguration(name, port, runnerPath);
   const started = await vscode.debug.startDebugging(folder, config);
+  recordE2e('debug-attach', { scenario: name, port, started });
   if (!started) return false;
   // Ending the debug session stops the run; the run ending ends the session by itself.
   const sub = vscode.debug.onDidTerminateDebugSession((s) => {

@@ -78,7 +78,7 @@ test('debug attach configuration: source maps everywhere, continue past --inspec
   assert.equal(c.port, 9229);
   assert.equal(c.continueOnAttach, true);
   assert.deepEqual(c.skipFiles, ['<node_internals>/**', '/ext/dist/runner.js']);
-  assert.ok(c.resolveSourceMapLocations.includes('**'));
+  assert.deepEqual(c.resolveSourceMapLocations, ['**', '!**/node_modules/**', '!/ext/dist/**']);
 });
 
 test('Runs view rows', () => {
