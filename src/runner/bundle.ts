@@ -8,6 +8,7 @@ import { build, type Message, type Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
+import { OptionsError } from '../engine/errors';
 import type { ScenarioDefinition } from '../engine/types';
 import type { ErrorKind, SourceLocation } from '../protocol';
 
@@ -94,12 +95,11 @@ export function loadBundle(code: string, file: string): Record<string, unknown> 
     mod._compile(code, file);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    throw new ScenarioFileError(
-      `${basename(file)} threw while loading: ${e.message}`,
-      'compile',
-      locateInStack(e.stack, file),
-      cleanStack(e.stack),
-    );
+    // Bad options at the top level (e.g. `new Trend('bad name')`) are option errors, not compile errors.
+    const kind = e instanceof OptionsError ? 'options' : 'compile';
+    const location = locateInStack(e.stack, file);
+    const where = location ? `${location.file}:${location.line}:${location.column}: ` : `${file}: `;
+    throw new ScenarioFileError(`${where}threw while loading: ${e.message}`, kind, location, cleanStack(e.stack));
   }
   return mod.exports as Record<string, unknown>;
 }

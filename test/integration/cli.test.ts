@@ -132,6 +132,12 @@ test('a bad threshold expression exits 2 naming it', async () => {
   assert.match(r.stderr, /thresholds\["http_req_duration"\]\[0\]: got "p95 < 200"/);
 });
 
+test('bad options in top-level code (a bad metric name) exit 2 with their location', async () => {
+  const r = await runCli(['run', fixture('load-throws.load.ts'), '--target', target.url]);
+  assert.equal(r.code, ExitCode.badOptions);
+  assert.match(r.stderr, /load-throws\.load\.ts:4:17: threw while loading: metric name: got "checkout latency"/);
+});
+
 test('bad command-line values exit 2 naming the flag', async () => {
   const vus = await runCli(['run', fixture('pass.load.ts'), '--vus', 'many']);
   assert.equal(vus.code, ExitCode.badOptions);
