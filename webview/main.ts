@@ -113,7 +113,7 @@ function axes(opts: { xTitle: string; y1?: string; logX?: boolean; yTitle?: stri
   const scales: Record<string, object> = {
     x: {
       type: opts.logX ? 'logarithmic' : 'linear', title: { display: true, text: opts.xTitle, color: palette.muted },
-      ticks: opts.logX ? { ...tick, callback: (value: string | number) => percentileLabel(Number(value)) } : { ...tick, callback: (value: string | number) => formatClock(Number(value)) },
+      ticks: opts.logX ? { ...tick, callback: (value: string | number) => percentileLabel(Number(value)) } : { ...tick, precision: 0, callback: (value: string | number) => formatClock(Number(value)) },
       grid,
       ...(opts.logX ? { min: 1, afterBuildTicks: (axis: { ticks: Array<{ value: number }>; max: number }) => { axis.ticks = curveTicks(axis.max).map((value) => ({ value })); } } : {}),
     },

@@ -70,7 +70,7 @@ npm install --no-audit --no-fund "node@$NODE_VERSION" "code-server@$CODE_SERVER_
 
 # A skipped postinstall leaves a code-server that answers /healthz but cannot serve the workbench (P1).
 [ -d node_modules/code-server/lib/vscode/node_modules ] || { echo "e2e setup: code-server postinstall did not run" >&2; exit 1; }
-node node_modules/code-server/out/node/entry.js --version
+node node_modules/code-server/out/node/entry.js --config "$E2E/version-check.yaml" --version
 
 echo "$WANT" > "$STAMP"
 echo "e2e setup: done in $(( $(date +%s) - started )) s"
