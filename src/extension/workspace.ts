@@ -67,7 +67,8 @@ export class ScenarioIndex implements Disposable {
 
   private excludeGlob(): string {
     const excludes = this.vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude') ?? {};
-    const patterns = ['**/node_modules/**', ...Object.entries(excludes).filter(([, on]) => on === true).map(([g]) => g)];
+    // Patterns with braces would nest inside ours; every found file is filtered by isExcluded anyway.
+    const patterns = ['**/node_modules/**', ...Object.entries(excludes).filter(([g, on]) => on === true && !/[{}]/.test(g)).map(([g]) => g)];
     return `{${patterns.join(',')}}`;
   }
 
