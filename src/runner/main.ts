@@ -3,14 +3,16 @@
 // started, a snapshot every second, thresholds, logs, errors with their location, finished with
 // the summary, and finally done with the exit code. It writes the --out and summary files.
 
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as engine from '../index';
 import { RunAggregate, exportSummary } from '../engine/aggregate';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { planOf, validateScenario } from '../engine/load';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+// Pure static analysis (no vscode): finds where an option was written.
+import { discoverScenarios } from '../extension/discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
 import { OutFile } from './out-file';
 import { createLoadSource } from './local-source';
@@ -90,14 +92,6 @@ function prepare(selected: FoundScenario[], request: RunRequest, env: Record<str
 
 function prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>): Prepared {
   const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
-  if (target === undefined) {
-    send({
-      type: 'log',
-      level: 'warn',
-      scenario: name,
-      message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
-    });
-  }
   const definition: ScenarioDefinition = { ...found, target };
   validateScenario(definition);
   const plan = planOf(name, definition, loadOverrides(request));
@@ -109,6 +103,14 @@ function prepareOne(name: string, found: ScenarioDefinition, request: RunRequest
     // Debug runs stop at breakpoints: thresholds would only judge the debugger's pauses.
     thresholds: request.debug ? undefined : definition.thresholds,
   });
+  if (target === undefined) {
+    send({
+      type: 'log',
+      level: 'warn',
+      scenario: name,
+      message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
+    });
+  }
   return { name, definition, aggregate };
 }
 
@@ -203,6 +205,23 @@ function writeSummaryExport(path: string, summaries: SummaryData[]): void {
   writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
 }
 
+/**
+ * Where a bad option was written, found statically (the values are already evaluated): a
+ * threshold's own string, else the scenario's export line.
+ */
+function optionsLocation(file: string, scenario: string, err: OptionsError): SourceLocation | undefined {
+  let found;
+  try {
+    found = discoverScenarios(readFileSync(file, 'utf8')).scenarios.find((s) => s.name === scenario);
+  } catch {
+    return undefined;
+  }
+  if (!found) return undefined;
+  const threshold = err.field.startsWith('thresholds') ? found.thresholds.find((t) => t.expression === err.value) : undefined;
+  const at = threshold ? threshold.span.start : found.nameSpan.start;
+  return { file, line: at.line + 1, column: at.character + 1 };
+}
+
 /** Maps a failure before or around the load to its protocol error and exit code. */
 function reportFailure(err: unknown, file: string, scenario?: string): number {
   if (err instanceof ScenarioError) return reportFailure(err.error, file, err.scenario);
@@ -211,7 +230,7 @@ function reportFailure(err: unknown, file: string, scenario?: string): number {
     return err.kind === 'compile' ? ExitCode.compile : ExitCode.badOptions;
   }
   if (err instanceof OptionsError) {
-    send({ type: 'error', kind: 'options', message: err.message, scenario });
+    send({ type: 'error', kind: 'options', message: err.message, scenario, location: scenario ? optionsLocation(file, scenario, err) : undefined });
     return ExitCode.badOptions;
   }
   if (err instanceof ScenarioSetupError) {

@@ -122,13 +122,14 @@ test('setup() that throws exits 4 before any load, with the stack in the scenari
 test('a bad load shape exits 2 naming the field, the value and what is allowed', async () => {
   const r = await runCli(['run', fixture('bad-load.load.ts'), '--target', target.url]);
   assert.equal(r.code, ExitCode.badOptions);
-  assert.match(r.stderr, /options error in negative/);
+  assert.match(r.stderr, /options error in negative at test\/fixtures\/bad-load\.load\.ts:3:14/);
   assert.match(r.stderr, /load\.rate: got -5; expected a rate > 0/);
 });
 
 test('a bad threshold expression exits 2 naming it', async () => {
   const r = await runCli(['run', fixture('bad-threshold.load.ts'), '--target', target.url]);
   assert.equal(r.code, ExitCode.badOptions);
+  assert.match(r.stderr, /options error in typo at test\/fixtures\/bad-threshold\.load\.ts:5:37/);
   assert.match(r.stderr, /thresholds\["http_req_duration"\]\[0\]: got "p95 < 200"/);
 });
 
