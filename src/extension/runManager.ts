@@ -158,6 +158,11 @@ export class RunSession {
     return this.output.on(listener);
   }
 
+  /** The runner's process id (undefined when it could not start). */
+  get pid(): number | undefined {
+    return this.process.child.pid;
+  }
+
   get results(): ScenarioResult[] {
     return [...this.byScenario.values()];
   }
