@@ -77,7 +77,7 @@ export const start = startStallServer;
 // As a process of its own (so its event loop does not share the generator's):
 // `node --import tsx test/servers/stall-server.ts [stallMs] [periodMs]` prints
 // {"url","port","startedAtEpoch"} on one line and serves until killed or stdin closes.
-if (require.main === module) {
+if (require.main === module && /stall-server(\.[jt]s)?$/.test(process.argv[1] ?? '')) {
   const stallMs = process.argv[2] ? Number(process.argv[2]) : undefined;
   const periodMs = process.argv[3] ? Number(process.argv[3]) : undefined;
   void startStallServer({ stallMs, periodMs }).then((s) => {

@@ -59,7 +59,7 @@ export function simulateStall(opts: { rate: number; durationMs: number; phaseMs?
 }
 
 // `node --import tsx test/servers/stall-sim.ts [rate] [seconds]` prints the ground truth.
-if (require.main === module) {
+if (require.main === module && /stall-sim\.[jt]s$/.test(process.argv[1] ?? '')) {
   const rate = Number(process.argv[2] ?? 1000);
   const seconds = Number(process.argv[3] ?? 10);
   console.log(JSON.stringify(simulateStall({ rate, durationMs: seconds * 1000 })));

@@ -105,6 +105,6 @@ export async function startTarget(): Promise<RunningServer> {
 export const start = startTarget;
 
 // Run as a script: `node --import tsx test/servers/target.ts` prints {"url": ...} and serves until killed.
-if (require.main === module) {
+if (require.main === module && /target(\.[jt]s)?$/.test(process.argv[1] ?? '')) {
   void startTarget().then((s) => console.log(JSON.stringify({ url: s.url, port: s.port })));
 }
