@@ -31,7 +31,7 @@ function scenarioFile(file: string): string {
  * Runs one request in a fresh runner and renders it. The first Ctrl-C (SIGINT/SIGTERM) asks the
  * runner to stop gracefully (summary, exit 105); a second one kills it.
  */
-export async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
+async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
   const runner = new RunnerProcess(runnerOptions);
   const reporter = new TerminalReporter(display);
   runner.onMessage((m) => reporter.handle(m));
@@ -63,7 +63,7 @@ export async function runInRunner(request: RunRequest, display: DisplayOptions):
 }
 
 async function list(file: string, display: DisplayOptions): Promise<number> {
-  const runner = new RunnerProcess({ ...runnerOptions, output: 'pipe' });
+  const runner = new RunnerProcess(runnerOptions);
   const reporter = new TerminalReporter(display);
   let scenarios: PlanInfo[] = [];
   runner.onMessage((m) => {
@@ -80,7 +80,7 @@ async function list(file: string, display: DisplayOptions): Promise<number> {
 }
 
 /** The exit code that matters most when several runs end differently. */
-export function worstExitCode(codes: number[]): number {
+function worstExitCode(codes: number[]): number {
   const rank = [
     ExitCode.internal,
     ExitCode.compile,
