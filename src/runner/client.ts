@@ -13,7 +13,8 @@ export interface ForkRunnerOptions {
   execArgv?: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** 'inherit' lets the scenario's console output reach the terminal; 'pipe' collects it. */
+  /** 'inherit' lets the scenario's console output reach the terminal; 'pipe' hands it to the
+   *  caller, who must read child.stdout and child.stderr (a full pipe would stall the runner). */
   output?: 'inherit' | 'pipe';
 }
 
