@@ -21,7 +21,7 @@ after(async () => {
 
 /** Runs a request; `onMessage` may act on the stream (e.g. cancel). Returns every message. */
 async function runRequest(request: RunRequest, onMessage?: (m: FromRunner, runner: RunnerProcess) => void): Promise<FromRunner[]> {
-  const runner = new RunnerProcess({ runnerPath, output: 'pipe' });
+  const runner = new RunnerProcess({ runnerPath, output: 'inherit' });
   const messages: FromRunner[] = [];
   runner.onMessage((m) => {
     messages.push(m);
@@ -111,7 +111,7 @@ test('iteration errors carry the source-mapped location in the scenario file and
 });
 
 test('list answers with each scenario’s plan and runs no iteration', async () => {
-  const runner = new RunnerProcess({ runnerPath, output: 'pipe' });
+  const runner = new RunnerProcess({ runnerPath, output: 'inherit' });
   const messages: FromRunner[] = [];
   runner.onMessage((m) => messages.push(m));
   runner.list(fixture('multi.load.ts'));
