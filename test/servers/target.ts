@@ -41,7 +41,7 @@ function handle(req: IncomingMessage, res: ServerResponse, counts: Map<string, n
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () =>
-        send(res, 200, JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }), 'application/json'),
+        send(res, 200, JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks as unknown as Uint8Array[]).toString('utf8') }), 'application/json'),
       );
       return;
     }
