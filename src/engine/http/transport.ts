@@ -9,6 +9,7 @@ import type { HttpResponse, RequestTimings, Tags } from '../types';
 import type { MetricsRecorder } from '../metrics/recorder';
 import type { CounterSeries, RateSeries, TrendSeries } from '../metrics/recorder';
 import * as M from '../metrics/names';
+import { H1Pool } from './h1';
 
 // Deep requires (H6, start-up): undici's index loads all of undici (fetch, websocket, cache, ...),
 // ~1 MB of bundle to compile at every start (~70 ms of CPU); the pool and connector are under half.
@@ -36,8 +37,22 @@ interface FreshConnection {
   at: number;
 }
 
+/** What the transport needs of a connection pool: undici's Pool, or the lean H1Pool. */
+export interface Dispatcher {
+  dispatch(options: Undici.Dispatcher.DispatchOptions, handler: never): boolean;
+  destroy(): Promise<void>;
+}
+
+/**
+ * The lean HTTP/1.1 client (h1.ts) serves plain http:// origins without a connection cap;
+ * LOADLENS_HTTP_CLIENT=undici forces undici everywhere (for comparison).
+ */
+function useLeanClient(https: boolean, connections: number | undefined): boolean {
+  return !https && connections === undefined && process.env.LOADLENS_HTTP_CLIENT !== 'undici';
+}
+
 export class OriginPool {
-  readonly pool: Undici.Pool;
+  readonly pool: Dispatcher;
   /** Connections opened and not yet attributed to a request (approximation, see onConnect). */
   readonly fresh: FreshConnection[] = [];
   readonly hostname: string;
@@ -50,8 +65,14 @@ export class OriginPool {
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.https = u.protocol === 'https:';
     this.hostHeaderBytes = u.host.length + 8;
-    const base = buildConnector({ timeout: 10_000 });
     const fresh = this.fresh;
+    if (useLeanClient(this.https, connections)) {
+      this.pool = new H1Pool(origin, now, (connecting, at) => {
+        if (fresh.length < 10_000) fresh.push({ connecting, tls: 0, at });
+      }) as unknown as Dispatcher;
+      return;
+    }
+    const base = buildConnector({ timeout: 10_000 });
     const https = this.https;
     // Measures each new connection; the first request that waited at least that long takes it.
     const connect: Undici.buildConnector.connector = (opts, callback) => {

@@ -1,0 +1,300 @@
+// A lean HTTP/1.1 client for plain http:// origins (H6, performance): net sockets and Node's own
+// native llhttp parser (the one node:http uses), one request at a time per connection, idle
+// connections kept on a stack per origin. Measured on loopback it costs about half the CPU per
+// request of undici's Pool.dispatch (whose parser runs in WASM behind several JS layers) and a
+// third of its memory per connection (bench/RESULTS.md). It drives the same legacy dispatch
+// handler interface as undici (onConnect, onHeaders, onData, onComplete, onError), so the
+// Exchange in transport.ts works with either; https and capped pools stay on undici.
+
+import { connect, type Socket } from 'node:net';
+
+interface ParserInstance {
+  initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
+  execute(chunk: Buffer): number | Error;
+  finish(): number | Error | undefined;
+  [key: number]: unknown;
+}
+
+// Node's http parser binding, through the module node:http itself is built on.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { HTTPParser } = require('_http_common') as {
+  HTTPParser: { new (): ParserInstance; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number };
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { _checkIsHttpToken: isToken, _checkInvalidHeaderChar: hasInvalidChar } = require('_http_common') as {
+  _checkIsHttpToken(s: string): boolean;
+  _checkInvalidHeaderChar(s: string): boolean;
+};
+
+/** The subset of undici's legacy dispatch handler the Exchange implements. */
+export interface H1Handler {
+  onConnect(abort: (err?: Error) => void): void;
+  onRequestSent?(): void;
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: null): void;
+  onError(err: Error): void;
+}
+
+export interface H1Request {
+  path: string;
+  method: string;
+  headers?: Record<string, string> | null;
+  body?: Buffer | null;
+  /** Inactivity limit while the request is in flight, ms (undici's headersTimeout). */
+  headersTimeout?: number;
+}
+
+/** A new connection's connect time, reported for the Exchange to attribute (transport.ts). */
+export type OnConnected = (connectingMs: number, at: number) => void;
+
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Request heads without extra headers or body are encoded once per (method, path). */
+const MAX_CACHED_HEADS = 1000;
+
+function codedError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** One origin's connections: `dispatch` takes an idle one (or opens one), like undici's Pool. */
+export class H1Pool {
+  private readonly idle: H1Connection[] = [];
+  private readonly all = new Set<H1Connection>();
+  private readonly heads = new Map<string, Map<string, Buffer>>();
+  private headCount = 0;
+  private closed = false;
+  readonly hostname: string;
+  readonly port: number;
+  readonly hostHeader: string;
+
+  constructor(
+    origin: string,
+    readonly now: () => number,
+    readonly onConnected: OnConnected,
+  ) {
+    const u = new URL(origin);
+    this.hostname = u.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(u.port || 80);
+    this.hostHeader = u.host;
+  }
+
+  dispatch(req: H1Request, handler: H1Handler): boolean {
+    if (this.closed) {
+      handler.onError(codedError('the pool is closed', 'UND_ERR_DESTROYED'));
+      return false;
+    }
+    let head: Buffer | string;
+    try {
+      head = this.head(req);
+    } catch (err) {
+      handler.onError(err as Error);
+      return false;
+    }
+    let c = this.idle.pop();
+    while (c !== undefined && c.dead) c = this.idle.pop();
+    if (c === undefined) {
+      c = new H1Connection(this);
+      this.all.add(c);
+    }
+    c.send(req, head, handler);
+    return true;
+  }
+
+  /** The request line and headers: a cached Buffer for the plain case, else a latin1 string. */
+  private head(req: H1Request): Buffer | string {
+    const headers = req.headers;
+    const body = req.body;
+    if ((headers === undefined || headers === null) && (body === undefined || body === null)) {
+      let byPath = this.heads.get(req.method);
+      if (byPath === undefined) this.heads.set(req.method, (byPath = new Map()));
+      let b = byPath.get(req.path);
+      if (b === undefined) {
+        checkPath(req.path);
+        if (this.headCount >= MAX_CACHED_HEADS) {
+          this.heads.clear();
+          this.headCount = 0;
+          this.heads.set(req.method, byPath);
+        }
+        b = Buffer.from(`${req.method} ${req.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\nconnection: keep-alive\r\n\r\n`, 'latin1');
+        byPath.set(req.path, b);
+        this.headCount++;
+      }
+      return b;
+    }
+    checkPath(req.path);
+    let s = `${req.method} ${req.path} HTTP/1.1\r\n`;
+    let host = false;
+    if (headers) {
+      for (const k in headers) {
+        const v = String(headers[k]);
+        if (!isToken(k)) throw codedError(`invalid header name ${JSON.stringify(k)}`, 'UND_ERR_INVALID_ARG');
+        if (hasInvalidChar(v)) throw codedError(`invalid value for header ${k}`, 'UND_ERR_INVALID_ARG');
+        const lower = k.length === 4 || k.length === 14 || k.length === 10 || k.length === 17 ? k.toLowerCase() : '';
+        if (lower === 'host') host = true;
+        // Framing is ours: the body's length, keep-alive.
+        else if (lower === 'content-length' || lower === 'connection' || lower === 'transfer-encoding') continue;
+        s += `${k}: ${v}\r\n`;
+      }
+    }
+    if (!host) s += `host: ${this.hostHeader}\r\n`;
+    if (body) s += `content-length: ${body.length}\r\n`;
+    return s + 'connection: keep-alive\r\n\r\n';
+  }
+
+  /** @internal A connection finished a response and can take another request. */
+  release(c: H1Connection): void {
+    if (this.closed || c.dead) return;
+    this.idle.push(c);
+  }
+
+  /** @internal A connection is gone. */
+  forget(c: H1Connection): void {
+    this.all.delete(c);
+    const i = this.idle.indexOf(c);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  /** Aborts every request in flight and closes every connection. */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    const conns = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    for (const c of conns) c.fail(codedError('the request was aborted (the run has ended)', 'UND_ERR_ABORTED'));
+  }
+}
+
+function checkPath(path: string): void {
+  // A request target with spaces or control characters would break the request line.
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 32 || c === 127 || c > 255) throw codedError(`invalid request path ${JSON.stringify(path)}`, 'UND_ERR_INVALID_ARG');
+  }
+}
+
+/** One keep-alive connection: at most one request in flight. */
+class H1Connection {
+  dead = false;
+  private readonly socket: Socket;
+  private readonly parser: ParserInstance;
+  private connected = false;
+  private connectStarted: number;
+  private handler: H1Handler | null = null;
+  /** A request waiting for the connection to open. */
+  private pending: { req: H1Request; head: Buffer | string } | null = null;
+  private skipBody = false;
+  private keepAlive = true;
+  private headerPairs: string[] = [];
+  private timeoutMs = CONNECT_TIMEOUT_MS;
+
+  constructor(private readonly pool: H1Pool) {
+    this.connectStarted = pool.now();
+    const socket = (this.socket = connect({ host: pool.hostname, port: pool.port, noDelay: true }));
+    socket.setTimeout(CONNECT_TIMEOUT_MS);
+    const parser = (this.parser = new HTTPParser());
+    parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+    parser[HTTPParser.kOnHeaders] = (headers: string[]) => {
+      for (let i = 0; i < headers.length; i++) this.headerPairs.push(headers[i]);
+    };
+    parser[HTTPParser.kOnHeadersComplete] = (
+      _major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown,
+      status: number, statusText: string, _upgrade: boolean, shouldKeepAlive: boolean,
+    ): number => {
+      if (headers === undefined) {
+        headers = this.headerPairs;
+        this.headerPairs = [];
+      }
+      // 1xx (100 Continue, 103 Early Hints): the real response follows.
+      if (status < 200) return 0;
+      this.keepAlive = shouldKeepAlive;
+      this.handler?.onHeaders(status, headers, noop, statusText);
+      return this.skipBody ? 1 : 0;
+    };
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => {
+      this.handler?.onData(chunk);
+    };
+    parser[HTTPParser.kOnMessageComplete] = () => {
+      const h = this.handler;
+      if (h === null) return;
+      this.handler = null;
+      // Free the connection first: the handler's continuation may dispatch the next request.
+      if (this.keepAlive) this.pool.release(this);
+      else this.close();
+      h.onComplete(null);
+    };
+    socket.on('connect', () => {
+      this.connected = true;
+      const t = pool.now();
+      pool.onConnected(t - this.connectStarted, t);
+      socket.setTimeout(this.timeoutMs);
+      const p = this.pending;
+      if (p !== null) {
+        this.pending = null;
+        this.write(p.req, p.head);
+      }
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const r = this.parser.execute(chunk);
+      if (typeof r !== 'number') this.fail(r);
+    });
+    socket.on('end', () => {
+      // A response delimited by the connection's end completes here.
+      if (this.handler !== null) this.parser.finish();
+      this.fail(codedError('other side closed', 'ECONNRESET'));
+    });
+    socket.on('timeout', () => {
+      this.fail(this.connected ? codedError('no response within the request timeout', 'UND_ERR_HEADERS_TIMEOUT') : codedError('connect timeout', 'UND_ERR_CONNECT_TIMEOUT'));
+    });
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.fail(codedError('the connection closed', 'ECONNRESET')));
+  }
+
+  send(req: H1Request, head: Buffer | string, handler: H1Handler): void {
+    this.handler = handler;
+    this.skipBody = req.method === 'HEAD';
+    const timeout = req.headersTimeout ?? 0;
+    if (!this.connected) {
+      this.timeoutMs = timeout;
+      this.pending = { req, head };
+      return;
+    }
+    if (timeout !== this.timeoutMs) {
+      this.timeoutMs = timeout;
+      this.socket.setTimeout(timeout);
+    }
+    this.write(req, head);
+  }
+
+  private write(req: H1Request, head: Buffer | string): void {
+    const h = this.handler!;
+    h.onConnect(noop);
+    const body = req.body;
+    if (body) this.socket.cork();
+    if (typeof head === 'string') this.socket.write(head, 'latin1');
+    else this.socket.write(head as unknown as Uint8Array);
+    if (body) {
+      this.socket.write(body as unknown as Uint8Array);
+      this.socket.uncork();
+    }
+    h.onRequestSent?.();
+  }
+
+  private close(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.pool.forget(this);
+    // The parser is left to the GC: this may run inside its own execute() callback.
+    this.socket.destroy();
+  }
+
+  /** Ends the connection; the request in flight, if any, fails with `err`. */
+  fail(err: Error): void {
+    const h = this.handler;
+    this.handler = null;
+    this.pending = null;
+    this.close();
+    h?.onError(err);
+  }
+}
+
+function noop(): void {}
