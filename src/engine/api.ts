@@ -39,7 +39,8 @@ export function scenario<D = unknown>(options: ScenarioOptions<D>): ScenarioDefi
 
 /**
  * Runs each named predicate on `value` and records it in the `checks` rate (tag check:<name>).
- * Never throws: a predicate that throws counts as a failure. True when every check passed.
+ * Never throws: a predicate that throws (or returns a promise: checks are synchronous) counts
+ * as a failure. True when every check passed.
  */
 export function check<T>(value: T, checks: Record<string, (value: T) => unknown>): boolean {
   const run = active;
@@ -47,7 +48,9 @@ export function check<T>(value: T, checks: Record<string, (value: T) => unknown>
   for (const name in checks) {
     let pass: boolean;
     try {
-      pass = !!checks[name](value);
+      const r = checks[name](value);
+      // A promise is not a verdict (checks are synchronous): count it as a failure, not a pass.
+      pass = !!r && typeof (r as { then?: unknown }).then !== 'function';
     } catch {
       pass = false;
     }

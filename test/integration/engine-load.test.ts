@@ -158,6 +158,7 @@ test('checks: each predicate is a rate sample; a throwing predicate fails; check
           'throws': () => {
             throw new Error('boom');
           },
+          'async is not a verdict': async () => true,
         }),
       );
     },
@@ -166,6 +167,7 @@ test('checks: each predicate is a rate sample; a throwing predicate fails; check
   assert.deepEqual(totals.rate('checks', { check: 'status is 200' }), { passes: 4, fails: 0 });
   assert.deepEqual(totals.rate('checks', { check: 'has items' }), { passes: 4, fails: 0 });
   assert.deepEqual(totals.rate('checks', { check: 'throws' }), { passes: 0, fails: 4 });
+  assert.deepEqual(totals.rate('checks', { check: 'async is not a verdict' }), { passes: 0, fails: 4 });
   assert.equal(iterationErrors.length, 0);
 });
 
