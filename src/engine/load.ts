@@ -300,10 +300,17 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
     }
   }
   if (def.http !== undefined) {
-    if (!isObject(def.http)) throw new OptionsError('http', def.http, '{ connections?, timeout?, cookies? }');
+    if (!isObject(def.http)) throw new OptionsError('http', def.http, '{ connections?, timeout?, cookies?, insecureSkipTLSVerify? }');
     const h = def.http;
     if (h.connections !== undefined) positiveInt(h.connections, 'http.connections');
     if (h.timeout !== undefined) positiveDuration(h.timeout, 'http.timeout');
-    if (h.cookies !== undefined && typeof h.cookies !== 'boolean') throw new OptionsError('http.cookies', h.cookies, 'true or false');
+    for (const k of ['cookies', 'insecureSkipTLSVerify'] as const) {
+      if (h[k] !== undefined && typeof h[k] !== 'boolean') throw new OptionsError(`http.${k}`, h[k], 'true or false');
+    }
+    for (const k of Object.keys(h)) {
+      if (!['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify'].includes(k)) {
+        throw new OptionsError(`http.${k}`, h[k], 'only the fields connections, timeout, cookies, insecureSkipTLSVerify');
+      }
+    }
   }
 }

@@ -79,6 +79,7 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
     connections: def.http?.connections,
     timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : DEFAULT_TIMEOUT_MS,
     cookies: def.http?.cookies ?? true,
+    insecure: def.http?.insecureSkipTLSVerify ?? false,
     scenarioTags: def.tags ?? {},
     now,
   };

@@ -87,6 +87,8 @@ export interface HttpOptions {
   timeout?: Duration;
   /** Keep a cookie jar per VU (default true). */
   cookies?: boolean;
+  /** Accept any TLS certificate, e.g. a self-signed one on a staging server (default false). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ export interface TransportOptions {
   /** Default request timeout (ms). */
   timeoutMs: number;
   cookies: boolean;
+  /** Accept any TLS certificate. */
+  insecure?: boolean;
   scenarioTags: Tags;
   /** Milliseconds, fractional (performance.now by default). */
   now: () => number;
@@ -60,7 +62,7 @@ export class OriginPool {
   readonly hostHeaderBytes: number;
   readonly https: boolean;
 
-  constructor(readonly origin: string, connections: number | undefined, now: () => number) {
+  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false) {
     const u = new URL(origin);
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.https = u.protocol === 'https:';
@@ -72,7 +74,7 @@ export class OriginPool {
       }) as unknown as Dispatcher;
       return;
     }
-    const base = buildConnector({ timeout: 10_000 });
+    const base = buildConnector({ timeout: 10_000, ...(insecure ? { rejectUnauthorized: false } : {}) });
     const https = this.https;
     // Measures each new connection; the first request that waited at least that long takes it.
     const connect: Undici.buildConnector.connector = (opts, callback) => {
@@ -373,7 +375,7 @@ export class HttpTransport {
   pool(origin: string): OriginPool {
     let p = this.pools.get(origin);
     if (p === undefined) {
-      p = new OriginPool(origin, this.options.connections, this.now);
+      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure);
       this.pools.set(origin, p);
     }
     return p;
