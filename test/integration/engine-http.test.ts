@@ -174,3 +174,41 @@ test('capped connections: the wait for a connection is blocked time and part of 
   assert.ok(blockedMax >= 50, `blocked max ${blockedMax}`);
   assert.ok(totals.ms('http_req_duration', 100) >= totals.ms('http_req_service_duration', 100) + 50);
 });
+
+test('https: TLS handshake time is measured; self-signed certificates need insecureSkipTLSVerify', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const https = await import('node:https');
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-tls-'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('secure'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const target = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const run = (insecureSkipTLSVerify: boolean) => {
+      const out: HttpResponse[] = [];
+      return runCollect({
+        target,
+        http: { insecureSkipTLSVerify },
+        load: { vus: 1, iterations: 2 },
+        async iteration({ http }) {
+          out.push(await http.get('/'));
+        },
+      }).then((c) => ({ ...c, out }));
+    };
+    const ok = await run(true);
+    assert.deepEqual(ok.out.map((r) => [r.status, r.text()]), [[200, 'secure'], [200, 'secure']]);
+    assert.ok(ok.out[0].timings.tls > 0, 'the first request did the handshake');
+    assert.equal(ok.out[1].timings.tls, 0, 'the second reused the connection');
+    const refused = await run(false);
+    assert.equal(refused.out[0].status, 0);
+    assert.match(refused.out[0].error ?? '', /SELF_SIGNED|CERT/);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
