@@ -54,11 +54,12 @@ export function aggregationOf(expression: string): string {
 
 /** Test Explorer message of a failed threshold, with expected and actual texts for the diff view. */
 export function thresholdFailure(verdict: ThresholdVerdict): { message: string; expected: string; actual: string } {
-  const observed = formatObserved(verdict);
+  // The message is drawn inline after the threshold's line: lead with what was observed.
+  const actual = `${aggregationOf(verdict.expression)} = ${formatObserved(verdict)}`;
   return {
-    message: `Threshold ${verdict.metric}: '${verdict.expression}' failed (observed ${observed})`,
+    message: `${verdict.metric}: ${actual}, threshold '${verdict.expression}' failed`,
     expected: verdict.expression,
-    actual: `${aggregationOf(verdict.expression)} = ${observed}`,
+    actual,
   };
 }
 

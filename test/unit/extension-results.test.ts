@@ -37,7 +37,7 @@ test('threshold lenses and failures show the observed value in the metric\'s uni
   assert.equal(thresholdLensText(verdict('iterations', 'count > 10', true, 1200)), '✓ count = 1,200');
   assert.equal(formatObserved(verdict('http_req_duration', 'p(95) < 1', false, null)), 'no data');
   assert.deepEqual(thresholdFailure(verdict('http_req_duration', 'p(99) < 250', false, 312)), {
-    message: "Threshold http_req_duration: 'p(99) < 250' failed (observed 312 ms)",
+    message: "http_req_duration: p(99) = 312 ms, threshold 'p(99) < 250' failed",
     expected: 'p(99) < 250',
     actual: 'p(99) = 312 ms',
   });
