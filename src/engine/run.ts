@@ -140,6 +140,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     const t0 = clock();
     const elapsed = (): number => clock() - t0;
     const errorCounts = new Map<string, number>();
+    /** The first exception a callback threw: rethrown when the run ends (never into a VU loop). */
+    let callbackError: unknown;
     const x: ExecContext = {
       def,
       data,
@@ -157,7 +159,11 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
           errorCounts.set(message, n);
           recorder.error(message.length > 120 ? message.slice(0, 117) + '...' : message);
         }
-        opts.onIterationError(err, n);
+        try {
+          opts.onIterationError(err, n);
+        } catch (callbackErr) {
+          callbackError ??= callbackErr;
+        }
       },
     };
     const executor = createExecutor(x, load);
@@ -168,7 +174,6 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     let prevDue = 0;
     let prevStarted = 0;
     let prevDropped = 0;
-    let callbackError: unknown;
     const flush = (): void => {
       const end = elapsed();
       const vus = executor.activeVUs;
