@@ -47,7 +47,7 @@ Options for run:
   -e, --env KEY=VALUE            set env.KEY for setup() and iteration(); repeatable
   --summary-export PATH          write the k6-style summary JSON to PATH
   --out PATH                     write JSON lines: one record per second, then the summary
-  --workers N                    worker processes on this machine (default 1)
+  --workers N                    worker processes on this machine (default: cores - 1, at least 1)
   --no-color                     plain text output
   --quiet                        no live line, only the summary
   -h, --help, --version`;

@@ -16,6 +16,7 @@ import { discoverScenarios } from '../extension/discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
 import { OutFile } from './out-file';
 import { createLoadSource } from './local-source';
+import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
 
 // The scenario's `import ... from 'loadlens'` resolves to this very engine instance.
@@ -162,7 +163,7 @@ async function runOne(p: Prepared, request: RunRequest, env: Record<string, stri
     },
   };
 
-  const source = createLoadSource(request.workers ?? 1);
+  const source = createLoadSource(request.workers ?? defaultWorkerCount());
   state.source = source;
   // A cancel that arrived while the file was bundling applies at once.
   if (state.cancelled) source.cancel('cancelled');
