@@ -1,7 +1,7 @@
 // The benchmark suite: `npm run bench` (full: 3 runs of 10 s each, writes bench/RESULTS.md and
 // bench/results/*.json) or `npm run bench:quick` (CI: one short run each, prints, writes to
 // bench/scratch/). It measures and reports; it asserts nothing about absolute times.
-//   node bench/run.mjs [--quick] [--only throughput,co,rate,memory,startup] [--runs N] [--seconds S]
+//   node bench/run.mjs [--quick] [--only throughput,co,rate,memory,startup] [--runs N] [--seconds S] [--gens autocannon,raw]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -24,6 +24,7 @@ const ctx = {
   runs: Number(flag('runs', quick ? 1 : 3)),
   seconds: Number(flag('seconds', quick ? 3 : 10)),
   serverCpu: 0, generatorCpu: 1,
+  gens: flag('gens', undefined),
   log: (s) => console.log(s),
 };
 

@@ -1,8 +1,8 @@
 // Reference rows: the cheapest ways to drive undici from Node, so the Loadlens rows can be read
 // against what the HTTP library itself costs.
-//   node bench/peers/undici-loop.mjs dispatch|request URL CONNECTIONS SECONDS
+//   node bench/peers/undici-loop.mjs dispatch|client-dispatch|request URL CONNECTIONS SECONDS
 // Prints {"requests": N, "errors": N} when done.
-import { Pool } from 'undici';
+import { Client, Pool } from 'undici';
 
 const [mode, url, connections = '64', seconds = '10'] = process.argv.slice(2);
 const origin = new URL(url).origin;
@@ -13,7 +13,8 @@ let requests = 0;
 let errors = 0;
 
 // dispatch: one handler object per loop, reused for every request (no per-request closures).
-function dispatchLoop() {
+// client-dispatch: the same on one undici Client (one connection) per loop instead of a Pool.
+function dispatchLoop(dispatcher = pool) {
   return new Promise((resolve) => {
     const opts = { path, method: 'GET' };
     const handler = {
@@ -21,7 +22,7 @@ function dispatchLoop() {
       onComplete() { requests++; next(); },
       onError() { errors++; next(); },
     };
-    function next() { if (Date.now() < deadline) pool.dispatch(opts, handler); else resolve(); }
+    function next() { if (Date.now() < deadline) dispatcher.dispatch(opts, handler); else resolve(); }
     next();
   });
 }
@@ -36,7 +37,10 @@ async function requestLoop() {
   }
 }
 
-const loop = mode === 'dispatch' ? dispatchLoop : requestLoop;
+const clients = [];
+const loop = mode === 'dispatch' ? () => dispatchLoop(pool)
+  : mode === 'client-dispatch' ? () => { const c = new Client(origin, { pipelining: 1 }); clients.push(c); return dispatchLoop(c); }
+  : requestLoop;
 await Promise.all(Array.from({ length: Number(connections) }, loop));
-await pool.close();
+await Promise.all([pool.close(), ...clients.map((c) => c.close())]);
 console.log(JSON.stringify({ requests, errors }));

@@ -16,8 +16,8 @@ export async function run(ctx) {
   const [, port] = await waitForLine(server, /listening (\d+)/);
   const url = `http://127.0.0.1:${port}`;
   const tools = {
-    loadlens: (n) => [node, [join(ctx.root, 'dist/cli.js'), 'run', join(ctx.root, 'bench/scenarios/hold.load.ts'), '--vus', String(n),
-      '--duration', `${seconds}s`, '--target', url, '--summary-export', join(mkdtempSync(join(tmpdir(), 'llmem-')), 's.json')]],
+    loadlens: (n) => [node, [join(ctx.root, 'dist/cli.js'), 'run', join(ctx.root, 'bench/scenarios/hold.load.ts'),
+      '--target', url, '--summary-export', join(mkdtempSync(join(tmpdir(), 'llmem-')), 's.json')], { BENCH_VUS: String(n), BENCH_HOLD_S: String(seconds - 3) }],
     autocannon: (n) => [node, [join(ctx.root, 'node_modules/autocannon/autocannon.js'), '-c', String(n), '-d', String(seconds), '--json', url + '/']],
     wrk: (n) => ['wrk', ['-t1', `-c${n}`, `-d${seconds}s`, '--timeout', '10s', url + '/']],
   };
@@ -27,10 +27,10 @@ export async function run(ctx) {
       if (tool === 'loadlens' && !existsSync(join(ctx.root, 'dist/cli.js'))) continue;
       results[tool] = [];
       for (const n of [1, ...counts]) {
-        const [cmd, args] = make(n);
-        const child = spawnPinned(cmd, args, { cpu: ctx.generatorCpu, cwd: ctx.root });
+        const [cmd, args, env] = make(n);
+        const child = spawnPinned(cmd, args, { cpu: ctx.generatorCpu, cwd: ctx.root, env: { ...process.env, ...env } });
         const r = await runSamplingRss(child);
-        const row = { vus: n, peakKB: r.peakKB, exit: r.code, command: cmdline(cmd, args) };
+        const row = { vus: n, peakKB: r.peakKB, exit: r.code, command: (env ? Object.entries(env).map(([k, v]) => `${k}=${v} `).join('') : '') + cmdline(cmd, args) };
         if (r.code !== 0 && r.code !== 99) row.error = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ');
         results[tool].push(row);
         ctx.log(`  ${tool} ${n}: peak RSS ${fmtInt(r.peakKB)} KB${row.error ? ` (${row.error})` : ''}`);
@@ -46,19 +46,25 @@ export function render(raw) {
   const rows = [];
   for (const [tool, rs] of Object.entries(raw.results)) {
     const base = rs.find((r) => r.vus === 1);
+    let prev = base;
     for (const r of rs) {
-      if (r.vus === 1) { rows.push([tool, '1 (baseline)', fmtInt(r.peakKB), '—', '—', r.error ?? '']); continue; }
+      if (r.vus === 1) { rows.push([tool, '1 (baseline)', fmtInt(r.peakKB), '—', '—', '—', r.error ?? '']); continue; }
       const per = ((r.peakKB - base.peakKB) / (r.vus - 1)).toFixed(1);
-      rows.push([tool, fmtInt(r.vus), fmtInt(r.peakKB), per, (r.peakKB / r.vus).toFixed(1), r.error ?? '']);
+      const slope = prev === base ? '—' : ((r.peakKB - prev.peakKB) / (r.vus - prev.vus)).toFixed(1);
+      rows.push([tool, fmtInt(r.vus), fmtInt(r.peakKB), per, slope, (r.peakKB / r.vus).toFixed(1), r.error ?? '']);
+      prev = r;
     }
   }
   const cmds = Object.entries(raw.results).map(([t, rs]) => `- ${t}: \`${rs[rs.length - 1]?.command}\``).join('\n');
   return `## Memory per VU (connection), each holding a request the target keeps ${raw.holdMs} ms
 
 Peak RSS of the generator's whole process tree (sampled from /proc every 100 ms), ${raw.seconds} s runs; target:
-\`bench/servers/hold.mjs\` in a second process on CPU 0. "KB per extra VU" = (peak − peak at 1 VU) / (N − 1).
+\`bench/servers/hold.mjs\` in a second process on CPU 0. "KB per extra VU" = (peak − peak at 1 VU) / (N − 1); it includes
+fixed costs that appear only under load (V8's young generation grows to tens of MB at a few thousand requests/s),
+so the marginal cost of a VU is best read in "KB per VU, from the previous N" (the slope between two loads).
+Loadlens ramps its VUs over 3 s (\`{ stages, by: 'vus' }\`), so the kernel's SYN backlog drops no connection attempts.
 
-${table(['generator', 'VUs / connections', 'peak RSS KB', 'KB per extra VU', 'KB per VU (total / N)', 'note'], rows)}
+${table(['generator', 'VUs / connections', 'peak RSS KB', 'KB per extra VU', 'KB per VU, from the previous N', 'KB per VU (total / N)', 'note'], rows)}
 
 Commands (largest N shown; run as \`ulimit -n $(ulimit -Hn); taskset -c 1 …\`):
 

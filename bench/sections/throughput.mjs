@@ -81,7 +81,9 @@ export async function measureOnce(gen, ctx) {
 }
 
 export async function run(ctx, { includeWorkers = true } = {}) {
-  const gens = generators(ctx, { includeWorkers }).filter((g) => g.available());
+  // --gens a,b: only the generators whose name contains one of these (for quick comparisons).
+  const only = ctx.gens?.split(',');
+  const gens = generators(ctx, { includeWorkers }).filter((g) => g.available() && (!only || only.some((o) => g.name.includes(o))));
   const runs = Object.fromEntries(gens.map((g) => [g.name, []]));
   for (let round = 0; round < ctx.runs; round++) {
     for (const g of gens) {
