@@ -236,6 +236,24 @@ describe('panel page in Chromium', () => {
     await fresh.context().close();
   });
 
+  test('a panel hidden mid-run (page torn down) resumes from setState plus the queued messages', async () => {
+    const messages = hostileRun();
+    const page = await openPanel();
+    await send(page, runner(messages.slice(0, 6)));
+    await page.waitForFunction(() => document.body.dataset.points === '4');
+    // Hidden: VS Code destroys the page; shown again, the page reloads and says `ready`, and the
+    // host flushes what it queued meanwhile.
+    await page.reload();
+    await page.waitForFunction(() => window.__posted?.some((m) => m.type === 'ready'));
+    assert.equal(await page.evaluate(() => [document.body.dataset.state, document.body.dataset.points].join()), 'live,4');
+    await feedAll(page, messages.slice(6));
+    assert.equal(await page.evaluate(() => document.body.dataset.points), '10', 'no second lost or doubled');
+    assert.equal(await page.locator('#data-table tbody tr').count(), 10);
+    assert.equal(await text(page, '#requests'), '5,500');
+    await assertClean(page);
+    await page.context().close();
+  });
+
   test('at side-panel width the layout is one column with no horizontal scrolling', async () => {
     const page = await openPanel(340, 900);
     await feedAll(page, hostileRun());
