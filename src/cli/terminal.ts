@@ -16,11 +16,14 @@ export const red = ansi('31');
 export const dim = ansi('2');
 export const cyan = ansi('36');
 
+/** A path relative to the working directory when it lies inside it (reads better), else as is. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
 export function where(loc: SourceLocation | undefined): string {
-  if (!loc) return '';
-  const rel = relative(process.cwd(), loc.file);
-  const file = rel && !rel.startsWith('..') ? rel : loc.file;
-  return `${file}:${loc.line}:${loc.column}`;
+  return loc ? `${displayPath(loc.file)}:${loc.line}:${loc.column}` : '';
 }
 
 export class TerminalReporter {
@@ -55,7 +58,7 @@ export class TerminalReporter {
     switch (m.type) {
       case 'started':
         if (!this.display.quiet) {
-          this.line(this.err, `${bold('▶ ' + m.scenario, color)}  ${m.plan.shape}  ${dim(where({ file: m.file, line: 0, column: 0 }).replace(/:0:0$/, ''), color)}`);
+          this.line(this.err, `${bold('▶ ' + m.scenario, color)}  ${m.plan.shape}  ${dim(displayPath(m.file), color)}`);
         }
         break;
       case 'snapshot': {
@@ -85,7 +88,7 @@ export class TerminalReporter {
         const frames = (m.stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
         const stack = frames.length ? '\n' + indent(frames.map((f) => f.trim()).join('\n')) : '';
         // Paths relative to the working directory read better in a terminal.
-        const message = m.location ? m.message.split(m.location.file).join(where(m.location).replace(/:\d+:\d+$/, '')) : m.message;
+        const message = m.location ? m.message.split(m.location.file).join(displayPath(m.location.file)) : m.message;
         this.line(this.err, `${head}\n${indent(message)}${stack}`);
         break;
       }
