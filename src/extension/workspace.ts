@@ -3,7 +3,7 @@
 
 import type { EventEmitter } from 'vscode';
 import type { VSCode, Disposable, Event, Uri, TextDocument } from './vscodeTypes';
-import { discoverScenarios, type DiscoveryResult } from './discovery';
+import { discoverScenarios, type DiscoveryResult } from '../discovery';
 import { isExcluded } from './glob';
 
 export const SCENARIO_GLOB = '**/*.load.ts';

@@ -12,7 +12,7 @@ import { planOf, validateScenario } from '../engine/load';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
-import { discoverScenarios } from '../extension/discovery';
+import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
 import { OutFile } from './out-file';
 import { createLoadSource } from './local-source';

@@ -1,3 +1,5 @@
+// Shared by the extension (lenses, Test Explorer items) and the runner (locating option errors),
+// so it lives outside both.
 // Static discovery of the scenarios in a *.load.ts file, without running user code and without
 // the TypeScript compiler (not bundled in the extension): a small tolerant tokenizer that knows
 // strings, template literals, comments and regex literals, then a scan for

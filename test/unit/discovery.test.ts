@@ -1,7 +1,7 @@
 // Static scenario discovery on fixtures: what the lenses and the Test Explorer show depends on it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { discoverScenarios, describeLoad } from '../../src/extension/discovery';
+import { discoverScenarios, describeLoad } from '../../src/discovery';
 
 const basic = `import { scenario, check, sleep } from 'loadlens';
 
