@@ -62,7 +62,9 @@ export async function bundleScenarioFile(file: string): Promise<string> {
       format: 'cjs',
       sourcemap: 'inline',
       sourcesContent: true,
-      keepNames: true,
+      // No keepNames (H6, measured): it wraps every function the iteration creates, e.g. each
+      // check predicate, in a __name() call that defines a property at run time: ~6% of the
+      // CPU of a GET + check scenario. Unminified, the names stay as written anyway.
       logLevel: 'silent',
       plugins: [engineModulePlugin],
     });

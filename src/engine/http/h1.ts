@@ -12,13 +12,14 @@ interface ParserInstance {
   initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
   execute(chunk: Buffer): number | Error;
   finish(): number | Error | undefined;
+  consume(handle: unknown): void;
   [key: number]: unknown;
 }
 
 // Node's http parser binding, through the module node:http itself is built on.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { HTTPParser } = require('_http_common') as {
-  HTTPParser: { new (): ParserInstance; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number };
+  HTTPParser: { new (): ParserInstance; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnExecute: number };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { _checkIsHttpToken: isToken, _checkInvalidHeaderChar: hasInvalidChar } = require('_http_common') as {
@@ -224,6 +225,8 @@ class H1Connection {
     };
     socket.on('connect', () => {
       this.connected = true;
+      const handle = (socket as unknown as { _handle?: { isStreamBase?: boolean } })._handle;
+      if (handle?.isStreamBase) parser.consume(handle);
       const t = pool.now();
       pool.onConnected(t - this.connectStarted, t);
       socket.setTimeout(this.timeoutMs);
@@ -233,6 +236,12 @@ class H1Connection {
         this.write(p.req, p.head);
       }
     });
+    // Reads go straight from the socket's handle into the native parser (as node:http's server
+    // does): no Buffer per read, no stream machinery. EOF and read errors still reach the socket.
+    parser[HTTPParser.kOnExecute] = (r: number | Error) => {
+      (socket as unknown as { _unrefTimer(): void })._unrefTimer();
+      if (typeof r !== 'number') this.fail(r);
+    };
     socket.on('data', (chunk: Buffer) => {
       const r = this.parser.execute(chunk);
       if (typeof r !== 'number') this.fail(r);
