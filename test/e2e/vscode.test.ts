@@ -369,6 +369,24 @@ describe('Loadlens in a real VS Code (code-server)', () => {
       assert.ok(Math.abs(inline.y - (lineBox.y + lineBox.height / 2)) < lineBox.height / 2,
         `the message sits on line 20 (message y ${inline.y}, line 20 y ${lineBox.y})`);
       await shot(page, 'e2e-05-test-explorer.png');
+
+      // Stop from the panel ends a run gracefully, with a summary of what it measured.
+      await page.locator('.tabs-container .tab', { hasText: SCENARIO_FILE }).click();
+      await lens(page, '▶ Run').first().click();
+      await frame.locator('body[data-state="live"][data-scenario="smoke"]').waitFor({ timeout: 60_000 });
+      for (let i = 0; i < 120; i++) { // until two seconds are drawn
+        if (await frame.locator('body').evaluate(() => Number(document.body.dataset.points) >= 2)) break;
+        await page.waitForTimeout(100);
+      }
+      await frame.locator('#stop').click();
+      const stopped = await waitForEvent(server, (e) => e.event === 'run-ended' && e.scenario === 'smoke' && e.cancelled === true, 'run-ended (stopped)');
+      const stoppedSummary = stopped.summary as SummaryData;
+      assert.equal(stoppedSummary.state.status, 'cancelled');
+      assert.ok(stoppedSummary.state.testRunDurationMs < 7000, `stopped before the planned 8 s (${stoppedSummary.state.testRunDurationMs} ms)`);
+      await frame.locator('body[data-state="finished"]').waitFor({ timeout: 30_000 });
+      assert.match(await frame.locator('#status').innerText(), /smoke cancelled/);
+      assert.equal(await frame.locator('#requests').getAttribute('data-value'), String(stoppedSummary.metrics.http_reqs.values.count));
+      await shot(page, 'e2e-07-stopped-from-panel.png');
     } catch (err) {
       if (page) {
         await shot(page, 'FAIL-trusted.png').catch(() => {});
