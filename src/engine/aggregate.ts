@@ -58,6 +58,8 @@ export interface RunAggregateOptions {
 /** Totals of one metric over the tag sets a selection covers. */
 class Accumulator {
   kind: MetricKind | undefined;
+  /** Set when a series carries its unit (a custom metric declared with isTime). */
+  declaredUnit: MetricSummary['contains'] | undefined;
   hist: TrendCounts | undefined;
   value = 0;
   passes = 0;
@@ -76,6 +78,7 @@ class Accumulator {
   add(s: EncodedSeries, decoded: () => SparseCounts): void {
     this.kind ??= s.kind;
     if (this.kind !== s.kind) return; // a kind clash is reported by the recorder, where it happens
+    if (s.kind !== 'rate' && s.contains !== undefined) this.declaredUnit = s.contains;
     switch (s.kind) {
       case 'trend':
         (this.hist ??= new TrendCounts(64)).addSparse(decoded());
@@ -91,6 +94,11 @@ class Accumulator {
         this.setGauge(s.value, s.min, s.max);
         break;
     }
+  }
+
+  /** The unit of the values: declared with the series, else the built-in's, else plain numbers. */
+  get contains(): MetricSummary['contains'] {
+    return this.declaredUnit ?? metricInfo(this.metric, this.kind)?.contains ?? 'default';
   }
 
   setGauge(value: number, min: number, max: number): void {
@@ -262,8 +270,14 @@ export class RunAggregate {
   verdicts(elapsedMs: number = this.elapsedMs): ThresholdVerdict[] {
     return this.thresholds.map((t) => {
       const observed = observe(t, this.observedFor(t, elapsedMs));
-      return { metric: t.key, expression: t.expression, ok: evaluate(t, observed), observed, abortOnFail: t.abortOnFail };
+      return { metric: t.key, expression: t.expression, ok: evaluate(t, observed), observed, contains: this.unitOf(t), abortOnFail: t.abortOnFail };
     });
+  }
+
+  /** A threshold's unit: its selection's, or its metric's when the selection has no data yet. */
+  private unitOf(t: ParsedThreshold): MetricSummary['contains'] {
+    const sel = this.selections.get(t.key)!;
+    return sel.declaredUnit ?? this.metrics.get(t.metric)?.declaredUnit ?? sel.contains;
   }
 
   private observedFor(t: ParsedThreshold, elapsedMs: number): ObservedMetric | undefined {
@@ -331,23 +345,19 @@ export class RunAggregate {
 
     for (const [name, acc] of this.metrics) {
       if (acc.kind === undefined) continue;
-      metrics[name] = {
-        type: acc.kind,
-        contains: metricInfo(name, acc.kind)!.contains,
-        values: acc.values(durationMs, percentilesAsked(name)),
-      };
+      metrics[name] = { type: acc.kind, contains: acc.contains, values: acc.values(durationMs, percentilesAsked(name)) };
     }
     // Tag-filtered thresholds get their own entry, as k6's sub-metrics: 'http_req_duration{name:items}'.
     for (const [key, sel] of this.selections) {
       if (metrics[key] || sel.kind === undefined) continue;
-      metrics[key] = { type: sel.kind, contains: metricInfo(sel.metric, sel.kind)!.contains, values: sel.values(durationMs, percentilesAsked(key)) };
+      metrics[key] = { type: sel.kind, contains: sel.contains, values: sel.values(durationMs, percentilesAsked(key)) };
     }
     this.thresholds.forEach((t, i) => {
       const kind = BUILTIN_METRICS[t.metric]?.kind ?? 'trend';
       // No data: counters and rates counted nothing; trends and gauges have no values to show.
       const values: Record<string, number> =
         kind === 'counter' ? { count: 0, rate: 0 } : kind === 'rate' ? { rate: 0, passes: 0, fails: 0 } : {};
-      const entry = (metrics[t.key] ??= { type: kind, contains: metricInfo(t.metric)?.contains ?? 'default', values });
+      const entry = (metrics[t.key] ??= { type: kind, contains: verdicts[i].contains ?? 'default', values });
       (entry.thresholds ??= {})[t.expression] = { ok: verdicts[i].ok };
     });
 

@@ -2,7 +2,7 @@
 // record into the sink of the scenario that is running now: run.ts sets it (scenarios of a
 // file run one after another, so one slot is enough).
 
-import type { ScenarioDefinition, ScenarioOptions, Tags, Duration } from './types';
+import type { ScenarioDefinition, ScenarioOptions, Tags, Duration, MetricSummary } from './types';
 import type { MetricsRecorder, RateSeries } from './metrics/recorder';
 import { CHECKS, CHECK_TAG } from './metrics/names';
 import { parseDuration } from './duration';
@@ -76,15 +76,23 @@ export function sleep(d: Duration): Promise<void> {
 
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
-/** Common part of custom metrics: the name, and the series handle for untagged adds per run. */
+/**
+ * Common part of custom metrics: the name, the unit (isTime: values are milliseconds and print
+ * as times, as in k6), and the series handle for untagged adds per run.
+ */
 abstract class CustomMetric<S> {
   private run: ActiveRun | null = null;
   private plain: S | null = null;
 
-  constructor(readonly name: string) {
+  constructor(readonly name: string, readonly isTime = false) {
     if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
       throw new OptionsError('metric name', name, 'letters, digits and underscores, not starting with a digit (at most 128)');
     }
+  }
+
+  /** The unit declared to the recorder with each series. */
+  protected get contains(): MetricSummary['contains'] {
+    return this.isTime ? 'time' : 'default';
   }
 
   protected abstract seriesFor(run: ActiveRun, tags: Tags): S;
@@ -102,13 +110,13 @@ abstract class CustomMetric<S> {
   }
 }
 
-/** A running total, e.g. `new Counter('orders').add(1)`. */
+/** A running total, e.g. `new Counter('orders').add(1)` (`new Counter('wait_ms', true)` sums times). */
 export class Counter extends CustomMetric<{ add(n: number): void }> {
   add(value: number, tags?: Tags): void {
     this.target(tags)?.add(value);
   }
   protected seriesFor(run: ActiveRun, tags: Tags) {
-    return run.recorder.series('counter', this.name, tags);
+    return run.recorder.series('counter', this.name, tags, this.contains);
   }
 }
 
@@ -118,11 +126,14 @@ export class Gauge extends CustomMetric<{ set(v: number): void }> {
     this.target(tags)?.set(value);
   }
   protected seriesFor(run: ActiveRun, tags: Tags) {
-    return run.recorder.series('gauge', this.name, tags);
+    return run.recorder.series('gauge', this.name, tags, this.contains);
   }
 }
 
-/** The share of true (non-zero) values, e.g. `new Rate('cache_hit').add(res.headers['x-cache'] === 'HIT')`. */
+/**
+ * The share of true (non-zero) values, e.g. `new Rate('cache_hit').add(res.headers['x-cache'] === 'HIT')`.
+ * isTime is accepted as in k6, and changes nothing: a share has no unit.
+ */
 export class Rate extends CustomMetric<{ add(pass: boolean): void }> {
   add(value: boolean | number, tags?: Tags): void {
     this.target(tags)?.add(!!value);
@@ -137,14 +148,11 @@ export class Rate extends CustomMetric<{ add(pass: boolean): void }> {
  * at 0.001 resolution (milliseconds with µs precision when isTime), from 0 to 3.6 million.
  */
 export class Trend extends CustomMetric<{ record(micros: number): void }> {
-  constructor(name: string, readonly isTime = false) {
-    super(name);
-  }
   add(value: number, tags?: Tags): void {
     this.target(tags)?.record(value * 1000);
   }
   protected seriesFor(run: ActiveRun, tags: Tags) {
-    return run.recorder.series('trend', this.name, tags);
+    return run.recorder.series('trend', this.name, tags, this.contains);
   }
 }
 

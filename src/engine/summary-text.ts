@@ -116,7 +116,7 @@ function formatObserved(v: ThresholdVerdict, s: SummaryData): string {
   const metric = metricOfKey(v.metric);
   const m = s.metrics[v.metric] ?? s.metrics[metric];
   const kind = m?.type ?? BUILTIN_METRICS[metric]?.kind;
-  const contains = m?.contains ?? BUILTIN_METRICS[metric]?.contains;
+  const contains = v.contains ?? m?.contains ?? BUILTIN_METRICS[metric]?.contains;
   let text: string;
   if (kind === 'rate') text = formatPercent(v.observed);
   else if (kind === 'counter' && agg === 'rate') text = `${formatIn(contains, v.observed)}/s`;
@@ -148,7 +148,7 @@ function metricValues(m: MetricSummary, durationMs: number, name: string): strin
       return `${pad(formatPercent(v.rate), 10)} ${formatNumber(v.passes)} ${what} out of ${formatNumber(total)}`;
     }
     case 'gauge':
-      return `${pad(formatNumber(v.value), 10)} min=${formatNumber(v.min)} max=${formatNumber(v.max)}`;
+      return `${pad(formatIn(m.contains, v.value), 10)} min=${formatIn(m.contains, v.min)} max=${formatIn(m.contains, v.max)}`;
   }
 }
 

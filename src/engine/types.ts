@@ -155,12 +155,20 @@ export interface MetricSink {
   gauge(metric: string, tags: Tags, value: number): void;
 }
 
+/**
+ * The unit of a custom metric declared with isTime (`new Trend('x', true)`): 'time' (ms). Absent
+ * for built-ins (their unit is in BUILTIN_METRICS) and for plain-number custom metrics.
+ */
+export interface SeriesUnit {
+  contains?: MetricSummary['contains'];
+}
+
 /** One metric + tag set within one interval, encoded to cross process and machine boundaries. */
 export type EncodedSeries =
-  | { kind: 'trend'; metric: string; tags: Tags; /** hdr encodeIntoCompressedBase64, microseconds */ hist: string }
-  | { kind: 'counter'; metric: string; tags: Tags; value: number }
+  | ({ kind: 'trend'; metric: string; tags: Tags; /** hdr encodeIntoCompressedBase64, microseconds */ hist: string } & SeriesUnit)
+  | ({ kind: 'counter'; metric: string; tags: Tags; value: number } & SeriesUnit)
   | { kind: 'rate'; metric: string; tags: Tags; passes: number; fails: number }
-  | { kind: 'gauge'; metric: string; tags: Tags; value: number; min: number; max: number };
+  | ({ kind: 'gauge'; metric: string; tags: Tags; value: number; min: number; max: number } & SeriesUnit);
 
 /** Everything measured in one one-second interval by one process (or merged from many). */
 export interface IntervalData {
@@ -218,8 +226,10 @@ export interface ThresholdVerdict {
   /** The expression as written, e.g. 'p(95) < 200'. */
   expression: string;
   ok: boolean;
-  /** The observed value of the aggregation (ms for trends), null when there was no data. */
+  /** The observed value of the aggregation (ms for time trends), null when there was no data. */
   observed: number | null;
+  /** The unit of `observed` (the metric's): 'time' (ms), 'data' (bytes) or 'default' (a plain number). */
+  contains?: MetricSummary['contains'];
   abortOnFail: boolean;
 }
 

@@ -193,6 +193,9 @@ test('custom metrics record into the running scenario', async () => {
   assert.equal(totals.ms('parse_ms', 50), 1.5);
   const g = totals.intervals.flatMap((i) => i.series).find((s) => s.metric === 'queue_depth');
   assert.ok(g && g.kind === 'gauge' && g.max === 4 && g.min === 0);
+  // isTime travels with the series: the summary prints parse_ms as a time, orders as a number.
+  const unit = (metric: string) => (totals.intervals.flatMap((i) => i.series).find((s) => s.metric === metric) as { contains?: string }).contains;
+  assert.deepEqual([unit('parse_ms'), unit('orders'), unit('queue_depth')], ['time', undefined, undefined]);
 });
 
 test('an iteration that throws is counted per message and the run goes on', async () => {

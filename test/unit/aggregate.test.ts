@@ -280,3 +280,31 @@ test('a threshold whose aggregation does not fit a custom metric fails and says 
   assert.deepEqual(s.thresholds.map((v) => [v.expression, v.ok, v.observed]), [['p(95) < 5', false, null], ['count > 2', true, 3]]);
   assert.match(s.notes.join('\n'), /Threshold orders: p\(95\) < 5 failed: orders is a counter, which has count, rate, not p\(95\)/);
 });
+
+test('custom metrics declared with isTime are times in the summary, its export and threshold verdicts', () => {
+  const agg = new RunAggregate({
+    scenario: 's', file: 'f', model: 'closed', plannedMs: 1000,
+    thresholds: { cart_to_order: ['p(95) < 20'], 'cart_to_order{step:none}': ['max < 20'], items_per_order: ['avg < 5'], wait_ms: ['count < 100'] },
+  });
+  const rec = new MetricsRecorder();
+  const cart = rec.series('trend', 'cart_to_order', { step: 'pay' }, 'time');
+  for (const ms of [1, 1.2, 1.4]) cart.record(ms * 1000); // exact in the histogram (below 2048 µs)
+  rec.series('trend', 'items_per_order', {}, 'default').record(2_000);
+  rec.series('counter', 'wait_ms', {}, 'time').add(40);
+  rec.series('gauge', 'queue_ms', {}, 'time').set(7);
+  agg.add(rec.flush(header(0)));
+  const s = agg.summary('completed', 1000);
+  assert.deepEqual(
+    ['cart_to_order', 'cart_to_order{step:none}', 'items_per_order', 'wait_ms', 'queue_ms'].map((m) => s.metrics[m].contains),
+    ['time', 'time', 'default', 'time', 'time'],
+  );
+  assert.equal(s.metrics.cart_to_order.values.med, 1.2);
+  assert.equal(s.metrics.items_per_order.values.avg, 2);
+  assert.deepEqual(
+    s.thresholds.map((v) => [v.metric, v.observed, v.contains]),
+    [['cart_to_order', 1.4, 'time'], ['cart_to_order{step:none}', null, 'time'], ['items_per_order', 2, 'default'], ['wait_ms', 40, 'time']],
+  );
+  const exported = exportSummary(s) as { metrics: Record<string, { contains: string }> };
+  assert.equal(exported.metrics.cart_to_order.contains, 'time');
+  assert.equal(exported.metrics.items_per_order.contains, 'default');
+});

@@ -143,6 +143,33 @@ test('a metric name keeps one kind: recording it as another kind is an OptionsEr
   assert.throws(() => rec.count(HTTP_REQ_DURATION, {}, 1), /http_req_duration.*expected a trend/);
 });
 
+test('a custom metric declared with isTime carries its unit through flush and merge', () => {
+  const worker = (n: number) => {
+    const rec = new MetricsRecorder();
+    rec.series('trend', 'cart_to_order', { step: 'pay' }, 'time').record(12_000 * n);
+    rec.series('trend', 'items_per_order', {}, 'default').record(3_000);
+    rec.series('counter', 'wait_ms', {}, 'time').add(5);
+    rec.series('gauge', 'queue_ms', {}, 'time').set(7);
+    rec.count(HTTP_REQS, {}, 1);
+    return rec.flush(header(0));
+  };
+  const unitOf = (data: IntervalData, metric: string) => (data.series.find((s) => s.metric === metric) as { contains?: string }).contains;
+  const one = worker(1);
+  assert.deepEqual(['cart_to_order', 'items_per_order', 'wait_ms', 'queue_ms', HTTP_REQS].map((m) => unitOf(one, m)), ['time', undefined, 'time', 'time', undefined]);
+  const merged = mergeIntervals([worker(1), worker(2)]);
+  assert.deepEqual(['cart_to_order', 'items_per_order', 'wait_ms', 'queue_ms'].map((m) => unitOf(merged, m)), ['time', undefined, 'time', 'time']);
+  assert.equal(trendOf(merged, 'cart_to_order', { step: 'pay' }).totalCount, 2);
+});
+
+test('a metric name keeps one unit: declaring it again with another isTime is an OptionsError', () => {
+  const rec = new MetricsRecorder();
+  rec.series('trend', 'cart_to_order', {}, 'time');
+  rec.series('trend', 'cart_to_order', { step: 'pay' }, 'time');
+  assert.throws(() => rec.series('trend', 'cart_to_order', {}, 'default'), /metric "cart_to_order" isTime: got false; expected true/);
+  assert.throws(() => rec.series('trend', HTTP_REQ_DURATION, {}, 'default'), /http_req_duration" isTime: got false; expected true/);
+  assert.throws(() => rec.series('counter', 'data_sent', {}, 'time'), OptionsError);
+});
+
 test('merging interval histograms from several processes is exact', () => {
   const parts: IntervalData[] = [];
   const reference = createHistogram(64);

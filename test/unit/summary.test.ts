@@ -82,6 +82,23 @@ test('units format as k6 prints them', () => {
   assert.deepEqual([512, 12_000, 1_234_567, 3e9].map(formatBytes), ['512 B', '12 kB', '1.2 MB', '3 GB']);
 });
 
+test('custom metrics declared with isTime print as times, others as plain numbers', () => {
+  const agg = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'closed', plannedMs: 1000, thresholds: { cart_to_order: ['p(95) < 1000'], items_per_order: ['avg < 5'] } });
+  const rec = new MetricsRecorder();
+  rec.series('trend', 'cart_to_order', {}, 'time').record(2_000); // exact in the histogram (below 2048 µs)
+  rec.series('trend', 'items_per_order', {}, 'default').record(3_000);
+  rec.series('counter', 'wait_ms', {}, 'time').add(1500);
+  rec.series('gauge', 'queue_ms', {}, 'time').set(0.5);
+  agg.add(rec.flush({ index: 0, startMs: 0, endMs: 1000, vus: 1, vusMax: 1, iterationsDue: 0, iterationsStarted: 1, iterationsDropped: 0, backlog: 0 }));
+  const text = formatSummary(agg.summary('completed', 1000));
+  assert.match(text, /^ {2}cart_to_order\.+: avg=2ms min=2ms med=2ms max=2ms p\(90\)=2ms/m);
+  assert.match(text, /^ {2}items_per_order\.+: avg=3 min=3 med=3 max=3 p\(90\)=3 /m);
+  assert.match(text, /^ {2}wait_ms\.+: 1\.5s +1\.5s\/s$/m);
+  assert.match(text, /^ {2}queue_ms\.+: 500µs +min=500µs max=500µs$/m);
+  assert.match(text, /✓ p\(95\)=2ms +cart_to_order: p\(95\) < 1000$/m);
+  assert.match(text, /✓ avg=3 +items_per_order: avg < 5$/m);
+});
+
 test('the live line shows elapsed/planned, VUs, rate, p99 and errors', () => {
   const live: LiveStats = {
     elapsedMs: 12_300, plannedMs: 30_000, vus: 50, vusMax: 50, rps: 1982.4, errorsPerSec: 0, p50: 3, p90: 40, p99: 212.4, max: 480,

@@ -13,7 +13,8 @@ import { tagsKey } from './recorder';
  *   per-process share of a whole (VUs, like vus/vus_max). The summed min/max are bounds: each
  *   process's extreme need not happen at the same instant;
  * - vus, vusMax, iterationsDue/Started/Dropped, backlog and errors by kind: summed;
- * - index from the parts (they must agree), startMs the earliest, endMs the latest.
+ * - index from the parts (they must agree), startMs the earliest, endMs the latest;
+ * - a series' unit (`contains`, custom metrics declared with isTime) kept.
  */
 export function mergeIntervals(parts: IntervalData[]): IntervalData {
   if (parts.length === 0) throw new Error('mergeIntervals: no parts to merge');
@@ -75,6 +76,8 @@ export function seriesKey(kind: string, metric: string, tags: EncodedSeries['tag
 let sharedSum: TrendCounts | undefined;
 
 function mergeSeriesInto(into: EncodedSeries, s: EncodedSeries, key: string, trendParts: Map<string, string[]>): void {
+  // A custom metric's unit (isTime), from whichever part carries it.
+  if (into.kind !== 'rate' && s.kind !== 'rate' && s.contains !== undefined) into.contains ??= s.contains;
   switch (into.kind) {
     case 'trend': {
       const list = trendParts.get(key);

@@ -3,7 +3,7 @@
 // mapped (WeakMap) to its per-metric series once, and series objects live for the whole run and
 // are reset in place at each flush (memory stays flat: it grows only with new metric + tag sets).
 
-import type { EncodedSeries, IntervalData, MetricKind, MetricSink, Tags } from '../types';
+import type { EncodedSeries, IntervalData, MetricKind, MetricSink, MetricSummary, Tags } from '../types';
 import { OptionsError } from '../errors';
 import { BUILTIN_METRICS } from './names';
 import { TrendCounts } from './hdr';
@@ -82,6 +82,8 @@ export class MetricsRecorder implements MetricSink {
   /** metric → tag key → series. */
   private readonly byMetric = new Map<string, Map<string, AnySeries>>();
   private readonly kinds = new Map<string, MetricKind>();
+  /** The unit custom metrics were declared with (isTime); built-ins have theirs in BUILTIN_METRICS. */
+  private readonly units = new Map<string, MetricSummary['contains']>();
   /** tags object → metric → series: the hot-path cache. */
   private readonly byTagsObject = new WeakMap<Tags, Map<string, AnySeries>>();
   private readonly all: AnySeries[] = [];
@@ -115,9 +117,19 @@ export class MetricsRecorder implements MetricSink {
   /**
    * A handle for one metric + tag set, valid for the whole run (faster than the sink methods:
    * no lookup at all). E.g. `const reqs = rec.series('counter', HTTP_REQS, tags); reqs.add(1)`.
+   * `contains` declares the unit of a custom metric (`new Trend('x', true)`: 'time'); a metric
+   * keeps the unit it was first declared with (or its built-in one), as it keeps its kind.
    */
-  series<K extends MetricKind>(kind: K, metric: string, tags: Tags): SeriesByKind[K] {
-    return this.lookup(metric, tags, kind) as SeriesByKind[K];
+  series<K extends MetricKind>(kind: K, metric: string, tags: Tags, contains?: MetricSummary['contains']): SeriesByKind[K] {
+    const s = this.lookup(metric, tags, kind) as SeriesByKind[K];
+    if (contains !== undefined) this.declareUnit(metric, contains);
+    return s;
+  }
+
+  private declareUnit(metric: string, contains: MetricSummary['contains']): void {
+    const known = this.units.get(metric) ?? BUILTIN_METRICS[metric]?.contains;
+    if (known === undefined) this.units.set(metric, contains);
+    else if (known !== contains) throw unitConflict(metric, contains, known);
   }
 
   /** The kind a metric name was first recorded with (or the built-in kind). */
@@ -176,12 +188,12 @@ export class MetricsRecorder implements MetricSink {
       switch (s.kind) {
         case 'trend': {
           if (s.counts.total === 0) break;
-          series.push({ kind: 'trend', metric: s.metric, tags: s.tags, hist: s.counts.encodeAndReset() });
+          series.push(this.withUnit({ kind: 'trend', metric: s.metric, tags: s.tags, hist: s.counts.encodeAndReset() }));
           break;
         }
         case 'counter':
           if (!s.touched) break;
-          series.push({ kind: 'counter', metric: s.metric, tags: s.tags, value: s.value });
+          series.push(this.withUnit({ kind: 'counter', metric: s.metric, tags: s.tags, value: s.value }));
           s.value = 0;
           s.touched = false;
           break;
@@ -193,7 +205,7 @@ export class MetricsRecorder implements MetricSink {
           break;
         case 'gauge':
           if (!s.touched) break;
-          series.push({ kind: 'gauge', metric: s.metric, tags: s.tags, value: s.value, min: s.min, max: s.max });
+          series.push(this.withUnit({ kind: 'gauge', metric: s.metric, tags: s.tags, value: s.value, min: s.min, max: s.max }));
           s.min = Infinity;
           s.max = -Infinity;
           s.touched = false;
@@ -208,6 +220,21 @@ export class MetricsRecorder implements MetricSink {
     }
     return { ...header, series, errors };
   }
+
+  /** Adds a custom metric's declared unit to its series (plain numbers and built-ins carry none). */
+  private withUnit<S extends Exclude<EncodedSeries, { kind: 'rate' }>>(s: S): S {
+    const contains = this.units.get(s.metric);
+    if (contains !== undefined && contains !== 'default') s.contains = contains;
+    return s;
+  }
+}
+
+function unitConflict(metric: string, requested: MetricSummary['contains'], existing: MetricSummary['contains']): OptionsError {
+  const allowed =
+    existing === 'time' ? 'true (it was first declared as a time)'
+    : existing === 'data' ? 'no custom declaration (it is a built-in data metric, in bytes)'
+    : 'false (it was first declared as a plain number)';
+  return new OptionsError(`metric "${metric}" isTime`, requested === 'time', allowed);
 }
 
 function kindConflict(metric: string, existing: MetricKind, requested: MetricKind): OptionsError {
