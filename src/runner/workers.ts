@@ -7,15 +7,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { mergeIntervals, MetricsRecorder } from '../engine/metrics';
-import type { IntervalData, ScenarioDefinition } from '../engine/types';
+import { mergeIntervals } from '../engine/metrics';
+import type { IntervalData } from '../engine/types';
 import { ScenarioSetupError } from '../engine/errors';
-import { parseDuration } from '../engine/duration';
 import { maxVUsOf, normaliseLoad, validateScenario } from '../engine/load';
-import { planFromLoad } from '../engine/run';
-import { setActiveRun } from '../engine/api';
-import { HttpTransport } from '../engine/http/transport';
-import { VuHttp } from '../engine/http/client';
+import { planFromLoad, runHook } from '../engine/run';
 import { equalSegment } from '../engine/segments';
 import type { FromWorker, ToWorker } from '../protocol';
 import { bundleScenarioFile } from './bundle';
@@ -150,29 +146,6 @@ export function defaultWorkerPath(): string {
   return process.env.LOADLENS_WORKER_PATH ?? join(__dirname, 'worker.js');
 }
 
-/** setup() or teardown() run once in the parent, with an http client of its own. */
-async function runHook<T>(def: ScenarioDefinition, hook: (http: VuHttp) => Promise<T>): Promise<{ value: T; interval: IntervalData }> {
-  const recorder = new MetricsRecorder();
-  const tags = def.tags ?? {};
-  const transport = new HttpTransport(recorder, {
-    target: def.target,
-    connections: def.http?.connections,
-    timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : 60_000,
-    cookies: def.http?.cookies ?? true,
-    scenarioTags: tags,
-    now: () => performance.now(),
-  });
-  setActiveRun({ recorder, tags });
-  try {
-    const value = await hook(new VuHttp(transport));
-    const header = { index: 0, startMs: 0, endMs: 0, vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0 };
-    return { value, interval: recorder.flush(header) };
-  } finally {
-    setActiveRun(null);
-    await transport.close();
-  }
-}
-
 interface WorkerState {
   child: ChildProcess;
   ready: boolean;
@@ -210,9 +183,10 @@ export class WorkerSource implements LoadSource {
 
     let setupData: unknown;
     const extras: IntervalData[] = [];
+    // setup() and teardown() run once, here in the parent, with an http client of their own.
     if (definition.setup) {
       try {
-        const r = await runHook(definition, (http) => Promise.resolve(definition.setup!({ http, env: o.env })));
+        const r = await runHook(definition, (http) => definition.setup!({ http, env: o.env }));
         setupData = r.value;
         extras.push(r.interval);
       } catch (err) {
@@ -311,7 +285,7 @@ export class WorkerSource implements LoadSource {
     if (definition.teardown) {
       const t0 = performance.now();
       try {
-        const r = await runHook(definition, (http) => Promise.resolve(definition.teardown!({ http, env: o.env, data: setupData })));
+        const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: setupData }));
         merger.addExtra(r.interval);
       } catch (err) {
         events.teardownError(err);
