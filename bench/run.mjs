@@ -3,7 +3,7 @@
 // bench/scratch/). It measures and reports; it asserts nothing about absolute times.
 //   node bench/run.mjs [--quick] [--only throughput,co,rate,memory,startup] [--runs N] [--seconds S] [--gens autocannon,raw]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, existsSync, cpSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,12 @@ async function main() {
   if (!existsSync(join(root, 'dist/cli.js'))) {
     try { execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' }); } catch { console.log('build failed: the Loadlens rows are left out'); }
   }
+  // Run a snapshot of dist/, so that a rebuild during the bench (which empties dist/) cannot
+  // break a run halfway; the runner and worker bundles sit next to the CLI as in dist/.
+  const snapshot = join(root, 'bench/scratch/dist');
+  rmSync(snapshot, { recursive: true, force: true });
+  if (existsSync(join(root, 'dist/cli.js'))) cpSync(join(root, 'dist'), snapshot, { recursive: true });
+  ctx.cli = join(snapshot, 'cli.js');
   mkdirSync(resultsDir, { recursive: true });
   const m = machine();
   console.log(`bench ${quick ? '(quick) ' : ''}on ${m.nproc}× ${m.cpu}, node ${m.node}; sections: ${only.join(', ')}`);

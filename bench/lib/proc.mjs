@@ -3,7 +3,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const TIME = '/usr/bin/time';
 
@@ -87,6 +88,11 @@ export function median(xs) {
 
 export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..') + '/';
+
+/** A command as a copyable shell line, with paths relative to the repository. */
 export function cmdline(cmd, args) {
-  return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return [cmd, ...args]
+    .map((a) => (a.startsWith(ROOT) ? a.slice(ROOT.length) : a === process.execPath ? 'node' : a))
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

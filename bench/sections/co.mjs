@@ -41,9 +41,9 @@ export async function run(ctx) {
       const truthFor = (startEpoch) => simulateStall({ rate, durationMs: seconds * 1000, phaseMs: startEpoch - info.startedAtEpoch,
         schedule: { stallMs: STALL_MS, periodMs: PERIOD_MS } });
       // Loadlens: open model, latency from the due time.
-      if (existsSync(join(ctx.root, 'dist/cli.js'))) {
+      if (existsSync(ctx.cli)) {
         const dir = mkdtempSync(join(tmpdir(), 'llco-'));
-        const args = [join(ctx.root, 'dist/cli.js'), 'run', join(ctx.root, 'bench/scenarios/open-rate.load.ts'), '--rate', String(rate),
+        const args = [ctx.cli, 'run', join(ctx.root, 'bench/scenarios/open-rate.load.ts'), '--rate', String(rate),
           '--duration', `${seconds}s`, '--target', info.url, '--out', join(dir, 'out.jsonl'), '--summary-export', join(dir, 's.json')];
         const r = await runMeasured(node, args, { cpu: ctx.generatorCpu, cwd: ctx.root });
         const row = { tool: 'loadlens', rate, command: cmdline(node, args) };

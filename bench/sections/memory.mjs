@@ -16,7 +16,7 @@ export async function run(ctx) {
   const [, port] = await waitForLine(server, /listening (\d+)/);
   const url = `http://127.0.0.1:${port}`;
   const tools = {
-    loadlens: (n) => [node, [join(ctx.root, 'dist/cli.js'), 'run', join(ctx.root, 'bench/scenarios/hold.load.ts'),
+    loadlens: (n) => [node, [ctx.cli, 'run', join(ctx.root, 'bench/scenarios/hold.load.ts'),
       '--target', url, '--summary-export', join(mkdtempSync(join(tmpdir(), 'llmem-')), 's.json')], { BENCH_VUS: String(n), BENCH_HOLD_S: String(seconds - 3) }],
     autocannon: (n) => [node, [join(ctx.root, 'node_modules/autocannon/autocannon.js'), '-c', String(n), '-d', String(seconds), '--json', url + '/']],
     wrk: (n) => ['wrk', ['-t1', `-c${n}`, `-d${seconds}s`, '--timeout', '10s', url + '/']],
@@ -24,7 +24,7 @@ export async function run(ctx) {
   const results = {};
   try {
     for (const [tool, make] of Object.entries(tools)) {
-      if (tool === 'loadlens' && !existsSync(join(ctx.root, 'dist/cli.js'))) continue;
+      if (tool === 'loadlens' && !existsSync(ctx.cli)) continue;
       results[tool] = [];
       for (const n of [1, ...counts]) {
         const [cmd, args, env] = make(n);

@@ -24,8 +24,8 @@ function plannedIn(a, b) {
 }
 
 export async function run(ctx) {
-  const cli = join(ctx.root, 'dist/cli.js');
-  if (!existsSync(cli)) return { skipped: 'dist/cli.js is not built' };
+  const cli = ctx.cli;
+  if (!existsSync(cli)) return { skipped: 'Loadlens is not built' };
   const dir = mkdtempSync(join(tmpdir(), 'llrate-'));
   const out = join(dir, 'out.jsonl');
   const args = [cli, 'run', join(ctx.root, 'bench/scenarios/ramp-rate.load.ts'), '--target', ctx.url, '--out', out,
@@ -55,7 +55,7 @@ export function render(raw) {
   const judged = raw.rows.filter((x) => x.planned >= 100 && x.endMs - x.startMs > 990);
   const worst = judged.reduce((w, x) => (Math.abs(dev(x)) > Math.abs(dev(w)) ? x : w), judged[0] ?? { planned: 1, started: 1 });
   const within = judged.filter((x) => Math.abs(dev(x)) <= 1).length;
-  const rows = raw.rows.map((x) => [x.index, `${x.startMs}–${x.endMs}`, fmtInt(x.planned), fmtInt(x.due), fmtInt(x.started), fmtInt(x.dropped), fmtInt(x.backlog), x.planned ? `${dev(x).toFixed(2)} %` : '—']);
+  const rows = raw.rows.map((x) => [x.index, `${Math.round(x.startMs)}–${Math.round(x.endMs)}`, fmtInt(x.planned), fmtInt(x.due), fmtInt(x.started), fmtInt(x.dropped), fmtInt(x.backlog), x.planned ? `${dev(x).toFixed(2)} %` : '—']);
   return `## Arrival-rate accuracy: ramp 0 → 5,000/s over 20 s, then 10 s at 5,000/s (nginx target)
 
 Planned total ${fmtInt(raw.plannedTotal)}; due ${fmtInt(raw.dueTotal)}, started ${fmtInt(raw.startedTotal)}, dropped ${fmtInt(raw.droppedTotal)}

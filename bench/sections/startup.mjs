@@ -18,7 +18,7 @@ export async function run(ctx) {
   const url = `http://127.0.0.1:${server.address().port}`;
   const node = process.execPath;
   const tools = {
-    'loadlens run': [node, [join(ctx.root, 'dist/cli.js'), 'run', join(ctx.root, 'bench/scenarios/raw-get.load.ts'), '--vus', '1',
+    'loadlens run': [node, [ctx.cli, 'run', join(ctx.root, 'bench/scenarios/raw-get.load.ts'), '--vus', '1',
       '--iterations', '20', '--target', url, '--summary-export', join(mkdtempSync(join(tmpdir(), 'llstart-')), 's.json')]],
     autocannon: [node, [join(ctx.root, 'node_modules/autocannon/autocannon.js'), '-c', '1', '-a', '20', url + '/']],
     wrk: ['wrk', ['-t1', '-c1', '-d1s', url + '/']],
@@ -26,7 +26,7 @@ export async function run(ctx) {
   const results = {};
   try {
     for (const [name, [cmd, args]] of Object.entries(tools)) {
-      if (name === 'loadlens run' && !existsSync(join(ctx.root, 'dist/cli.js'))) continue;
+      if (name === 'loadlens run' && !existsSync(ctx.cli)) continue;
       const ms = [];
       for (let i = 0; i < runs; i++) {
         firstAt = null;

@@ -11,7 +11,7 @@ const CONNECTIONS = 64;
 export function generators(ctx, { includeWorkers = false } = {}) {
   const { url, seconds, root } = ctx;
   const node = process.execPath;
-  const cli = join(root, 'dist/cli.js');
+  const cli = ctx.cli;
   const loadlens = (name, file, extra = []) => ({
     name, group: 'loadlens',
     cmd: node,
