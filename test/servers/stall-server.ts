@@ -5,7 +5,7 @@
 // generator keeps sending on schedule and measures what users would see.
 
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLoopback } from './listen';
 import { holdMs, stallSchedule, type StallSchedule } from './stall-sim';
 
 export interface RunningStallServer {
@@ -21,7 +21,6 @@ export interface RunningStallServer {
 
 export async function startStallServer(opts: Partial<StallSchedule> = {}): Promise<RunningStallServer> {
   const schedule = stallSchedule(opts);
-  const sockets = new Set<Socket>();
   let held: ServerResponse[] = [];
   let releaseTimer: NodeJS.Timeout | null = null;
   let requests = 0;
@@ -46,29 +45,21 @@ export async function startStallServer(opts: Partial<StallSchedule> = {}): Promi
   });
   server.keepAliveTimeout = 60_000;
   server.maxConnections = 20_000;
-  server.on('connection', (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
+  const listening = await listenLoopback(server, { backlog: 4096, noDelay: true });
   t0 = performance.now();
   const startedAtEpoch = Date.now();
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: listening.url,
+    port: listening.port,
     startedAtEpoch,
     schedule,
     get requests() {
       return requests;
     },
-    close: () =>
-      new Promise<void>((r) => {
-        if (releaseTimer) clearTimeout(releaseTimer);
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => {
+      if (releaseTimer) clearTimeout(releaseTimer);
+      return listening.close();
+    },
   };
 }
 

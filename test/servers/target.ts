@@ -12,7 +12,7 @@
 //   /hang             never answers (for timeouts)
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLoopback } from './listen';
 
 export interface RunningServer {
   url: string;
@@ -81,25 +81,9 @@ function handle(req: IncomingMessage, res: ServerResponse, counts: Map<string, n
 /** Starts the target on 127.0.0.1 on a free port. */
 export async function startTarget(): Promise<RunningServer> {
   const counts = new Map<string, number>();
-  const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => handle(req, res, counts));
   server.keepAliveTimeout = 30_000;
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    counts,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  return { ...(await listenLoopback(server)), counts };
 }
 
 export const start = startTarget;
