@@ -124,6 +124,19 @@ test("whenBusy 'drop': due iterations without a free VU are counted as dropped, 
   assert.equal(totals.count('iterations'), totals.started);
 });
 
+test('{ rate, duration }: every planned iteration is due even when timers fire early against the clock', async () => {
+  // Node's timers may fire up to a millisecond early against performance.now(); a clock running
+  // at 90% makes every timer early, so the end of the load must wait until the clock says so.
+  const base = performance.now();
+  const { totals } = await runCollect(
+    { load: { rate: 50, duration: '1s', maxVUs: 5 }, iteration() {} },
+    { now: () => base + (performance.now() - base) * 0.9 },
+  );
+  assert.equal(totals.due, 50);
+  assert.equal(totals.started, 50);
+  assert.equal(totals.dropped, 0);
+});
+
 test("whenBusy 'queue': the backlog starts late and its lateness is added to the latency", async () => {
   const { totals } = await runCollect({
     target: srv.url,

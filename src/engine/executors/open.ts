@@ -69,6 +69,13 @@ export class OpenExecutor extends ExecutorBase implements Executor {
   }
 
   private readonly onEnd = (): void => {
+    // Node's timers can fire up to a millisecond early against the run's clock: wait out the
+    // rest, or the iterations due in that last moment would count as neither started nor dropped.
+    const left = this.load.durationMs - this.x.elapsed();
+    if (left > 0) {
+      this.endTimer = setTimeout(this.onEnd, left);
+      return;
+    }
     this.endTimer = null;
     // Start whatever is due and has a VU, then the end: the rest of the backlog is dropped.
     this.pump(this.x.elapsed());
