@@ -10,7 +10,7 @@ import {
 import type { FromPanel, RunListItem, ToPanel } from './messages';
 import {
   compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
-  orderedValueKeys, percentileLabel, reduce, selectScenario, summaryFigures,
+  orderedValueKeys, peakVUs, percentileLabel, reduce, selectScenario, summaryFigures,
   type PanelState, type RunView, type SeriesPoint,
 } from './reducers';
 import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatObserved, formatPercent } from './format';
@@ -243,7 +243,8 @@ function renderFigures(run: RunView | null): void {
     // http_req_failed counts failures as the rate's passes (k6's convention: "rate of failed").
     const errors = failedCount ?? Object.values(run.errorsByKind).reduce((a, b) => a + b, 0);
     setFigure('errors', errors, formatCount(errors));
-    setFigure('vus', run.summary.metrics.vus_max?.values.max ?? live?.vusMax ?? null, formatCount(run.summary.metrics.vus_max?.values.max ?? live?.vusMax));
+    const vus = peakVUs(run.summary) ?? live?.vusMax ?? null;
+    setFigure('vus', vus, formatCount(vus));
     setFigure('requests', f.get('requests') ?? null, formatCount(f.get('requests')));
   } else {
     setFigure('p50', live?.p50 ?? null, formatMs(live?.p50));

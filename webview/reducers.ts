@@ -284,6 +284,14 @@ export function curveTicks(maxX: number): number[] {
   return ticks;
 }
 
+/**
+ * The most VUs active at once in a finished run (the vus gauge's max; vus_max, the VUs created,
+ * for summaries without it). The live figure is the active VUs, so the final one is their peak.
+ */
+export function peakVUs(s: SummaryData): number | null {
+  return s.metrics.vus?.values.max ?? s.metrics.vus_max?.values.max ?? null;
+}
+
 /** A percentile of http_req_duration from a summary: its own value key, or read off the curve. */
 export function summaryPercentile(s: SummaryData, p: number): number | null {
   const values = s.metrics.http_req_duration?.values ?? {};

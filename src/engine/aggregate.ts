@@ -237,10 +237,13 @@ export class RunAggregate {
    * series (the series, when present, carries the same count with its tags).
    */
   private addHeaderMetrics(interval: IntervalData, droppedSeries: boolean): void {
-    const gauges: Array<[string, number]> = [[VUS, interval.vus], [VUS_MAX, interval.vusMax]];
-    for (const [metric, value] of gauges) {
-      this.metricAccumulator(metric).setGauge(value, value, value);
-      for (const sel of this.selections.values()) if (sel.metric === metric && sel.matches({})) sel.setGauge(value, value, value);
+    const gauges: Array<[string, number, number, number]> = [
+      [VUS, interval.vus, interval.vusMin ?? interval.vus, interval.vusPeak ?? interval.vus],
+      [VUS_MAX, interval.vusMax, interval.vusMax, interval.vusMax],
+    ];
+    for (const [metric, value, min, max] of gauges) {
+      this.metricAccumulator(metric).setGauge(value, min, max);
+      for (const sel of this.selections.values()) if (sel.metric === metric && sel.matches({})) sel.setGauge(value, min, max);
     }
     if (droppedSeries) return;
     const dropped: EncodedSeries = { kind: 'counter', metric: DROPPED_ITERATIONS, tags: {}, value: interval.iterationsDropped };

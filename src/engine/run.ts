@@ -177,7 +177,11 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     const flush = (): void => {
       const end = elapsed();
       const vus = executor.activeVUs;
+      const range = executor.takeActiveRange();
       const vusMax = executor.createdVUs;
+      // The series carries the header's range: min and max within the interval, value at its end.
+      recorder.gauge(VUS, tags, range.min);
+      recorder.gauge(VUS, tags, range.peak);
       recorder.gauge(VUS, tags, vus);
       recorder.gauge(VUS_MAX, tags, vusMax);
       const due = executor.due();
@@ -189,6 +193,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
         endMs: end,
         vus,
         vusMax,
+        vusMin: range.min,
+        vusPeak: range.peak,
         iterationsDue: due - prevDue,
         iterationsStarted: started - prevStarted,
         iterationsDropped: dropped - prevDropped,
@@ -221,6 +227,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     opts.onStarted?.(plan, Date.now() - (clock() - t0));
     if (cancelled) executor.stop();
     else executor.start();
+    // The first interval's range starts from the VUs the load started with, not from the 0 before.
+    executor.takeActiveRange();
     await executor.loadDone;
     executor.stop();
 

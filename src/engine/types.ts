@@ -181,6 +181,12 @@ export interface IntervalData {
   /** Active VUs at the interval's end, and the number of VUs created so far. */
   vus: number;
   vusMax: number;
+  /**
+   * The fewest and most VUs active at any moment within the interval (the vus gauge's min and
+   * max: a run shorter than a second ends with 0 active, yet its VUs ran). Absent: `vus`.
+   */
+  vusMin?: number;
+  vusPeak?: number;
   /** Open model scheduler accounting within the interval. */
   iterationsDue: number;
   iterationsStarted: number;

@@ -40,6 +40,9 @@ test('a passing scenario exits 0 and its summary export has exact counts', async
   assert.equal(s.state.status, 'completed');
   assert.equal(s.metrics.iterations.values.count, 12);
   assert.equal(s.metrics.http_reqs.values.count, 24);
+  // A run shorter than a second still reports the VUs that ran (it ends with none active).
+  assert.equal(s.metrics.vus.values.max, 3);
+  assert.equal(s.metrics.vus_max.values.max, 3);
   assert.equal(s.metrics.http_req_failed.values.rate, 0);
   assert.deepEqual([s.metrics.checks.values.passes, s.metrics.checks.values.fails], [24, 0]);
   const d = s.metrics.http_req_duration.values;

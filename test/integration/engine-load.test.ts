@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget, type RunningServer } from '../servers/target';
-import { runCollect } from '../servers/collect';
+import { runCollect, type Totals } from '../servers/collect';
+import { RunAggregate } from '../../src/engine/aggregate';
 import { check, sleep } from '../../src/engine/api';
 import { segmentsOf } from '../../src/engine/segments';
 import { ScenarioSetupError } from '../../src/engine/errors';
@@ -135,6 +136,35 @@ test('{ rate, duration }: every planned iteration is due even when timers fire e
   assert.equal(totals.due, 50);
   assert.equal(totals.started, 50);
   assert.equal(totals.dropped, 0);
+});
+
+/** The summary's vus gauge of a run, as the CLI and the panel show it. */
+function vusSummary(totals: Totals): Record<string, number> {
+  const agg = new RunAggregate({ scenario: 'test', file: 'test.load.ts', model: 'closed', plannedMs: 0 });
+  for (const interval of totals.intervals) agg.add(interval);
+  return agg.summary('completed', totals.intervals.at(-1)!.endMs).metrics.vus.values;
+}
+
+test('the vus gauge shows the peak of VUs that ran within an interval, not only at its end', async () => {
+  // Shorter than a second: the only interval ends after every VU stopped.
+  const closed = await runCollect({
+    target: srv.url,
+    load: { vus: 3, iterations: 3 },
+    async iteration({ http }) {
+      await http.get('/fast');
+    },
+  });
+  assert.deepEqual(vusSummary(closed.totals), { value: 0, min: 0, max: 3 });
+
+  // Open model: 10 iterations due within 180 ms, each busy 600 ms, so all 10 overlap.
+  const open = await runCollect({
+    load: { rate: 50, duration: '200ms', maxVUs: 10 },
+    async iteration() {
+      await sleep(600);
+    },
+  });
+  assert.equal(open.totals.started, 10);
+  assert.equal(vusSummary(open.totals).max, 10);
 });
 
 test("whenBusy 'queue': the backlog starts late and its lateness is added to the latency", async () => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   appendPoint, compareRows, currentRun, curveFrom, curvePoints, curveTicks, curveX, initialState, isPanelState,
-  MAX_POINTS, MAX_PROBLEMS, percentileLabel, reduce, selectScenario, summaryPercentile,
+  MAX_POINTS, MAX_PROBLEMS, peakVUs, percentileLabel, reduce, selectScenario, summaryPercentile,
   type PanelState, type SeriesPoint,
 } from '../../webview/reducers';
 import { formatCount, formatDelta, formatMs, formatObserved, formatPercent } from '../../webview/format';
@@ -143,6 +143,15 @@ describe('summary figures and comparison', () => {
     const noValues: SummaryData = { ...summary, metrics: {} };
     assert.equal(summaryPercentile(noValues, 99), 98.7);
     assert.ok(Math.abs(summaryPercentile(noValues, 95)! - (30.5 + (98.7 - 30.5) * 5 / 9)) < 1e-9);
+  });
+
+  test('the finished VUs figure is the peak of active VUs, not the VUs created', () => {
+    const withVus: SummaryData = structuredClone(summary);
+    withVus.metrics.vus = { type: 'gauge', contains: 'default', values: { value: 0, min: 0, max: 12 } };
+    assert.equal(peakVUs(withVus), 12);
+    // Older summaries without the vus gauge: the VUs created.
+    assert.equal(peakVUs(summary), 50);
+    assert.equal(peakVUs({ ...summary, metrics: {} }), null);
   });
 
   test('compare rows say which way is better', () => {

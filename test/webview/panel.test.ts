@@ -360,6 +360,7 @@ describe('panel page with a recorded runner run', () => {
     assert.equal(await value(page, '#requests'), String(s.metrics.http_reqs.values.count));
     assert.equal(await value(page, '#p99'), String(s.metrics.http_req_duration.values['p(99)']));
     assert.equal(await value(page, '#errors'), String(s.metrics.http_req_failed.values.passes), 'failed requests');
+    assert.equal(await value(page, '#vus'), String(s.metrics.vus.values.max), 'peak active VUs');
     assert.equal(await page.evaluate(() => document.body.dataset.points), String(snapshots.length));
     assert.deepEqual(
       await page.locator('#thresholds li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.ok)),

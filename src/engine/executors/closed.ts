@@ -72,6 +72,7 @@ abstract class LoopingExecutor extends ExecutorBase implements Executor {
   protected async loop(vu: Vu): Promise<void> {
     vu.running = true;
     this.looping++;
+    this.activeChanged();
     let lastYield = this.x.elapsed();
     for (;;) {
       if (this.stopping || vu.stopRequested) break;
@@ -89,6 +90,7 @@ abstract class LoopingExecutor extends ExecutorBase implements Executor {
     }
     vu.running = false;
     this.looping--;
+    this.activeChanged();
     this.loopEnded();
   }
 

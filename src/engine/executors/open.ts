@@ -127,6 +127,7 @@ export class OpenExecutor extends ExecutorBase implements Executor {
   private launch(vu: Vu, g: number, lagMs: number): void {
     this.inFlight++;
     this.started++;
+    this.activeChanged();
     this.series.lag.record(lagMs * 1000);
     void this.runVu(vu, g, lagMs);
   }
@@ -148,6 +149,7 @@ export class OpenExecutor extends ExecutorBase implements Executor {
     }
     this.free.push(vu);
     this.iterationEnded();
+    this.activeChanged();
     if (!this.stopping) this.arm(this.x.elapsed());
   }
 

@@ -94,6 +94,11 @@ export interface Executor {
   readonly activeVUs: number;
   /** VUs created so far. */
   readonly createdVUs: number;
+  /**
+   * The fewest and most active VUs at any moment since the last call (the vus gauge's min and
+   * max within an interval); the next range starts from the VUs active now.
+   */
+  takeActiveRange(): { min: number; peak: number };
   readonly started: number;
   readonly dropped: number;
   /** Iterations due so far (open model; = started in the closed model). */
@@ -112,9 +117,27 @@ export abstract class ExecutorBase {
   readonly loadDone: Promise<void>;
   protected readonly series: IterationSeries;
 
+  private minActive = 0;
+  private peakActive = 0;
+
   constructor(protected readonly x: ExecContext) {
     this.series = new IterationSeries(x.recorder, x.tags);
     this.loadDone = new Promise((r) => (this.loadDoneResolve = r));
+  }
+
+  abstract get activeVUs(): number;
+
+  /** Call after each change of activeVUs: a VU that starts and stops within an interval still counts. */
+  protected activeChanged(): void {
+    const n = this.activeVUs;
+    if (n > this.peakActive) this.peakActive = n;
+    if (n < this.minActive) this.minActive = n;
+  }
+
+  takeActiveRange(): { min: number; peak: number } {
+    const range = { min: this.minActive, peak: this.peakActive };
+    this.minActive = this.peakActive = this.activeVUs;
+    return range;
   }
 
   idle(): Promise<void> {

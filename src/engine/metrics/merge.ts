@@ -12,7 +12,8 @@ import { tagsKey } from './recorder';
  * - gauges: summed (value, min and max each), because every gauge Loadlens records is a
  *   per-process share of a whole (VUs, like vus/vus_max). The summed min/max are bounds: each
  *   process's extreme need not happen at the same instant;
- * - vus, vusMax, iterationsDue/Started/Dropped, backlog and errors by kind: summed;
+ * - vus, vusMax, vusMin/vusPeak (bounds, as gauges), iterationsDue/Started/Dropped, backlog
+ *   and errors by kind: summed;
  * - index from the parts (they must agree), startMs the earliest, endMs the latest;
  * - a series' unit (`contains`, custom metrics declared with isTime) kept.
  */
@@ -39,9 +40,13 @@ export function mergeIntervals(parts: IntervalData[]): IntervalData {
   const series = new Map<string, EncodedSeries>();
   /** Every part's encoded histogram of the trends that more than one part reported. */
   const trendParts = new Map<string, string[]>();
+  let vusMin = 0;
+  let vusPeak = 0;
   for (const p of parts) {
     merged.vus += p.vus;
     merged.vusMax += p.vusMax;
+    vusMin += p.vusMin ?? p.vus;
+    vusPeak += p.vusPeak ?? p.vus;
     merged.iterationsDue += p.iterationsDue;
     merged.iterationsStarted += p.iterationsStarted;
     merged.iterationsDropped += p.iterationsDropped;
@@ -64,6 +69,8 @@ export function mergeIntervals(parts: IntervalData[]): IntervalData {
     for (const e of encoded) sum.addSparse(decodeSparse(e));
     (series.get(key) as Extract<EncodedSeries, { kind: 'trend' }>).hist = sum.encode();
   }
+  merged.vusMin = vusMin;
+  merged.vusPeak = vusPeak;
   merged.series = [...series.values()];
   return merged;
 }
