@@ -1,6 +1,9 @@
 // Number formatting for the panel: one place, so charts, tables and the screen-reader view
 // show the same text. Pure; runs under plain Node in the unit tests.
 
+import type { ThresholdVerdict } from '../src/engine/types';
+import { BUILTIN_METRICS } from '../src/engine/metrics/names';
+
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** Milliseconds with precision that suits the size: 0.42 ms, 12.3 ms, 212 ms, 1,204 ms. */
@@ -52,17 +55,34 @@ export function formatDelta(a: number | null, b: number | null, format: (n: numb
   return `${sign}${format(Math.abs(d))}${rel}`;
 }
 
-/** Metrics whose trend values are milliseconds (k6's time trends, and ours). */
-const TIME_METRIC = /^(http_req_(duration|service_duration|blocked|connecting|tls_handshaking|sending|waiting|receiving)|iteration_duration|iteration_lag)(\{|$)/;
+/** What formatObserved reads of a threshold verdict. */
+export type ObservedVerdict = Pick<ThresholdVerdict, 'metric' | 'expression' | 'observed' | 'contains'>;
+
+/** The aggregation a threshold expression compares, e.g. 'p(99)' of 'p(99) < 250'. */
+export function aggregationOf(expression: string): string {
+  return expression.split(/[<>=!]/)[0].trim();
+}
 
 /**
- * The observed value of a threshold as its expression reads it: `rate < 0.01` → '2.0%',
- * `p(99) < 250` on a time trend → '98.7 ms', `count > 10` → '12'.
+ * The observed value of a threshold in its metric's unit, as its expression reads it (the panel
+ * and the editor show the same text): `p(99) < 250` on a time metric, built-in or declared with
+ * isTime → '98.7 ms'; `rate < 0.01` on a rate → '2.0%'; a counter's `rate` → '12.5/s';
+ * `count > 10` → '12'. The unit is the verdict's `contains`, else the built-in metric's.
  */
-export function formatObserved(metric: string, expression: string, observed: number | null): string {
-  if (observed === null) return 'no data';
-  const aggregation = expression.trim().split(/[\s<>=!]/)[0];
-  if (aggregation === 'rate' && !/^(http_reqs|iterations|data_)/.test(metric)) return formatPercent(observed);
-  if (/^(p\(|avg|med|min|max)/.test(aggregation) && TIME_METRIC.test(metric)) return formatMs(observed);
-  return formatCount(observed);
+export function formatObserved(v: ObservedVerdict): string {
+  if (v.observed === null) return 'no data';
+  const builtin = BUILTIN_METRICS[v.metric.replace(/\{.*$/, '')];
+  const contains = v.contains ?? builtin?.contains ?? 'default';
+  const rate = aggregationOf(v.expression) === 'rate';
+  // `rate` of a plain-number metric is a Rate's ratio unless it is a built-in counter (times and
+  // bytes are only ever counted, so their `rate` is per second).
+  if (rate && contains === 'default' && builtin?.kind !== 'counter') return formatPercent(v.observed);
+  const text = contains === 'time' ? formatMs(v.observed) : contains === 'data' ? formatBytes(v.observed) : formatNumber(v.observed);
+  return rate ? `${text}/s` : text;
+}
+
+/** A plain number: integers grouped (1,200), others to 4 significant digits (0.5132, 99.65). */
+function formatNumber(n: number): string {
+  if (Number.isInteger(n)) return formatCount(n);
+  return String(Number(n.toPrecision(4)));
 }

@@ -269,7 +269,7 @@ function renderPanels(run: RunView | null): void {
       li.dataset.ok = pending ? 'pending' : String(v.ok);
       li.dataset.metric = v.metric;
       li.append(el('span', pending ? '…' : v.ok ? '✓' : '✗', 'mark'), el('span', `${v.metric}: ${v.expression}`));
-      li.append(el('span', ` (observed ${formatObserved(v.metric, v.expression, v.observed)})`, 'where'));
+      li.append(el('span', ` (observed ${formatObserved(v)})`, 'where'));
       return li;
     }));
   }

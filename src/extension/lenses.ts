@@ -6,7 +6,8 @@ import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import type { VSCode, CodeLens, CodeLensProvider, Disposable, Event, TextDocument } from './vscodeTypes';
 import type { RunManager } from './runManager';
 import type { ScenarioIndex } from './workspace';
-import { formatObserved, resultLensText, statusBarText, thresholdLensText } from './results';
+import { resultLensText, statusBarText, thresholdLensText } from './results';
+import { formatObserved } from '../../webview/format';
 
 export const LENS_RUN = '▶ Run';
 export const LENS_DEBUG = 'Debug';

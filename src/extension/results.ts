@@ -3,8 +3,7 @@
 // panel's (webview/format.ts), so the editor and the panel show the same figures.
 
 import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
-import { BUILTIN_METRICS } from '../engine/metrics/names';
-import { formatCount, formatMs, formatPercent } from '../../webview/format';
+import { aggregationOf, formatCount, formatMs, formatObserved } from '../../webview/format';
 import { summaryFigures } from '../../webview/reducers';
 
 /** Headline numbers of a summary: p99 latency (ms) and requests per second. */
@@ -27,29 +26,9 @@ export function resultLensText(summary: SummaryData): string {
   return parts.join(' · ');
 }
 
-/** The observed value of a threshold in the unit of its metric: '212 ms', '0.25%', '1,980'. */
-export function formatObserved(verdict: Pick<ThresholdVerdict, 'metric' | 'observed'>): string {
-  if (verdict.observed === null) return 'no data';
-  const base = verdict.metric.replace(/\{.*$/, '');
-  const info = BUILTIN_METRICS[base];
-  if (info?.contains === 'time') return formatMs(verdict.observed);
-  if (info?.kind === 'rate') return `${trimNumber(verdict.observed)} (${formatPercent(verdict.observed)})`;
-  return trimNumber(verdict.observed);
-}
-
-function trimNumber(n: number): string {
-  if (Number.isInteger(n)) return formatCount(n);
-  return String(Number(n.toPrecision(4)));
-}
-
 /** `✓ p(99) = 212 ms` on a threshold's line (several expressions may share a line). */
 export function thresholdLensText(verdict: ThresholdVerdict): string {
   return `${verdict.ok ? '✓' : '✗'} ${aggregationOf(verdict.expression)} = ${formatObserved(verdict)}`;
-}
-
-/** The aggregation a threshold expression compares, e.g. 'p(99)' of 'p(99) < 250'. */
-export function aggregationOf(expression: string): string {
-  return expression.split(/[<>=!]/)[0].trim();
 }
 
 /** Test Explorer message of a failed threshold, with expected and actual texts for the diff view. */

@@ -2,7 +2,7 @@
 // status bar; and the pure helpers behind settings, excludes and the debug attach configuration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resultLensText, thresholdLensText, thresholdFailure, statusBarText, formatObserved, liveSummaryText } from '../../src/extension/results';
+import { resultLensText, thresholdLensText, thresholdFailure, statusBarText, liveSummaryText } from '../../src/extension/results';
 import { settingsFrom } from '../../src/extension/settings';
 import { globToRegExp, isExcluded } from '../../src/extension/glob';
 import { attachConfiguration } from '../../src/extension/debug';
@@ -33,9 +33,18 @@ test('result lens: p99, req/s and the thresholds that passed', () => {
 
 test('threshold lenses and failures show the observed value in the metric\'s unit', () => {
   assert.equal(thresholdLensText(verdict('http_req_duration{name:items}', 'p(99) < 250', true, 212.4)), '✓ p(99) = 212 ms');
-  assert.equal(thresholdLensText(verdict('http_req_failed', 'rate<0.01', false, 0.0525)), '✗ rate = 0.0525 (5.3%)');
+  assert.equal(thresholdLensText(verdict('http_req_failed', 'rate<0.01', false, 0.0525)), '✗ rate = 5.3%');
   assert.equal(thresholdLensText(verdict('iterations', 'count > 10', true, 1200)), '✓ count = 1,200');
-  assert.equal(formatObserved(verdict('http_req_duration', 'p(95) < 1', false, null)), 'no data');
+  assert.equal(thresholdLensText(verdict('http_reqs', 'rate > 100', false, 99.65)), '✗ rate = 99.65/s');
+  assert.equal(thresholdFailure(verdict('http_req_duration', 'p(95) < 1', false, null)).actual, 'p(95) = no data');
+  // Custom metrics: the verdict carries the unit they were declared with (isTime).
+  const custom = (metric: string, expression: string, observed: number, contains?: ThresholdVerdict['contains']): ThresholdVerdict =>
+    ({ ...verdict(metric, expression, false, observed), contains });
+  assert.equal(thresholdLensText(custom('login_time', 'p(95) < 10', 12, 'time')), '✗ p(95) = 12.0 ms');
+  assert.equal(thresholdLensText(custom('login_time{step:form}', 'avg < 10', 12.34, 'time')), '✗ avg = 12.3 ms');
+  assert.equal(thresholdLensText(custom('wait_total', 'count < 1000', 1500, 'time')), '✗ count = 1,500 ms');
+  assert.equal(thresholdLensText(custom('queue_depth', 'value < 10', 12, 'default')), '✗ value = 12');
+  assert.equal(thresholdLensText(custom('cart_ok', 'rate > 0.99', 0.5)), '✗ rate = 50.0%');
   assert.deepEqual(thresholdFailure(verdict('http_req_duration', 'p(99) < 250', false, 312)), {
     message: "http_req_duration: p(99) = 312 ms, threshold 'p(99) < 250' failed",
     expected: 'p(99) < 250',

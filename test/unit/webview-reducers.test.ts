@@ -171,10 +171,12 @@ describe('formatting', () => {
     assert.deepEqual([0.0025, 0.125, 1].map(formatPercent), ['0.25%', '12.5%', '100%']);
     assert.equal(formatDelta(100, 112, formatMs), '+12.0 ms (+12.0%)');
     assert.equal(formatDelta(100, 90, formatCount), '−10 (−10.0%)');
-    assert.equal(formatObserved('http_req_failed', 'rate < 0.01', 0.02), '2.0%');
-    assert.equal(formatObserved('http_req_duration{name:items}', 'p(95) < 200', 212.4), '212 ms');
-    assert.equal(formatObserved('http_reqs', 'count > 10', 12), '12');
-    assert.equal(formatObserved('checks', 'rate > 0.99', null), 'no data');
+    assert.equal(formatObserved({ metric: 'http_req_failed', expression: 'rate < 0.01', observed: 0.02 }), '2.0%');
+    assert.equal(formatObserved({ metric: 'http_req_duration{name:items}', expression: 'p(95) < 200', observed: 212.4 }), '212 ms');
+    assert.equal(formatObserved({ metric: 'http_reqs', expression: 'count > 10', observed: 12 }), '12');
+    assert.equal(formatObserved({ metric: 'checks', expression: 'rate > 0.99', observed: null }), 'no data');
+    assert.equal(formatObserved({ metric: 'data_received', expression: 'count < 1e6', observed: 1_234_567 }), '1.2 MB');
+    assert.equal(formatObserved({ metric: 'login_time', expression: 'p(99) < 10', observed: 12, contains: 'time' }), '12.0 ms');
   });
 });
 
