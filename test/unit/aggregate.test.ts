@@ -18,9 +18,11 @@ import {
   encodeHistogram,
   mergeIntervals,
 } from '../../src/engine/metrics';
+import { header as baseHeader } from './helpers/metrics-data';
 
+/** An interval of 10 active VUs (20 created) that started its 100 due iterations. */
 function header(index: number, extra: Partial<IntervalData> = {}) {
-  return { index, startMs: index * 1000, endMs: (index + 1) * 1000, vus: 10, vusMax: 20, iterationsDue: 100, iterationsStarted: 100, iterationsDropped: 0, backlog: 0, ...extra };
+  return baseHeader(index, { vus: 10, vusMax: 20, iterationsDue: 100, iterationsStarted: 100, ...extra });
 }
 
 /** One second of synthetic traffic: `n` requests per endpoint, latencies in ms from `latencyMs(i)`. */

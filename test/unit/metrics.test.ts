@@ -12,36 +12,14 @@ import {
   decodeHistogram,
   encodeHistogram,
   mergeIntervals,
-  tagsKey,
   TrendCounts,
   decodeSparse,
   readHistogram,
 } from '../../src/engine/metrics';
 import { OptionsError } from '../../src/engine/errors';
-
-/** Deterministic pseudo-random latencies in µs: mostly fast, a long tail up to seconds. */
-function latencies(n: number, seed: number): number[] {
-  let x = seed >>> 0 || 1;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    const u = x / 2 ** 32;
-    out.push(Math.round(Math.exp(u * u * 15)));
-  }
-  return out;
-}
+import { header, latencies, trendOf } from './helpers/metrics-data';
 
 const PERCENTILES = [0, 1, 10, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
-
-function header(index: number, extra: Partial<IntervalData> = {}) {
-  return { index, startMs: index * 1000, endMs: index * 1000 + 1000, vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0, ...extra };
-}
-
-function trendOf(interval: IntervalData, metric: string, tags: Record<string, string> = {}) {
-  const s = interval.series.find((x) => x.kind === 'trend' && x.metric === metric && tagsKey(x.tags) === tagsKey(tags));
-  assert.ok(s && s.kind === 'trend', `no trend ${metric} ${JSON.stringify(tags)}`);
-  return decodeHistogram(s.hist);
-}
 
 test('the recorder buckets values exactly as hdr-histogram-js does', () => {
   const rec = new MetricsRecorder();

@@ -1,30 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IntervalData } from '../../src/engine/types';
-import { HTTP_REQ_DURATION, HTTP_REQS, MetricsRecorder, decodeHistogram, tagsKey } from '../../src/engine/metrics';
+import { HTTP_REQ_DURATION, HTTP_REQS, MetricsRecorder } from '../../src/engine/metrics';
 import { IntervalMerger, defaultWorkerCount } from '../../src/runner/workers';
-
-/** Deterministic latencies in µs with a long tail (xorshift). */
-function latencies(n: number, seed: number): number[] {
-  let x = seed >>> 0 || 1;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    const u = x / 2 ** 32;
-    out.push(Math.round(Math.exp(u * u * 14)));
-  }
-  return out;
-}
-
-function header(index: number, extra: Partial<IntervalData> = {}) {
-  return { index, startMs: index * 1000, endMs: index * 1000 + 1000, vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0, ...extra };
-}
-
-function trend(interval: IntervalData, metric: string, tags: Record<string, string>) {
-  const s = interval.series.find((x) => x.kind === 'trend' && x.metric === metric && tagsKey(x.tags) === tagsKey(tags));
-  assert.ok(s && s.kind === 'trend', `no trend ${metric}`);
-  return decodeHistogram(s.hist);
-}
+import { header, latencies, trendOf } from './helpers/metrics-data';
 
 function counter(interval: IntervalData, metric: string): number {
   return interval.series.filter((x) => x.kind === 'counter' && x.metric === metric).reduce((a, s) => a + (s as { value: number }).value, 0);
@@ -54,8 +33,8 @@ test('percentiles merged across 3 workers equal those of one histogram fed every
   perWorker.forEach((rec, w) => merger.add(w, rec.flush(header(0, { iterationsStarted: 10 + w, errors: { ECONNRESET: w } }))));
   assert.equal(emitted.length, 1, 'closed as soon as every worker reported');
   const merged = emitted[0].interval;
-  const reference = trend(single.flush(header(0)), HTTP_REQ_DURATION, tags);
-  const h = trend(merged, HTTP_REQ_DURATION, tags);
+  const reference = trendOf(single.flush(header(0)), HTTP_REQ_DURATION, tags);
+  const h = trendOf(merged, HTTP_REQ_DURATION, tags);
   assert.equal(h.totalCount, values.length);
   for (const p of [0, 1, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100]) {
     assert.equal(h.getValueAtPercentile(p), reference.getValueAtPercentile(p), `p(${p})`);
