@@ -50,6 +50,19 @@ export interface H1Request {
 export type OnConnected = (connectingMs: number, at: number) => void;
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * At most this many connection attempts in flight per origin; further requests wait for the
+ * first connection that opens or frees up (their wait is blocked time, part of the latency).
+ * Thousands of simultaneous connects (an open model meeting a stall) overflow the server's
+ * accept queue (Node's default backlog is 511), and the kernel's SYN retries then add 1-7 s.
+ */
+const MAX_CONNECTING = 256;
+
+interface Waiting {
+  req: H1Request;
+  head: Buffer | string;
+  handler: H1Handler;
+}
 /** Request heads without extra headers or body are encoded once per (method, path). */
 const MAX_CACHED_HEADS = 1000;
 
@@ -60,6 +73,11 @@ function codedError(message: string, code: string): Error {
 /** One origin's connections: `dispatch` takes an idle one (or opens one), like undici's Pool. */
 export class H1Pool {
   private readonly idle: H1Connection[] = [];
+  /** Requests waiting for a connection (FIFO from `waitingHead`). */
+  private waiting: Waiting[] = [];
+  private waitingHead = 0;
+  /** @internal Connection attempts in flight. */
+  connecting = 0;
   private readonly all = new Set<H1Connection>();
   private readonly heads = new Map<string, Map<string, Buffer>>();
   private headCount = 0;
@@ -94,11 +112,40 @@ export class H1Pool {
     let c = this.idle.pop();
     while (c !== undefined && c.dead) c = this.idle.pop();
     if (c === undefined) {
-      c = new H1Connection(this);
-      this.all.add(c);
+      if (this.connecting >= MAX_CONNECTING) {
+        this.waiting.push({ req, head, handler });
+        return true;
+      }
+      c = this.open();
     }
     c.send(req, head, handler);
     return true;
+  }
+
+  private open(): H1Connection {
+    const c = new H1Connection(this);
+    this.all.add(c);
+    return c;
+  }
+
+  private nextWaiting(): Waiting | undefined {
+    if (this.waitingHead >= this.waiting.length) return undefined;
+    const w = this.waiting[this.waitingHead++];
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    }
+    return w;
+  }
+
+  /** @internal A connection attempt ended (opened or failed): start more for waiting requests. */
+  connectEnded(): void {
+    this.connecting--;
+    while (!this.closed && this.connecting < MAX_CONNECTING) {
+      const w = this.nextWaiting();
+      if (w === undefined) return;
+      this.open().send(w.req, w.head, w.handler);
+    }
   }
 
   /** The request line and headers: a cached Buffer for the plain case, else a latin1 string. */
@@ -145,7 +192,9 @@ export class H1Pool {
   /** @internal A connection finished a response and can take another request. */
   release(c: H1Connection): void {
     if (this.closed || c.dead) return;
-    this.idle.push(c);
+    const w = this.nextWaiting();
+    if (w !== undefined) c.send(w.req, w.head, w.handler);
+    else this.idle.push(c);
   }
 
   /** @internal A connection is gone. */
@@ -161,7 +210,9 @@ export class H1Pool {
     const conns = [...this.all];
     this.all.clear();
     this.idle.length = 0;
-    for (const c of conns) c.fail(codedError('the request was aborted (the run has ended)', 'UND_ERR_ABORTED'));
+    const aborted = (): Error => codedError('the request was aborted (the run has ended)', 'UND_ERR_ABORTED');
+    for (const c of conns) c.fail(aborted());
+    for (let w = this.nextWaiting(); w !== undefined; w = this.nextWaiting()) w.handler.onError(aborted());
   }
 }
 
@@ -190,6 +241,7 @@ class H1Connection {
 
   constructor(private readonly pool: H1Pool) {
     this.connectStarted = pool.now();
+    pool.connecting++;
     const socket = (this.socket = connect({ host: pool.hostname, port: pool.port, noDelay: true }));
     socket.setTimeout(CONNECT_TIMEOUT_MS);
     const parser = (this.parser = new HTTPParser());
@@ -225,6 +277,7 @@ class H1Connection {
     };
     socket.on('connect', () => {
       this.connected = true;
+      this.pool.connectEnded();
       const handle = (socket as unknown as { _handle?: { isStreamBase?: boolean } })._handle;
       if (handle?.isStreamBase) parser.consume(handle);
       const t = pool.now();
@@ -292,6 +345,7 @@ class H1Connection {
     if (this.dead) return;
     this.dead = true;
     this.pool.forget(this);
+    if (!this.connected) this.pool.connectEnded();
     // The parser is left to the GC: this may run inside its own execute() callback.
     this.socket.destroy();
   }

@@ -1,0 +1,83 @@
+// The lean HTTP/1.1 pool (src/engine/http/h1.ts) against a real loopback server: connection
+// reuse, and a burst of requests that opens connections at most 256 attempts at a time (so a
+// burst cannot overflow the server's accept queue) while every request is still answered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { H1Pool, type H1Handler } from '../../src/engine/http/h1';
+
+function request(pool: H1Pool, path: string): Promise<{ status: number; body: string; error?: string }> {
+  return new Promise((resolve) => {
+    let status = 0;
+    const chunks: Buffer[] = [];
+    const handler: H1Handler = {
+      onConnect() {},
+      onHeaders(s) { status = s; return true; },
+      onData(c) { chunks.push(c); return true; },
+      onComplete() { resolve({ status, body: Buffer.concat(chunks).toString() }); },
+      onError(err) { resolve({ status: 0, body: '', error: (err as { code?: string }).code }); },
+    };
+    pool.dispatch({ method: 'GET', path, headersTimeout: 10_000 }, handler);
+  });
+}
+
+async function server(hold: (release: () => void) => void) {
+  const sockets = new Set<Socket>();
+  const s = createServer((req, res) => hold(() => res.end(`ok ${req.url}`)));
+  s.on('connection', (c) => { sockets.add(c); c.on('close', () => sockets.delete(c)); });
+  let connections = 0;
+  s.on('connection', () => connections++);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', 1024, r));
+  return {
+    url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
+    get connections() { return connections; },
+    close: () => new Promise<void>((r) => { for (const c of sockets) c.destroy(); s.close(() => r()); }),
+  };
+}
+
+test('sequential requests reuse one keep-alive connection', async () => {
+  const srv = await server((release) => release());
+  const pool = new H1Pool(srv.url, () => performance.now(), () => {});
+  try {
+    for (let i = 0; i < 20; i++) assert.deepEqual(await request(pool, `/${i}`), { status: 200, body: `ok /${i}` });
+    assert.equal(srv.connections, 1);
+  } finally {
+    await pool.destroy();
+    await srv.close();
+  }
+});
+
+test('a burst of 600 requests opens at most 256 connections at a time, and all are answered', async () => {
+  // The server holds every response until all 600 requests have arrived: 600 connections needed.
+  const held: Array<() => void> = [];
+  const srv = await server((release) => {
+    held.push(release);
+    if (held.length === 600) for (const r of held) r();
+  });
+  const pool = new H1Pool(srv.url, () => performance.now(), () => {});
+  try {
+    const all = Array.from({ length: 600 }, (_, i) => request(pool, `/${i}`));
+    assert.equal(pool.connecting, 256, 'attempts in flight right after the burst');
+    const out = await Promise.all(all);
+    assert.deepEqual(out.filter((r) => r.status !== 200), []);
+    assert.equal(srv.connections, 600);
+    assert.equal(pool.connecting, 0);
+  } finally {
+    await pool.destroy();
+    await srv.close();
+  }
+});
+
+test('destroy() aborts requests in flight and those waiting for a connection', async () => {
+  const srv = await server(() => {});
+  const pool = new H1Pool(srv.url, () => performance.now(), () => {});
+  try {
+    const all = Array.from({ length: 300 }, (_, i) => request(pool, `/${i}`));
+    await pool.destroy();
+    const out = await Promise.all(all);
+    assert.deepEqual([...new Set(out.map((r) => r.error))], ['UND_ERR_ABORTED']);
+  } finally {
+    await srv.close();
+  }
+});
