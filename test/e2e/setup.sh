@@ -45,6 +45,11 @@ cd "$E2E"
 # A half-finished install leaves broken links and skipped scripts behind: start clean.
 rm -rf "$STAMP" node_modules package-lock.json
 
+# Under `npm test` the outer npm's npm_* variables (npm_config_user_agent says node/v20) would
+# configure the inner npm as the outer one; code-server's postinstall reads the Node version from
+# that user agent. Start the installs with a clean npm environment.
+while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
+
 # Exact Node 24 headers for node-gyp: it cannot download them offline.
 if [ ! -d "$E2E/node-headers/package/include/node" ]; then
   rm -rf node-headers && mkdir node-headers
