@@ -65,7 +65,7 @@ async function main() {
     const workers = rest.includes('--workers') ? Number(rest[rest.indexOf('--workers') + 1]) : undefined;
     runner.send({ type: 'run', request: {
       file: join(root, 'bench/scenarios', `${name}.load.ts`), target: nginx.url, workers,
-      overrides: { vus: 64, duration: `${seconds}s` },
+      overrides: name.startsWith('open') ? { rate: Number(process.env.RATE ?? 5000), duration: `${seconds}s` } : { vus: 64, duration: `${seconds}s` },
     } });
     runner.on('message', (m) => {
       if (m.type === 'error') console.error(m.message);
