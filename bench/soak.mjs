@@ -42,8 +42,9 @@ async function main() {
   while (!exited) {
     await sleep(everyMs);
     const kb = treeRssKB(child.pid);
-    if (kb > 0 && !exited) samples.push([(Date.now() - t0) / 60_000, kb]);
-    if (samples.length % 6 === 0 && samples.length) console.log(`${samples.at(-1)[0].toFixed(1)} min: RSS ${samples.at(-1)[1]} KB`);
+    if (kb <= 0 || exited) continue;
+    samples.push([(Date.now() - t0) / 60_000, kb]);
+    if (samples.length % 6 === 0) console.log(`${samples.at(-1)[0].toFixed(1)} min: RSS ${samples.at(-1)[1]} KB`);
   }
   await nginx.stop();
   // Judge after warm-up: the second half of the run.
