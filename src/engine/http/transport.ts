@@ -61,6 +61,13 @@ export class OriginPool {
   /** 'host:port' as sent in the Host header (for the data_sent estimate). */
   readonly hostHeaderBytes: number;
   readonly https: boolean;
+  /**
+   * undici frees a finished keep-alive connection one event-loop turn after the response
+   * (setImmediate in its parser, after onComplete); a VU that asks again sooner would make
+   * the uncapped Pool open another connection (an extra TLS handshake, more connections than
+   * VUs). Responses from undici are therefore handed over after that turn (timings unchanged).
+   */
+  readonly resolveAfterRelease: boolean;
 
   constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false) {
     const u = new URL(origin);
@@ -68,7 +75,8 @@ export class OriginPool {
     this.https = u.protocol === 'https:';
     this.hostHeaderBytes = u.host.length + 8;
     const fresh = this.fresh;
-    if (useLeanClient(this.https, connections)) {
+    this.resolveAfterRelease = !useLeanClient(this.https, connections);
+    if (!this.resolveAfterRelease) {
       this.pool = new H1Pool(origin, now, (connecting, at) => {
         if (fresh.length < 10_000) fresh.push({ connecting, tls: 0, at });
       }) as unknown as Dispatcher;
@@ -165,6 +173,10 @@ export function errorKind(err: unknown): string {
 }
 
 const EMPTY: Buffer[] = [];
+
+function resolveExchange(e: Exchange): void {
+  e.resolve(e);
+}
 
 /**
  * One request: undici's (legacy, unwrapped) dispatch handler and, once finished, the response.
@@ -303,7 +315,10 @@ export class Exchange implements HttpResponse {
       s.received.add(this.receivedBytes);
       if (this.error !== undefined) T.recorder.error(this.error);
     }
-    this.resolve(this);
+    // The microtask runs once undici's parser callback has returned, so this Immediate is queued
+    // after the one that releases the connection (see OriginPool.resolveAfterRelease).
+    if (this.originPool.resolveAfterRelease) queueMicrotask(() => setImmediate(resolveExchange, this));
+    else this.resolve(this);
   }
 
   // --- the response -----------------------------------------------------------------------
