@@ -11,6 +11,7 @@ import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, t
 import { HttpTransport, type TransportOptions } from './http/transport';
 import { VuHttp } from './http/client';
 import { createExecutor, type ExecContext } from './executors';
+import { OpenExecutor } from './executors/open';
 import { setActiveRun } from './api';
 import type { ExecutionSegment } from './segments';
 
@@ -59,6 +60,8 @@ export interface RunResult {
 
 const DEBUG_LIMIT_MS = 24 * 3_600_000;
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** The longest the warm-up waits for its connections before the load starts anyway. */
+const WARM_UP_MAX_MS = 3000;
 /** Distinct iteration error messages kept as separate error kinds; the rest are pooled. */
 const MAX_ERROR_KINDS = 50;
 
@@ -137,7 +140,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       }
     }
 
-    const t0 = clock();
+    // Set again when the load starts, after the warm-up.
+    let t0 = clock();
     const elapsed = (): number => clock() - t0;
     const errorCounts = new Map<string, number>();
     /** The first exception a callback threw: rethrown when the run ends (never into a VU loop). */
@@ -167,6 +171,14 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       },
     };
     const executor = createExecutor(x, load);
+    if (executor instanceof OpenExecutor && load.model === 'open' && load.preAllocatedVUs > 0 && !opts.signal.aborted) {
+      // Warm-up (not measured): VUs and connections ready, so the schedule's first second is no
+      // connect storm (which the first stall would compound into seconds of extra latency).
+      executor.preAllocate(load.preAllocatedVUs);
+      const share = opts.segment ? opts.segment.scaleInt(load.preAllocatedVUs) : load.preAllocatedVUs;
+      await transport.warmUp(share, WARM_UP_MAX_MS);
+      t0 = clock();
+    }
 
     // One-second intervals from the load's start; each flush is synchronous (no record falls between two).
     let index = 0;

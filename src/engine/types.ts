@@ -28,6 +28,8 @@ export type LoadShape =
       /** What to do with a due iteration when all maxVUs are busy: 'queue' (default) or 'drop'. */
       whenBusy?: 'queue' | 'drop';
       gracefulStop?: Duration;
+      /** VUs created, and connections to the target opened, before the schedule starts (not measured); default: enough for 100 ms of latency at the peak rate, at most maxVUs. */
+      preAllocatedVUs?: number;
     }
   | {
       stages: Stage[];
@@ -37,6 +39,7 @@ export type LoadShape =
       timeUnit?: Duration;
       whenBusy?: 'queue' | 'drop';
       gracefulStop?: Duration;
+      preAllocatedVUs?: number;
     };
 
 export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: Duration };

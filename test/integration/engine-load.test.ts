@@ -378,3 +378,41 @@ test('debug mode: one VU, the given number of iterations, whatever the load shap
   assert.equal(totals.count('iterations'), 3);
   assert.equal(result.plan.model, 'closed');
 });
+
+test('preAllocatedVUs: the VUs and their connections are ready before the first iteration is due', async () => {
+  const { createServer } = await import('node:http');
+  let connections = 0;
+  let connectionsAtFirstRequest = -1;
+  const server = createServer((_req, res) => {
+    if (connectionsAtFirstRequest < 0) connectionsAtFirstRequest = connections;
+    res.end('ok');
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const ids = new Set<number>();
+    const { totals } = await runCollect({
+      target: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      load: { rate: 20, duration: '500ms', maxVUs: 8, preAllocatedVUs: 4 },
+      async iteration({ http, vu }) {
+        ids.add(vu.id);
+        await http.get('/');
+      },
+    });
+    assert.equal(connectionsAtFirstRequest, 4, 'all warm-up connections were open before the first request');
+    assert.equal(totals.ms('http_req_connecting', 100), 0, 'no request waited for a connection');
+    assert.equal(totals.started, 10);
+    assert.equal(totals.count('http_reqs'), 10);
+    assert.ok(ids.has(1));
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('preAllocatedVUs above maxVUs is a clear error', async () => {
+  await assert.rejects(
+    runCollect({ load: { rate: 10, duration: '1s', maxVUs: 2, preAllocatedVUs: 3 }, iteration() {} }),
+    /load\.preAllocatedVUs.*3.*at most load\.maxVUs \(2\)/s,
+  );
+});

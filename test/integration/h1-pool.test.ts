@@ -15,7 +15,7 @@ function request(pool: H1Pool, path: string): Promise<{ status: number; body: st
       onConnect() {},
       onHeaders(s) { status = s; return true; },
       onData(c) { chunks.push(c); return true; },
-      onComplete() { resolve({ status, body: Buffer.concat(chunks).toString() }); },
+      onComplete() { resolve({ status, body: Buffer.concat(chunks as unknown as Uint8Array[]).toString() }); },
       onError(err) { resolve({ status: 0, body: '', error: (err as { code?: string }).code }); },
     };
     pool.dispatch({ method: 'GET', path, headersTimeout: 10_000 }, handler);

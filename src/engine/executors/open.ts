@@ -117,6 +117,15 @@ export class OpenExecutor extends ExecutorBase implements Executor {
     this.timer = setTimeout(this.tick, Math.max(0, dueAt - now));
   }
 
+  /** Warm-up before start(): creates this process's share of `n` VUs, ready on the free list. */
+  preAllocate(n: number): void {
+    const own = Math.min(this.maxVUs, this.x.segment ? this.x.segment.scaleInt(n) : n);
+    const vus: Vu[] = [];
+    while (this.created < own) vus.push(new Vu(this.x, vuId(this.x.segment, this.created++)));
+    // The free list is a stack: the lowest id on top, taken first.
+    for (let i = vus.length - 1; i >= 0; i--) this.free.push(vus[i]);
+  }
+
   private takeVu(): Vu | null {
     const vu = this.free.pop();
     if (vu !== undefined) return vu;

@@ -122,8 +122,31 @@ export class H1Pool {
     return true;
   }
 
-  private open(): H1Connection {
-    const c = new H1Connection(this);
+  /**
+   * Warm-up: opens `n` idle connections (at most MAX_CONNECTING at a time); resolves when each
+   * has opened or failed. Their connect time is no request's (they are not reported).
+   */
+  preconnect(n: number): Promise<void> {
+    let started = 0;
+    let ended = 0;
+    return new Promise<void>((resolve) => {
+      if (n <= 0) return resolve();
+      const more = (): void => {
+        ended++;
+        if (ended === n) resolve();
+        else if (started < n && !this.closed) startOne();
+      };
+      const startOne = (): void => {
+        started++;
+        this.open(more);
+      };
+      while (started < Math.min(n, MAX_CONNECTING)) startOne();
+      if (this.closed) resolve();
+    });
+  }
+
+  private open(warmUpEnded?: () => void): H1Connection {
+    const c = new H1Connection(this, warmUpEnded);
     this.all.add(c);
     return c;
   }
@@ -239,7 +262,11 @@ class H1Connection {
   private headerPairs: string[] = [];
   private timeoutMs = CONNECT_TIMEOUT_MS;
 
-  constructor(private readonly pool: H1Pool) {
+  /** A warm-up connection (H1Pool.preconnect): told once it has opened or failed. */
+  private warmUpEnded: (() => void) | undefined;
+
+  constructor(private readonly pool: H1Pool, warmUpEnded?: () => void) {
+    this.warmUpEnded = warmUpEnded;
     this.connectStarted = pool.now();
     pool.connecting++;
     const socket = (this.socket = connect({ host: pool.hostname, port: pool.port, noDelay: true }));
@@ -280,6 +307,16 @@ class H1Connection {
       this.pool.connectEnded();
       const handle = (socket as unknown as { _handle?: { isStreamBase?: boolean } })._handle;
       if (handle?.isStreamBase) parser.consume(handle);
+      const warm = this.warmUpEnded;
+      if (warm !== undefined) {
+        this.warmUpEnded = undefined;
+        // Idle until a request takes it: no inactivity limit meanwhile (as undici's keep-alive).
+        socket.setTimeout(0);
+        this.timeoutMs = 0;
+        pool.release(this);
+        warm();
+        return;
+      }
       const t = pool.now();
       pool.onConnected(t - this.connectStarted, t);
       socket.setTimeout(this.timeoutMs);
@@ -344,6 +381,9 @@ class H1Connection {
   private close(): void {
     if (this.dead) return;
     this.dead = true;
+    const warm = this.warmUpEnded;
+    this.warmUpEnded = undefined;
+    warm?.();
     this.pool.forget(this);
     if (!this.connected) this.pool.connectEnded();
     // The parser is left to the GC: this may run inside its own execute() callback.

@@ -422,6 +422,20 @@ export class HttpTransport {
     return created;
   }
 
+  /**
+   * Warm-up before the load starts: opens up to `connections` idle connections to the target
+   * (plain http, the lean client; undici's Pool cannot pre-open). Waits at most `maxWaitMs`;
+   * connections still opening then stay in the pool for the requests.
+   */
+  async warmUp(connections: number, maxWaitMs: number): Promise<void> {
+    const pool = this.targetOrigin?.pool;
+    if (connections <= 0 || !(pool instanceof H1Pool)) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
+    await Promise.race([pool.preconnect(connections), limit]);
+    clearTimeout(timer);
+  }
+
   /** Aborts every request still in flight and closes every connection. */
   async close(): Promise<void> {
     this.recording = false;
