@@ -3,6 +3,7 @@
 // started, a snapshot every second, thresholds, logs, errors with their location, finished with
 // the summary, and finally done with the exit code. It writes the --out and summary files.
 
+import './warm-bundler';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as engine from '../index';
