@@ -8,8 +8,10 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import type { Histogram, JsHistogram } from 'hdr-histogram-js';
 // Deep imports (H6, start-up): the package index also loads its log writer, which builds an
 // Intl.NumberFormat at load time, ~100 ms of CPU at every start of the runner.
-import { build } from 'hdr-histogram-js/dist/HistogramBuilder';
-import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js/dist/encoding';
+// Required on first use (start-up, issue 4): the library (with pako and its wasm) costs ~10 ms
+// to load, and a single-process run needs it only for merging, encoding or decoding.
+const hdrBuilder = (): typeof import('hdr-histogram-js/dist/HistogramBuilder') => require('hdr-histogram-js/dist/HistogramBuilder');
+const hdrEncoding = (): typeof import('hdr-histogram-js/dist/encoding') => require('hdr-histogram-js/dist/encoding');
 
 export type { Histogram };
 
@@ -34,7 +36,7 @@ const INITIAL_COUNTS_LENGTH = countsIndex(2 ** 17);
  * and 64-bit (Float64, exact to 2^53) for cumulative totals, which may pass 2^32.
  */
 export function createHistogram(bits: 32 | 64 = 32): Histogram {
-  return build({
+  return hdrBuilder().build({
     bitBucketSize: bits,
     lowestDiscernibleValue: LOWEST_MICROS,
     highestTrackableValue: HIGHEST_MICROS,
@@ -44,12 +46,12 @@ export function createHistogram(bits: 32 | 64 = 32): Histogram {
 }
 
 export function encodeHistogram(h: Histogram): string {
-  return encodeIntoCompressedBase64(h);
+  return hdrEncoding().encodeIntoCompressedBase64(h);
 }
 
 /** Decodes an encoded histogram into a 64-bit histogram (safe for any count). */
 export function decodeHistogram(encoded: string): Histogram {
-  return decodeFromCompressedBase64(encoded, 64, false, HIGHEST_MICROS);
+  return hdrEncoding().decodeFromCompressedBase64(encoded, 64, false, HIGHEST_MICROS);
 }
 
 /** Clamps a microsecond value into the histogram's range as an integer. NaN becomes 0. */
