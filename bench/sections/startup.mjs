@@ -1,5 +1,5 @@
 // Section: start-up time, from spawning `loadlens run` to the first request arriving at the
-// server (bundling the scenario, forking the runner, starting the engine). The server runs in
+// server (bundling the scenario, starting the runner and the engine in the CLI's process). The server runs in
 // this process, which is otherwise idle, and timestamps arrival with the same clock as the spawn.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -54,7 +54,8 @@ export function render(raw) {
   return `## Start-up: from spawning the command to the first request at the server
 
 Median of ${raw.runs} runs (the first request's arrival timestamped by a server in the bench process). For Loadlens
-this includes bundling the scenario with esbuild, forking the runner and starting the engine.
+this includes Node's start-up, bundling the scenario with esbuild and starting the engine (the CLI runs the
+runner in its own process; the extension forks it).
 
 ${table(['command', 'median ms', 'min ms', 'max ms', 'runs with a request'], rows)}
 

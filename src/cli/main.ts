@@ -1,16 +1,15 @@
-// The `loadlens` command. It forks dist/runner.js for every run, exactly as the extension does,
-// so the CLI exercises the one code path users depend on.
+// The `loadlens` command. It runs the same runner core and protocol messages as the extension's
+// forked runner, but in its own process: a run starts one Node process, not two (issue 4's
+// start-up target). The forked path stays tested by the runner and extension tests.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
-import { RunnerProcess, type ForkRunnerOptions } from '../runner/client';
+import { InProcessRunner } from '../runner/in-process';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type DisplayOptions } from './args';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 
-/** dist/cli.js and dist/runner.js sit side by side, in the repo and in the installed package. */
-const runnerOptions: ForkRunnerOptions = { runnerPath: join(__dirname, 'runner.js'), output: 'inherit' };
 const examplesDir = join(__dirname, '..', 'examples');
 
 function version(): string {
@@ -29,10 +28,10 @@ function scenarioFile(file: string): string {
 
 /**
  * Runs one request in a fresh runner and renders it. The first Ctrl-C (SIGINT/SIGTERM) asks the
- * runner to stop gracefully (summary, exit 105); a second one kills it.
+ * runner to stop gracefully (summary, exit 105); a second one ends the process at once.
  */
 async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
-  const runner = new RunnerProcess(runnerOptions);
+  const runner = new InProcessRunner();
   const reporter = new TerminalReporter(display);
   runner.onMessage((m) => reporter.handle(m));
   let interrupts = 0;
@@ -43,6 +42,8 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
       process.stderr.write(dim('(press Ctrl-C again to kill the run at once)\n', display.color));
       runner.cancel('interrupted');
     } else {
+      reporter.clearLive();
+      process.stderr.write(red('✗ killed\n', display.color));
       runner.kill();
     }
   };
@@ -52,10 +53,7 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
     runner.run(request);
     const exit = await runner.exited;
     reporter.clearLive();
-    if (reporter.exitCode !== undefined) return reporter.exitCode;
-    // The runner died without its closing message (killed, crashed, or node could not start).
-    process.stderr.write(`${red('✗', display.color)} the runner stopped unexpectedly (${exit.signal ?? `exit code ${exit.code}`})\n`);
-    return interrupts > 1 ? ExitCode.cancelled : ExitCode.internal;
+    return reporter.exitCode ?? exit.code ?? ExitCode.internal;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -63,7 +61,7 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
 }
 
 async function list(file: string, display: DisplayOptions): Promise<number> {
-  const runner = new RunnerProcess(runnerOptions);
+  const runner = new InProcessRunner();
   const reporter = new TerminalReporter(display);
   let scenarios: PlanInfo[] = [];
   runner.onMessage((m) => {
@@ -169,13 +167,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// dist/cli.js is the program itself (run directly or required by bin/loadlens.js).
+// dist/cli.js is the program itself (run directly or required by bin/loadlens.js). It exits
+// explicitly: a scenario may leave timers or sockets behind, which must not keep the CLI alive.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: Error) => {
     process.stderr.write(`loadlens: internal error: ${err.stack ?? err}\n`);
-    process.exitCode = ExitCode.internal;
+    process.exit(ExitCode.internal);
   },
 );

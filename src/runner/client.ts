@@ -23,7 +23,21 @@ export interface RunnerExit {
   signal: NodeJS.Signals | null;
 }
 
-export class RunnerProcess {
+/** A runner as its host sees it, forked (RunnerProcess) or in process (in-process.ts). */
+export interface RunnerConnection {
+  /** Resolves when the runner has ended (never rejects). */
+  readonly exited: Promise<RunnerExit>;
+  onMessage(listener: (m: FromRunner) => void): void;
+  run(request: RunRequest): void;
+  /** Lists the scenarios of `file` without running any iteration; errors come as messages. */
+  list(file: string): void;
+  /** Asks for a graceful stop: no new iterations, wait gracefulStop, then a summary. */
+  cancel(reason?: string): boolean;
+  /** Stops the runner at once (a second Ctrl-C). */
+  kill(): void;
+}
+
+export class RunnerProcess implements RunnerConnection {
   readonly child: ChildProcess;
   /** Resolves when the runner process has exited (never rejects). */
   readonly exited: Promise<RunnerExit>;

@@ -212,6 +212,26 @@ test('SIGINT mid-run stops gracefully: summary printed, exit 105', async () => {
   assert.match(r.stdout, /Cancelled before the planned end/);
 });
 
+test('a second Ctrl-C ends the run at once: exit 105, no summary, finished intervals kept in --out', async () => {
+  const outPath = join(tmp, 'stuck.jsonl');
+  const cli = startCli(['run', fixture('stuck.load.ts'), '--target', target.url, '--out', outPath]);
+  // The load is running once an interval is on disk (the first live line comes with it).
+  while (!(existsSync(outPath) && readFileSync(outPath, 'utf8').includes('"type":"interval"'))) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (cli.child.exitCode !== null) assert.fail(`the run ended early: ${cli.stderr()}`);
+  }
+  cli.child.kill('SIGINT');
+  await cli.waitForStderr(/press Ctrl-C again/);
+  cli.child.kill('SIGINT');
+  const r = await cli.done;
+  assert.equal(r.code, ExitCode.cancelled, r.stderr);
+  assert.match(r.stderr, /killed/);
+  assert.doesNotMatch(r.stdout, /scenario stuck/, 'no summary: the iteration in flight was not waited for');
+  const records = readFileSync(outPath, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.equal(records[0].type, 'start');
+  assert.ok(records.some((rec) => rec.type === 'interval'));
+});
+
 test('the --out file after SIGKILL holds every finished interval as complete JSON lines', async () => {
   const outPath = join(tmp, 'killed.jsonl');
   const cli = startCli(['run', fixture('long.load.ts'), '--target', target.url, '--out', outPath], { detached: true });

@@ -1,0 +1,314 @@
+// The runner's core: bundles a scenario file, runs its scenarios one after another and speaks
+// the runner protocol (ToRunner in, FromRunner out): started, a snapshot every second,
+// thresholds, logs, errors with their location, finished with the summary, then done with the
+// exit code. It writes the --out and summary files. Where it runs is its host's business: a
+// forked child process speaking over IPC (main.ts, for the extension) or the CLI's own process
+// (in-process.ts, one Node start-up less), with the same messages either way.
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as engine from '../index';
+import { RunAggregate, exportSummary } from '../engine/aggregate';
+import { OptionsError, ScenarioSetupError } from '../engine/errors';
+import { planOf, validateScenario } from '../engine/load';
+import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+// Pure static analysis (no vscode): finds where an option was written.
+import { discoverScenarios } from '../discovery';
+import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
+import { OutFile } from './out-file';
+import { createLoadSource } from './local-source';
+import { defaultWorkerCount } from './workers';
+import type { LoadSource, SourceEvents } from './source';
+
+// The scenario's `import ... from 'loadlens'` resolves to this very engine instance.
+(globalThis as { __loadlens?: unknown }).__loadlens = engine;
+
+/** Distinct iteration error messages whose stack is sent; later ones are only counted. */
+const MAX_ITERATION_ERROR_REPORTS = 5;
+/** How often a repeated iteration error's running count is re-sent (every Nth occurrence). */
+const ERROR_COUNT_EVERY = 1000;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function stackOf(err: unknown): string | undefined {
+  return err instanceof Error ? cleanStack(err.stack) : undefined;
+}
+
+interface Prepared {
+  name: string;
+  definition: ScenarioDefinition;
+  aggregate: RunAggregate;
+}
+
+function loadOverrides(request: RunRequest): LoadOverrides | undefined {
+  return request.debug ? undefined : request.overrides;
+}
+
+/** An error about one scenario: reported with its name. */
+class ScenarioError extends Error {
+  constructor(readonly scenario: string, readonly error: unknown) {
+    super(errorMessage(error));
+  }
+}
+
+function verdictsKey(verdicts: ThresholdVerdict[]): string {
+  return verdicts.map((v) => (v.ok ? '1' : '0')).join('');
+}
+
+function exitCodeOf(summaries: SummaryData[]): number {
+  if (summaries.some((s) => s.state.status === 'aborted')) return ExitCode.aborted;
+  if (summaries.some((s) => s.state.status === 'cancelled')) return ExitCode.cancelled;
+  if (summaries.some((s) => s.state.status === 'incomplete')) return ExitCode.internal;
+  if (summaries.some((s) => s.thresholds.some((t) => !t.ok))) return ExitCode.thresholdsFailed;
+  return ExitCode.ok;
+}
+
+function writeSummaryExport(path: string, summaries: SummaryData[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  // One scenario: exactly k6's layout. Several: that layout per scenario name.
+  const body =
+    summaries.length === 1
+      ? exportSummary(summaries[0])
+      : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
+  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+}
+
+/**
+ * Where a bad option was written, found statically (the values are already evaluated): a
+ * threshold's own string, else the scenario's export line.
+ */
+function optionsLocation(file: string, scenario: string, err: OptionsError): SourceLocation | undefined {
+  let found;
+  try {
+    found = discoverScenarios(readFileSync(file, 'utf8')).scenarios.find((s) => s.name === scenario);
+  } catch {
+    return undefined;
+  }
+  if (!found) return undefined;
+  const threshold = err.field.startsWith('thresholds') ? found.thresholds.find((t) => t.expression === err.value) : undefined;
+  const at = threshold ? threshold.span.start : found.nameSpan.start;
+  return { file, line: at.line + 1, column: at.character + 1 };
+}
+
+/**
+ * One runner: one run (or list) request, then `done`. Cancel messages may come at any time.
+ * `send` delivers a message to the host; `finish` is called once with the exit code.
+ */
+export class Runner {
+  /** State of the run in progress, shared with the cancel handlers. */
+  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
+  private busy = false;
+
+  constructor(
+    private readonly send: (message: FromRunner) => void,
+    private readonly finish: (exitCode: number) => void,
+  ) {}
+
+  /** Takes one protocol message from the host. */
+  handle(message: ToRunner): void {
+    if (message.type === 'cancel') return this.cancel(message.reason ?? 'cancel message');
+    if (this.busy) {
+      this.send({ type: 'log', level: 'warn', message: `runner busy: ignored a '${message.type}' message (one run per runner)` });
+      return;
+    }
+    this.busy = true;
+    const file = message.type === 'run' ? message.request.file : message.file;
+    const work = message.type === 'run' ? this.run(message.request) : this.list(file);
+    work.then(this.finish, (err) => this.finish(this.reportFailure(err, file)));
+  }
+
+  /** A stray promise rejection from a scenario: reported, not fatal. */
+  unhandledRejection(reason: unknown): void {
+    this.send({ type: 'log', level: 'warn', message: `unhandled promise rejection: ${stackOf(reason) ?? String(reason)}` });
+  }
+
+  cancel(reason: string): void {
+    if (this.state.cancelled) return;
+    this.state.cancelled = true;
+    this.send({ type: 'log', level: 'info', message: `cancelling (${reason}): no new iterations; waiting for in-flight ones` });
+    this.state.source?.cancel(reason);
+  }
+
+  /** Validates every selected scenario before any of them runs: bad options stop everything. */
+  prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>): Prepared[] {
+    return selected.map(({ name, definition }) => {
+      try {
+        return this.prepareOne(name, definition, request, env);
+      } catch (err) {
+        throw new ScenarioError(name, err);
+      }
+    });
+  }
+
+  prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>): Prepared {
+    const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
+    const definition: ScenarioDefinition = { ...found, target };
+    validateScenario(definition);
+    const plan = planOf(name, definition, loadOverrides(request));
+    const aggregate = new RunAggregate({
+      scenario: name,
+      file: request.file,
+      model: plan.model,
+      plannedMs: plan.plannedMs,
+      // Debug runs stop at breakpoints: thresholds would only judge the debugger's pauses.
+      thresholds: request.debug ? undefined : definition.thresholds,
+    });
+    if (target === undefined) {
+      this.send({
+        type: 'log',
+        level: 'warn',
+        scenario: name,
+        message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
+      });
+    }
+    return { name, definition, aggregate };
+  }
+
+  /** Runs one scenario to its end; returns its summary. */
+  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutFile | undefined): Promise<SummaryData> {
+    // The events below are plain callbacks: they reach the runner through these.
+    const { send, state } = this;
+    const { name, definition, aggregate } = p;
+    const file = request.file;
+    let lastVerdicts = '';
+    let durationMs = 0;
+    let reportedMessages = 0;
+
+    const events: SourceEvents = {
+      started(plan, startedAt) {
+        send({ type: 'started', scenario: name, file, plan, startedAt });
+        out?.write({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt });
+      },
+      interval(interval) {
+        aggregate.add(interval);
+        out?.write({ type: 'interval', scenario: name, interval });
+        durationMs = Math.max(durationMs, interval.endMs);
+        send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
+        const verdicts = aggregate.verdicts();
+        const key = verdictsKey(verdicts);
+        if (key !== lastVerdicts) {
+          lastVerdicts = key;
+          send({ type: 'thresholds', scenario: name, verdicts });
+        }
+        const abort = aggregate.abortTriggered();
+        if (abort && !state.aborted && !state.cancelled) {
+          state.aborted = true;
+          send({ type: 'log', level: 'warn', scenario: name, message: `aborting: threshold ${abort.metric}: ${abort.expression} failed (observed ${abort.observed})` });
+          state.source?.cancel('abortOnFail');
+        }
+      },
+      iterationError(err, count) {
+        // The first occurrence of the first few messages carries its stack; then a running count now and then.
+        const firstReport = count === 1 && reportedMessages < MAX_ITERATION_ERROR_REPORTS;
+        if (firstReport) reportedMessages++;
+        else if (count % ERROR_COUNT_EVERY !== 0) return;
+        const stack = firstReport ? stackOf(err) : undefined;
+        send({ type: 'error', kind: 'iteration', scenario: name, message: errorMessage(err), count, stack, location: locateInStack(stack, file) });
+      },
+      teardownError(err) {
+        const stack = stackOf(err);
+        send({ type: 'error', kind: 'teardown', scenario: name, message: errorMessage(err), stack, location: locateInStack(stack, file) });
+      },
+      log(level, message) {
+        send({ type: 'log', level, scenario: name, message });
+      },
+    };
+
+    const source = createLoadSource(request.workers ?? defaultWorkerCount());
+    state.source = source;
+    // A cancel that arrived while the file was bundling applies at once.
+    if (state.cancelled) source.cancel('cancelled');
+    const result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+    state.source = undefined;
+
+    const status: SummaryData['state']['status'] = state.aborted
+      ? 'aborted'
+      : result.incomplete
+        ? 'incomplete'
+        : state.cancelled
+          ? 'cancelled'
+          : 'completed';
+    const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
+    send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
+    send({ type: 'finished', scenario: name, summary });
+    out?.write({ type: 'summary', scenario: name, summary });
+    return summary;
+  }
+
+  /** Maps a failure before or around the load to its protocol error and exit code. */
+  reportFailure(err: unknown, file: string, scenario?: string): number {
+    if (err instanceof ScenarioError) return this.reportFailure(err.error, file, err.scenario);
+    if (err instanceof ScenarioFileError) {
+      this.send({ type: 'error', kind: err.kind, message: err.message, location: err.location, stack: err.stackText, scenario });
+      return err.kind === 'compile' ? ExitCode.compile : ExitCode.badOptions;
+    }
+    if (err instanceof OptionsError) {
+      this.send({ type: 'error', kind: 'options', message: err.message, scenario, location: scenario ? optionsLocation(file, scenario, err) : undefined });
+      return ExitCode.badOptions;
+    }
+    if (err instanceof ScenarioSetupError) {
+      const cause = err.cause;
+      const stack = stackOf(cause) ?? err.stack;
+      this.send({ type: 'error', kind: 'setup', message: err.message, stack, location: locateInStack(stack, file), scenario: err.scenario ?? scenario });
+      return ExitCode.setup;
+    }
+    this.send({ type: 'error', kind: 'internal', message: errorMessage(err), stack: stackOf(err), scenario });
+    return ExitCode.internal;
+  }
+
+  async run(request: RunRequest): Promise<number> {
+    const env = { ...(request.env ?? {}) };
+    let prepared: Prepared[];
+    try {
+      const all = await loadScenarioFile(request.file);
+      prepared = this.prepare(selectScenarios(all, request.scenario, request.file), request, env);
+    } catch (err) {
+      return this.reportFailure(err, request.file);
+    }
+
+    let out: OutFile | undefined;
+    const summaries: SummaryData[] = [];
+    let failureCode: number | undefined;
+    try {
+      out = request.outPath ? new OutFile(request.outPath) : undefined;
+      for (const p of prepared) {
+        if (this.state.cancelled || this.state.aborted) break;
+        try {
+          summaries.push(await this.runOne(p, request, env, out));
+        } catch (err) {
+          failureCode = this.reportFailure(err, request.file, p.name);
+          // A setup failure stops this scenario only; the file's other scenarios still run.
+          if (!(err instanceof ScenarioSetupError)) break;
+        }
+      }
+      if (request.summaryExportPath && summaries.length > 0) writeSummaryExport(request.summaryExportPath, summaries);
+    } catch (err) {
+      failureCode = this.reportFailure(err, request.file);
+    } finally {
+      out?.close();
+    }
+    // Cancelled before the first scenario started: nothing ran, and the user asked for that.
+    if (failureCode === undefined && summaries.length === 0 && this.state.cancelled) return ExitCode.cancelled;
+    return failureCode ?? exitCodeOf(summaries);
+  }
+
+  async list(file: string): Promise<number> {
+    try {
+      const all = await loadScenarioFile(file);
+      const scenarios = all.map((s) => {
+        try {
+          return planOf(s.name, s.definition);
+        } catch (err) {
+          throw new ScenarioError(s.name, err);
+        }
+      });
+      this.send({ type: 'listed', file, scenarios });
+      return ExitCode.ok;
+    } catch (err) {
+      return this.reportFailure(err, file);
+    }
+  }
+}
