@@ -1,8 +1,7 @@
 // Starts a loopback test server on a free port. close() destroys the connections still open:
 // load leaves keep-alive sockets behind, and server.close() alone would wait for them.
 
-import type { Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 
 export interface Listening {
   url: string;
