@@ -8,7 +8,7 @@
 // iterations, re-cut by the VUs it owns), so the union equals one whole run.
 
 import type { VuStep } from '../schedule';
-import { ExecutorBase, Vu, runIteration, vuId, type ExecContext, type Executor } from './vu';
+import { ExecutorBase, Vu, startIteration, iterationFailed, endIteration, vuId, type ExecContext, type Executor } from './vu';
 import type { ExecutionSegment } from '../segments';
 
 /** Yield to timers and I/O at least this often, even if iterations never await real I/O. */
@@ -80,7 +80,16 @@ abstract class LoopingExecutor extends ExecutorBase implements Executor {
       if (g < 0) break;
       this.inFlight++;
       this.started++;
-      await runIteration(this.x, this.series, vu, g, 0);
+      // Not wrapped in an async function (see startIteration).
+      const running = startIteration(this.x, vu, g, 0);
+      if (running !== undefined) {
+        try {
+          await running;
+        } catch (err) {
+          iterationFailed(this.x, err);
+        }
+      }
+      endIteration(this.x, this.series, vu);
       this.iterationEnded();
       const now = this.x.elapsed();
       if (now - lastYield >= YIELD_EVERY_MS) {

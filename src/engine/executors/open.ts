@@ -9,7 +9,7 @@
 // counted as dropped, so due = started + dropped.
 
 import type { ArrivalSchedule } from '../schedule';
-import { ExecutorBase, Vu, runIteration, vuId, type ExecContext, type Executor } from './vu';
+import { ExecutorBase, Vu, startIteration, iterationFailed, endIteration, vuId, type ExecContext, type Executor } from './vu';
 
 export interface OpenLoad {
   schedule: ArrivalSchedule;
@@ -143,7 +143,16 @@ export class OpenExecutor extends ExecutorBase implements Executor {
 
   private async runVu(vu: Vu, g: number, lagMs: number): Promise<void> {
     for (;;) {
-      await runIteration(this.x, this.series, vu, g, lagMs);
+      // Not wrapped in an async function (see startIteration).
+      const running = startIteration(this.x, vu, g, lagMs);
+      if (running !== undefined) {
+        try {
+          await running;
+        } catch (err) {
+          iterationFailed(this.x, err);
+        }
+      }
+      endIteration(this.x, this.series, vu);
       if (this.stopping || this.next >= this.total) break;
       // A due iteration is waiting (the backlog, or one due since the last tick): take it now.
       const ng = this.globalOf(this.next);
