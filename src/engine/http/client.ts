@@ -6,7 +6,7 @@
 import type { HttpClient, HttpResponse, RequestOptions, Tags } from '../types';
 import { parseDuration } from '../duration';
 import { CookieJar } from './cookies';
-import { Exchange, type HttpTransport, type OriginPool } from './transport';
+import { Exchange, type HttpTransport, type OriginPool, type Requester } from './transport';
 
 const DEFAULT_REDIRECTS = 10;
 
@@ -67,7 +67,18 @@ export class VuHttp implements HttpClient {
     this.jar?.clear();
   }
 
-  async request(method: string, url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  // Not an async function: a suspended one costs ~400 bytes per request in flight (see
+  // executors/vu.ts); cookies and redirects are handled when each exchange is done (RequestPlan).
+  request(method: string, url: string, opts?: RequestOptions): Promise<HttpResponse> {
+    try {
+      return this.start(method, url, opts);
+    } catch (err) {
+      // Bad input (a URL, an option) rejects, as from any async call.
+      return Promise.reject(err);
+    }
+  }
+
+  private start(method: string, url: string, opts: RequestOptions | undefined): Promise<HttpResponse> {
     const T = this.transport;
     method = method.toUpperCase();
     let pool: OriginPool;
@@ -94,32 +105,54 @@ export class VuHttp implements HttpClient {
     }
     const timeoutMs = opts?.timeout !== undefined ? parseDuration(opts.timeout, 'timeout') : T.timeoutMs;
     const tags = opts?.tags;
-    const fixedName = tags?.name;
-    const extra = extraTags(tags);
-    let hops = opts?.redirects ?? DEFAULT_REDIRECTS;
-    for (;;) {
-      const ex = await this.send(pool, method, path, headers, body, timeoutMs, fixedName, extra);
-      if (ex.setCookies !== null) {
-        const jar = (this.jar ??= new CookieJar());
-        for (const c of ex.setCookies) jar.set(c, pool.hostname, path, pool.https);
-      }
-      if (hops <= 0 || !isRedirect(ex.status)) return ex;
-      const location = ex.header('location');
-      if (location === undefined) return ex;
-      hops--;
-      const next = new URL(location, ex.url);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') return ex;
-      const crossOrigin = next.origin !== pool.origin;
-      pool = crossOrigin ? T.pool(next.origin) : pool;
-      path = next.pathname + next.search;
-      // 303, and 301/302 after a POST, continue as GET without a body (as browsers and k6 do).
-      if (ex.status === 303 || ((ex.status === 301 || ex.status === 302) && method === 'POST')) {
-        if (method !== 'HEAD') method = 'GET';
-        body = undefined;
-        if (headers && hasHeader(headers, 'content-type')) headers = withoutHeaders(headers, ['content-type', 'content-length']);
-      }
-      if (crossOrigin && headers) headers = withoutHeaders(headers, ['authorization', 'cookie']);
+    const hops = opts?.redirects ?? DEFAULT_REDIRECTS;
+    let plan!: RequestPlan;
+    const done = new Promise<HttpResponse>((resolve, reject) => {
+      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, resolve, reject);
+    });
+    this.send(plan, pool, path);
+    return done;
+  }
+
+  /** @internal An exchange of `plan` has finished: keep its cookies, follow a redirect or answer. */
+  settle(plan: RequestPlan, ex: Exchange): void {
+    const pool = ex.originPool;
+    if (ex.setCookies !== null) {
+      const jar = (this.jar ??= new CookieJar());
+      for (const c of ex.setCookies) jar.set(c, pool.hostname, ex.path, pool.https);
     }
+    if (plan.hops > 0 && isRedirect(ex.status)) {
+      const location = ex.header('location');
+      if (location !== undefined) {
+        let next: URL;
+        try {
+          next = new URL(location, ex.url);
+        } catch (err) {
+          plan.reject(err);
+          return;
+        }
+        if (next.protocol === 'http:' || next.protocol === 'https:') {
+          this.redirect(plan, ex, next);
+          return;
+        }
+      }
+    }
+    plan.resolve(ex);
+  }
+
+  private redirect(plan: RequestPlan, ex: Exchange, next: URL): void {
+    plan.hops--;
+    const pool = ex.originPool;
+    const crossOrigin = next.origin !== pool.origin;
+    const nextPool = crossOrigin ? this.transport.pool(next.origin) : pool;
+    // 303, and 301/302 after a POST, continue as GET without a body (as browsers and k6 do).
+    if (ex.status === 303 || ((ex.status === 301 || ex.status === 302) && plan.method === 'POST')) {
+      if (plan.method !== 'HEAD') plan.method = 'GET';
+      plan.body = undefined;
+      if (plan.headers && hasHeader(plan.headers, 'content-type')) plan.headers = withoutHeaders(plan.headers, ['content-type', 'content-length']);
+    }
+    if (crossOrigin && plan.headers) plan.headers = withoutHeaders(plan.headers, ['authorization', 'cookie']);
+    this.send(plan, nextPool, next.pathname + next.search);
   }
 
   private parseUrl(url: string, base: URL | undefined): URL {
@@ -135,17 +168,12 @@ export class VuHttp implements HttpClient {
     return u;
   }
 
-  private send(
-    pool: OriginPool,
-    method: string,
-    path: string,
-    headers: Record<string, string> | undefined,
-    body: Buffer | undefined,
-    timeoutMs: number,
-    fixedName: string | undefined,
-    extra: Tags | undefined,
-  ): Promise<Exchange> {
+  /** Sends one hop of `plan` to `pool` (cookies from the jar added); `plan` gets the exchange when done. */
+  private send(plan: RequestPlan, pool: OriginPool, path: string): void {
     const T = this.transport;
+    const method = plan.method;
+    const body = plan.body;
+    let headers = plan.headers;
     if (this.jar !== null && this.jar.size > 0) {
       const cookie = this.jar.header(pool.hostname, path, pool.https);
       if (cookie !== undefined) {
@@ -153,7 +181,7 @@ export class VuHttp implements HttpClient {
         headers = own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
       }
     }
-    let name = fixedName;
+    let name = plan.fixedName;
     if (name === undefined) {
       const q = path.indexOf('?');
       name = q < 0 ? path : path.slice(0, q);
@@ -162,18 +190,42 @@ export class VuHttp implements HttpClient {
     let sentBytes = method.length + path.length + 11 + pool.hostHeaderBytes + 24 + 2;
     if (headers !== undefined) for (const k in headers) sentBytes += k.length + String(headers[k]).length + 4;
     if (body !== undefined) sentBytes += body.length + 20;
-    const ex = new Exchange(T, pool, method, path, name, extra, this.lagMs, sentBytes);
-    const done = new Promise<Exchange>((resolve) => (ex.resolve = resolve));
+    const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes);
+    ex.requester = plan;
     if (T.closed) {
       ex.onError(Object.assign(new Error('the run has ended'), { code: 'UND_ERR_ABORTED' }));
-      return done;
+      return;
     }
     try {
-      pool.pool.dispatch({ origin: pool.origin, path, method, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, ex as never);
+      pool.pool.dispatch({ origin: pool.origin, path, method, headers, body, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs }, ex as never);
     } catch (err) {
       ex.onError(err as Error);
     }
-    return done;
+  }
+}
+
+/**
+ * One request as the scenario made it, across its redirects: what the next hop needs and the
+ * caller's promise. One small object instead of an async function's state.
+ */
+class RequestPlan implements Requester {
+  constructor(
+    readonly client: VuHttp,
+    public method: string,
+    public headers: Record<string, string> | undefined,
+    public body: Buffer | undefined,
+    readonly timeoutMs: number,
+    /** The `name` tag given with the request, else each hop is named by its path. */
+    readonly fixedName: string | undefined,
+    readonly extra: Tags | undefined,
+    /** Redirects still allowed. */
+    public hops: number,
+    readonly resolve: (r: HttpResponse) => void,
+    readonly reject: (err: unknown) => void,
+  ) {}
+
+  done(ex: Exchange): void {
+    this.client.settle(this, ex);
   }
 }
 

@@ -178,8 +178,13 @@ export function errorKind(err: unknown): string {
 
 const EMPTY: Buffer[] = [];
 
-function resolveExchange(e: Exchange): void {
-  e.resolve(e);
+function handOver(e: Exchange): void {
+  e.requester.done(e);
+}
+
+/** Who a finished exchange goes to: the VU's request (cookies, redirects, the caller's promise). */
+export interface Requester {
+  done(ex: Exchange): void;
 }
 
 /**
@@ -192,7 +197,8 @@ export class Exchange implements HttpResponse {
   timings: RequestTimings = ZERO_TIMINGS;
   /** Set-Cookie values (only collected when the jar is on). */
   setCookies: string[] | null = null;
-  resolve!: (e: Exchange) => void;
+  /** Set before dispatch; gets the exchange once it has finished. */
+  requester!: Requester;
 
   private rawHeaders: Buffer[] = EMPTY;
   private parsedHeaders: Record<string, string> | null = null;
@@ -321,8 +327,8 @@ export class Exchange implements HttpResponse {
     }
     // The microtask runs once undici's parser callback has returned, so this Immediate is queued
     // after the one that releases the connection (see OriginPool.resolveAfterRelease).
-    if (this.originPool.resolveAfterRelease) queueMicrotask(() => setImmediate(resolveExchange, this));
-    else this.resolve(this);
+    if (this.originPool.resolveAfterRelease) queueMicrotask(() => setImmediate(handOver, this));
+    else this.requester.done(this);
   }
 
   // --- the response -----------------------------------------------------------------------
