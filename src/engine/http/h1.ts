@@ -280,6 +280,8 @@ function checkPath(path: string): void {
 // same): Node calls them with the parser or the socket as `this`, which leads to the connection.
 // Eleven closures per connection were ~1 KB per VU.
 const kConn = Symbol('H1Connection');
+/** The parsers' async resource (for async_hooks), one for all: an object per connection is 48 bytes. */
+const PARSER_RESOURCE = {};
 type ConnSocket = Socket & { [kConn]: H1Connection };
 
 function parserOnHeaders(this: ParserInstance, headers: string[]): void {
@@ -374,7 +376,7 @@ class H1Connection {
     (socket as ConnSocket)[kConn] = this;
     pool.watch(CONNECT_TIMEOUT_MS);
     const parser = (this.parser = new HTTPParser());
-    parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+    parser.initialize(HTTPParser.RESPONSE, PARSER_RESOURCE, 0, 0);
     parser.conn = this;
     parser[HTTPParser.kOnHeaders] = parserOnHeaders;
     parser[HTTPParser.kOnHeadersComplete] = parserOnHeadersComplete;

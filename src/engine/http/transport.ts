@@ -178,6 +178,11 @@ export function errorKind(err: unknown): string {
 
 const EMPTY: Buffer[] = [];
 
+/** Whole microseconds from `from` to `to` (both ms). */
+function usSince(from: number, to: number): number {
+  return Math.round((to - from) * 1000);
+}
+
 function handOver(e: Exchange): void {
   e.requester.done(e);
 }
@@ -205,11 +210,13 @@ export class Exchange implements HttpResponse {
   private body: Buffer | Buffer[] | null = null;
   private receivedBytes = 0;
   private readonly t0: number;
-  private tSend = 0;
-  private tSent = 0;
-  private tHeaders = 0;
-  private connecting = 0;
-  private tls = 0;
+  // The phases as whole microseconds after t0 (-1: not reached): small integers are stored in
+  // the object itself, where each double field would cost a 16-byte box per request in flight.
+  private sendUs = -1;
+  private sentUs = -1;
+  private headersUs = -1;
+  private connectingUs = 0;
+  private tlsUs = 0;
 
   constructor(
     private readonly transport: HttpTransport,
@@ -233,7 +240,7 @@ export class Exchange implements HttpResponse {
 
   onConnect(): void {
     const t = this.transport.now();
-    this.tSend = t;
+    this.sendUs = usSince(this.t0, t);
     // A request that waited at least as long as a new connection took is taken to be the one
     // that opened it (exact for the usual one request per new connection; approximate when
     // several connect at once).
@@ -244,20 +251,20 @@ export class Exchange implements HttpResponse {
       const c = fresh[0];
       if (c !== undefined && c.at >= this.t0 && t - this.t0 >= c.connecting + c.tls) {
         fresh.shift();
-        this.connecting = c.connecting;
-        this.tls = c.tls;
+        this.connectingUs = Math.round(c.connecting * 1000);
+        this.tlsUs = Math.round(c.tls * 1000);
       }
     }
   }
 
   onRequestSent(): void {
-    this.tSent = this.transport.now();
+    this.sentUs = usSince(this.t0, this.transport.now());
   }
 
   onResponseStarted(): void {}
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: unknown, statusText: string): boolean {
-    this.tHeaders = this.transport.now();
+    this.headersUs = usSince(this.t0, this.transport.now());
     this.status = statusCode;
     this.rawHeaders = rawHeaders;
     // Status line + header lines as received (approximately: HTTP/1.1 framing).
@@ -296,30 +303,36 @@ export class Exchange implements HttpResponse {
 
   private finish(): void {
     const T = this.transport;
-    const end = T.now();
-    const tSend = this.tSend || end;
-    const tSent = this.tSent || tSend;
-    const tHeaders = this.tHeaders || end;
-    const blocked = Math.max(0, tSend - this.t0 - this.connecting - this.tls);
-    const sending = tSent - tSend;
-    const waiting = Math.max(0, tHeaders - tSent);
-    const receiving = end - tHeaders;
+    const end = usSince(this.t0, T.now());
+    const send = this.sendUs >= 0 ? this.sendUs : end;
+    const sent = this.sentUs >= 0 ? this.sentUs : send;
+    const headers = this.headersUs >= 0 ? this.headersUs : end;
+    const connecting = this.connectingUs;
+    const tls = this.tlsUs;
+    // Microseconds from here on (the metrics' unit); the response's timings are in ms.
+    const blocked = Math.max(0, send - connecting - tls);
+    const sending = sent - send;
+    const waiting = Math.max(0, headers - sent);
+    const receiving = end - headers;
     const service = sending + waiting + receiving;
-    this.timings = { blocked, connecting: this.connecting, tls: this.tls, sending, waiting, receiving, duration: service };
+    this.timings = {
+      blocked: blocked / 1000, connecting: connecting / 1000, tls: tls / 1000,
+      sending: sending / 1000, waiting: waiting / 1000, receiving: receiving / 1000, duration: service / 1000,
+    };
     if (T.recording) {
       const s = T.seriesFor(this.method, this.status, this.name, this.tags);
       const failed = this.status === 0 || this.status >= 400;
       s.reqs.add(1);
       // The latency a user would have seen: from when the iteration was due (open model),
       // including any wait for a capped connection, excluding connection setup (as k6).
-      s.duration.record((this.lagMs + blocked + service) * 1000);
-      s.service.record(service * 1000);
-      s.blocked.record(blocked * 1000);
-      s.connecting.record(this.connecting * 1000);
-      s.tls.record(this.tls * 1000);
-      s.sending.record(sending * 1000);
-      s.waiting.record(waiting * 1000);
-      s.receiving.record(receiving * 1000);
+      s.duration.record(this.lagMs * 1000 + blocked + service);
+      s.service.record(service);
+      s.blocked.record(blocked);
+      s.connecting.record(connecting);
+      s.tls.record(tls);
+      s.sending.record(sending);
+      s.waiting.record(waiting);
+      s.receiving.record(receiving);
       s.failed.add(failed);
       s.sent.add(this.sentBytes);
       s.received.add(this.receivedBytes);
