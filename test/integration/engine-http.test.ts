@@ -161,6 +161,19 @@ test('an unknown host is ENOTFOUND; a malformed URL throws into the iteration', 
   assert.match(String(iterationErrors[0]?.err), /relative URLs need the scenario's target/);
 });
 
+test('bad request input rejects the returned promise (a .catch sees it), it does not throw at the call', async () => {
+  const { out } = await once(async (http) => {
+    let promise: Promise<unknown> | undefined;
+    try {
+      promise = http.get('/', { timeout: 'soon' as never });
+    } catch {
+      return 'threw at the call';
+    }
+    return promise.then(() => 'sent', (err: unknown) => `rejected: ${String(err)}`);
+  });
+  assert.match(out, /^rejected: .*timeout/);
+});
+
 test('capped connections: the wait for a connection is blocked time and part of the latency', async () => {
   const { totals } = await runCollect({
     target: srv.url,
