@@ -347,6 +347,20 @@ function socketOnClose(this: ConnSocket): void {
   this[kConn].fail(codedError('the connection closed', 'ECONNRESET'));
 }
 
+/**
+ * Node's parser with the callbacks on the prototype (Node looks them up with a property get),
+ * so no connection carries its own (an elements store of ~170 bytes each).
+ */
+class ResponseParser extends HTTPParser {}
+const parserProto = ResponseParser.prototype as unknown as ParserInstance;
+parserProto[HTTPParser.kOnHeaders] = parserOnHeaders;
+parserProto[HTTPParser.kOnHeadersComplete] = parserOnHeadersComplete;
+parserProto[HTTPParser.kOnBody] = parserOnBody;
+parserProto[HTTPParser.kOnMessageComplete] = parserOnMessageComplete;
+// Reads go straight from the socket's handle into the native parser (as node:http's server
+// does): no Buffer per read, no stream machinery. EOF and read errors still reach the socket.
+parserProto[HTTPParser.kOnExecute] = parserOnExecute;
+
 /** One keep-alive connection: at most one request in flight. */
 class H1Connection {
   dead = false;
@@ -375,16 +389,9 @@ class H1Connection {
     const socket = (this.socket = connect({ host: pool.hostname, port: pool.port, noDelay: true }));
     (socket as ConnSocket)[kConn] = this;
     pool.watch(CONNECT_TIMEOUT_MS);
-    const parser = (this.parser = new HTTPParser());
+    const parser = (this.parser = new ResponseParser());
     parser.initialize(HTTPParser.RESPONSE, PARSER_RESOURCE, 0, 0);
     parser.conn = this;
-    parser[HTTPParser.kOnHeaders] = parserOnHeaders;
-    parser[HTTPParser.kOnHeadersComplete] = parserOnHeadersComplete;
-    parser[HTTPParser.kOnBody] = parserOnBody;
-    parser[HTTPParser.kOnMessageComplete] = parserOnMessageComplete;
-    // Reads go straight from the socket's handle into the native parser (as node:http's server
-    // does): no Buffer per read, no stream machinery. EOF and read errors still reach the socket.
-    parser[HTTPParser.kOnExecute] = parserOnExecute;
     socket.on('connect', socketOnConnect);
     socket.on('data', socketOnData);
     socket.on('end', socketOnEnd);
