@@ -60,8 +60,13 @@ export function render(raw) {
 
 Peak RSS of the generator's whole process tree (sampled from /proc every 100 ms), ${raw.seconds} s runs; target:
 \`bench/servers/hold.mjs\` in a second process on CPU 0. "KB per extra VU" = (peak − peak at 1 VU) / (N − 1); it includes
-fixed costs that appear only under load (V8's young generation grows to tens of MB at a few thousand requests/s),
-so the marginal cost of a VU is best read in "KB per VU, from the previous N" (the slope between two loads).
+fixed costs that appear only under load (V8's young generation grows to 32 MB at a few thousand requests/s), and
+garbage not yet collected: every request in flight outlives the young generation, and V8 lets the old generation
+grow to up to 4× its live size before a full GC (autocannon's peak at 15,000 varied from 280 to 350 MB in six runs).
+Loadlens limits that growth to 50 % (\`--heap-growing-percent=50\`, set by the engine in the process that runs the
+load: at 15,000 VUs 220–330 MB without it, ~240 MB with it; requests per CPU-second unchanged in A/B runs). A heap
+snapshot at 15,000 VUs holds ~3.4 KB per VU of live JS objects; native memory, mostly Node's socket and HTTP parser
+per connection, adds ~3–4 KB. The marginal cost of a VU is best read in "KB per VU, from the previous N".
 Loadlens ramps its VUs over 3 s (\`{ stages, by: 'vus' }\`), so the kernel's SYN backlog drops no connection attempts.
 
 ${table(['generator', 'VUs / connections', 'peak RSS KB', 'KB per extra VU', 'KB per VU, from the previous N', 'KB per VU (total / N)', 'note'], rows)}
