@@ -1,7 +1,6 @@
 // Runs one scenario: setup, the load phase with one-second intervals, graceful stop, teardown.
 // Pure engine: everything it measures leaves through the callbacks (the runner does the I/O).
 
-import { setFlagsFromString } from 'node:v8';
 import type { HttpClient, IntervalData, ScenarioDefinition, Tags } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 import { MetricsRecorder } from './metrics/recorder';
@@ -9,7 +8,7 @@ import { VUS, VUS_MAX } from './metrics/names';
 import { ScenarioSetupError, describeValue } from './errors';
 import { parseDuration } from './duration';
 import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, type NormalLoad } from './load';
-import { HttpTransport, type TransportOptions } from './http/transport';
+import { HttpTransport, type HttpClientChoice, type TransportOptions } from './http/transport';
 import { VuHttp } from './http/client';
 import { createExecutor, type ExecContext } from './executors';
 import { OpenExecutor } from './executors/open';
@@ -38,6 +37,8 @@ export interface RunScenarioOptions {
   signal: AbortSignal;
   /** Monotonic clock in ms (default performance.now). */
   now?: () => number;
+  /** Which client serves plain http:// (default 'auto': the lean one). */
+  httpClient?: HttpClientChoice;
   /** Called every second, and once more with the final partial interval. */
   onInterval(interval: IntervalData): void;
   /** Called when the load starts (after setup). startedAt is epoch ms. */
@@ -77,8 +78,9 @@ export function planFromLoad(name: string, load: NormalLoad): PlanInfo {
 }
 
 /** The HTTP transport settings of a scenario (target, connections, timeout, cookies, tags). */
-export function transportOptionsOf(def: ScenarioDefinition, now: () => number = () => performance.now()): TransportOptions {
+export function transportOptionsOf(def: ScenarioDefinition, now: () => number = () => performance.now(), client: HttpClientChoice = 'auto'): TransportOptions {
   return {
+    client,
     target: def.target,
     connections: def.http?.connections,
     timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : DEFAULT_TIMEOUT_MS,
@@ -94,9 +96,9 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
  * processes): its requests and checks are recorded and returned as one interval (index 0).
  * Whatever `hook` throws is rethrown.
  */
-export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>): Promise<{ value: T; interval: IntervalData }> {
+export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>, httpClient?: HttpClientChoice): Promise<{ value: T; interval: IntervalData }> {
   const recorder = new MetricsRecorder();
-  const transport = new HttpTransport(recorder, transportOptionsOf(def));
+  const transport = new HttpTransport(recorder, transportOptionsOf(def, undefined, httpClient));
   setActiveRun({ recorder, tags: def.tags ?? {} });
   try {
     const value = await hook(new VuHttp(transport));
@@ -114,22 +116,6 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
-let heapGrowthLimited = false;
-
-/**
- * Memory (issue 4): with thousands of VUs each holding a slow request, every request in flight
- * outlives V8's young generation, and V8 lets the old generation grow to up to 4x its live size
- * before a full GC: at 15,000 held VUs the peak RSS varied from 220 to 330 MB between runs, most
- * of it garbage. Growing it by at most 50 % keeps the peak near the live size (~240 MB there);
- * no throughput cost measured (bench/RESULTS.md, memory). V8 reads this flag at each full GC, so setting
- * it in the running process takes effect. Set once, in the process that runs the load.
- */
-function limitHeapGrowth(): void {
-  if (heapGrowthLimited) return;
-  heapGrowthLimited = true;
-  setFlagsFromString('--heap-growing-percent=50');
-}
-
 /**
  * Runs one scenario to the end. Throws OptionsError (bad options) before anything runs, and
  * ScenarioSetupError when setup() throws (no load runs then).
@@ -137,14 +123,13 @@ function limitHeapGrowth(): void {
 export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
   const def = opts.def;
   validateScenario(def);
-  limitHeapGrowth();
   const load = opts.debug ? debugLoad(opts.debug) : normaliseLoad(def.load, opts.overrides);
   const plan = planFromLoad(opts.name, load);
   const clock = opts.now ?? (() => performance.now());
   const env = opts.env ?? {};
   const tags: Tags = def.tags ?? {};
   const recorder = new MetricsRecorder();
-  const transportOptions = transportOptionsOf(def, clock);
+  const transportOptions = transportOptionsOf(def, clock, opts.httpClient);
   let transport = new HttpTransport(recorder, transportOptions);
   setActiveRun({ recorder, tags });
   try {

@@ -4,6 +4,7 @@
 // would be over IPC, so the host never shares an object the runner still mutates.
 
 import './warm-bundler';
+import './heap';
 import type { FromRunner, RunRequest } from '../protocol';
 import { ExitCode } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';

@@ -2,6 +2,7 @@
 
 import { runScenario } from '../engine/run';
 import { WorkerSource } from './workers';
+import { httpClientFromEnv } from './env';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
 
 export class InProcessSource implements LoadSource {
@@ -15,6 +16,7 @@ export class InProcessSource implements LoadSource {
       overrides: o.overrides,
       env: o.env,
       debug: o.debug,
+      httpClient: httpClientFromEnv(),
       signal: this.controller.signal,
       onStarted: (plan, startedAt) => events.started(plan, startedAt),
       onInterval: (interval) => events.interval(interval),

@@ -2,6 +2,7 @@
 // (runner.ts) with the protocol carried over Node's IPC channel.
 
 import './warm-bundler';
+import './heap';
 import type { FromRunner, ToRunner } from '../protocol';
 import { ExitCode } from '../protocol';
 import { Runner } from './runner';

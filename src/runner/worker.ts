@@ -2,12 +2,14 @@
 // scenario the runner sends, waits for the start signal, runs its execution segment of the load
 // with the engine and streams each interval to the runner. setup/teardown run in the runner.
 
+import './heap';
 import * as engine from '../index';
 import { runScenario } from '../engine/run';
 import { equalSegment } from '../engine/segments';
 import type { ScenarioDefinition } from '../engine/types';
 import type { FromRunner, FromWorker, ToWorker } from '../protocol';
 import { findScenarios, loadBundle, selectScenarios } from './bundle';
+import { httpClientFromEnv } from './env';
 
 // The bundled scenario's `import ... from 'loadlens'` resolves to this engine instance.
 (globalThis as { __loadlens?: unknown }).__loadlens = engine;
@@ -44,6 +46,7 @@ async function start(): Promise<void> {
     segment: equalSegment(m.index, m.workers),
     setupData: { value: m.setupData },
     runTeardown: false,
+    httpClient: httpClientFromEnv(),
     signal: controller.signal,
     onInterval: (interval) => send({ type: 'worker-interval', index: m.index, scenario: m.scenario, interval }),
     // The first occurrence of each message carries its stack; then every 100th updates the count.

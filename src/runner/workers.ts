@@ -12,6 +12,7 @@ import type { IntervalData } from '../engine/types';
 import { ScenarioSetupError } from '../engine/errors';
 import { maxVUsOf, normaliseLoad, validateScenario } from '../engine/load';
 import { planFromLoad, runHook } from '../engine/run';
+import { httpClientFromEnv } from './env';
 import { equalSegment } from '../engine/segments';
 import type { FromWorker, ToWorker } from '../protocol';
 import { bundleScenarioFile } from './bundle';
@@ -186,7 +187,7 @@ export class WorkerSource implements LoadSource {
     // setup() and teardown() run once, here in the parent, with an http client of their own.
     if (definition.setup) {
       try {
-        const r = await runHook(definition, (http) => definition.setup!({ http, env: o.env }));
+        const r = await runHook(definition, (http) => definition.setup!({ http, env: o.env }), httpClientFromEnv());
         setupData = r.value;
         extras.push(r.interval);
       } catch (err) {
@@ -285,7 +286,7 @@ export class WorkerSource implements LoadSource {
     if (definition.teardown) {
       const t0 = performance.now();
       try {
-        const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: setupData }));
+        const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: setupData }), httpClientFromEnv());
         merger.addExtra(r.interval);
       } catch (err) {
         events.teardownError(err);

@@ -32,7 +32,12 @@ export interface TransportOptions {
   scenarioTags: Tags;
   /** Milliseconds, fractional (performance.now by default). */
   now: () => number;
+  /** 'undici' puts plain http:// on undici too (comparison runs); default 'auto'. */
+  client?: HttpClientChoice;
 }
+
+/** Which client serves plain http:// origins: the lean one ('auto') or undici. */
+export type HttpClientChoice = 'auto' | 'undici';
 
 /** Time to connect (and handshake) one new connection, waiting for the request that caused it. */
 interface FreshConnection {
@@ -50,10 +55,10 @@ export interface Dispatcher {
 
 /**
  * The lean HTTP/1.1 client (h1.ts) serves plain http:// origins without a connection cap;
- * LOADLENS_HTTP_CLIENT=undici forces undici everywhere (for comparison).
+ * client 'undici' (the runner's LOADLENS_HTTP_CLIENT=undici) forces undici everywhere.
  */
-function useLeanClient(https: boolean, connections: number | undefined): boolean {
-  return !https && connections === undefined && process.env.LOADLENS_HTTP_CLIENT !== 'undici';
+function useLeanClient(https: boolean, connections: number | undefined, client: HttpClientChoice): boolean {
+  return !https && connections === undefined && client !== 'undici';
 }
 
 export class OriginPool {
@@ -72,13 +77,13 @@ export class OriginPool {
    */
   readonly resolveAfterRelease: boolean;
 
-  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false) {
+  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false, client: HttpClientChoice = 'auto') {
     const u = new URL(origin);
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.https = u.protocol === 'https:';
     this.hostHeaderBytes = u.host.length + 8;
     const fresh = this.fresh;
-    this.resolveAfterRelease = !useLeanClient(this.https, connections);
+    this.resolveAfterRelease = !useLeanClient(this.https, connections, client);
     if (!this.resolveAfterRelease) {
       this.pool = new H1Pool(origin, now, (connecting, at) => {
         if (fresh.length < 10_000) fresh.push({ connecting, tls: 0, at });
@@ -413,7 +418,7 @@ export class HttpTransport {
   pool(origin: string): OriginPool {
     let p = this.pools.get(origin);
     if (p === undefined) {
-      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure);
+      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure, this.options.client);
       this.pools.set(origin, p);
     }
     return p;
