@@ -192,6 +192,22 @@ function handOver(e: Exchange): void {
   e.requester.done(e);
 }
 
+/**
+ * Lean-client exchanges finished in this turn of the event loop, handed over together once the
+ * turn's reads are done. Each response's end time is taken as it is parsed; handing it over at
+ * once would run the caller's code (the rest of the iteration) before the next ready socket is
+ * read, so when a burst of responses arrives at once (a stall ending) every later response's
+ * end time would include the iterations of all earlier ones. A generator with a thread per VU
+ * does not pay that; deferring the hand-over to the check phase makes ours behave the same.
+ */
+let finishedThisTurn: Exchange[] = [];
+
+function handOverFinished(): void {
+  const batch = finishedThisTurn;
+  finishedThisTurn = [];
+  for (let i = 0; i < batch.length; i++) batch[i].requester.done(batch[i]);
+}
+
 /** Who a finished exchange goes to: the VU's request (cookies, redirects, the caller's promise). */
 export interface Requester {
   done(ex: Exchange): void;
@@ -346,7 +362,7 @@ export class Exchange implements HttpResponse {
     // The microtask runs once undici's parser callback has returned, so this Immediate is queued
     // after the one that releases the connection (see OriginPool.resolveAfterRelease).
     if (this.originPool.resolveAfterRelease) queueMicrotask(() => setImmediate(handOver, this));
-    else this.requester.done(this);
+    else if (finishedThisTurn.push(this) === 1) setImmediate(handOverFinished);
   }
 
   // --- the response -----------------------------------------------------------------------
