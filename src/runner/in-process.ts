@@ -5,8 +5,7 @@
 
 import './warm-bundler';
 import './heap';
-import type { FromRunner, RunRequest } from '../protocol';
-import { ExitCode } from '../protocol';
+import { ExitCode, type FromRunner, type RunRequest } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
 import { Runner } from './runner';
 

@@ -3,8 +3,7 @@
 
 import './warm-bundler';
 import './heap';
-import type { FromRunner, ToRunner } from '../protocol';
-import { ExitCode } from '../protocol';
+import { ExitCode, type FromRunner, type ToRunner } from '../protocol';
 import { Runner } from './runner';
 
 function send(message: FromRunner): void {
