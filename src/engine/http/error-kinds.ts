@@ -1,0 +1,37 @@
+// The kinds of failed requests, in the engine's own words. Every HTTP client adapter (the lean
+// HTTP/1.1 client, undici) maps its failures onto these; a response with `error` set carries one,
+// `http_req_failed` counts it and the summary's "errors by kind" groups by it. No client's own
+// error codes (UND_ERR_*, HPE_*) reach the user.
+
+export const HttpErrorKind = {
+  /** Nothing listens on the port: the connection was refused. */
+  refused: 'ECONNREFUSED',
+  /** The connection was reset or closed before the response was complete (no content-length to compare against). */
+  reset: 'ECONNRESET',
+  /** No connection, or no response activity, within the request's timeout (default 60 s). */
+  timeout: 'ETIMEDOUT',
+  /** The host name did not resolve. */
+  dns: 'ENOTFOUND',
+  /** TLS: the server's certificate is not trusted (self-signed, unknown issuer, expired). */
+  certificate: 'ECERT',
+  /** TLS: the certificate does not name the host that was asked for. */
+  certificateHost: 'ECERTHOST',
+  /** TLS: the handshake failed for another reason (protocol, cipher, alert). */
+  tls: 'ETLS',
+  /** A malformed response: status line, header, chunked framing, or bytes that are no HTTP response. */
+  badResponse: 'EBADRESPONSE',
+  /** The response head is larger than the header size limit. */
+  headersTooLarge: 'EHEADERSOVERFLOW',
+  /** The connection closed before `content-length` body bytes arrived. */
+  contentLength: 'ECONTENTLENGTH',
+  /** `101 Switching Protocols`: upgrades (WebSocket, h2c) are not requests this client completes. */
+  upgrade: 'EUPGRADE',
+  /** More redirects than the request allowed (`redirects`, default 10). */
+  redirects: 'EREDIRECTS',
+  /** The run ended (or was cancelled) while the request was in flight. */
+  aborted: 'EABORTED',
+  /** Anything else (the message is logged once). */
+  unknown: 'EUNKNOWN',
+} as const;
+
+export type HttpErrorKind = (typeof HttpErrorKind)[keyof typeof HttpErrorKind];
