@@ -316,17 +316,17 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
     }
   }
   if (def.http !== undefined) {
-    if (!isObject(def.http)) throw new OptionsError('http', def.http, '{ connections?, timeout?, cookies?, insecureSkipTLSVerify? }');
+    const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies'];
+    if (!isObject(def.http)) throw new OptionsError('http', def.http, `{ ${fields.map((f) => f + '?').join(', ')} }`);
     const h = def.http;
     if (h.connections !== undefined) positiveInt(h.connections, 'http.connections');
     if (h.timeout !== undefined) positiveDuration(h.timeout, 'http.timeout');
-    for (const k of ['cookies', 'insecureSkipTLSVerify'] as const) {
+    if (h.maxResponseBodyBytes !== undefined) positiveInt(h.maxResponseBodyBytes, 'http.maxResponseBodyBytes');
+    for (const k of ['cookies', 'insecureSkipTLSVerify', 'discardResponseBodies'] as const) {
       if (h[k] !== undefined && typeof h[k] !== 'boolean') throw new OptionsError(`http.${k}`, h[k], 'true or false');
     }
     for (const k of Object.keys(h)) {
-      if (!['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify'].includes(k)) {
-        throw new OptionsError(`http.${k}`, h[k], 'only the fields connections, timeout, cookies, insecureSkipTLSVerify');
-      }
+      if (!fields.includes(k)) throw new OptionsError(`http.${k}`, h[k], `only the fields ${fields.join(', ')}`);
     }
   }
 }

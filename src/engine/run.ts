@@ -62,6 +62,8 @@ export interface RunResult {
 
 const DEBUG_LIMIT_MS = 24 * 3_600_000;
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** Response body bytes kept for text()/json() unless http.maxResponseBodyBytes says otherwise (10 MiB). */
+export const DEFAULT_MAX_RESPONSE_BODY_BYTES = 10 * 1024 * 1024;
 /** The longest the warm-up waits for its connections before the load starts anyway. */
 const WARM_UP_MAX_MS = 3000;
 /** Distinct iteration error messages kept as separate error kinds; the rest are pooled. */
@@ -86,6 +88,8 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
     timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : DEFAULT_TIMEOUT_MS,
     cookies: def.http?.cookies ?? true,
     insecure: def.http?.insecureSkipTLSVerify ?? false,
+    maxBodyBytes: def.http?.maxResponseBodyBytes ?? DEFAULT_MAX_RESPONSE_BODY_BYTES,
+    discardBodies: def.http?.discardResponseBodies ?? false,
     scenarioTags: def.tags ?? {},
     now,
   };

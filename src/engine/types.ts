@@ -92,6 +92,18 @@ export interface HttpOptions {
   cookies?: boolean;
   /** Accept any TLS certificate, e.g. a self-signed one on a staging server (default false). */
   insecureSkipTLSVerify?: boolean;
+  /**
+   * Keep at most this many bytes of each response body for `text()` / `json()` (default 10 MiB,
+   * 10485760). Bytes past the cap are still received and counted in `data_received`, then dropped;
+   * the response says `bodyTruncated: true` and `json()` throws.
+   */
+  maxResponseBodyBytes?: number;
+  /**
+   * Keep no response bodies at all (k6's `discardResponseBodies`): bodies are received and
+   * counted, `bodySize` says how large they were, `text()` and `json()` throw. A request can
+   * override it with `discardResponseBody: false` (default false).
+   */
+  discardResponseBodies?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,6 +118,12 @@ export interface RequestOptions {
   tags?: Tags;
   /** Maximum redirects to follow (default 10; 0 returns the 3xx response). */
   redirects?: number;
+  /**
+   * Drop this response's body as it streams (true) or keep it (false), overriding the scenario's
+   * `http.discardResponseBodies` (k6's `responseType: 'none'`). Kept bodies are capped at
+   * `http.maxResponseBodyBytes`.
+   */
+  discardResponseBody?: boolean;
 }
 
 export interface RequestTimings {
@@ -128,7 +146,15 @@ export interface HttpResponse {
   timings: RequestTimings;
   /** Network error kind, e.g. 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'. */
   error?: string;
+  /** Body bytes received (all of them, whether kept, truncated or discarded). */
+  bodySize: number;
+  /** The body was longer than `http.maxResponseBodyBytes`: `text()` is its first bytes, `json()` throws. */
+  bodyTruncated: boolean;
+  /** The body was not kept (`discardResponseBodies` / `discardResponseBody`): `text()` and `json()` throw. */
+  bodyDiscarded: boolean;
+  /** The body as UTF-8 (only the first `maxResponseBodyBytes` when `bodyTruncated`); throws when discarded. */
   text(): string;
+  /** The body parsed as JSON; throws when the body was truncated or discarded. */
   json<T = any>(): T;
 }
 

@@ -34,6 +34,10 @@ export interface TransportOptions {
   now: () => number;
   /** 'undici' puts plain http:// on undici too (comparison runs); default 'auto'. */
   client?: HttpClientChoice;
+  /** Body bytes a response keeps for text()/json(); the rest is counted and dropped. */
+  maxBodyBytes: number;
+  /** Keep no bodies (a request's `discardResponseBody` overrides it). */
+  discardBodies: boolean;
 }
 
 /** Which client serves plain http:// origins: the lean one ('auto') or undici. */
@@ -211,6 +215,8 @@ function handOverFinished(): void {
 /** Who a finished exchange goes to: the VU's request (cookies, redirects, the caller's promise). */
 export interface Requester {
   done(ex: Exchange): void;
+  /** The request's own choice to drop (true) or keep (false) its body; undefined: the scenario's. */
+  discardBody?: boolean;
 }
 
 /**
@@ -229,6 +235,9 @@ export class Exchange implements HttpResponse {
   private rawHeaders: Buffer[] = EMPTY;
   private parsedHeaders: Record<string, string> | null = null;
   private body: Buffer | Buffer[] | null = null;
+  /** Body bytes received, and how many of the first of them `body` keeps (-1: not decided yet). */
+  private bodyBytes = 0;
+  private keepBytes = -1;
   private receivedBytes = 0;
   private readonly t0: number;
   // The phases as whole microseconds after t0 (-1: not reached): small integers are stored in
@@ -303,6 +312,14 @@ export class Exchange implements HttpResponse {
 
   onData(chunk: Buffer): boolean {
     this.receivedBytes += chunk.length;
+    // Every byte is counted as it streams; only the first maxBodyBytes are kept (none when
+    // discarding), so a huge body costs no memory and data_received stays exact.
+    const from = this.bodyBytes;
+    this.bodyBytes = from + chunk.length;
+    let keep = this.keepBytes;
+    if (keep < 0) keep = this.keepBytes = this.bodyDiscarded ? 0 : this.transport.maxBodyBytes;
+    if (from >= keep) return true;
+    if (from + chunk.length > keep) chunk = chunk.subarray(0, keep - from);
     const b = this.body;
     if (b === null) this.body = chunk;
     else if (Array.isArray(b)) b.push(chunk);
@@ -390,7 +407,22 @@ export class Exchange implements HttpResponse {
     return undefined;
   }
 
+  get bodySize(): number {
+    return this.bodyBytes;
+  }
+
+  get bodyTruncated(): boolean {
+    return this.keepBytes > 0 && this.bodyBytes > this.keepBytes;
+  }
+
+  get bodyDiscarded(): boolean {
+    return this.requester.discardBody ?? this.transport.discardBodies;
+  }
+
   text(): string {
+    if (this.bodyDiscarded) {
+      throw new Error(`the response body of ${this.method} ${this.url} was discarded (${this.bodySize} bytes): http.discardResponseBodies or discardResponseBody is set`);
+    }
     const b = this.body;
     if (b === null) return '';
     if (Array.isArray(b)) return Buffer.concat(b as unknown as Uint8Array[]).toString('utf8');
@@ -398,6 +430,11 @@ export class Exchange implements HttpResponse {
   }
 
   json<T = any>(): T {
+    if (this.bodyTruncated) {
+      throw new Error(
+        `the response body of ${this.method} ${this.url} was truncated at ${this.keepBytes} bytes (http.maxResponseBodyBytes) of ${this.bodySize} received: it cannot be parsed as JSON`,
+      );
+    }
     return JSON.parse(this.text()) as T;
   }
 
@@ -412,6 +449,8 @@ export class HttpTransport {
   readonly now: () => number;
   readonly cookies: boolean;
   readonly timeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly discardBodies: boolean;
   /** Off once the run has ended: abandoned iterations record nothing. */
   recording = true;
   /** Closed: requests fail at once with EABORTED, nothing is sent. */
@@ -425,6 +464,8 @@ export class HttpTransport {
     this.now = options.now;
     this.cookies = options.cookies;
     this.timeoutMs = options.timeoutMs;
+    this.maxBodyBytes = options.maxBodyBytes;
+    this.discardBodies = options.discardBodies;
     if (options.target !== undefined) {
       this.target = new URL(options.target);
       this.targetOrigin = this.pool(this.target.origin);
