@@ -110,6 +110,7 @@ export class VuHttp implements HttpClient {
     const done = new Promise<HttpResponse>((resolve, reject) => {
       plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, resolve, reject);
     });
+    if (opts?.discardResponseBody !== undefined) plan.discardBody = opts.discardResponseBody;
     this.send(plan, pool, path);
     return done;
   }
@@ -209,6 +210,7 @@ export class VuHttp implements HttpClient {
  * caller's promise. One small object instead of an async function's state.
  */
 class RequestPlan implements Requester {
+  discardBody?: boolean;
   constructor(
     readonly client: VuHttp,
     public method: string,
