@@ -1,7 +1,7 @@
 // The benchmark suite: `npm run bench` (full: 3 runs of 10 s each, writes bench/RESULTS.md and
 // bench/results/*.json) or `npm run bench:quick` (CI: one short run each, prints, writes to
 // bench/scratch/). It measures and reports; it asserts nothing about absolute times.
-//   node bench/run.mjs [--quick] [--only throughput,co,rate,memory,startup] [--runs N] [--seconds S] [--gens autocannon,raw]
+//   node bench/run.mjs [--quick] [--only throughput,co,rate,memory,startup,bodies] [--runs N] [--seconds S] [--gens autocannon,raw]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, existsSync, cpSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,7 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const flag = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
 const quick = argv.includes('--quick');
-const ALL = ['throughput', 'co', 'rate', 'memory', 'startup'];
+const ALL = ['throughput', 'co', 'rate', 'memory', 'startup', 'bodies'];
+/** Sections that bring their own target (no nginx, wrk or hey needed). */
+const OWN_TARGET = ['bodies'];
 const only = (flag('only', ALL.join(','))).split(',');
 const outDir = quick ? join(root, 'bench/scratch') : join(root, 'bench');
 const resultsDir = join(outDir, 'results');
@@ -46,7 +48,8 @@ function machine() {
 }
 
 async function main() {
-  ensureDebianTools();
+  const needsNginx = only.some((n) => !OWN_TARGET.includes(n));
+  if (needsNginx) ensureDebianTools();
   if (!existsSync(join(root, 'dist/cli.js'))) {
     try { execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' }); } catch { console.log('build failed: the Loadlens rows are left out'); }
   }
@@ -59,8 +62,8 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const m = machine();
   console.log(`bench ${quick ? '(quick) ' : ''}on ${m.nproc}× ${m.cpu}, node ${m.node}; sections: ${only.join(', ')}`);
-  const nginx = await startNginx({ cpu: ctx.serverCpu });
-  ctx.url = nginx.url;
+  const nginx = needsNginx ? await startNginx({ cpu: ctx.serverCpu }) : null;
+  ctx.url = nginx?.url;
   try {
     for (const name of only) {
       if (!ALL.includes(name)) throw new Error(`--only: unknown section '${name}' (allowed: ${ALL.join(', ')})`);
@@ -71,7 +74,7 @@ async function main() {
       console.log(section.render(raw));
     }
   } finally {
-    await nginx.stop();
+    await nginx?.stop();
   }
   writeFileSync(join(outDir, 'RESULTS.md'), await renderAll());
   console.log(`\nwrote ${join(outDir, 'RESULTS.md')} and ${resultsDir}/*.json`);
