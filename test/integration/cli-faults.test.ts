@@ -355,6 +355,9 @@ export const loop = scenario({
   const r = await run(file);
   // The first request and 10 redirects each: 11 exchanges per iteration, bounded.
   assert.equal(served, 33);
+  assert.equal(r.summary.metrics.http_reqs.values.count, 33);
+  assert.equal(r.code, ExitCode.ok);
+  // Pending the h1 branch: the last hop ends with EREDIRECTS, a failed request, still a 302.
   assert.deepEqual(checksOf(r.summary), [['ends as 302 with EREDIRECTS', 3, 0]]);
   assertSurvived(r, { iterations: 3, requests: 33, failed: 3, kind: HttpErrorKind.redirects });
 });
@@ -449,12 +452,14 @@ export const ${name} = scenario({
 // --- the body cap and discardResponseBodies, exactly ---------------------------------------
 
 test('maxResponseBodyBytes and discardResponseBodies against a real server', async () => {
-  // /json/N: a JSON array body of exactly N bytes.
-  const port = await httpServer((req, res) => {
+  // /json/N: a JSON array body of exactly N bytes; on plain http (the lean client) and https (undici).
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     const n = Number(req.url!.split('/')[2]);
     const body = `[${'1,'.repeat((n - 3) / 2)}1]`;
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-  });
+  };
+  const port = await httpServer(handler);
+  const tlsPort = await listen(createHttpsServer(selfSigned(), handler));
   const file = scenarioFile('bodies', `
 function throws(f: () => unknown, re: RegExp): boolean {
   try {
@@ -483,6 +488,21 @@ export const capped = scenario({
   },
 });
 
+export const cappedTls = scenario({
+  target: 'https://127.0.0.1:${tlsPort}',
+  load: { vus: 1, iterations: 1, maxDuration: '30s' },
+  http: { maxResponseBodyBytes: 1001, insecureSkipTLSVerify: true },
+  async iteration({ http }) {
+    check(await http.get('/json/1001'), {
+      'https, at the cap: whole, parses': (r) => !r.bodyTruncated && r.bodySize === 1001 && r.json().length === 500,
+    });
+    check(await http.get('/json/300001'), {
+      'https, over the cap: truncated': (r) => r.bodyTruncated && r.bodySize === 300001 && r.text().length === 1001,
+      'https, over the cap: json() throws': (r) => throws(() => r.json(), /truncated at 1001 bytes/),
+    });
+  },
+});
+
 export const discarding = scenario({
   target: 'http://127.0.0.1:${port}',
   load: { vus: 1, iterations: 1, maxDuration: '30s' },
@@ -499,7 +519,12 @@ export const discarding = scenario({
 `);
   const r = await run(file);
   assert.equal(r.code, ExitCode.ok, r.stdout + r.stderr);
-  const { capped, discarding } = r.summary.scenarios;
+  const { capped, cappedTls, discarding } = r.summary.scenarios;
+  assert.deepEqual(checksOf(cappedTls), [
+    ['https, at the cap: whole, parses', 1, 0],
+    ['https, over the cap: truncated', 1, 0],
+    ['https, over the cap: json() throws', 1, 0],
+  ]);
   assert.deepEqual(checksOf(capped), [
     ['at the cap: whole, parses', 1, 0],
     ['over the cap: truncated', 1, 0],
