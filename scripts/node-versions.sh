@@ -17,8 +17,8 @@ NODE24_VERSION="$(sed -n 's/^NODE_VERSION=//p' "$ROOT/test/e2e/setup.sh")"
 # Under `npm test` the outer npm's npm_* variables would configure the inner npm (see setup.sh).
 while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
 
-# install <dir> <version>: node@version into <dir>/node_modules/.bin/node unless its stamp says so.
-install() {
+# install_node <dir> <version>: node@version into <dir>/node_modules/.bin/node unless its stamp says so.
+install_node() {
   local dir="$1" version="$2"
   local bin="$dir/node_modules/.bin/node" stamp="$dir/.installed"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "node=$version" ] && [ -x "$bin" ] && [ "$("$bin" -v)" = "v$version" ]; then
@@ -34,10 +34,10 @@ install() {
 }
 
 mkdir -p "$E2E"
-install "$E2E/node22" "$NODE22_VERSION"
+install_node "$E2E/node22" "$NODE22_VERSION"
 shared="$E2E/node_modules/.bin/node"
 if [ -x "$shared" ] && [ "$("$shared" -v 2>/dev/null)" = "v$NODE24_VERSION" ]; then
   echo "$shared"
 else
-  install "$E2E/node24" "$NODE24_VERSION"
+  install_node "$E2E/node24" "$NODE24_VERSION"
 fi
