@@ -245,7 +245,22 @@ const CASES: Case[] = [
       const b = await s.request('GET', `${srv.url}/ok`, { headers: { 'x-request-id': 'b' } });
       return { status: a.status, body: a.body, closedIdle, connections: srv.connections, followUp: outcome(b) };
     },
+    // Longer than the wait: the finished request's own timeout must not be what closes it.
+    timeoutMs: 10_000,
     expect: { status: 200, body: 'case a', closedIdle: true, connections: 2, followUp: FOLLOW_OK },
+  },
+  {
+    name: "an idle keep-alive connection outlives the finished request's timeout and is reused",
+    serve: (c, r) => c.send(res(r.id)),
+    async run(s, srv) {
+      const a = await s.request('GET', `${srv.url}/case`, { headers: { 'x-request-id': 'a' } });
+      // Idle for twice the request timeout (300 ms), well inside undici's 4 s keep-alive default.
+      await sleep(600);
+      const b = await s.request('GET', `${srv.url}/ok`, { headers: { 'x-request-id': 'b' } });
+      return { status: a.status, body: a.body, connections: srv.connections, followUp: outcome(b) };
+    },
+    timeoutMs: 300,
+    expect: { status: 200, body: 'case a', connections: 1, followUp: FOLLOW_OK },
   },
   {
     name: 'HEAD reuses the keep-alive connection (content-length, no body)',

@@ -47,7 +47,6 @@ export function openSession(client: ClientName, options: { timeoutMs?: number } 
           headers: opts.headers,
           body: typeof opts.body === 'string' || opts.body === undefined ? opts.body : new Uint8Array(opts.body.buffer, opts.body.byteOffset, opts.body.byteLength),
           timeout: opts.timeoutMs !== undefined ? `${opts.timeoutMs}ms` : undefined,
-          redirects: 0,
         });
         return { status: r.status, body: r.text(), error: r.error, headers: r.headers };
       } catch (err) {
@@ -56,4 +55,14 @@ export function openSession(client: ClientName, options: { timeoutMs?: number } 
     },
     close: () => transport.close(),
   };
+}
+
+/** One request on a fresh session (closed afterwards). */
+export async function request(client: ClientName, method: string, url: string, opts?: RequestOpts & { sessionTimeoutMs?: number }): Promise<Outcome> {
+  const s = openSession(client, { timeoutMs: opts?.sessionTimeoutMs });
+  try {
+    return await s.request(method, url, opts);
+  } finally {
+    await s.close();
+  }
 }
