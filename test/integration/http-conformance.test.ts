@@ -68,7 +68,7 @@ async function defaultRun(c: Case, s: Session, srv: RawServer): Promise<Obs> {
 }
 
 /** Injected input: the call's promise must reject and nothing may reach the server. */
-function injection(name: string, method: string, headers: Record<string, string>): Case {
+function injection(name: string, method: string, headers: Record<string, string>, names: RegExp): Case {
   return {
     name,
     serve: (c, r) => c.send(res(r.id)),
@@ -76,10 +76,10 @@ function injection(name: string, method: string, headers: Record<string, string>
       const a = await s.request(method, `${srv.url}/case`, { headers: { 'x-request-id': 'a', ...headers } });
       const bytes = srv.bytesReceived;
       const b = await s.request('GET', `${srv.url}/ok`, { headers: { 'x-request-id': 'b' } });
-      return { rejected: a.rejected !== undefined, rejectedWith: a.rejected ?? `${a.status} ${a.error}`, serverBytes: bytes, followUp: outcome(b) };
+      return { rejected: a.rejected !== undefined, says: a.rejected === undefined ? `${a.status} ${a.error}` : names.test(a.rejected) ? 'names the culprit' : a.rejected, serverBytes: bytes, followUp: outcome(b) };
     },
-    // The message is the client's own; what matters is that it rejects and sends nothing.
-    expect: { rejected: true, serverBytes: 0, followUp: FOLLOW_OK },
+    // The exact words are the engine's; the message must name what was wrong (method / header).
+    expect: { rejected: true, says: 'names the culprit', serverBytes: 0, followUp: FOLLOW_OK },
   };
 }
 
@@ -471,10 +471,10 @@ const CASES: Case[] = [
     expect: { status: 413, body: 'too large', error: null, followUp: FOLLOW_OK },
   },
   // --- request input ------------------------------------------------------------------------
-  injection('a method containing CR/LF', 'GET\r\nX-Injected: 1', {}),
-  injection('a header name containing CR/LF', 'GET', { 'x-a\r\nx-injected': '1' }),
-  injection('a header value containing CR/LF', 'GET', { 'x-a': '1\r\nx-injected: 1' }),
-  injection('a header value containing a NUL byte', 'GET', { 'x-a': 'a\0b' }),
+  injection('a method containing CR/LF', 'GET\r\nX-Injected: 1', {}, /method/i),
+  injection('a header name containing CR/LF', 'GET', { 'x-a\r\nx-injected': '1' }, /header/i),
+  injection('a header value containing CR/LF', 'GET', { 'x-a': '1\r\nx-injected: 1' }, /header/i),
+  injection('a header value containing a NUL byte', 'GET', { 'x-a': 'a\0b' }, /header/i),
 ];
 
 /** Runs one case on one client: a fresh server and a fresh session, bounded in time. */
