@@ -28,6 +28,9 @@ if (files.some((f) => f.startsWith('test/e2e') || f.startsWith('test/webview')) 
   if (setup.status !== 0) { console.error('e2e setup failed'); process.exit(setup.status ?? 1); }
 }
 
+// One fuzzer seed for every Node version's run (printed by the fuzzer; set it to replay).
+process.env.LOADLENS_FUZZ_SEED ??= String(Math.floor(Math.random() * 2 ** 32));
+
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 const runs = [{ what: `node ${process.version}: ${files.length} test files`, ok: r.status === 0 }];
 
