@@ -9,6 +9,7 @@
 // right. Cases are generated from the seed alone, so a seed reproduces the same streams.
 //
 //   LOADLENS_FUZZ_SEED=1234 LOADLENS_FUZZ_CASES=5000 node scripts/test.mjs test/integration/http-fuzz.test.ts
+// LOADLENS_FUZZ_VERBOSE=1 lists every finding, not three of each kind.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRaw, sleep, type RawServer } from '../servers/raw-http';
@@ -297,6 +298,7 @@ for (const client of CLIENTS) {
     const byWhat = new Map<string, Finding[]>();
     for (const f of findings) byWhat.set(f.what.replace(/\(.*\)/, '(…)'), [...(byWhat.get(f.what.replace(/\(.*\)/, '(…)')) ?? []), f]);
     const report = [...byWhat].map(([what, fs]) => `${fs.length} × ${what}, e.g.\n${fs.slice(0, 3).map((f) => `    ${describe(cases[f.n])}: ${f.outcome}`).join('\n')}`).join('\n  ');
+    if (process.env.LOADLENS_FUZZ_VERBOSE) for (const f of findings) console.log(`http-fuzz ${client} finding: ${describe(cases[f.n])}: ${f.what}: ${f.outcome}`);
     assert.deepEqual(uncaught.slice(before).map(String), [], 'uncaught exceptions');
     assert.equal(findings.length, 0, `${client}, seed ${SEED}:\n  ${report}`);
   });
