@@ -47,7 +47,7 @@ test('{ vus, duration } loops every VU until the duration ends', async () => {
     async iteration({ http, vu }) {
       perVu.set(vu.id, (perVu.get(vu.id) ?? 0) + 1);
       await http.get('/fast');
-      await sleep(10);
+      await sleep('10ms');
     },
   });
   assert.equal(result.status, 'completed');
@@ -101,7 +101,7 @@ test('{ stages, by: vus }: VUs ramp up to the peak and back down', async () => {
       running++;
       peak = Math.max(peak, running);
       await http.get('/fast');
-      await sleep(20);
+      await sleep(0.02);
       running--;
     },
   });
@@ -160,7 +160,7 @@ test('the vus gauge shows the peak of VUs that ran within an interval, not only 
   const open = await runCollect({
     load: { rate: 50, duration: '200ms', maxVUs: 10 },
     async iteration() {
-      await sleep(600);
+      await sleep(0.6);
     },
   });
   assert.equal(open.totals.started, 10);
@@ -314,7 +314,7 @@ test('cancel: stops starting iterations, waits gracefulStop, then abandons in-fl
   assert.equal(started, 2);
   assert.equal(totals.count('iterations'), 0);
   // It did not wait for the 5 s responses: the abandoned requests were aborted.
-  await sleep(50);
+  await sleep('50ms');
   assert.deepEqual(outcomes, ['0 EABORTED', '0 EABORTED']);
 
   // With a long enough grace period, in-flight iterations finish and count.

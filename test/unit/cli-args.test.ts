@@ -24,6 +24,12 @@ test('run: overrides, repeated -e pairs (values may hold =), target and output p
   });
 });
 
+test('--duration takes a bare number of seconds, as k6 users write it', () => {
+  const c = parseCommand(['run', 'a.load.ts', '--duration', '5'], false);
+  assert.equal(c.name === 'run' && c.overrides.duration, '5');
+  assert.throws(() => parseCommand(['run', 'a.load.ts', '--duration', '0'], false), /--duration: got "0"; expected a duration > 0 such as 30s, 2m, 250ms, 1h30m or a number of seconds/);
+});
+
 test('colour only on a terminal, and never with --no-color', () => {
   const color = (argv: string[], tty: boolean) => (parseCommand(argv, tty) as { display: { color: boolean } }).display.color;
   assert.equal(color(['list', 'a.load.ts'], false), false);
