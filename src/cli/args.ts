@@ -131,8 +131,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
   if (v.help) return { name: 'help' };
   if (v.version) return { name: 'version' };
   const [command, ...rest] = positionals;
+  // NO_COLOR (no-color.org) turns colour off; FORCE_COLOR (not '0') turns it on off a terminal, e.g. in CI logs.
+  const force = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0' && process.env.FORCE_COLOR !== 'false';
   const display: DisplayOptions = {
-    color: !v['no-color'] && isTTY && !process.env.NO_COLOR,
+    color: !v['no-color'] && (isTTY || force) && !process.env.NO_COLOR,
     quiet: Boolean(v.quiet),
   };
   if (command === undefined) return { name: 'help' };
