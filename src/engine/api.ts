@@ -126,13 +126,17 @@ const callSites = (_: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sit
 function sleepSite(run: ActiveRun): SleepSite | undefined {
   const holder: { stack?: unknown } = {};
   const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
   let frames: unknown;
+  // One frame, as CallSites: the key costs a few µs, not the tens a formatted stack would.
   Error.prepareStackTrace = callSites as never;
+  Error.stackTraceLimit = 1;
   try {
     Error.captureStackTrace(holder, sleep);
     frames = holder.stack;
   } finally {
     Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
   }
   const top = Array.isArray(frames) ? (frames[0] as NodeJS.CallSite | undefined) : undefined;
   if (top === undefined) return undefined;
