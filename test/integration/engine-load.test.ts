@@ -416,3 +416,28 @@ test('preAllocatedVUs above maxVUs is a clear error', async () => {
     /load\.preAllocatedVUs.*3.*at most load\.maxVUs \(2\)/s,
   );
 });
+
+test('a sleep() nobody awaited is reported once per call site at the run end; await, then, catch, finally and Promise.all count as awaiting', async () => {
+  const stacks: string[] = [];
+  const { result } = await runCollect(
+    {
+      load: { vus: 2, iterations: 6 },
+      async iteration() {
+        await sleep(0.001);
+        await Promise.all([sleep('1ms'), sleep('1ms')]);
+        await sleep('1ms').then(() => undefined);
+        await sleep('1ms').catch(() => undefined);
+        await sleep('1ms').finally(() => undefined);
+        const pace = sleep('1ms');
+        await sleep('2ms');
+        await pace;
+        sleep('5ms'); // forgotten: the only one to report
+      },
+    },
+    { onUnawaitedSleep: (stack) => stacks.push(stack) },
+  );
+  assert.equal(result.status, 'completed');
+  assert.equal(stacks.length, 1, stacks.join('\n---\n'));
+  assert.match(stacks[0], /engine-load\.test\.ts:\d+:\d+/);
+  assert.match(stacks[0], /^Error: sleep\(\) not awaited\n\s+at /);
+});
