@@ -592,9 +592,10 @@ class Scanner {
   }
 }
 
+/** A duration as written; a bare number (or numeric string) is seconds, as parseDuration reads it. */
 function describeDuration(d: Literal): string | null {
-  if (typeof d === 'string') return d;
-  if (typeof d === 'number') return `${d}ms`;
+  if (typeof d === 'number') return `${d}s`;
+  if (typeof d === 'string') return /^\s*(\d+(\.\d+)?|\.\d+)\s*$/.test(d) ? `${d.trim()}s` : d;
   return null;
 }
 

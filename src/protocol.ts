@@ -99,6 +99,8 @@ export type FromWorker =
   | { type: 'worker-ready'; index: number }
   | { type: 'worker-interval'; index: number; scenario: string; interval: IntervalData }
   | { type: 'worker-error'; index: number; error: Extract<FromRunner, { type: 'error' }> }
+  /** A sleep() nobody awaited: its stack, once per call site (the runner names the line). */
+  | { type: 'worker-unawaited-sleep'; index: number; scenario: string; stack: string }
   | {
       type: 'worker-done';
       index: number;

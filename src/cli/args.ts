@@ -40,7 +40,7 @@ export const USAGE = `Usage:
 Options for run:
   --scenario NAME                run only this exported scenario
   --vus N                        override the VU count (closed model) or maxVUs (open model)
-  --duration D                   override the duration, e.g. 30s, 2m
+  --duration D                   override the duration, e.g. 30s, 2m (a bare number is seconds)
   --rate R                       override the arrival rate (iterations per second, open model)
   --iterations N                 override the total iterations (closed model, shared by the VUs)
   --target URL                   base URL for every scenario (replaces the scenario's target)
@@ -71,7 +71,7 @@ function durationText(flag: string, text: string | undefined): string | undefine
   try {
     if (parseDuration(text, flag) <= 0) throw new Error('zero');
   } catch {
-    throw new UsageError(`${flag}: got "${text}"; expected a duration > 0 such as 30s, 2m, 250ms or 1h30m`);
+    throw new UsageError(`${flag}: got "${text}"; expected a duration > 0 such as 30s, 2m, 250ms, 1h30m or a number of seconds`);
   }
   return text;
 }
@@ -131,8 +131,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
   if (v.help) return { name: 'help' };
   if (v.version) return { name: 'version' };
   const [command, ...rest] = positionals;
+  // NO_COLOR (no-color.org) turns colour off; FORCE_COLOR (not '0') turns it on off a terminal, e.g. in CI logs.
+  const force = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0' && process.env.FORCE_COLOR !== 'false';
   const display: DisplayOptions = {
-    color: !v['no-color'] && isTTY && !process.env.NO_COLOR,
+    color: !v['no-color'] && (isTTY || force) && !process.env.NO_COLOR,
     quiet: Boolean(v.quiet),
   };
   if (command === undefined) return { name: 'help' };

@@ -9,6 +9,7 @@ import { InProcessRunner } from '../runner/in-process';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type DisplayOptions } from './args';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
+import { escapeControl, escapeControlLines } from '../text';
 
 const examplesDir = join(__dirname, '..', 'examples');
 
@@ -70,9 +71,9 @@ async function list(file: string, display: DisplayOptions): Promise<number> {
   });
   runner.list(file);
   const exit = await runner.exited;
-  const width = Math.max(8, ...scenarios.map((s) => s.scenario.length));
+  const width = Math.max(8, ...scenarios.map((s) => escapeControl(s.scenario).length));
   for (const s of scenarios) {
-    process.stdout.write(`${bold(s.scenario.padEnd(width), display.color)}  ${s.model.padEnd(6)}  ${s.shape}\n`);
+    process.stdout.write(`${bold(escapeControl(s.scenario).padEnd(width), display.color)}  ${s.model.padEnd(6)}  ${escapeControl(s.shape)}\n`);
   }
   return reporter.exitCode ?? exit.code ?? ExitCode.internal;
 }
@@ -128,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
     command = parseCommand(argv, Boolean(process.stdout.isTTY));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`loadlens: ${err.message}\n\n${USAGE}\n`);
+    process.stderr.write(`loadlens: ${escapeControlLines(err.message)}\n\n${USAGE}\n`);
     return ExitCode.badOptions;
   }
   try {
@@ -160,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`loadlens: ${err.message}\n`);
+      process.stderr.write(`loadlens: ${escapeControlLines(err.message)}\n`);
       return ExitCode.badOptions;
     }
     throw err;
@@ -172,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
-    process.stderr.write(`loadlens: internal error: ${err.stack ?? err}\n`);
+    process.stderr.write(`loadlens: internal error: ${escapeControlLines(String(err.stack ?? err))}\n`);
     process.exit(ExitCode.internal);
   },
 );

@@ -1,10 +1,12 @@
 // Renders the runner's messages in a terminal: a live line on stderr (rewritten in place on a
 // TTY, one line every few seconds otherwise), errors with their location, and the summary on
-// stdout at the end of each scenario.
+// stdout at the end of each scenario. Text from the scenario, the server or the runner is
+// escaped (src/text.ts) before it is written: only our own colours reach the terminal raw.
 
 import { relative } from 'node:path';
 import type { FromRunner, SourceLocation } from '../protocol';
 import { formatLiveLine, formatSummary } from '../engine/summary-text';
+import { escapeControl, escapeControlLines } from '../text';
 import type { DisplayOptions } from './args';
 
 /** Non-TTY output (CI logs) gets a live line this often instead of every second. */
@@ -16,10 +18,10 @@ export const red = ansi('31');
 export const dim = ansi('2');
 export const cyan = ansi('36');
 
-/** A path relative to the working directory when it lies inside it (reads better), else as is. */
+/** A path relative to the working directory when it lies inside it (reads better), else as is; escaped. */
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') ? rel : file;
+  return escapeControl(rel && !rel.startsWith('..') ? rel : file);
 }
 
 export function where(loc: SourceLocation | undefined): string {
@@ -58,7 +60,7 @@ export class TerminalReporter {
     switch (m.type) {
       case 'started':
         if (!this.display.quiet) {
-          this.line(this.err, `${bold('▶ ' + m.scenario, color)}  ${m.plan.shape}  ${dim(displayPath(m.file), color)}`);
+          this.line(this.err, `${bold('▶ ' + escapeControl(m.scenario), color)}  ${escapeControl(m.plan.shape)}  ${dim(displayPath(m.file), color)}`);
         }
         break;
       case 'snapshot': {
@@ -77,18 +79,19 @@ export class TerminalReporter {
         break;
       case 'log':
         if (m.level === 'info' && this.display.quiet) break;
-        this.line(this.err, m.level === 'info' ? m.message : `${m.level}: ${m.message}`);
+        this.line(this.err, m.level === 'info' ? escapeControlLines(m.message) : `${m.level}: ${escapeControlLines(m.message)}`);
         break;
       case 'error': {
         // A compile message starts with its own file:line:col.
         const loc = m.kind === 'compile' ? '' : where(m.location);
         const count = m.count && m.count > 1 ? ` (${m.count} times so far)` : '';
-        const head = `${red('✗', color)} ${m.kind} error${m.scenario ? ` in ${m.scenario}` : ''}${loc ? ` at ${loc}` : ''}${count}`;
+        const head = `${red('✗', color)} ${m.kind} error${m.scenario ? ` in ${escapeControl(m.scenario)}` : ''}${loc ? ` at ${loc}` : ''}${count}`;
         // The stack's first line repeats the message: show its frames only.
         const frames = (m.stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
-        const stack = frames.length ? '\n' + indent(frames.map((f) => f.trim()).join('\n')) : '';
+        const stack = frames.length ? '\n' + indent(frames.map((f) => escapeControl(f.trim())).join('\n')) : '';
         // Paths relative to the working directory read better in a terminal.
-        const message = m.location ? m.message.split(m.location.file).join(displayPath(m.location.file)) : m.message;
+        const raw = escapeControlLines(m.message);
+        const message = m.location ? raw.split(escapeControl(m.location.file)).join(displayPath(m.location.file)) : raw;
         this.line(this.err, `${head}\n${indent(message)}${stack}`);
         break;
       }

@@ -15,6 +15,8 @@ export interface ActiveRun {
   tags: Tags;
   /** @internal check series by check name */
   checks?: Map<string, RateSeries>;
+  /** @internal sleep() call sites by generated position (see unawaitedSleeps) */
+  sleeps?: Map<string, SleepSite>;
 }
 
 let active: ActiveRun | null = null;
@@ -68,10 +70,101 @@ export function check<T>(value: T, checks: Record<string, (value: T) => unknown>
   return all;
 }
 
-/** Pauses the iteration: `await sleep('100ms')` (or a number of milliseconds). */
+/**
+ * Pauses the iteration: `await sleep(1)` (a number is seconds, as in k6) or `await sleep('100ms')`.
+ * Await it: a sleep nobody awaits pauses nothing (the run warns once, naming the line).
+ */
 export function sleep(d: Duration): Promise<void> {
   const ms = parseDuration(d, 'sleep()');
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  const run = active;
+  if (run === null) return new Promise((resolve) => setTimeout(resolve, ms));
+  const site = sleepSite(run);
+  const p = new SleepPromise((resolve) => setTimeout(resolve, ms));
+  if (site !== undefined) {
+    site.open++;
+    p.site = site;
+  }
+  return p;
+}
+
+// Un-awaited sleeps. Which iteration called sleep() is not known without async context
+// tracking (AsyncLocalStorage costs every promise of the run on Node 20), so the test is on the
+// promise: whoever awaits it (await, then, catch, finally, Promise.all...) calls its then().
+// A sleep whose then() was never called by the end of the run was pending when its iteration
+// ended. Counted per call site: the run keeps one stack per site, not one per sleep.
+
+interface SleepSite {
+  /** Sleeps from this site nobody has awaited (yet). */
+  open: number;
+  /** Captured with Error.captureStackTrace and formatted only when reported (source-mapped). */
+  readonly trace: { stack?: string };
+}
+
+/** A sleep's promise: a subclass, so `await` calls its then() (a native promise skips it). */
+class SleepPromise extends Promise<void> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+  site: SleepSite | undefined = undefined;
+  override then<A = void, B = never>(
+    onFulfilled?: ((value: void) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    const site = this.site;
+    if (site !== undefined) {
+      this.site = undefined;
+      site.open--;
+    }
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+/** CallSites instead of a stack string, for the cheap call site key. */
+const callSites = (_: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+
+/** The call site of the sleep() being called now, keyed by its generated position. */
+function sleepSite(run: ActiveRun): SleepSite | undefined {
+  const holder: { stack?: unknown } = {};
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  let frames: unknown;
+  // One frame, as CallSites: the key costs a few µs, not the tens a formatted stack would.
+  Error.prepareStackTrace = callSites as never;
+  Error.stackTraceLimit = 1;
+  try {
+    Error.captureStackTrace(holder, sleep);
+    frames = holder.stack;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+  const top = Array.isArray(frames) ? (frames[0] as NodeJS.CallSite | undefined) : undefined;
+  if (top === undefined) return undefined;
+  const key = `${top.getFileName()}:${top.getLineNumber()}:${top.getColumnNumber()}`;
+  const sites = (run.sleeps ??= new Map());
+  let site = sites.get(key);
+  if (site === undefined) {
+    if (sites.size >= MAX_SLEEP_SITES) return undefined;
+    const trace: { stack?: string } = {};
+    Error.captureStackTrace(trace, sleep);
+    site = { open: 0, trace };
+    sites.set(key, site);
+  }
+  return site;
+}
+
+const MAX_SLEEP_SITES = 1000;
+
+/**
+ * @internal Used by run.ts at the end of a run: the stacks (source-mapped, formatted now) of the
+ * call sites with a sleep() that nobody awaited.
+ */
+export function unawaitedSleeps(run: ActiveRun): string[] {
+  const out: string[] = [];
+  for (const site of run.sleeps?.values() ?? []) {
+    if (site.open > 0 && typeof site.trace.stack === 'string') out.push(`Error: sleep() not awaited\n${site.trace.stack.split('\n').slice(1).join('\n')}`);
+  }
+  return out;
 }
 
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

@@ -100,7 +100,7 @@ function nonNegative(v: unknown, field: string, what: string): number {
 
 function positiveDuration(v: unknown, field: string): number {
   const ms = parseDuration(v as string, field);
-  if (ms <= 0) throw new OptionsError(field, v, "a duration longer than 0, such as '30s'");
+  if (ms <= 0) throw new OptionsError(field, v, "a duration longer than 0, such as '30s' or 30 (seconds)");
   return ms;
 }
 

@@ -12,7 +12,7 @@ import { HttpTransport, type HttpClientChoice, type TransportOptions } from './h
 import { VuHttp } from './http/client';
 import { createExecutor, type ExecContext } from './executors';
 import { OpenExecutor } from './executors/open';
-import { setActiveRun } from './api';
+import { setActiveRun, unawaitedSleeps, type ActiveRun } from './api';
 import type { ExecutionSegment } from './segments';
 
 export interface RunScenarioOptions {
@@ -47,6 +47,11 @@ export interface RunScenarioOptions {
   onIterationError(err: unknown, count: number): void;
   /** teardown() threw (default: reported through onIterationError). */
   onTeardownError?(err: unknown): void;
+  /**
+   * At the end of the run, once per call site: the stack (source-mapped) of a sleep() that
+   * nobody awaited, so it was still pending when its iteration ended.
+   */
+  onUnawaitedSleep?(stack: string): void;
 }
 
 export interface RunResult {
@@ -135,7 +140,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const recorder = new MetricsRecorder();
   const transportOptions = transportOptionsOf(def, clock, opts.httpClient);
   let transport = new HttpTransport(recorder, transportOptions);
-  setActiveRun({ recorder, tags });
+  const active: ActiveRun = { recorder, tags };
+  setActiveRun(active);
   try {
     let data: unknown;
     if (opts.setupData) data = opts.setupData.value;
@@ -276,6 +282,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     }
     if (intervalTimer !== null) clearTimeout(intervalTimer);
     flush();
+    if (opts.onUnawaitedSleep) for (const stack of unawaitedSleeps(active)) opts.onUnawaitedSleep(stack);
     if (callbackError !== undefined) throw callbackError;
     return { status: cancelled ? 'cancelled' : 'completed', durationMs: elapsed(), setupData: data, interrupted, plan };
   } finally {

@@ -2,6 +2,7 @@
 
 import type { LiveStats, MetricSummary, SummaryData, ThresholdVerdict } from './types';
 import { formatDuration } from './duration';
+import { escapeControl } from '../text';
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -41,9 +42,9 @@ const TREND_KEYS = ['avg', 'min', 'med', 'max'];
 const MAX_ERROR_LINES = 20;
 const MAX_ERROR_KIND_CHARS = 100;
 
-/** An error kind on one line of bounded length (iteration error messages can be long). */
+/** An error kind on one line of bounded length (iteration error messages can be long), escaped. */
 function oneLine(kind: string): string {
-  const flat = kind.replace(/\s+/g, ' ').trim();
+  const flat = escapeControl(kind.replace(/[ \t\r\n]+/g, ' ').trim());
   return flat.length > MAX_ERROR_KIND_CHARS ? flat.slice(0, MAX_ERROR_KIND_CHARS - 3) + '...' : flat;
 }
 
@@ -156,13 +157,17 @@ function pad(s: string, width: number): string {
   return s.length >= width ? s : s + ' '.repeat(width - s.length);
 }
 
-/** The end-of-run summary as terminal text. */
+/**
+ * The end-of-run summary as terminal text. Every string from the scenario, the server or the
+ * run (names, tags, threshold keys, error kinds) is escaped before our colours wrap it.
+ */
 export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): string {
   const st = style(opts.color ?? false);
+  const esc = escapeControl;
   const lines: string[] = [];
   const durationMs = s.state.testRunDurationMs;
   lines.push(
-    `  ${st.bold(`scenario ${s.scenario}`)} ${st.dim(`(${s.file}) · ${s.model} model · ${s.state.status} in ${formatDuration(Math.round(durationMs))}`)}`,
+    `  ${st.bold(`scenario ${esc(s.scenario)}`)} ${st.dim(`(${esc(s.file)}) · ${s.model} model · ${s.state.status} in ${formatDuration(Math.round(durationMs))}`)}`,
   );
 
   if (s.thresholds.length) {
@@ -172,19 +177,20 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
     s.thresholds.forEach((v, i) => {
       const mark = v.ok ? st.ok('✓') : st.bad('✗');
       const abort = v.abortOnFail ? st.dim(' (abortOnFail)') : '';
-      lines.push(`    ${mark} ${pad(observed[i], width)}  ${v.metric}: ${v.expression}${abort}`);
+      lines.push(`    ${mark} ${pad(observed[i], width)}  ${esc(v.metric)}: ${esc(v.expression)}${abort}`);
     });
   }
 
   if (s.checks.length) {
     lines.push('', '  checks');
-    const width = Math.max(...s.checks.map((c) => c.name.length));
-    for (const c of s.checks) {
+    const names = s.checks.map((c) => esc(c.name));
+    const width = Math.max(...names.map((n) => n.length));
+    s.checks.forEach((c, i) => {
       const total = c.passes + c.fails;
       const mark = c.fails === 0 ? st.ok('✓') : st.bad('✗');
       const failed = c.fails ? st.bad(`  (${formatNumber(c.fails)} failed)`) : '';
-      lines.push(`    ${mark} ${pad(c.name, width)}  ${formatNumber(c.passes)}/${formatNumber(total)}${failed}`);
-    }
+      lines.push(`    ${mark} ${pad(names[i], width)}  ${formatNumber(c.passes)}/${formatNumber(total)}${failed}`);
+    });
   }
 
   // Metrics: built-ins in a fixed order, then custom ones; tag-filtered entries under their metric.
@@ -195,9 +201,9 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
   );
   const rows: Array<[string, string]> = [];
   for (const name of ordered) {
-    rows.push([name, metricValues(s.metrics[name], durationMs, name)]);
+    rows.push([esc(name), metricValues(s.metrics[name], durationMs, name)]);
     for (const sub of keys.filter((k) => k.startsWith(name + '{') && Object.keys(s.metrics[k].values).length > 0)) {
-      rows.push([`  ${sub.slice(name.length)}`, metricValues(s.metrics[sub], durationMs, name)]);
+      rows.push([`  ${esc(sub.slice(name.length))}`, metricValues(s.metrics[sub], durationMs, name)]);
     }
   }
   if (rows.length) {

@@ -1,7 +1,10 @@
 // The engine's shared vocabulary: the scenario API a user writes against, the metric records
 // that cross process boundaries, and the summary a run ends with. No runtime code here.
 
-/** A duration as users write it: '30s', '2m', '250ms', '1h30m', or a number of milliseconds. */
+/**
+ * A duration as users write it: '30s', '2m', '250ms', '1h30m', '1.5s', or a bare number of
+ * seconds (`5` or `'5'` is five seconds, as in k6: write '250ms' for milliseconds).
+ */
 export type Duration = string | number;
 
 export type Tags = Record<string, string>;
@@ -12,9 +15,14 @@ export type Tags = Record<string, string>;
 export interface Stage {
   /** Target VU count (by: 'vus') or iterations started per second (by: 'rate') at the stage's end. */
   to: number;
+  /** How long the stage lasts: '30s', or a number of seconds. */
   over: Duration;
 }
 
+/**
+ * How much load: every duration in it (duration, maxDuration, gracefulStop, timeUnit, a stage's
+ * over) is '30s', '2m', '250ms'... or a number of seconds.
+ */
 export type LoadShape =
   | { vus: number; duration: Duration; gracefulStop?: Duration }
   | { vus: number; iterations: number; maxDuration?: Duration; gracefulStop?: Duration }
@@ -86,7 +94,7 @@ export interface ScenarioDefinition<D = unknown> extends ScenarioOptions<D> {
 export interface HttpOptions {
   /** Cap connections per origin; when set, waiting for a connection counts as latency. */
   connections?: number;
-  /** Default request timeout, default '60s'. */
+  /** Default request timeout: '60s' (the default), '500ms', or a number of seconds. */
   timeout?: Duration;
   /** Keep a cookie jar per VU (default true). */
   cookies?: boolean;
@@ -114,6 +122,7 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean>;
   json?: unknown;
   body?: string | Uint8Array;
+  /** This request's timeout: '5s', '500ms', or a number of seconds. */
   timeout?: Duration;
   tags?: Tags;
   /** Maximum redirects to follow (default 10; 0 returns the 3xx response). */

@@ -16,6 +16,7 @@ import { attachDebugger } from './debug';
 import { readSettings, resultsFolderFor } from './settings';
 import { listRuns, loadRun, type SavedRun } from './history';
 import { recordE2e } from './e2e';
+import { escapeControlLines } from '../text';
 
 /** How long a run waits for a newly opened panel to load before it starts anyway. */
 const PANEL_READY_TIMEOUT_MS = 10_000;
@@ -75,7 +76,7 @@ export function activate(context: ExtensionContext): void {
       lastSummaryRun = { id: result.savedPath ? result.savedPath.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : `${result.scenario}-unsaved`,
         scenario: result.scenario, file: result.file, startedAt: result.startedAt, summary: result.summary, series: result.series };
     }
-    if (result?.saveError) log.appendLine(result.saveError);
+    if (result?.saveError) log.appendLine(escapeControlLines(result.saveError));
     runsTree.refresh();
   });
 
@@ -196,7 +197,7 @@ export function activate(context: ExtensionContext): void {
       vscodeVersion: vscode.version, node: process.version, isTrusted: vscode.workspace.isTrusted,
       files: index.all().map((f) => ({ file: f.uri.fsPath, scenarios: f.result.scenarios.map((s) => s.name) })),
     });
-  }, (err) => log.appendLine(`Discovery failed: ${(err as Error).stack ?? err}`));
+  }, (err) => log.appendLine(`Discovery failed: ${escapeControlLines(String((err as Error).stack ?? err))}`));
 }
 
 export function deactivate(): void {

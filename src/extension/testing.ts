@@ -1,6 +1,8 @@
 // The Test Explorer: a TestController with file → scenario items, Run and Debug profiles, and the
 // one run path every trigger uses (code lens, Test Explorer, panel "run again"): a TestRun that
-// streams the runner's output, with thresholds deciding passed or failed.
+// streams the runner's output, with thresholds deciding passed or failed. Test Results is a
+// terminal and the output channel shows what it is given: text from the scenario, the server or
+// the runner is escaped (src/text.ts) on its way to either, and into Test Explorer messages.
 
 import type { FromRunner } from '../protocol';
 import type {
@@ -12,6 +14,7 @@ import type { RunManager, RunOutcome, RunSession, ScenarioResult } from './runMa
 import { readSettings } from './settings';
 import { liveSummaryText, resultLensText, thresholdFailure } from './results';
 import { formatLiveLine, formatSummary } from '../engine/summary-text';
+import { escapeControl, escapeControlLines } from '../text';
 import { recordE2e } from './e2e';
 
 export const CONTROLLER_ID = 'loadlens';
@@ -189,7 +192,7 @@ export class LoadlensTesting implements Disposable {
         debug: debug ? { iterations: settings.debugIterations } : undefined,
       }, this.beforeRun());
     } catch (err) {
-      run.errored(item, new vscode.TestMessage((err as Error).message));
+      run.errored(item, new vscode.TestMessage(escapeControlLines((err as Error).message)));
       return;
     }
     this.diagnostics.delete(ref.uri);
@@ -198,7 +201,7 @@ export class LoadlensTesting implements Disposable {
     const subs = [
       token.onCancellationRequested(cancel),
       run.token.onCancellationRequested(cancel),
-      session.onOutput((text) => { out(text); this.log.append(text); }),
+      session.onOutput((text) => { const safe = escapeControlLines(text); out(safe); this.log.append(safe); }),
       session.onMessage((m) => this.report(m, out)),
     ];
     recordE2e('run-started', { file: ref.uri.fsPath, scenario: ref.name, debug });
@@ -234,26 +237,30 @@ export class LoadlensTesting implements Disposable {
   private report(m: FromRunner, out: (text: string, location?: InstanceType<VSCode['Location']>) => void): void {
     switch (m.type) {
       case 'started':
-        out(`▶ ${m.scenario}: ${m.plan.shape}\n`);
-        this.log.appendLine(`[run] ${m.scenario} (${m.file}): ${m.plan.shape}`);
+        out(`▶ ${escapeControl(m.scenario)}: ${escapeControl(m.plan.shape)}\n`);
+        this.log.appendLine(`[run] ${escapeControl(m.scenario)} (${escapeControl(m.file)}): ${escapeControl(m.plan.shape)}`);
         break;
       case 'snapshot':
         out(`${formatLiveLine(m.live)}\n`);
         break;
-      case 'log':
-        out(`${m.level === 'info' ? '' : `${m.level}: `}${m.message}\n`);
-        this.log.appendLine(`[${m.level}] ${m.message}`);
+      case 'log': {
+        const message = escapeControlLines(m.message);
+        out(`${m.level === 'info' ? '' : `${m.level}: `}${message}\n`);
+        this.log.appendLine(`[${m.level}] ${message}`);
         break;
+      }
       case 'error': {
-        const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
-        out(`✗ ${m.kind} error: ${m.message}${m.count && m.count > 1 ? ` (×${m.count})` : ''}\n`, m.location ? this.locationOf(m.location) : undefined);
-        this.log.appendLine(`[error:${m.kind}] ${where}${m.message}${m.stack ? `\n${m.stack}` : ''}`);
+        const where = m.location ? `${escapeControl(m.location.file)}:${m.location.line}:${m.location.column}: ` : '';
+        const message = escapeControlLines(m.message);
+        out(`✗ ${m.kind} error: ${message}${m.count && m.count > 1 ? ` (×${m.count})` : ''}\n`, m.location ? this.locationOf(m.location) : undefined);
+        this.log.appendLine(`[error:${m.kind}] ${where}${message}${m.stack ? `\n${escapeControlLines(m.stack)}` : ''}`);
         if (m.location) this.addDiagnostic(m);
         break;
       }
       case 'finished': {
+        // formatSummary escapes the summary's strings itself, then adds its colours.
         out(`\n${formatSummary(m.summary, { color: true })}`);
-        this.log.appendLine(`[done] ${m.scenario}: ${resultLensText(m.summary)}`);
+        this.log.appendLine(`[done] ${escapeControl(m.scenario)}: ${resultLensText(m.summary)}`);
         break;
       }
     }
@@ -265,7 +272,8 @@ export class LoadlensTesting implements Disposable {
     const uri = vscode.Uri.file(loc.file);
     const pos = new vscode.Position(Math.max(0, loc.line - 1), Math.max(0, loc.column - 1));
     const severity = m.kind === 'iteration' || m.kind === 'teardown' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error;
-    const text = m.kind === 'iteration' ? `Iteration threw${m.count && m.count > 1 ? ` (${m.count} times)` : ''}: ${m.message}` : m.message;
+    const message = escapeControlLines(m.message);
+    const text = m.kind === 'iteration' ? `Iteration threw${m.count && m.count > 1 ? ` (${m.count} times)` : ''}: ${message}` : message;
     const existing = (this.diagnostics.get(uri) ?? []).filter((d) => !(d.range.start.line === pos.line && d.message.split(':')[0] === text.split(':')[0]));
     const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos.translate(0, 1)), text, severity);
     diagnostic.source = 'loadlens';
@@ -283,14 +291,15 @@ export class LoadlensTesting implements Disposable {
     const fatal = outcome.errors.find((e) => e.kind === 'compile' || e.kind === 'options' || e.kind === 'setup' || e.kind === 'internal');
     if (outcome.failure && outcome.ending !== 'done') {
       const measured = result?.live ? `\nMeasured before it stopped: ${liveSummaryText(result.live)}` : '';
-      const message = new vscode.TestMessage(outcome.failure + measured);
-      run.appendOutput(crlf(`✗ ${outcome.failure}${measured}\n`), undefined, item);
+      const failure = escapeControlLines(outcome.failure);
+      const message = new vscode.TestMessage(failure + measured);
+      run.appendOutput(crlf(`✗ ${failure}${measured}\n`), undefined, item);
       run.errored(item, message);
       return 'errored';
     }
     if (!result?.summary) {
-      const text = fatal ? `${fatal.kind === 'compile' ? 'The scenario file does not compile' : `${fatal.kind} error`}: ${fatal.message}`
-        : `The runner finished (exit code ${outcome.exitCode}) without a summary for '${ref.name}'`;
+      const text = fatal ? `${fatal.kind === 'compile' ? 'The scenario file does not compile' : `${fatal.kind} error`}: ${escapeControlLines(fatal.message)}`
+        : `The runner finished (exit code ${outcome.exitCode}) without a summary for '${escapeControl(ref.name)}'`;
       const message = new vscode.TestMessage(text);
       if (fatal?.location) message.location = this.locationOf(fatal.location);
       run.errored(item, message);
@@ -301,7 +310,7 @@ export class LoadlensTesting implements Disposable {
       const discovered = this.index.get(ref.uri)?.result.scenarios.find((s) => s.name === ref.name);
       const messages = failed.map((verdict) => {
         const f = thresholdFailure(verdict);
-        const message = vscode.TestMessage.diff(f.message, f.expected, f.actual);
+        const message = vscode.TestMessage.diff(escapeControl(f.message), escapeControl(f.expected), escapeControl(f.actual));
         const at = discovered?.thresholds.find((t) => t.metric === verdict.metric && t.expression === verdict.expression);
         if (at) {
           message.location = new vscode.Location(ref.uri, new vscode.Range(at.span.start.line, at.span.start.character, at.span.end.line, at.span.end.character));

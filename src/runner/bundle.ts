@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { OptionsError } from '../engine/errors';
 import type { ScenarioDefinition } from '../engine/types';
 import type { ErrorKind, SourceLocation } from '../protocol';
+import { escapingConsole } from './console';
 
 /** A scenario file that cannot be bundled, loaded or that exports no scenario. */
 export class ScenarioFileError extends Error {
@@ -26,6 +27,10 @@ export class ScenarioFileError extends Error {
 }
 
 const VIRTUAL_NAMESPACE = 'loadlens-engine';
+
+/** The scenario's `console` (bundled code only): strings escaped before they reach a terminal. */
+const SCENARIO_CONSOLE = 'globalThis.__loadlensConsole';
+(globalThis as { __loadlensConsole?: Console }).__loadlensConsole ??= escapingConsole(console);
 
 /** Resolves `import ... from 'loadlens'` to the engine instance the runner put on globalThis. */
 const engineModulePlugin: Plugin = {
@@ -66,6 +71,7 @@ export async function bundleScenarioFile(file: string): Promise<string> {
       // check predicate, in a __name() call that defines a property at run time: ~6% of the
       // CPU of a GET + check scenario. Unminified, the names stay as written anyway.
       logLevel: 'silent',
+      define: { console: SCENARIO_CONSOLE },
       plugins: [engineModulePlugin],
     });
     return result.outputFiles[0].text;

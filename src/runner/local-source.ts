@@ -22,6 +22,7 @@ export class InProcessSource implements LoadSource {
       onInterval: (interval) => events.interval(interval),
       onIterationError: (err, count) => events.iterationError(err, count),
       onTeardownError: (err) => events.teardownError(err),
+      onUnawaitedSleep: (stack) => events.unawaitedSleep(stack),
     });
     if (result.interrupted > 0) {
       events.log('warn', `${result.interrupted} iteration(s) still running after gracefulStop were interrupted`);

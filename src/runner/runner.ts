@@ -101,6 +101,8 @@ export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
   private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
   private busy = false;
+  /** Call sites of un-awaited sleep() calls already warned about: once per run. */
+  private readonly unawaitedSleepSites = new Set<string>();
 
   constructor(
     private readonly send: (message: FromRunner) => void,
@@ -211,6 +213,19 @@ export class Runner {
       teardownError(err) {
         const stack = stackOf(err);
         send({ type: 'error', kind: 'teardown', scenario: name, message: errorMessage(err), stack, location: locateInStack(stack, file) });
+      },
+      unawaitedSleep: (stack) => {
+        const at = locateInStack(stack, file);
+        const key = at ? `${at.line}:${at.column}` : stack;
+        if (this.unawaitedSleepSites.has(key)) return;
+        this.unawaitedSleepSites.add(key);
+        const where = at ? `${at.file}:${at.line}:${at.column}` : file;
+        send({
+          type: 'log',
+          level: 'warn',
+          scenario: name,
+          message: `${where}: sleep() was not awaited: the iteration ended while it was pending, so it paused nothing. Write \`await sleep(...)\` (a bare number is seconds).`,
+        });
       },
       log(level, message) {
         send({ type: 'log', level, scenario: name, message });

@@ -14,6 +14,8 @@ export interface SourceEvents {
   /** An iteration threw or rejected (the run goes on); count: occurrences of this message so far. */
   iterationError(error: unknown, count: number): void;
   teardownError(error: unknown): void;
+  /** A sleep() nobody awaited (its stack, source-mapped); once per call site per process. */
+  unawaitedSleep(stack: string): void;
   /** Informational messages (e.g. a worker that died). */
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }

@@ -53,6 +53,7 @@ async function start(): Promise<void> {
     onIterationError: (err, count) => {
       if (count === 1 || count % 100 === 0) send({ type: 'worker-error', index: m.index, error: errorMessage('iteration', err, count) });
     },
+    onUnawaitedSleep: (stack) => send({ type: 'worker-unawaited-sleep', index: m.index, scenario: m.scenario, stack }),
   });
   sendThenExit({ type: 'worker-done', index: m.index, scenario: m.scenario, durationMs: result.durationMs, interrupted: result.interrupted }, 0);
 }

@@ -234,6 +234,9 @@ export class WorkerSource implements LoadSource {
             events.iterationError(err, counts.reduce((a, b) => a + b, 0));
             break;
           }
+          case 'worker-unawaited-sleep':
+            events.unawaitedSleep(m.stack);
+            break;
           case 'worker-done':
             w.done = true;
             w.durationMs = m.durationMs ?? 0;

@@ -278,3 +278,23 @@ test('--out of a finished run: start, one interval per second, then the summary'
   assert.equal(reqs, 24);
   assert.equal(records.at(-1).summary.metrics.http_reqs.values.count, 24);
 });
+
+test('a sleep() nobody awaited is warned about once per call site, naming the file and line; awaited ones are not', async () => {
+  // In process and with two worker processes (each sees the site; the runner warns once).
+  for (const workers of ['1', '2']) {
+    const r = await runCli(['run', fixture('unawaited-sleep.load.ts'), '--workers', workers]);
+    assert.equal(r.code, ExitCode.ok, r.stderr);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('not awaited'));
+    assert.equal(warnings.length, 1, r.stderr);
+    assert.match(warnings[0], /unawaited-sleep\.load\.ts:11:5: sleep\(\) was not awaited: the iteration ended while it was pending/);
+  }
+});
+
+test('--duration 1 is one second, as in k6 (not one millisecond)', async () => {
+  const exportPath = join(tmp, 'one-second.json');
+  const r = await runCli(['run', fixture('long.load.ts'), '--target', target.url, '--duration', '1', '--summary-export', exportPath]);
+  assert.equal(r.code, ExitCode.ok, r.stderr);
+  assert.match(r.stderr + r.stdout, /2 VUs for 1s/);
+  // 20 ms sleeps: a millisecond run would end after the first iteration or two.
+  assert.ok(readJson(exportPath).metrics.iterations.values.count > 4);
+});

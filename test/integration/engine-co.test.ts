@@ -39,7 +39,7 @@ test('open model at 1,000/s over two stalls matches the ground truth', async () 
   const { totals } = await runCollect(
     {
       target: server.url,
-      load: { rate, duration: durationMs, maxVUs: 1500 },
+      load: { rate, duration: durationMs / 1000, maxVUs: 1500 },
       async iteration({ http }) {
         await http.get('/');
       },
@@ -67,7 +67,7 @@ test('open model at 1,000/s over two stalls matches the ground truth', async () 
 test('a closed model against the same server hides the stalls (coordinated omission)', async () => {
   const { totals } = await runCollect({
     target: server.url,
-    load: { vus: 10, duration: 5000 },
+    load: { vus: 10, duration: 5 },
     async iteration({ http }) {
       await http.get('/');
     },

@@ -148,8 +148,8 @@ test('network failures are responses with status 0 and an error kind, never exce
   assert.deepEqual(totals.errors, { ECONNREFUSED: 1, ECONNRESET: 1, ETIMEDOUT: 1 });
   assert.deepEqual(totals.rate('http_req_failed'), { passes: 3, fails: 0 });
   assert.equal(totals.count('http_reqs', { status: '0' }), 3);
-  // The scenario's default timeout applies too.
-  const dflt = await once((http) => http.get('/hang'), { timeout: '100ms' });
+  // The scenario's default timeout applies too (a bare number is seconds: 0.1 is 100 ms).
+  const dflt = await once((http) => http.get('/hang'), { timeout: 0.1 });
   assert.equal(dflt.out.error, 'ETIMEDOUT');
 });
 

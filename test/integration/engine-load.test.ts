@@ -47,7 +47,7 @@ test('{ vus, duration } loops every VU until the duration ends', async () => {
     async iteration({ http, vu }) {
       perVu.set(vu.id, (perVu.get(vu.id) ?? 0) + 1);
       await http.get('/fast');
-      await sleep(10);
+      await sleep('10ms');
     },
   });
   assert.equal(result.status, 'completed');
@@ -101,7 +101,7 @@ test('{ stages, by: vus }: VUs ramp up to the peak and back down', async () => {
       running++;
       peak = Math.max(peak, running);
       await http.get('/fast');
-      await sleep(20);
+      await sleep(0.02);
       running--;
     },
   });
@@ -160,7 +160,7 @@ test('the vus gauge shows the peak of VUs that ran within an interval, not only 
   const open = await runCollect({
     load: { rate: 50, duration: '200ms', maxVUs: 10 },
     async iteration() {
-      await sleep(600);
+      await sleep(0.6);
     },
   });
   assert.equal(open.totals.started, 10);
@@ -314,7 +314,7 @@ test('cancel: stops starting iterations, waits gracefulStop, then abandons in-fl
   assert.equal(started, 2);
   assert.equal(totals.count('iterations'), 0);
   // It did not wait for the 5 s responses: the abandoned requests were aborted.
-  await sleep(50);
+  await sleep('50ms');
   assert.deepEqual(outcomes, ['0 EABORTED', '0 EABORTED']);
 
   // With a long enough grace period, in-flight iterations finish and count.
@@ -415,4 +415,29 @@ test('preAllocatedVUs above maxVUs is a clear error', async () => {
     runCollect({ load: { rate: 10, duration: '1s', maxVUs: 2, preAllocatedVUs: 3 }, iteration() {} }),
     /load\.preAllocatedVUs.*3.*at most load\.maxVUs \(2\)/s,
   );
+});
+
+test('a sleep() nobody awaited is reported once per call site at the run end; await, then, catch, finally and Promise.all count as awaiting', async () => {
+  const stacks: string[] = [];
+  const { result } = await runCollect(
+    {
+      load: { vus: 2, iterations: 6 },
+      async iteration() {
+        await sleep(0.001);
+        await Promise.all([sleep('1ms'), sleep('1ms')]);
+        await sleep('1ms').then(() => undefined);
+        await sleep('1ms').catch(() => undefined);
+        await sleep('1ms').finally(() => undefined);
+        const pace = sleep('1ms');
+        await sleep('2ms');
+        await pace;
+        sleep('5ms'); // forgotten: the only one to report
+      },
+    },
+    { onUnawaitedSleep: (stack) => stacks.push(stack) },
+  );
+  assert.equal(result.status, 'completed');
+  assert.equal(stacks.length, 1, stacks.join('\n---\n'));
+  assert.match(stacks[0], /engine-load\.test\.ts:\d+:\d+/);
+  assert.match(stacks[0], /^Error: sleep\(\) not awaited\n\s+at /);
 });

@@ -24,10 +24,32 @@ test('run: overrides, repeated -e pairs (values may hold =), target and output p
   });
 });
 
+test('--duration takes a bare number of seconds, as k6 users write it', () => {
+  const c = parseCommand(['run', 'a.load.ts', '--duration', '5'], false);
+  assert.equal(c.name === 'run' && c.overrides.duration, '5');
+  assert.throws(() => parseCommand(['run', 'a.load.ts', '--duration', '0'], false), /--duration: got "0"; expected a duration > 0 such as 30s, 2m, 250ms, 1h30m or a number of seconds/);
+});
+
 test('colour only on a terminal, and never with --no-color', () => {
   const color = (argv: string[], tty: boolean) => (parseCommand(argv, tty) as { display: { color: boolean } }).display.color;
-  assert.equal(color(['list', 'a.load.ts'], false), false);
-  assert.equal(color(['list', 'a.load.ts', '--no-color'], true), false);
+  const saved = { FORCE_COLOR: process.env.FORCE_COLOR, NO_COLOR: process.env.NO_COLOR };
+  try {
+    delete process.env.FORCE_COLOR;
+    delete process.env.NO_COLOR;
+    assert.equal(color(['list', 'a.load.ts'], false), false);
+    assert.equal(color(['list', 'a.load.ts', '--no-color'], true), false);
+    // FORCE_COLOR turns it on off a terminal (CI logs); --no-color and NO_COLOR still win.
+    process.env.FORCE_COLOR = '1';
+    assert.equal(color(['list', 'a.load.ts'], false), true);
+    assert.equal(color(['list', 'a.load.ts', '--no-color'], false), false);
+    process.env.NO_COLOR = '1';
+    assert.equal(color(['list', 'a.load.ts'], false), false);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });
 
 test('usage errors name the flag, the value and what is allowed', () => {

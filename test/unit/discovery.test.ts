@@ -84,7 +84,7 @@ export
       }
     ), second = scenario({ load: { vus: 2, iterations: 10 } });
 export { notExported, notExported as renamed };
-export default scenario({ load: { rate: 5, timeUnit: '1m', duration: 600000 } });
+export default scenario({ load: { rate: 5, timeUnit: '1m', duration: 600 } });
 `;
   const { scenarios, problems } = discoverScenarios(text);
   assert.deepEqual(problems, []);
@@ -104,7 +104,7 @@ export default scenario({ load: { rate: 5, timeUnit: '1m', duration: 600000 } })
   assert.equal(scenarios[1].shape, '2 VUs, 10 iterations shared');
   assert.equal(scenarios[2].shape, '1 VU for 1s');
   assert.equal(scenarios[3].span.start.line, 2);
-  assert.equal(scenarios[4].shape, '5 it/1m for 600000ms');
+  assert.equal(scenarios[4].shape, '5 it/1m for 600s');
 });
 
 test('a load that is not a literal keeps its text but has no shape', () => {

@@ -11,8 +11,18 @@ test('parseDuration reads the units users write', () => {
   assert.equal(parseDuration('1.5s', 'load.duration'), 1500);
   assert.equal(parseDuration('1m30s500ms', 'load.duration'), 90_500);
   assert.equal(parseDuration(' 10s ', 'load.duration'), 10_000);
-  assert.equal(parseDuration(1234, 'load.duration'), 1234);
-  assert.equal(parseDuration('1500', 'load.duration'), 1500);
+});
+
+test('a bare number is seconds, as in k6: sleep(1) is one second, not one millisecond', () => {
+  assert.equal(parseDuration(1, 'sleep()'), 1000);
+  assert.equal(parseDuration(30, 'load.duration'), 30_000);
+  assert.equal(parseDuration(0.25, 'load.duration'), 250);
+  assert.equal(parseDuration(0.1, 'timeout'), 100);
+  assert.equal(parseDuration(1.5, 'load.stages[0].over'), 1500);
+  assert.equal(parseDuration(0.0005, 'x'), 0.5);
+  assert.equal(parseDuration('5', '--duration'), 5000);
+  assert.equal(parseDuration(' 1.5 ', '--duration'), 1500);
+  assert.equal(parseDuration('.5', '--duration'), 500);
   assert.equal(parseDuration(0, 'load.gracefulStop'), 0);
   assert.equal(parseDuration('500us', 'x'), 0.5);
 });
@@ -29,7 +39,7 @@ test('parseDuration rejects bad input, naming the field, the value and what is a
       },
     );
   }
-  assert.throws(() => parseDuration('5x', 'load.stages[1].over'), { message: `load.stages[1].over: got "5x"; expected a duration such as '30s', '2m', '250ms', '1h30m', '1.5s' or a number of milliseconds (>= 0)` });
+  assert.throws(() => parseDuration('5x', 'load.stages[1].over'), { message: `load.stages[1].over: got "5x"; expected a duration such as '30s', '2m', '250ms', '1h30m', '1.5s' or a number of seconds (>= 0)` });
 });
 
 test('formatDuration gives the short human form', () => {

@@ -30,6 +30,19 @@ test('each load shape normalises, with k6 defaults', () => {
   assert.equal(ramp.kind === 'arrival-rate' && ramp.schedule.total, 500);
 });
 
+test('bare numbers in a load are seconds: duration, stage over, gracefulStop, timeUnit, maxDuration, --duration', () => {
+  assert.deepEqual(normaliseLoad({ vus: 5, duration: 30, gracefulStop: 2 }), { model: 'closed', kind: 'constant-vus', vus: 5, durationMs: 30_000, gracefulStopMs: 2000 });
+  const r = normaliseLoad({ stages: [{ to: 10, over: 10 }, { to: 0, over: 5 }], by: 'vus' });
+  assert.equal(r.kind === 'ramping-vus' && r.durationMs, 15_000);
+  const per = normaliseLoad({ rate: 60, timeUnit: 60, duration: 120, maxVUs: 5 });
+  assert.equal(per.kind === 'arrival-rate' && per.schedule.total, 120);
+  const s = normaliseLoad({ vus: 2, iterations: 10, maxDuration: 90 });
+  assert.equal(s.kind === 'shared-iterations' && s.maxDurationMs, 90_000);
+  const ov = normaliseLoad({ vus: 5, duration: '30s' }, { duration: '5' });
+  assert.equal(ov.kind === 'constant-vus' && ov.durationMs, 5000);
+  assert.equal(planOf('x', { load: { vus: 1, duration: 90 } }).shape, '1 VU for 1m30s');
+});
+
 test('overrides: vus, duration, rate, iterations', () => {
   assert.deepEqual(normaliseLoad({ vus: 5, duration: '30s' }, { vus: 2, duration: '3s' }), {
     model: 'closed', kind: 'constant-vus', vus: 2, durationMs: 3000, gracefulStopMs: 30_000,
