@@ -1,6 +1,6 @@
 // `npm pack` gives a package that works in an empty folder: `npx loadlens run` on a scenario
 // there (against a loopback server), and `import { scenario } from 'loadlens'` type-checks.
-// Installs from the local npm cache (--offline). Run `npm run build` first.
+// Installs from the local npm cache where it can (--prefer-offline: npm ci caches tarballs but not the registry metadata an install of a .tgz needs). Run `npm run build` first.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ before(async () => {
   app = join(tmp, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
-  execFileSync(npm, ['install', join(tmp, tgz), '--offline', '--no-audit', '--no-fund'], { cwd: app, stdio: 'pipe' });
+  execFileSync(npm, ['install', join(tmp, tgz), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, stdio: 'pipe' });
 });
 
 after(async () => {
