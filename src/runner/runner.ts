@@ -5,18 +5,17 @@
 // forked child process speaking over IPC (main.ts, for the extension) or the CLI's own process
 // (in-process.ts, one Node start-up less), with the same messages either way.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as engine from '../index';
 import { RunAggregate, exportSummary } from '../engine/aggregate';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { planOf, validateScenario } from '../engine/load';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type OutRecord, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
-import { OutFile } from './out-file';
+import { OutputPathError, Outputs, type OutputFile, type OutputTarget } from './out-file';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
@@ -54,6 +53,11 @@ class ScenarioError extends Error {
   }
 }
 
+/** One line of the --out file. */
+function outRecord(record: OutRecord): string {
+  return JSON.stringify(record) + '\n';
+}
+
 function verdictsKey(verdicts: ThresholdVerdict[]): string {
   return verdicts.map((v) => (v.ok ? '1' : '0')).join('');
 }
@@ -66,14 +70,24 @@ function exitCodeOf(summaries: SummaryData[]): number {
   return ExitCode.ok;
 }
 
-function writeSummaryExport(path: string, summaries: SummaryData[]): void {
-  mkdirSync(dirname(path), { recursive: true });
+function summaryExportText(summaries: SummaryData[]): string {
   // One scenario: exactly k6's layout. Several: that layout per scenario name.
   const body =
     summaries.length === 1
       ? exportSummary(summaries[0])
       : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
-  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+  return JSON.stringify(body, null, 2) + '\n';
+}
+
+const OUT = '--out';
+const SUMMARY_EXPORT = '--summary-export';
+
+/** Every file the request asks for, named by its CLI option (report paths join here). */
+function outputTargets(request: RunRequest): OutputTarget[] {
+  const targets: OutputTarget[] = [];
+  if (request.outPath) targets.push({ flag: OUT, path: request.outPath });
+  if (request.summaryExportPath) targets.push({ flag: SUMMARY_EXPORT, path: request.summaryExportPath });
+  return targets;
 }
 
 /**
@@ -168,7 +182,7 @@ export class Runner {
   }
 
   /** Runs one scenario to its end; returns its summary. */
-  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutFile | undefined): Promise<SummaryData> {
+  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutputFile | undefined): Promise<SummaryData> {
     // The events below are plain callbacks: they reach the runner through these.
     const { send, state } = this;
     const { name, definition, aggregate } = p;
@@ -180,11 +194,11 @@ export class Runner {
     const events: SourceEvents = {
       started(plan, startedAt) {
         send({ type: 'started', scenario: name, file, plan, startedAt });
-        out?.write({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt });
+        out?.write(outRecord({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt }));
       },
       interval(interval) {
         aggregate.add(interval);
-        out?.write({ type: 'interval', scenario: name, interval });
+        out?.write(outRecord({ type: 'interval', scenario: name, interval }));
         durationMs = Math.max(durationMs, interval.endMs);
         send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
         const verdicts = aggregate.verdicts();
@@ -234,7 +248,7 @@ export class Runner {
     const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
     send({ type: 'finished', scenario: name, summary });
-    out?.write({ type: 'summary', scenario: name, summary });
+    out?.write(outRecord({ type: 'summary', scenario: name, summary }));
     return summary;
   }
 
@@ -244,6 +258,10 @@ export class Runner {
     if (err instanceof ScenarioFileError) {
       this.send({ type: 'error', kind: err.kind, message: err.message, location: err.location, stack: err.stackText, scenario });
       return err.kind === 'compile' ? ExitCode.compile : ExitCode.badOptions;
+    }
+    if (err instanceof OutputPathError) {
+      this.send({ type: 'error', kind: 'options', message: err.message });
+      return ExitCode.badOptions;
     }
     if (err instanceof OptionsError) {
       this.send({ type: 'error', kind: 'options', message: err.message, scenario, location: scenario ? optionsLocation(file, scenario, err) : undefined });
@@ -260,6 +278,22 @@ export class Runner {
   }
 
   async run(request: RunRequest): Promise<number> {
+    // Outputs first, before the file is even bundled: a bad path is exit 2 before any request,
+    // and once they are open nothing at the end can hang or change the verdict's exit code.
+    let outputs: Outputs;
+    try {
+      outputs = Outputs.open(outputTargets(request), (message) => this.send({ type: 'log', level: 'error', message }));
+    } catch (err) {
+      return this.reportFailure(err, request.file);
+    }
+    try {
+      return await this.runWith(request, outputs);
+    } finally {
+      outputs.close();
+    }
+  }
+
+  private async runWith(request: RunRequest, outputs: Outputs): Promise<number> {
     const env = { ...(request.env ?? {}) };
     let prepared: Prepared[];
     try {
@@ -269,11 +303,10 @@ export class Runner {
       return this.reportFailure(err, request.file);
     }
 
-    let out: OutFile | undefined;
+    const out = outputs.get(OUT);
     const summaries: SummaryData[] = [];
     let failureCode: number | undefined;
     try {
-      out = request.outPath ? new OutFile(request.outPath) : undefined;
       for (const p of prepared) {
         if (this.state.cancelled || this.state.aborted) break;
         try {
@@ -284,11 +317,10 @@ export class Runner {
           if (!(err instanceof ScenarioSetupError)) break;
         }
       }
-      if (request.summaryExportPath && summaries.length > 0) writeSummaryExport(request.summaryExportPath, summaries);
+      // Never throws: a failed write is reported, and the exit code stays the verdict's.
+      if (summaries.length > 0) outputs.get(SUMMARY_EXPORT)?.write(summaryExportText(summaries));
     } catch (err) {
       failureCode = this.reportFailure(err, request.file);
-    } finally {
-      out?.close();
     }
     // Cancelled before the first scenario started: nothing ran, and the user asked for that.
     if (failureCode === undefined && summaries.length === 0 && this.state.cancelled) return ExitCode.cancelled;
