@@ -10,11 +10,12 @@ import * as engine from '../index';
 import { RunAggregate, exportSummary } from '../engine/aggregate';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { planOf, validateScenario } from '../engine/load';
+import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type OutRecord, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
-import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
+import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
 import { OutputPathError, Outputs, type OutputFile, type OutputTarget } from './out-file';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
@@ -102,7 +103,12 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
     return undefined;
   }
   if (!found) return undefined;
-  const threshold = err.field.startsWith('thresholds') ? found.thresholds.find((t) => t.expression === err.value) : undefined;
+  const threshold =
+    err instanceof UnknownMetricError
+      ? found.thresholds.find((t) => t.metric === err.key)
+      : err.field.startsWith('thresholds')
+        ? found.thresholds.find((t) => t.expression === err.value)
+        : undefined;
   const at = threshold ? threshold.span.start : found.nameSpan.start;
   return { file, line: at.line + 1, column: at.character + 1 };
 }
@@ -147,20 +153,23 @@ export class Runner {
   }
 
   /** Validates every selected scenario before any of them runs: bad options stop everything. */
-  prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>): Prepared[] {
+  prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map()): Prepared[] {
     return selected.map(({ name, definition }) => {
       try {
-        return this.prepareOne(name, definition, request, env);
+        return this.prepareOne(name, definition, request, env, customMetrics);
       } catch (err) {
         throw new ScenarioError(name, err);
       }
     });
   }
 
-  prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>): Prepared {
+  prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map()): Prepared {
     const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
     const definition: ScenarioDefinition = { ...found, target };
     validateScenario(definition);
+    // Metric names (built-in, or custom ones the module created as it loaded) and each
+    // aggregation against the metric's kind, before any request, as k6 does at init.
+    if (!request.debug) checkThresholds(definition.thresholds, name, customMetrics);
     const plan = planOf(name, definition, loadOverrides(request));
     const aggregate = new RunAggregate({
       scenario: name,
@@ -297,8 +306,8 @@ export class Runner {
     const env = { ...(request.env ?? {}) };
     let prepared: Prepared[];
     try {
-      const all = await loadScenarioFile(request.file);
-      prepared = this.prepare(selectScenarios(all, request.scenario, request.file), request, env);
+      const loaded = await loadScenarioFile(request.file);
+      prepared = this.prepare(selectScenarios(loaded.scenarios, request.scenario, request.file), request, env, loaded.customMetrics);
     } catch (err) {
       return this.reportFailure(err, request.file);
     }
@@ -329,7 +338,7 @@ export class Runner {
 
   async list(file: string): Promise<number> {
     try {
-      const all = await loadScenarioFile(file);
+      const { scenarios: all } = await loadScenarioFile(file);
       const scenarios = all.map((s) => {
         try {
           return planOf(s.name, s.definition);
