@@ -15,6 +15,8 @@ export interface ActiveRun {
   tags: Tags;
   /** @internal check series by check name */
   checks?: Map<string, RateSeries>;
+  /** Counts a stray promise rejection in the run's errors by kind; returns its count so far. */
+  unhandledRejection?(reason: unknown): number;
 }
 
 let active: ActiveRun | null = null;
@@ -27,6 +29,16 @@ export function setActiveRun(run: ActiveRun | null): void {
 /** @internal */
 export function activeRun(): ActiveRun | null {
   return active;
+}
+
+/**
+ * @internal A promise rejection nobody handled (the host's 'unhandledRejection' event): counted
+ * in the running scenario's errors by kind like an iteration error. Returns how many times this
+ * message occurred so far, or undefined when no load is running (setup in a worker parent, or
+ * after the run).
+ */
+export function recordUnhandledRejection(reason: unknown): number | undefined {
+  return active?.unhandledRejection?.(reason);
 }
 
 /**

@@ -135,7 +135,20 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const recorder = new MetricsRecorder();
   const transportOptions = transportOptionsOf(def, clock, opts.httpClient);
   let transport = new HttpTransport(recorder, transportOptions);
-  setActiveRun({ recorder, tags });
+  // Iteration errors and stray rejections by message: each counted under its own kind, up to
+  // MAX_ERROR_KINDS kinds; the rest are pooled.
+  const errorCounts = new Map<string, number>();
+  const countError = (message: string): number => {
+    const n = (errorCounts.get(message) ?? 0) + 1;
+    if (n === 1 && errorCounts.size >= MAX_ERROR_KINDS) recorder.error('other iteration errors');
+    else {
+      errorCounts.set(message, n);
+      recorder.error(message.length > 120 ? message.slice(0, 117) + '...' : message);
+    }
+    return n;
+  };
+  const describeError = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${describeValue(err)}`);
+  setActiveRun({ recorder, tags, unhandledRejection: (reason) => countError(`unhandled rejection: ${describeError(reason)}`) });
   try {
     let data: unknown;
     if (opts.setupData) data = opts.setupData.value;
@@ -150,7 +163,6 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     // Set again when the load starts, after the warm-up.
     let t0 = clock();
     const elapsed = (): number => clock() - t0;
-    const errorCounts = new Map<string, number>();
     /** The first exception a callback threw: rethrown when the run ends (never into a VU loop). */
     let callbackError: unknown;
     const x: ExecContext = {
@@ -163,13 +175,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       elapsed,
       segment: opts.segment,
       onIterationError(err) {
-        const message = err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${describeValue(err)}`;
-        const n = (errorCounts.get(message) ?? 0) + 1;
-        if (n === 1 && errorCounts.size >= MAX_ERROR_KINDS) recorder.error('other iteration errors');
-        else {
-          errorCounts.set(message, n);
-          recorder.error(message.length > 120 ? message.slice(0, 117) + '...' : message);
-        }
+        const n = countError(describeError(err));
         try {
           opts.onIterationError(err, n);
         } catch (callbackErr) {
@@ -274,6 +280,9 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
         else x.onIterationError(err);
       }
     }
+    // Node reports a rejection nobody handled after the microtasks that follow it: let the last
+    // iterations' stray rejections arrive (recordUnhandledRejection) before the final interval.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (intervalTimer !== null) clearTimeout(intervalTimer);
     flush();
     if (callbackError !== undefined) throw callbackError;

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as engine from '../index';
 import { RunAggregate, exportSummary } from '../engine/aggregate';
+import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { planOf, validateScenario } from '../engine/load';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
@@ -119,7 +120,9 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
  */
 export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
-  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
+  private readonly state: { source?: LoadSource; events?: SourceEvents; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
+  /** Rejection messages already logged outside a load (each is logged once). */
+  private readonly strayRejections = new Set<string>();
   private busy = false;
 
   constructor(
@@ -140,8 +143,22 @@ export class Runner {
     work.then(this.finish, (err) => this.finish(this.reportFailure(err, file)));
   }
 
-  /** A stray promise rejection from a scenario: reported, not fatal. */
+  /**
+   * A stray promise rejection from a scenario: not fatal. During a load it is counted in the
+   * scenario's errors by kind and reported like an iteration error (the first few messages with
+   * their stack, then a running count now and then); outside one, each message is logged once.
+   */
   unhandledRejection(reason: unknown): void {
+    const message = `unhandled promise rejection: ${errorMessage(reason)}`;
+    const count = recordUnhandledRejection(reason);
+    const events = this.state.events;
+    if (count !== undefined && events) {
+      const err = Object.assign(new Error(message), { stack: reason instanceof Error ? reason.stack : undefined });
+      events.iterationError(err, count);
+      return;
+    }
+    if (this.strayRejections.has(message)) return;
+    this.strayRejections.add(message);
     this.send({ type: 'log', level: 'warn', message: `unhandled promise rejection: ${stackOf(reason) ?? String(reason)}` });
   }
 
@@ -242,9 +259,15 @@ export class Runner {
 
     const source = createLoadSource(request.workers ?? defaultWorkerCount());
     state.source = source;
+    state.events = events;
     // A cancel that arrived while the file was bundling applies at once.
     if (state.cancelled) source.cancel('cancelled');
-    const result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+    let result;
+    try {
+      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+    } finally {
+      state.events = undefined;
+    }
     state.source = undefined;
 
     const status: SummaryData['state']['status'] = state.aborted
