@@ -135,7 +135,18 @@ export class OutputFile {
   ) {
     this.fd = fd;
     this.regular = fstatSync(fd).isFile();
+    if (created) process.on('exit', this.onExit);
   }
+
+  /** The process ends without close() (a second Ctrl-C): no empty file left behind. */
+  private readonly onExit = (): void => {
+    if (this.written) return;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // Nothing more to do on the way out.
+    }
+  };
 
   /** Creates the missing parent folders and opens `path` for writing. Throws OutputPathError. */
   static open(target: OutputTarget, problem: OutputProblem): OutputFile {
@@ -201,6 +212,7 @@ export class OutputFile {
     const fd = this.fd;
     if (fd === undefined) return;
     this.fd = undefined;
+    process.off('exit', this.onExit);
     let deleted = false;
     try {
       deleted = this.regular && fstatSync(fd).nlink === 0;
