@@ -148,7 +148,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     return n;
   };
   const describeError = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${describeValue(err)}`);
-  setActiveRun({ recorder, tags, unhandledRejection: (reason) => countError(`unhandled rejection: ${describeError(reason)}`) });
+  const describeRejection = (reason: unknown): string => `unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : describeValue(reason)}`;
+  setActiveRun({ recorder, tags, unhandledRejection: (reason) => countError(describeRejection(reason)) });
   try {
     let data: unknown;
     if (opts.setupData) data = opts.setupData.value;
