@@ -138,7 +138,8 @@ export const ExitCode = {
   ok: 0,
   /** Internal error. */
   internal: 1,
-  /** Bad CLI usage or bad scenario options (load shape, threshold syntax). */
+  /** Bad CLI usage, bad scenario options (load shape, threshold syntax, a threshold on an unknown
+   *  metric), or an output path that cannot be written: all found before the first request. */
   badOptions: 2,
   /** The scenario file does not compile, or exports no scenario. */
   compile: 3,

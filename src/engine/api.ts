@@ -2,7 +2,7 @@
 // record into the sink of the scenario that is running now: run.ts sets it (scenarios of a
 // file run one after another, so one slot is enough).
 
-import type { ScenarioDefinition, ScenarioOptions, Tags, Duration, MetricSummary } from './types';
+import type { ScenarioDefinition, ScenarioOptions, Tags, Duration, MetricKind, MetricSummary } from './types';
 import type { MetricsRecorder, RateSeries } from './metrics/recorder';
 import { CHECKS, CHECK_TAG } from './metrics/names';
 import { parseDuration } from './duration';
@@ -17,6 +17,8 @@ export interface ActiveRun {
   checks?: Map<string, RateSeries>;
   /** @internal sleep() call sites by generated position (see unawaitedSleeps) */
   sleeps?: Map<string, SleepSite>;
+  /** Counts a stray promise rejection in the run's errors by kind; returns its count so far. */
+  unhandledRejection?(reason: unknown): number;
 }
 
 let active: ActiveRun | null = null;
@@ -29,6 +31,16 @@ export function setActiveRun(run: ActiveRun | null): void {
 /** @internal */
 export function activeRun(): ActiveRun | null {
   return active;
+}
+
+/**
+ * @internal A promise rejection nobody handled (the host's 'unhandledRejection' event): counted
+ * in the running scenario's errors by kind like an iteration error. Returns how many times this
+ * message occurred so far, or undefined when no load is running (setup in a worker parent, or
+ * after the run).
+ */
+export function recordUnhandledRejection(reason: unknown): number | undefined {
+  return active?.unhandledRejection?.(reason);
 }
 
 /**
@@ -169,6 +181,25 @@ export function unawaitedSleeps(run: ActiveRun): string[] {
 
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
+/** Custom metrics created while a scenario module loads (collectDeclaredMetrics), by name. */
+let declaring: Map<string, MetricKind[]> | null = null;
+
+/**
+ * @internal Runs `load` (a scenario module's top level) and returns the custom metrics it
+ * created, with their kinds: what thresholds may name besides the built-ins. Metrics created
+ * later (inside iteration or setup) are not known before the run.
+ */
+export function collectDeclaredMetrics<T>(load: () => T): { value: T; metrics: Map<string, MetricKind[]> } {
+  const outer = declaring;
+  const metrics = new Map<string, MetricKind[]>();
+  declaring = metrics;
+  try {
+    return { value: load(), metrics };
+  } finally {
+    declaring = outer;
+  }
+}
+
 /**
  * Common part of custom metrics: the name, the unit (isTime: values are milliseconds and print
  * as times, as in k6), and the series handle for untagged adds per run.
@@ -181,7 +212,17 @@ abstract class CustomMetric<S> {
     if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
       throw new OptionsError('metric name', name, 'letters, digits and underscores, not starting with a digit (at most 128)');
     }
+    if (declaring !== null) {
+      // The subclass's getter lives on its prototype: readable here already.
+      const kind = (this as { readonly kind: MetricKind }).kind;
+      const kinds = declaring.get(name) ?? [];
+      if (!kinds.includes(kind)) kinds.push(kind);
+      declaring.set(name, kinds);
+    }
   }
+
+  /** The metric's kind (a prototype getter, so the base constructor can read it). */
+  abstract get kind(): MetricKind;
 
   /** The unit declared to the recorder with each series. */
   protected get contains(): MetricSummary['contains'] {
@@ -205,6 +246,9 @@ abstract class CustomMetric<S> {
 
 /** A running total, e.g. `new Counter('orders').add(1)` (`new Counter('wait_ms', true)` sums times). */
 export class Counter extends CustomMetric<{ add(n: number): void }> {
+  get kind(): MetricKind {
+    return 'counter';
+  }
   add(value: number, tags?: Tags): void {
     this.target(tags)?.add(value);
   }
@@ -215,6 +259,9 @@ export class Counter extends CustomMetric<{ add(n: number): void }> {
 
 /** The last value set, with min and max, e.g. `new Gauge('queue_depth').add(12)`. */
 export class Gauge extends CustomMetric<{ set(v: number): void }> {
+  get kind(): MetricKind {
+    return 'gauge';
+  }
   add(value: number, tags?: Tags): void {
     this.target(tags)?.set(value);
   }
@@ -228,6 +275,9 @@ export class Gauge extends CustomMetric<{ set(v: number): void }> {
  * isTime is accepted as in k6, and changes nothing: a share has no unit.
  */
 export class Rate extends CustomMetric<{ add(pass: boolean): void }> {
+  get kind(): MetricKind {
+    return 'rate';
+  }
   add(value: boolean | number, tags?: Tags): void {
     this.target(tags)?.add(!!value);
   }
@@ -241,6 +291,9 @@ export class Rate extends CustomMetric<{ add(pass: boolean): void }> {
  * at 0.001 resolution (milliseconds with µs precision when isTime), from 0 to 3.6 million.
  */
 export class Trend extends CustomMetric<{ record(micros: number): void }> {
+  get kind(): MetricKind {
+    return 'trend';
+  }
   add(value: number, tags?: Tags): void {
     this.target(tags)?.record(value * 1000);
   }

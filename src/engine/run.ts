@@ -140,7 +140,21 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const recorder = new MetricsRecorder();
   const transportOptions = transportOptionsOf(def, clock, opts.httpClient);
   let transport = new HttpTransport(recorder, transportOptions);
-  const active: ActiveRun = { recorder, tags };
+  // Iteration errors and stray rejections by message: each counted under its own kind, up to
+  // MAX_ERROR_KINDS kinds; the rest are pooled.
+  const errorCounts = new Map<string, number>();
+  const countError = (message: string): number => {
+    const n = (errorCounts.get(message) ?? 0) + 1;
+    if (n === 1 && errorCounts.size >= MAX_ERROR_KINDS) recorder.error('other iteration errors');
+    else {
+      errorCounts.set(message, n);
+      recorder.error(message.length > 120 ? message.slice(0, 117) + '...' : message);
+    }
+    return n;
+  };
+  const describeError = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${describeValue(err)}`);
+  const describeRejection = (reason: unknown): string => `unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : describeValue(reason)}`;
+  const active: ActiveRun = { recorder, tags, unhandledRejection: (reason) => countError(describeRejection(reason)) };
   setActiveRun(active);
   try {
     let data: unknown;
@@ -156,7 +170,6 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     // Set again when the load starts, after the warm-up.
     let t0 = clock();
     const elapsed = (): number => clock() - t0;
-    const errorCounts = new Map<string, number>();
     /** The first exception a callback threw: rethrown when the run ends (never into a VU loop). */
     let callbackError: unknown;
     const x: ExecContext = {
@@ -169,13 +182,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       elapsed,
       segment: opts.segment,
       onIterationError(err) {
-        const message = err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${describeValue(err)}`;
-        const n = (errorCounts.get(message) ?? 0) + 1;
-        if (n === 1 && errorCounts.size >= MAX_ERROR_KINDS) recorder.error('other iteration errors');
-        else {
-          errorCounts.set(message, n);
-          recorder.error(message.length > 120 ? message.slice(0, 117) + '...' : message);
-        }
+        const n = countError(describeError(err));
         try {
           opts.onIterationError(err, n);
         } catch (callbackErr) {
@@ -280,6 +287,9 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
         else x.onIterationError(err);
       }
     }
+    // Node reports a rejection nobody handled after the microtasks that follow it: let the last
+    // iterations' stray rejections arrive (recordUnhandledRejection) before the final interval.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (intervalTimer !== null) clearTimeout(intervalTimer);
     flush();
     if (opts.onUnawaitedSleep) for (const stack of unawaitedSleeps(active)) opts.onUnawaitedSleep(stack);

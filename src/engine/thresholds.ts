@@ -136,6 +136,80 @@ function parseExpression(expression: unknown, field: string, metric: string, kin
   return { aggregation, op, bound: Number(m[4]) };
 }
 
+/** A threshold names a metric that is neither built in nor created at the module's top level. */
+export class UnknownMetricError extends OptionsError {
+  override name = 'UnknownMetricError';
+  constructor(
+    /** The threshold's key as written, e.g. 'http_req_duraton{name:items}'. */
+    readonly key: string,
+    readonly metric: string,
+    readonly scenario: string,
+    /** The closest known name, when one is close enough. */
+    readonly suggestion: string | undefined,
+  ) {
+    super(`thresholds[${JSON.stringify(key)}]`, key, 'a built-in metric or a custom metric created at the top level of the scenario file');
+    this.message = suggestion
+      ? `thresholds: unknown metric '${metric}' in scenario ${scenario}; did you mean '${suggestion}'?`
+      : `thresholds: unknown metric '${metric}' in scenario ${scenario}: neither a built-in metric nor a custom metric ` +
+        `created at the top level of the scenario file. A custom metric a threshold names must be created when the module ` +
+        `loads (e.g. const m = new Counter('${metric}') outside iteration()), so it is known before the run.\n` +
+        `Built-in metrics: ${Object.keys(BUILTIN_METRICS).join(', ')}`;
+  }
+}
+
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours) between two names. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The known name closest to `name`, if it is close enough to be a likely typo. */
+export function closestName(name: string, known: Iterable<string>): string | undefined {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const distance = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (distance < bestDistance) {
+      best = k;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+/**
+ * Parses a scenario's thresholds against the metrics known before the run: the built-ins and the
+ * custom metrics its module created at load (name → kinds; a name declared with two kinds gets
+ * no aggregation check). An unknown metric name throws UnknownMetricError with the closest
+ * known name; an aggregation the metric's kind does not support throws OptionsError.
+ */
+export function checkThresholds(
+  thresholds: ScenarioOptions['thresholds'],
+  scenario: string,
+  custom: ReadonlyMap<string, readonly MetricKind[]>,
+): ParsedThreshold[] {
+  const kindOf = (m: string): MetricKind | undefined => {
+    const builtin = BUILTIN_METRICS[m]?.kind;
+    if (builtin) return builtin;
+    const kinds = custom.get(m);
+    return kinds?.length === 1 ? kinds[0] : undefined;
+  };
+  const parsed = parseThresholds(thresholds, kindOf);
+  for (const t of parsed) {
+    if (BUILTIN_METRICS[t.metric] || custom.has(t.metric)) continue;
+    throw new UnknownMetricError(t.key, t.metric, scenario, closestName(t.metric, [...Object.keys(BUILTIN_METRICS), ...custom.keys()]));
+  }
+  return parsed;
+}
+
 export function supports(kind: MetricKind, aggregation: Aggregation): boolean {
   const name = aggregation.name === 'p' ? 'p(N)' : aggregation.name;
   return AGGREGATIONS_BY_KIND[kind].includes(name);

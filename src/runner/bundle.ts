@@ -8,8 +8,9 @@ import { build, type Message, type Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
+import { collectDeclaredMetrics } from '../engine/api';
 import { OptionsError } from '../engine/errors';
-import type { ScenarioDefinition } from '../engine/types';
+import type { MetricKind, ScenarioDefinition } from '../engine/types';
 import type { ErrorKind, SourceLocation } from '../protocol';
 import { escapingConsole } from './console';
 
@@ -218,11 +219,19 @@ function declarationOrder(file: string): Map<string, number> {
   return order;
 }
 
+/** A loaded scenario file: its scenarios and the custom metrics its top level created. */
+export interface LoadedFile {
+  scenarios: FoundScenario[];
+  /** Custom metric name → the kinds it was created with (Trend, Counter, ...). */
+  customMetrics: Map<string, MetricKind[]>;
+}
+
 /** Bundles, loads and finds the scenarios of `file` (absolute path), in declaration order. */
-export async function loadScenarioFile(file: string): Promise<FoundScenario[]> {
+export async function loadScenarioFile(file: string): Promise<LoadedFile> {
   const code = await bundleScenarioFile(file);
-  const found = findScenarios(loadBundle(code, file), file);
+  const { value: exports, metrics } = collectDeclaredMetrics(() => loadBundle(code, file));
+  const found = findScenarios(exports, file);
   const order = declarationOrder(file);
   const at = (name: string) => order.get(name) ?? Number.MAX_SAFE_INTEGER;
-  return found.sort((a, b) => at(a.name) - at(b.name) || a.name.localeCompare(b.name));
+  return { scenarios: found.sort((a, b) => at(a.name) - at(b.name) || a.name.localeCompare(b.name)), customMetrics: metrics };
 }

@@ -1,28 +1,274 @@
-// The --out file: JSON lines (protocol OutRecord), one record per one-second interval, then the
-// summary. Each record is written with a synchronous write as it happens, so a run killed with
-// SIGKILL still leaves every finished interval as a complete line.
+// The one owner of every file a run writes (--out, --summary-export, and the report paths to
+// come). Each output is created and opened before the scenario file is even bundled, so a bad
+// path is a usage error (exit 2) before the first request, never a surprise after the load.
+// Once open, nothing about an output can fail the run: a write that fails (disk full, I/O error)
+// is reported once and the rest of that file's writes are dropped; the exit code stays the
+// verdict's. Writes are synchronous: a run killed with SIGKILL still leaves every finished --out
+// record as a complete line.
+//
+// Parent folders are created one at a time, never with Node's `mkdirSync(..., { recursive: true })`:
+// on Node 20 that loops forever (at full CPU) on a path like /proc/x/summary.json, where mkdir
+// answers ENOENT although the parent exists.
 
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { OutRecord } from '../protocol';
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
-export class OutFile {
+/** An output path that cannot be written: a usage error, reported before the run starts. */
+export class OutputPathError extends Error {
+  override name = 'OutputPathError';
+  constructor(
+    /** The option that named it, e.g. '--summary-export'. */
+    readonly flag: string,
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${flag} ${path}: ${reason}`);
+  }
+}
+
+/** An output to open: the option that named it (for messages) and its path. */
+export interface OutputTarget {
+  flag: string;
+  path: string;
+}
+
+/** Reports a problem with an output once the run is under way (it never changes the exit code). */
+export type OutputProblem = (message: string) => void;
+
+/** Node's error code and its short description, e.g. 'EACCES: permission denied'. */
+function codeOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  ENXIO: 'it is a FIFO that no process is reading',
+  EIO: 'I/O error',
+  EFBIG: 'file too large',
+};
+
+function why(err: unknown): string {
+  const code = codeOf(err);
+  const reason = code ? REASONS[code] : undefined;
+  if (reason) return `${reason} (${code})`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    // ENOENT: missing. ENOTDIR: an ancestor is a file, found while walking up.
+    if (codeOf(err) === 'ENOENT' || codeOf(err) === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** The most folders a path may need created (a bound for the walk up, far above any real path). */
+const MAX_DEPTH = 1024;
+
+/**
+ * Creates `dir` and its missing parents, one mkdir per level from the first existing ancestor
+ * down. Throws OutputPathError naming the folder that could not be created and why.
+ */
+function ensureFolder(flag: string, path: string, dir: string): void {
+  const missing: string[] = [];
+  let d = dir;
+  for (let i = 0; ; i++) {
+    if (i > MAX_DEPTH) throw new OutputPathError(flag, path, 'the path is too deep');
+    let st: Stats | undefined;
+    try {
+      st = statOrUndefined(d);
+    } catch (err) {
+      throw new OutputPathError(flag, path, `cannot look at ${d}: ${why(err)}`);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new OutputPathError(flag, path, `${d} is a file, not a folder`);
+      break;
+    }
+    missing.push(d);
+    const up = dirname(d);
+    if (up === d) throw new OutputPathError(flag, path, `the root ${d} does not exist`);
+    d = up;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (err) {
+      // Created meanwhile by someone else: fine if it is a folder.
+      if (codeOf(err) === 'EEXIST' && statOrUndefined(m)?.isDirectory()) continue;
+      // ENOENT although the parent exists: the file system (e.g. /proc) allows no new folder there.
+      const reason = codeOf(err) === 'ENOENT' ? `this file system does not allow creating folders in ${dirname(m)}` : why(err);
+      throw new OutputPathError(flag, path, `cannot create the folder ${m}: ${reason}`);
+    }
+  }
+}
+
+/**
+ * One output file, open from before the run to its end. Opening does not truncate: the old
+ * content is replaced by the first write (a run that fails before writing anything leaves an
+ * existing file as it was, and removes a file it created).
+ */
+export class OutputFile {
   private fd: number | undefined;
+  private written = false;
+  private failed = false;
+  private readonly regular: boolean;
 
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'w');
+  private constructor(
+    readonly flag: string,
+    readonly path: string,
+    fd: number,
+    /** True when opening created the file. */
+    private readonly created: boolean,
+    private readonly problem: OutputProblem,
+  ) {
+    this.fd = fd;
+    this.regular = fstatSync(fd).isFile();
+    if (created) process.on('exit', this.onExit);
   }
 
-  write(record: OutRecord): void {
-    if (this.fd === undefined) return;
-    // One write per record: a line is either all there or not at all (up to the kernel's page cache).
-    writeSync(this.fd, JSON.stringify(record) + '\n');
+  /** The process ends without close() (a second Ctrl-C): no empty file left behind. */
+  private readonly onExit = (): void => {
+    if (this.written) return;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // Nothing more to do on the way out.
+    }
+  };
+
+  /** Creates the missing parent folders and opens `path` for writing. Throws OutputPathError. */
+  static open(target: OutputTarget, problem: OutputProblem): OutputFile {
+    const { flag } = target;
+    const path = resolve(target.path);
+    ensureFolder(flag, path, dirname(path));
+    let before: Stats | undefined;
+    try {
+      before = statOrUndefined(path);
+    } catch (err) {
+      throw new OutputPathError(flag, path, why(err));
+    }
+    if (before?.isDirectory()) throw new OutputPathError(flag, path, 'it is a folder, not a file');
+    // A FIFO nobody reads would block open() for ever: non-blocking, it fails with ENXIO instead.
+    const fifo = before?.isFIFO() === true && constants.O_NONBLOCK !== undefined;
+    const flags = constants.O_WRONLY | constants.O_CREAT;
+    let fd: number;
+    try {
+      if (fifo) {
+        const probe = openSync(path, flags | constants.O_NONBLOCK);
+        // A reader is there: reopen blocking (it will not block now) before closing the probe,
+        // so the reader never sees the writer count drop to zero (an early end of file).
+        try {
+          fd = openSync(path, flags);
+        } finally {
+          closeSync(probe);
+        }
+      } else {
+        fd = openSync(path, flags, 0o666);
+      }
+    } catch (err) {
+      throw new OutputPathError(flag, path, `cannot open it for writing: ${why(err)}`);
+    }
+    return new OutputFile(flag, path, fd, before === undefined, problem);
+  }
+
+  /** Appends `text`. Never throws: the first failure is reported and later writes are dropped. */
+  write(text: string): void {
+    if (this.fd === undefined || this.failed) return;
+    try {
+      // The first write replaces what the file held before this run.
+      if (!this.written && this.regular) ftruncateSync(this.fd, 0);
+      this.written = true;
+      const data = encoder.encode(text);
+      // One write per record: a line is either all there or not at all (up to the page cache).
+      // writeSync may write less than asked (a pipe, a signal): finish it, a bounded number of times.
+      let offset = 0;
+      for (let tries = 0; offset < data.length; tries++) {
+        if (tries > 1000) throw new Error('the file accepts no more data');
+        offset += writeSync(this.fd, data, offset, data.length - offset);
+      }
+    } catch (err) {
+      this.failed = true;
+      this.problem(`${this.flag} ${this.path}: could not write: ${why(err)}; the rest of this file is lost (the exit code is still the run's verdict)`);
+    }
+  }
+
+  /**
+   * Closes the file. A file this run created and never wrote is removed. A file deleted during
+   * the run (its folder removed, say) is reported: the data went nowhere anyone can read.
+   */
+  close(): void {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    process.off('exit', this.onExit);
+    let deleted = false;
+    try {
+      deleted = this.regular && fstatSync(fd).nlink === 0;
+    } catch {
+      // Nothing to learn: closing is what matters.
+    }
+    try {
+      closeSync(fd);
+    } catch (err) {
+      if (!this.failed) this.problem(`${this.flag} ${this.path}: could not close: ${why(err)} (the exit code is still the run's verdict)`);
+      this.failed = true;
+    }
+    if (deleted && this.written && !this.failed) {
+      this.problem(`${this.flag} ${this.path}: the file was deleted during the run, so what was written to it is lost (the exit code is still the run's verdict)`);
+    } else if (!this.written && this.created && !deleted) {
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // Left empty: harmless.
+      }
+    }
+  }
+}
+
+/** The open outputs of one run, by flag. */
+export class Outputs {
+  private constructor(private readonly files: Map<string, OutputFile>) {}
+
+  /**
+   * Opens every target (in order) before the run; on the first failure closes the ones already
+   * open and throws OutputPathError. Two options naming one file are an error too.
+   */
+  static open(targets: OutputTarget[], problem: OutputProblem): Outputs {
+    const files = new Map<string, OutputFile>();
+    try {
+      const seen = new Map<string, string>();
+      for (const t of targets) {
+        const path = resolve(t.path);
+        const other = seen.get(path);
+        if (other !== undefined) throw new OutputPathError(t.flag, path, `${other} writes the same file`);
+        seen.set(path, t.flag);
+        files.set(t.flag, OutputFile.open(t, problem));
+      }
+    } catch (err) {
+      for (const f of files.values()) f.close();
+      throw err;
+    }
+    return new Outputs(files);
+  }
+
+  /** The output the option opened, if it was given. */
+  get(flag: string): OutputFile | undefined {
+    return this.files.get(flag);
   }
 
   close(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
+    for (const f of this.files.values()) f.close();
   }
 }

@@ -5,18 +5,19 @@
 // forked child process speaking over IPC (main.ts, for the extension) or the CLI's own process
 // (in-process.ts, one Node start-up less), with the same messages either way.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as engine from '../index';
 import { RunAggregate, exportSummary } from '../engine/aggregate';
+import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { planOf, validateScenario } from '../engine/load';
+import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type OutRecord, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
-import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
-import { OutFile } from './out-file';
+import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
+import { OutputPathError, Outputs, type OutputFile, type OutputTarget } from './out-file';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
@@ -54,6 +55,11 @@ class ScenarioError extends Error {
   }
 }
 
+/** One line of the --out file. */
+function outRecord(record: OutRecord): string {
+  return JSON.stringify(record) + '\n';
+}
+
 function verdictsKey(verdicts: ThresholdVerdict[]): string {
   return verdicts.map((v) => (v.ok ? '1' : '0')).join('');
 }
@@ -66,14 +72,24 @@ function exitCodeOf(summaries: SummaryData[]): number {
   return ExitCode.ok;
 }
 
-function writeSummaryExport(path: string, summaries: SummaryData[]): void {
-  mkdirSync(dirname(path), { recursive: true });
+function summaryExportText(summaries: SummaryData[]): string {
   // One scenario: exactly k6's layout. Several: that layout per scenario name.
   const body =
     summaries.length === 1
       ? exportSummary(summaries[0])
       : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
-  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+  return JSON.stringify(body, null, 2) + '\n';
+}
+
+const OUT = '--out';
+const SUMMARY_EXPORT = '--summary-export';
+
+/** Every file the request asks for, named by its CLI option (report paths join here). */
+function outputTargets(request: RunRequest): OutputTarget[] {
+  const targets: OutputTarget[] = [];
+  if (request.outPath) targets.push({ flag: OUT, path: request.outPath });
+  if (request.summaryExportPath) targets.push({ flag: SUMMARY_EXPORT, path: request.summaryExportPath });
+  return targets;
 }
 
 /**
@@ -88,7 +104,12 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
     return undefined;
   }
   if (!found) return undefined;
-  const threshold = err.field.startsWith('thresholds') ? found.thresholds.find((t) => t.expression === err.value) : undefined;
+  const threshold =
+    err instanceof UnknownMetricError
+      ? found.thresholds.find((t) => t.metric === err.key)
+      : err.field.startsWith('thresholds')
+        ? found.thresholds.find((t) => t.expression === err.value)
+        : undefined;
   const at = threshold ? threshold.span.start : found.nameSpan.start;
   return { file, line: at.line + 1, column: at.character + 1 };
 }
@@ -99,7 +120,9 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
  */
 export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
-  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
+  private readonly state: { source?: LoadSource; events?: SourceEvents; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
+  /** Rejection messages already logged outside a load (each is logged once). */
+  private readonly strayRejections = new Set<string>();
   private busy = false;
   /** Call sites of un-awaited sleep() calls already warned about: once per run. */
   private readonly unawaitedSleepSites = new Set<string>();
@@ -122,8 +145,22 @@ export class Runner {
     work.then(this.finish, (err) => this.finish(this.reportFailure(err, file)));
   }
 
-  /** A stray promise rejection from a scenario: reported, not fatal. */
+  /**
+   * A stray promise rejection from a scenario: not fatal. During a load it is counted in the
+   * scenario's errors by kind and reported like an iteration error (the first few messages with
+   * their stack, then a running count now and then); outside one, each message is logged once.
+   */
   unhandledRejection(reason: unknown): void {
+    const message = `unhandled promise rejection: ${errorMessage(reason)}`;
+    const count = recordUnhandledRejection(reason);
+    const events = this.state.events;
+    if (count !== undefined && events) {
+      const err = Object.assign(new Error(message), { stack: reason instanceof Error ? reason.stack : undefined });
+      events.iterationError(err, count);
+      return;
+    }
+    if (this.strayRejections.has(message)) return;
+    this.strayRejections.add(message);
     this.send({ type: 'log', level: 'warn', message: `unhandled promise rejection: ${stackOf(reason) ?? String(reason)}` });
   }
 
@@ -135,20 +172,23 @@ export class Runner {
   }
 
   /** Validates every selected scenario before any of them runs: bad options stop everything. */
-  prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>): Prepared[] {
+  prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map()): Prepared[] {
     return selected.map(({ name, definition }) => {
       try {
-        return this.prepareOne(name, definition, request, env);
+        return this.prepareOne(name, definition, request, env, customMetrics);
       } catch (err) {
         throw new ScenarioError(name, err);
       }
     });
   }
 
-  prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>): Prepared {
+  prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map()): Prepared {
     const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
     const definition: ScenarioDefinition = { ...found, target };
     validateScenario(definition);
+    // Metric names (built-in, or custom ones the module created as it loaded) and each
+    // aggregation against the metric's kind, before any request, as k6 does at init.
+    if (!request.debug) checkThresholds(definition.thresholds, name, customMetrics);
     const plan = planOf(name, definition, loadOverrides(request));
     const aggregate = new RunAggregate({
       scenario: name,
@@ -170,7 +210,7 @@ export class Runner {
   }
 
   /** Runs one scenario to its end; returns its summary. */
-  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutFile | undefined): Promise<SummaryData> {
+  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutputFile | undefined): Promise<SummaryData> {
     // The events below are plain callbacks: they reach the runner through these.
     const { send, state } = this;
     const { name, definition, aggregate } = p;
@@ -182,11 +222,11 @@ export class Runner {
     const events: SourceEvents = {
       started(plan, startedAt) {
         send({ type: 'started', scenario: name, file, plan, startedAt });
-        out?.write({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt });
+        out?.write(outRecord({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt }));
       },
       interval(interval) {
         aggregate.add(interval);
-        out?.write({ type: 'interval', scenario: name, interval });
+        out?.write(outRecord({ type: 'interval', scenario: name, interval }));
         durationMs = Math.max(durationMs, interval.endMs);
         send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
         const verdicts = aggregate.verdicts();
@@ -234,9 +274,15 @@ export class Runner {
 
     const source = createLoadSource(request.workers ?? defaultWorkerCount());
     state.source = source;
+    state.events = events;
     // A cancel that arrived while the file was bundling applies at once.
     if (state.cancelled) source.cancel('cancelled');
-    const result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+    let result;
+    try {
+      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+    } finally {
+      state.events = undefined;
+    }
     state.source = undefined;
 
     const status: SummaryData['state']['status'] = state.aborted
@@ -249,7 +295,7 @@ export class Runner {
     const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
     send({ type: 'finished', scenario: name, summary });
-    out?.write({ type: 'summary', scenario: name, summary });
+    out?.write(outRecord({ type: 'summary', scenario: name, summary }));
     return summary;
   }
 
@@ -259,6 +305,10 @@ export class Runner {
     if (err instanceof ScenarioFileError) {
       this.send({ type: 'error', kind: err.kind, message: err.message, location: err.location, stack: err.stackText, scenario });
       return err.kind === 'compile' ? ExitCode.compile : ExitCode.badOptions;
+    }
+    if (err instanceof OutputPathError) {
+      this.send({ type: 'error', kind: 'options', message: err.message });
+      return ExitCode.badOptions;
     }
     if (err instanceof OptionsError) {
       this.send({ type: 'error', kind: 'options', message: err.message, scenario, location: scenario ? optionsLocation(file, scenario, err) : undefined });
@@ -275,20 +325,35 @@ export class Runner {
   }
 
   async run(request: RunRequest): Promise<number> {
+    // Outputs first, before the file is even bundled: a bad path is exit 2 before any request,
+    // and once they are open nothing at the end can hang or change the verdict's exit code.
+    let outputs: Outputs;
+    try {
+      outputs = Outputs.open(outputTargets(request), (message) => this.send({ type: 'log', level: 'error', message }));
+    } catch (err) {
+      return this.reportFailure(err, request.file);
+    }
+    try {
+      return await this.runWith(request, outputs);
+    } finally {
+      outputs.close();
+    }
+  }
+
+  private async runWith(request: RunRequest, outputs: Outputs): Promise<number> {
     const env = { ...(request.env ?? {}) };
     let prepared: Prepared[];
     try {
-      const all = await loadScenarioFile(request.file);
-      prepared = this.prepare(selectScenarios(all, request.scenario, request.file), request, env);
+      const loaded = await loadScenarioFile(request.file);
+      prepared = this.prepare(selectScenarios(loaded.scenarios, request.scenario, request.file), request, env, loaded.customMetrics);
     } catch (err) {
       return this.reportFailure(err, request.file);
     }
 
-    let out: OutFile | undefined;
+    const out = outputs.get(OUT);
     const summaries: SummaryData[] = [];
     let failureCode: number | undefined;
     try {
-      out = request.outPath ? new OutFile(request.outPath) : undefined;
       for (const p of prepared) {
         if (this.state.cancelled || this.state.aborted) break;
         try {
@@ -299,11 +364,10 @@ export class Runner {
           if (!(err instanceof ScenarioSetupError)) break;
         }
       }
-      if (request.summaryExportPath && summaries.length > 0) writeSummaryExport(request.summaryExportPath, summaries);
+      // Never throws: a failed write is reported, and the exit code stays the verdict's.
+      if (summaries.length > 0) outputs.get(SUMMARY_EXPORT)?.write(summaryExportText(summaries));
     } catch (err) {
       failureCode = this.reportFailure(err, request.file);
-    } finally {
-      out?.close();
     }
     // Cancelled before the first scenario started: nothing ran, and the user asked for that.
     if (failureCode === undefined && summaries.length === 0 && this.state.cancelled) return ExitCode.cancelled;
@@ -312,7 +376,7 @@ export class Runner {
 
   async list(file: string): Promise<number> {
     try {
-      const all = await loadScenarioFile(file);
+      const { scenarios: all } = await loadScenarioFile(file);
       const scenarios = all.map((s) => {
         try {
           return planOf(s.name, s.definition);

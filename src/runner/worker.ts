@@ -5,6 +5,7 @@
 import './heap';
 import * as engine from '../index';
 import { runScenario } from '../engine/run';
+import { recordUnhandledRejection } from '../engine/api';
 import { equalSegment } from '../engine/segments';
 import type { ScenarioDefinition } from '../engine/types';
 import type { FromRunner, FromWorker, ToWorker } from '../protocol';
@@ -85,4 +86,13 @@ process.on('SIGINT', () => {});
 process.on('disconnect', () => {
   controller.abort();
   setTimeout(() => process.exit(1), 5000).unref();
+});
+// A scenario's stray promise rejection must not kill the worker (Node's default): it is counted
+// in the interval's errors by kind, and reported to the runner like an iteration error.
+process.on('unhandledRejection', (reason) => {
+  const count = recordUnhandledRejection(reason);
+  if (count !== undefined && count !== 1 && count % 100 !== 0) return;
+  const message = `unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`;
+  const err = Object.assign(new Error(message), { stack: reason instanceof Error ? reason.stack : undefined });
+  send({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('iteration', err, count ?? 1) });
 });
