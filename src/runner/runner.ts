@@ -17,6 +17,7 @@ import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type R
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
 import { OutFile } from './out-file';
+import { httpClientWarning } from './env';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
@@ -268,6 +269,9 @@ export class Runner {
     } catch (err) {
       return this.reportFailure(err, request.file);
     }
+
+    const clientWarning = httpClientWarning();
+    if (clientWarning !== undefined) this.send({ type: 'log', level: 'warn', message: clientWarning });
 
     let out: OutFile | undefined;
     const summaries: SummaryData[] = [];

@@ -5,20 +5,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { H1Pool, type H1Handler } from '../../src/engine/http/h1';
+import { H1Pool } from '../../src/engine/http/h1';
+import type { ExchangeHandler } from '../../src/engine/http/pool';
 
 function request(pool: H1Pool, path: string): Promise<{ status: number; body: string; error?: string }> {
   return new Promise((resolve) => {
     let status = 0;
     const chunks: Buffer[] = [];
-    const handler: H1Handler = {
-      onConnect() {},
-      onHeaders(s) { status = s; return true; },
-      onData(c) { chunks.push(c); return true; },
+    const handler: ExchangeHandler = {
+      onRequestStart() {},
+      onRequestSent() {},
+      onResponseHead(s) { status = s; },
+      onResponseData(c) { chunks.push(c); },
       onComplete() { resolve({ status, body: Buffer.concat(chunks as unknown as Uint8Array[]).toString() }); },
-      onError(err) { resolve({ status: 0, body: '', error: (err as { code?: string }).code }); },
+      onFailure(f) { resolve({ status: 0, body: '', error: f.kind }); },
     };
-    pool.dispatch({ method: 'GET', path, headersTimeout: 10_000 }, handler);
+    pool.dispatch({ method: 'GET', path, headers: undefined, body: undefined, timeoutMs: 10_000, close: false, freshConnection: false }, handler);
   });
 }
 
@@ -76,7 +78,7 @@ test('destroy() aborts requests in flight and those waiting for a connection', a
     const all = Array.from({ length: 300 }, (_, i) => request(pool, `/${i}`));
     await pool.destroy();
     const out = await Promise.all(all);
-    assert.deepEqual([...new Set(out.map((r) => r.error))], ['UND_ERR_ABORTED']);
+    assert.deepEqual([...new Set(out.map((r) => r.error))], ['EABORTED']);
   } finally {
     await srv.close();
   }

@@ -7,8 +7,40 @@ import type { HttpClient, HttpResponse, RequestOptions, Tags } from '../types';
 import { parseDuration } from '../duration';
 import { CookieJar } from './cookies';
 import { Exchange, type HttpTransport, type OriginPool, type Requester } from './transport';
+import { HttpFailure, type PoolRequest } from './pool';
+import { HttpErrorKind } from './error-kinds';
 
 const DEFAULT_REDIRECTS = 10;
+
+/** An HTTP token (RFC 9110 §5.6.2): methods and header names. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may not contain: CR, LF, NUL and the other control characters but tab (as Node and undici). */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Headers the client frames itself or does not support; `connection` may only be close or keep-alive. */
+function checkHeaders(headers: Record<string, string>): { close: boolean; strip: boolean } {
+  let close = false;
+  let strip = false;
+  for (const k in headers) {
+    if (!TOKEN.test(k)) throw new TypeError(`invalid header name ${JSON.stringify(k)}: header names are HTTP tokens`);
+    const v = headers[k];
+    if (typeof v !== 'string' && typeof v !== 'number') throw new TypeError(`invalid value for header ${JSON.stringify(k)}: a string is needed`);
+    const value = String(v);
+    if (INVALID_VALUE.test(value)) throw new TypeError(`invalid value for header ${JSON.stringify(k)}: it contains CR, LF, NUL or another control character`);
+    const l = k.length;
+    if (l !== 6 && l !== 7 && l !== 10 && l !== 14 && l !== 17) continue;
+    const lower = k.toLowerCase();
+    if (lower === 'connection') {
+      const c = value.trim().toLowerCase();
+      if (c === 'close') close = true;
+      else if (c !== 'keep-alive') throw new TypeError(`invalid connection header ${JSON.stringify(value)}: only close or keep-alive`);
+    } else if (lower === 'content-length') strip = true; // the body's length is the client's
+    else if (lower === 'transfer-encoding' || lower === 'upgrade' || lower === 'keep-alive' || lower === 'expect') {
+      throw new TypeError(`unsupported header ${JSON.stringify(k)}: the client frames requests itself`);
+    }
+  }
+  return { close, strip };
+}
 
 function encodeQuery(query: Record<string, string | number | boolean>): string {
   let out = '';
@@ -35,6 +67,8 @@ function extraTags(tags: Tags | undefined): Tags | undefined {
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
+
+const NO_HEADER_CHECK = { close: false, strip: false };
 
 export class VuHttp implements HttpClient {
   /** How late the current iteration started (open model); added to each request's latency. */
@@ -81,6 +115,8 @@ export class VuHttp implements HttpClient {
   private start(method: string, url: string, opts: RequestOptions | undefined): Promise<HttpResponse> {
     const T = this.transport;
     method = method.toUpperCase();
+    // Bad input is an error at the call, and nothing is sent (either client).
+    if (!TOKEN.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}: a method is an HTTP token`);
     let pool: OriginPool;
     let path: string;
     // Fast path: '/path' against the scenario's target, no URL parsing.
@@ -103,12 +139,14 @@ export class VuHttp implements HttpClient {
         body = typeof opts.body === 'string' ? Buffer.from(opts.body) : Buffer.from(opts.body.buffer, opts.body.byteOffset, opts.body.byteLength);
       }
     }
+    const check = headers !== undefined ? checkHeaders(headers) : NO_HEADER_CHECK;
+    if (check.strip) headers = withoutHeaders(headers!, ['content-length']);
     const timeoutMs = opts?.timeout !== undefined ? parseDuration(opts.timeout, 'timeout') : T.timeoutMs;
     const tags = opts?.tags;
     const hops = opts?.redirects ?? DEFAULT_REDIRECTS;
     let plan!: RequestPlan;
     const done = new Promise<HttpResponse>((resolve, reject) => {
-      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, resolve, reject);
+      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, check.close, resolve, reject);
     });
     this.send(plan, pool, path);
     return done;
@@ -192,15 +230,27 @@ export class VuHttp implements HttpClient {
     if (body !== undefined) sentBytes += body.length + 20;
     const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes);
     ex.requester = plan;
+    ex.redirectsLeft = plan.maxRedirects > 0 ? plan.hops : -1;
     if (T.closed) {
-      ex.onError(Object.assign(new Error('the run has ended'), { code: 'UND_ERR_ABORTED' }));
+      ex.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));
       return;
     }
-    try {
-      pool.pool.dispatch({ origin: pool.origin, path, method, headers, body, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs }, ex as never);
-    } catch (err) {
-      ex.onError(err as Error);
+    pool.pool.dispatch({ method, path, headers, body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: false }, ex);
+  }
+
+  /** @internal Sends `ex` of `plan` again, on a fresh connection (see Exchange.onFailure). */
+  resend(plan: RequestPlan, ex: Exchange): void {
+    const pool = ex.originPool;
+    let headers = plan.headers;
+    if (this.jar !== null && this.jar.size > 0) {
+      const cookie = this.jar.header(pool.hostname, ex.path, pool.https);
+      if (cookie !== undefined) {
+        const own = headers && findHeader(headers, 'cookie');
+        headers = own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
+      }
     }
+    const req: PoolRequest = { method: ex.method, path: ex.path, headers, body: plan.body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: true };
+    pool.pool.dispatch(req, ex);
   }
 }
 
@@ -220,12 +270,23 @@ class RequestPlan implements Requester {
     readonly extra: Tags | undefined,
     /** Redirects still allowed. */
     public hops: number,
+    /** The user sent `connection: close`. */
+    readonly close: boolean,
     readonly resolve: (r: HttpResponse) => void,
     readonly reject: (err: unknown) => void,
-  ) {}
+  ) {
+    this.maxRedirects = hops;
+  }
+
+  /** The redirects the request allowed (0: the 3xx is the answer). */
+  readonly maxRedirects: number;
 
   done(ex: Exchange): void {
     this.client.settle(this, ex);
+  }
+
+  retry(ex: Exchange): void {
+    this.client.resend(this, ex);
   }
 }
 
