@@ -66,7 +66,13 @@ export class UndiciPool implements ConnectionPool {
     const h = new UndiciHandler(handler);
     try {
       this.pool.dispatch(
-        { origin: this.origin, path: req.path, method: req.method as Undici.Dispatcher.HttpMethod, headers: req.headers, body: req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+        {
+          origin: this.origin, path: req.path, method: req.method as Undici.Dispatcher.HttpMethod, headers: req.headers, body: req.body,
+          headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
+          // Keep-alive is ours to decide: undici closes after every HEAD unless told not to
+          // (stray body bytes after a HEAD's response still end the connection: unsolicited data).
+          reset: req.close,
+        },
         h,
       );
     } catch (err) {
@@ -136,9 +142,11 @@ class UndiciHandler implements Undici.Dispatcher.DispatchHandler {
   private failure(err: Error): HttpFailure {
     const f = undiciFailure(err);
     if (f.kind !== HttpErrorKind.reset) return f;
-    // An orderly close after a head with content-length, before that many body bytes: the
-    // lean client's kind (undici reports 'other side closed' unless the response said close).
-    if (this.headDone && this.contentLength >= 0 && this.bodyBytes < this.contentLength) {
+    // An orderly close (a SocketError, not a raw RST) after a head with content-length, before
+    // that many body bytes: ECONTENTLENGTH, as the lean client says (undici reports 'other side
+    // closed' unless the response said connection: close).
+    const orderly = (err as { code?: string }).code === 'UND_ERR_SOCKET';
+    if (orderly && this.headDone && this.contentLength >= 0 && this.bodyBytes < this.contentLength) {
       return new HttpFailure(HttpErrorKind.contentLength, `the connection closed after ${this.bodyBytes} of ${this.contentLength} body bytes`);
     }
     const info = (err as { socket?: { bytesRead?: number } }).socket;
@@ -152,6 +160,8 @@ export function undiciFailure(err: unknown): HttpFailure {
   const e = err as { code?: string; message?: string; cause?: unknown } | undefined;
   const message = e?.message ?? String(err);
   const code = e?.code;
+  // undici's parser errors: a malformed response (their HPE_ code is often missing).
+  if ((err as { name?: string } | undefined)?.name === 'HTTPParserError' && code !== 'HPE_HEADER_OVERFLOW') return new HttpFailure(HttpErrorKind.badResponse, message);
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
