@@ -17,10 +17,18 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not contain: CR, LF, NUL and the other control characters but tab (as Node and undici). */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
-/** Headers the client frames itself or does not support; `connection` may only be close or keep-alive. */
-function checkHeaders(headers: Record<string, string>): { close: boolean; strip: boolean } {
-  let close = false;
-  let strip = false;
+/** checkHeaders: the user sent `connection: close`; a `content-length` to drop (the client frames the body). */
+const CLOSE = 1;
+const STRIP_LENGTH = 2;
+
+/**
+ * Throws a TypeError for a header name that is no token, a value with CR, LF, NUL or another
+ * control character, a `connection` other than close or keep-alive, or a framing header the
+ * client owns (transfer-encoding, upgrade, keep-alive, expect), as undici would (so both clients
+ * refuse the same requests, before anything is sent). Returns CLOSE | STRIP_LENGTH flags.
+ */
+function checkHeaders(headers: Record<string, string>): number {
+  let flags = 0;
   for (const k in headers) {
     if (!TOKEN.test(k)) throw new TypeError(`invalid header name ${JSON.stringify(k)}: header names are HTTP tokens`);
     const v = headers[k];
@@ -32,14 +40,14 @@ function checkHeaders(headers: Record<string, string>): { close: boolean; strip:
     const lower = k.toLowerCase();
     if (lower === 'connection') {
       const c = value.trim().toLowerCase();
-      if (c === 'close') close = true;
+      if (c === 'close') flags |= CLOSE;
       else if (c !== 'keep-alive') throw new TypeError(`invalid connection header ${JSON.stringify(value)}: only close or keep-alive`);
-    } else if (lower === 'content-length') strip = true; // the body's length is the client's
+    } else if (lower === 'content-length') flags |= STRIP_LENGTH;
     else if (lower === 'transfer-encoding' || lower === 'upgrade' || lower === 'keep-alive' || lower === 'expect') {
       throw new TypeError(`unsupported header ${JSON.stringify(k)}: the client frames requests itself`);
     }
   }
-  return { close, strip };
+  return flags;
 }
 
 function encodeQuery(query: Record<string, string | number | boolean>): string {
@@ -67,8 +75,6 @@ function extraTags(tags: Tags | undefined): Tags | undefined {
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
-
-const NO_HEADER_CHECK = { close: false, strip: false };
 
 export class VuHttp implements HttpClient {
   /** How late the current iteration started (open model); added to each request's latency. */
@@ -139,14 +145,14 @@ export class VuHttp implements HttpClient {
         body = typeof opts.body === 'string' ? Buffer.from(opts.body) : Buffer.from(opts.body.buffer, opts.body.byteOffset, opts.body.byteLength);
       }
     }
-    const check = headers !== undefined ? checkHeaders(headers) : NO_HEADER_CHECK;
-    if (check.strip) headers = withoutHeaders(headers!, ['content-length']);
+    const check = headers !== undefined ? checkHeaders(headers) : 0;
+    if ((check & STRIP_LENGTH) !== 0) headers = withoutHeaders(headers!, ['content-length']);
     const timeoutMs = opts?.timeout !== undefined ? parseDuration(opts.timeout, 'timeout') : T.timeoutMs;
     const tags = opts?.tags;
     const hops = opts?.redirects ?? DEFAULT_REDIRECTS;
     let plan!: RequestPlan;
     const done = new Promise<HttpResponse>((resolve, reject) => {
-      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, check.close, resolve, reject);
+      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, (check & CLOSE) !== 0, resolve, reject);
     });
     this.send(plan, pool, path);
     return done;

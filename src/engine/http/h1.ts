@@ -399,9 +399,14 @@ function parseFailure(err: Error & { code?: string }): HttpFailure {
 
 /** Keep-Alive: timeout=N, in ms (undici's util.parseKeepAliveTimeout), or -1. */
 function keepAliveHint(value: string): number {
+  // Servers send the same value every time (node:http: 'timeout=5'): parsed once.
+  if (value === lastHint) return lastHintMs;
   const m = /timeout=(\d+)/.exec(value);
-  return m === null ? -1 : parseInt(m[1], 10) * 1000;
+  lastHint = value;
+  return (lastHintMs = m === null ? -1 : parseInt(m[1], 10) * 1000);
 }
+let lastHint = '';
+let lastHintMs = -1;
 
 /** One keep-alive connection: at most one request in flight. */
 class H1Connection {

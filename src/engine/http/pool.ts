@@ -107,6 +107,8 @@ export function kindOfSystemError(code: string | undefined): HttpErrorKind {
       return HttpErrorKind.certificate;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return HttpErrorKind.certificateHost;
+    case 'EPROTO': // an SSL error as Node reports some of them (an alert, a wrong version)
+      return HttpErrorKind.tls;
     default:
       if (code !== undefined && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) return HttpErrorKind.tls;
       return HttpErrorKind.unknown;

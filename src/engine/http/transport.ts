@@ -10,7 +10,7 @@ import type { CounterSeries, RateSeries, TrendSeries } from '../metrics/recorder
 import * as M from '../metrics/names';
 import { HttpErrorKind } from './error-kinds';
 import { H1Pool, leanClientProblem } from './h1';
-import { isIdempotent, type ConnectionPool, type ExchangeHandler, type HttpFailure, type RawHeader } from './pool';
+import { HttpFailure, isIdempotent, type ConnectionPool, type ExchangeHandler, type RawHeader } from './pool';
 import { UndiciPool } from './undici-pool';
 
 export interface TransportOptions {
@@ -131,6 +131,11 @@ function usSince(from: number, to: number): number {
   return Math.round((to - from) * 1000);
 }
 
+function retryLater(e: Exchange): void {
+  if (e.transport.closed) e.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));
+  else e.requester.retry(e);
+}
+
 function handOver(e: Exchange): void {
   e.requester.done(e);
 }
@@ -200,7 +205,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   private tlsUs = 0;
 
   constructor(
-    private readonly transport: HttpTransport,
+    /** @internal */
+    readonly transport: HttpTransport,
     readonly originPool: OriginPool,
     readonly method: string,
     /** Path and query as sent. */
@@ -284,7 +290,9 @@ export class Exchange implements HttpResponse, ExchangeHandler {
       this.setCookies = null;
       this.sendUs = this.sentUs = this.headersUs = -1;
       if (T.recording) T.retrySeries(this.method, this.name, this.tags).add(1);
-      this.requester.retry(this);
+      // undici reports from inside its socket's close handling: dispatch again after it.
+      if (this.originPool.resolveAfterRelease) setImmediate(retryLater, this);
+      else this.requester.retry(this);
       return;
     }
     this.status = 0;
