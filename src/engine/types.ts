@@ -102,9 +102,13 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean>;
   json?: unknown;
   body?: string | Uint8Array;
+  /** Inactivity limit for this request (default: the scenario's `http.timeout`, 60 s); exceeded: `error: 'ETIMEDOUT'`. */
   timeout?: Duration;
   tags?: Tags;
-  /** Maximum redirects to follow (default 10; 0 returns the 3xx response). */
+  /**
+   * Maximum redirects to follow (default 10; 0 returns the 3xx response). A chain longer than
+   * this ends as a failed request: the last 3xx with `error: 'EREDIRECTS'`.
+   */
   redirects?: number;
 }
 
@@ -126,7 +130,7 @@ export interface HttpResponse {
   headers: Record<string, string>;
   url: string;
   timings: RequestTimings;
-  /** Network error kind, e.g. 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'. */
+  /** Why the request failed, one of the engine's kinds (HttpErrorKind), e.g. 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EREDIRECTS'. */
   error?: string;
   text(): string;
   json<T = any>(): T;

@@ -503,3 +503,16 @@ test('more redirects than allowed is a failed request (EREDIRECTS) with the last
   assert.equal(none.out.error, undefined);
   assert.deepEqual(none.totals.rate('http_req_failed'), { passes: 0, fails: 1 });
 });
+
+test('a request path with spaces or control characters rejects with a TypeError, on both clients', async () => {
+  for (const client of CLIENTS) {
+    const srv = await rawServer((s) => s.write(ok('sent')));
+    try {
+      const { out } = await onClient(client, srv.url, (http) => http.get('/a b').then(() => 'sent', (e: unknown) => String(e)));
+      assert.match(out, /TypeError: invalid request path "\/a b"/);
+      assert.equal(srv.bytes, 0);
+    } finally {
+      await srv.close();
+    }
+  }
+});

@@ -129,6 +129,11 @@ export class VuHttp implements HttpClient {
     if (url.charCodeAt(0) === 47 /* / */ && url.charCodeAt(1) !== 47 && T.targetOrigin !== undefined) {
       pool = T.targetOrigin;
       path = url;
+      // Not parsed as a URL, so not encoded: spaces or control characters would break the request line.
+      for (let i = 1; i < path.length; i++) {
+        const c = path.charCodeAt(i);
+        if (c <= 32 || c === 127 || c > 255) throw new TypeError(`invalid request path ${JSON.stringify(path)}: encode spaces and control characters`);
+      }
     } else {
       const u = this.parseUrl(url, T.target);
       pool = T.pool(u.origin);
