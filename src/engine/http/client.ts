@@ -222,14 +222,7 @@ export class VuHttp implements HttpClient {
     const T = this.transport;
     const method = plan.method;
     const body = plan.body;
-    let headers = plan.headers;
-    if (this.jar !== null && this.jar.size > 0) {
-      const cookie = this.jar.header(pool.hostname, path, pool.https);
-      if (cookie !== undefined) {
-        const own = headers && findHeader(headers, 'cookie');
-        headers = own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
-      }
-    }
+    const headers = this.withCookies(plan.headers, pool, path);
     let name = plan.fixedName;
     if (name === undefined) {
       const q = path.indexOf('?');
@@ -249,17 +242,19 @@ export class VuHttp implements HttpClient {
     pool.pool.dispatch({ method, path, headers, body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: false }, ex);
   }
 
+  /** `headers` with the jar's cookies for `pool` and `path` added (the user's own cookie header first). */
+  private withCookies(headers: Record<string, string> | undefined, pool: OriginPool, path: string): Record<string, string> | undefined {
+    if (this.jar === null || this.jar.size === 0) return headers;
+    const cookie = this.jar.header(pool.hostname, path, pool.https);
+    if (cookie === undefined) return headers;
+    const own = headers && findHeader(headers, 'cookie');
+    return own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
+  }
+
   /** @internal Sends `ex` of `plan` again, on a fresh connection (see Exchange.onFailure). */
   resend(plan: RequestPlan, ex: Exchange): void {
     const pool = ex.originPool;
-    let headers = plan.headers;
-    if (this.jar !== null && this.jar.size > 0) {
-      const cookie = this.jar.header(pool.hostname, ex.path, pool.https);
-      if (cookie !== undefined) {
-        const own = headers && findHeader(headers, 'cookie');
-        headers = own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
-      }
-    }
+    const headers = this.withCookies(plan.headers, pool, ex.path);
     const req: PoolRequest = { method: ex.method, path: ex.path, headers, body: plan.body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: true };
     pool.pool.dispatch(req, ex);
   }
