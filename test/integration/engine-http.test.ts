@@ -461,13 +461,14 @@ for (const client of CLIENTS) {
       else if (p === '/short-close') { s.write('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 10\r\n\r\nabc'); s.end(); }
       else if (p === '/short-chunked') { s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\na\r\nabc'); s.end(); }
       else if (p === '/rst-body') { s.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc', () => setTimeout(() => s.resetAndDestroy(), 10)); }
+      else if (p === '/rst-body-close') { s.write('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 10\r\n\r\nabc', () => setTimeout(() => s.resetAndDestroy(), 10)); }
       else if (p === '/garbage') s.write('NOT HTTP AT ALL\r\n\r\n');
       else if (p === '/bad-chunk') s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n');
       else if (p === '/big-head') s.write(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(20_000)}\r\ncontent-length: 0\r\n\r\n`);
       else if (p === '/eof-body') { s.write('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nuntil the end'); s.end(); }
     });
     try {
-      const paths = ['/no-head', '/short', '/short-close', '/short-chunked', '/rst-body', '/garbage', '/bad-chunk', '/big-head', '/eof-body'];
+      const paths = ['/no-head', '/short', '/short-close', '/short-chunked', '/rst-body', '/rst-body-close', '/garbage', '/bad-chunk', '/big-head', '/eof-body'];
       const { out, totals } = await onClient(client, srv.url, async (http) => {
         const all: HttpResponse[] = [];
         for (const p of paths) all.push(await http.get(p));
@@ -479,6 +480,7 @@ for (const client of CLIENTS) {
         '/short-close': [0, 'ECONTENTLENGTH'],
         '/short-chunked': [0, 'ECONNRESET'],
         '/rst-body': [0, 'ECONNRESET'],
+        '/rst-body-close': [0, 'ECONNRESET'],
         '/garbage': [0, 'EBADRESPONSE'],
         '/bad-chunk': [0, 'EBADRESPONSE'],
         '/big-head': [0, 'EHEADERSOVERFLOW'],

@@ -27,8 +27,23 @@ export type OnConnected = (connectingMs: number, tlsMs: number, at: number) => v
  */
 const errorsOnUsedSockets = new WeakSet<Error>();
 
-function markError(this: Socket, err: Error): void {
+/** Sockets that saw a reset (RST). */
+const resetSockets = new WeakSet<Socket>();
+/**
+ * The socket whose 'close' undici is handling saw a reset. undici fails a connection's request
+ * from its 'close' listener, and for a `connection: close` response it turns a reset during the
+ * body into UND_ERR_RES_CONTENT_LENGTH_MISMATCH; our 'close' listener runs first (prepended) and
+ * sets this, so such a failure is ECONNRESET, as on the lean client ("RST anywhere").
+ */
+let closingAfterReset = false;
+
+function markError(this: Socket, err: Error & { code?: string }): void {
   if (this.bytesRead > 0) errorsOnUsedSockets.add(err);
+  if (err.code === 'ECONNRESET') resetSockets.add(this);
+}
+
+function markClose(this: Socket): void {
+  closingAfterReset = resetSockets.has(this);
 }
 
 export class UndiciPool implements ConnectionPool {
@@ -56,6 +71,7 @@ export class UndiciPool implements ConnectionPool {
         } else callback(err, null);
       });
       socket.prependListener('error', markError);
+      socket.prependListener('close', markClose);
       if (https) socket.once('connect', () => (tcpAt = now()));
       return socket;
     };
@@ -141,6 +157,7 @@ class UndiciHandler implements Undici.Dispatcher.DispatchHandler {
 
   private failure(err: Error): HttpFailure {
     const f = undiciFailure(err);
+    if (f.kind === HttpErrorKind.contentLength && closingAfterReset) return new HttpFailure(HttpErrorKind.reset, 'the connection was reset during the body');
     if (f.kind !== HttpErrorKind.reset) return f;
     // An orderly close (a SocketError, not a raw RST) after a head with content-length, before
     // that many body bytes: ECONTENTLENGTH, as the lean client says (undici reports 'other side
