@@ -122,10 +122,13 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean>;
   json?: unknown;
   body?: string | Uint8Array;
-  /** This request's timeout: '5s', '500ms', or a number of seconds. */
+  /** Inactivity limit for this request: '5s', '500ms', or a number of seconds (default: the scenario's `http.timeout`, 60 s); exceeded: `error: 'ETIMEDOUT'`. */
   timeout?: Duration;
   tags?: Tags;
-  /** Maximum redirects to follow (default 10; 0 returns the 3xx response). */
+  /**
+   * Maximum redirects to follow (default 10; 0 returns the 3xx response). A chain longer than
+   * this ends as a failed request: the last 3xx with `error: 'EREDIRECTS'`.
+   */
   redirects?: number;
   /**
    * Drop this response's body as it streams (true) or keep it (false), overriding the scenario's
@@ -153,7 +156,7 @@ export interface HttpResponse {
   headers: Record<string, string>;
   url: string;
   timings: RequestTimings;
-  /** Network error kind, e.g. 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'. */
+  /** Why the request failed, one of the engine's kinds (HttpErrorKind), e.g. 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EREDIRECTS'. */
   error?: string;
   /** Body bytes received (all of them, whether kept, truncated or discarded). */
   bodySize: number;

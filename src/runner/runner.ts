@@ -18,6 +18,7 @@ import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type O
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
 import { OutputPathError, Outputs, type OutputFile, type OutputTarget } from './out-file';
+import { httpClientWarning } from './env';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
@@ -349,6 +350,9 @@ export class Runner {
     } catch (err) {
       return this.reportFailure(err, request.file);
     }
+
+    const clientWarning = httpClientWarning();
+    if (clientWarning !== undefined) this.send({ type: 'log', level: 'warn', message: clientWarning });
 
     const out = outputs.get(OUT);
     const summaries: SummaryData[] = [];

@@ -20,8 +20,8 @@ after(async () => {
 });
 
 /** Runs a request; `onMessage` may act on the stream (e.g. cancel). Returns every message. */
-async function runRequest(request: RunRequest, onMessage?: (m: FromRunner, runner: RunnerProcess) => void): Promise<FromRunner[]> {
-  const runner = new RunnerProcess({ runnerPath, output: 'inherit' });
+async function runRequest(request: RunRequest, onMessage?: (m: FromRunner, runner: RunnerProcess) => void, env?: NodeJS.ProcessEnv): Promise<FromRunner[]> {
+  const runner = new RunnerProcess({ runnerPath, output: 'inherit', ...(env ? { env } : {}) });
   const messages: FromRunner[] = [];
   runner.onMessage((m) => {
     messages.push(m);
@@ -62,6 +62,20 @@ test('a run streams started, per-second snapshots, thresholds, finished and done
     ['checks', 'rate == 1', true],
     ['http_req_duration{name:fast}', 'max < 10000', true],
   ]);
+  assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.ok);
+  assert.deepEqual(ofType(messages, 'log').filter((m) => /start-up check/.test(m.message)), [], 'the lean client passed its probe');
+});
+
+test('when Node\'s HTTP parser fails the lean client\'s probe, the run goes on undici with one warning', async () => {
+  // LOADLENS_H1_PROBE=broken runs the real probe against a deliberately broken parser.
+  const messages = await runRequest({ file: fixture('pass.load.ts'), target: target.url }, undefined, { ...process.env, LOADLENS_H1_PROBE: 'broken' });
+  const warnings = ofType(messages, 'log').filter((m) => m.level === 'warn');
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0].message, /failed the lean client's start-up check .*plain http:\/\/ requests run on undici/);
+  const finished = ofType(messages, 'finished')[0];
+  assert.equal(finished.summary.state.status, 'completed');
+  assert.equal(finished.summary.metrics.iterations.values.count, 12);
+  assert.equal(finished.summary.metrics.http_req_failed.values.passes, 0);
   assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.ok);
 });
 

@@ -7,8 +7,48 @@ import type { HttpClient, HttpResponse, RequestOptions, Tags } from '../types';
 import { parseDuration } from '../duration';
 import { CookieJar } from './cookies';
 import { Exchange, type HttpTransport, type OriginPool, type Requester } from './transport';
+import { HttpFailure, type PoolRequest } from './pool';
+import { HttpErrorKind } from './error-kinds';
 
 const DEFAULT_REDIRECTS = 10;
+
+/** An HTTP token (RFC 9110 §5.6.2): methods and header names. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What a header value may not contain: CR, LF, NUL and the other control characters but tab (as Node and undici). */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** checkHeaders: the user sent `connection: close`; a `content-length` to drop (the client frames the body). */
+const CLOSE = 1;
+const STRIP_LENGTH = 2;
+
+/**
+ * Throws a TypeError for a header name that is no token, a value with CR, LF, NUL or another
+ * control character, a `connection` other than close or keep-alive, or a framing header the
+ * client owns (transfer-encoding, upgrade, keep-alive, expect), as undici would (so both clients
+ * refuse the same requests, before anything is sent). Returns CLOSE | STRIP_LENGTH flags.
+ */
+function checkHeaders(headers: Record<string, string>): number {
+  let flags = 0;
+  for (const k in headers) {
+    if (!TOKEN.test(k)) throw new TypeError(`invalid header name ${JSON.stringify(k)}: header names are HTTP tokens`);
+    const v = headers[k];
+    if (typeof v !== 'string' && typeof v !== 'number') throw new TypeError(`invalid value for header ${JSON.stringify(k)}: a string is needed`);
+    const value = String(v);
+    if (INVALID_VALUE.test(value)) throw new TypeError(`invalid value for header ${JSON.stringify(k)}: it contains CR, LF, NUL or another control character`);
+    const l = k.length;
+    if (l !== 6 && l !== 7 && l !== 10 && l !== 14 && l !== 17) continue;
+    const lower = k.toLowerCase();
+    if (lower === 'connection') {
+      const c = value.trim().toLowerCase();
+      if (c === 'close') flags |= CLOSE;
+      else if (c !== 'keep-alive') throw new TypeError(`invalid connection header ${JSON.stringify(value)}: only close or keep-alive`);
+    } else if (lower === 'content-length') flags |= STRIP_LENGTH;
+    else if (lower === 'transfer-encoding' || lower === 'upgrade' || lower === 'keep-alive' || lower === 'expect') {
+      throw new TypeError(`unsupported header ${JSON.stringify(k)}: the client frames requests itself`);
+    }
+  }
+  return flags;
+}
 
 function encodeQuery(query: Record<string, string | number | boolean>): string {
   let out = '';
@@ -81,12 +121,19 @@ export class VuHttp implements HttpClient {
   private start(method: string, url: string, opts: RequestOptions | undefined): Promise<HttpResponse> {
     const T = this.transport;
     method = method.toUpperCase();
+    // Bad input is an error at the call, and nothing is sent (either client).
+    if (!TOKEN.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}: a method is an HTTP token`);
     let pool: OriginPool;
     let path: string;
     // Fast path: '/path' against the scenario's target, no URL parsing.
     if (url.charCodeAt(0) === 47 /* / */ && url.charCodeAt(1) !== 47 && T.targetOrigin !== undefined) {
       pool = T.targetOrigin;
       path = url;
+      // Not parsed as a URL, so not encoded: spaces or control characters would break the request line.
+      for (let i = 1; i < path.length; i++) {
+        const c = path.charCodeAt(i);
+        if (c <= 32 || c === 127 || c > 255) throw new TypeError(`invalid request path ${JSON.stringify(path)}: encode spaces and control characters`);
+      }
     } else {
       const u = this.parseUrl(url, T.target);
       pool = T.pool(u.origin);
@@ -103,12 +150,14 @@ export class VuHttp implements HttpClient {
         body = typeof opts.body === 'string' ? Buffer.from(opts.body) : Buffer.from(opts.body.buffer, opts.body.byteOffset, opts.body.byteLength);
       }
     }
+    const check = headers !== undefined ? checkHeaders(headers) : 0;
+    if ((check & STRIP_LENGTH) !== 0) headers = withoutHeaders(headers!, ['content-length']);
     const timeoutMs = opts?.timeout !== undefined ? parseDuration(opts.timeout, 'timeout') : T.timeoutMs;
     const tags = opts?.tags;
     const hops = opts?.redirects ?? DEFAULT_REDIRECTS;
     let plan!: RequestPlan;
     const done = new Promise<HttpResponse>((resolve, reject) => {
-      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, resolve, reject);
+      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, (check & CLOSE) !== 0, resolve, reject);
     });
     if (opts?.discardResponseBody !== undefined) plan.discardBody = opts.discardResponseBody;
     this.send(plan, pool, path);
@@ -174,14 +223,7 @@ export class VuHttp implements HttpClient {
     const T = this.transport;
     const method = plan.method;
     const body = plan.body;
-    let headers = plan.headers;
-    if (this.jar !== null && this.jar.size > 0) {
-      const cookie = this.jar.header(pool.hostname, path, pool.https);
-      if (cookie !== undefined) {
-        const own = headers && findHeader(headers, 'cookie');
-        headers = own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
-      }
-    }
+    const headers = this.withCookies(plan.headers, pool, path);
     let name = plan.fixedName;
     if (name === undefined) {
       const q = path.indexOf('?');
@@ -193,15 +235,29 @@ export class VuHttp implements HttpClient {
     if (body !== undefined) sentBytes += body.length + 20;
     const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes);
     ex.requester = plan;
+    ex.redirectsLeft = plan.maxRedirects > 0 ? plan.hops : -1;
     if (T.closed) {
-      ex.onError(Object.assign(new Error('the run has ended'), { code: 'UND_ERR_ABORTED' }));
+      ex.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));
       return;
     }
-    try {
-      pool.pool.dispatch({ origin: pool.origin, path, method, headers, body, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs }, ex as never);
-    } catch (err) {
-      ex.onError(err as Error);
-    }
+    pool.pool.dispatch({ method, path, headers, body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: false }, ex);
+  }
+
+  /** `headers` with the jar's cookies for `pool` and `path` added (the user's own cookie header first). */
+  private withCookies(headers: Record<string, string> | undefined, pool: OriginPool, path: string): Record<string, string> | undefined {
+    if (this.jar === null || this.jar.size === 0) return headers;
+    const cookie = this.jar.header(pool.hostname, path, pool.https);
+    if (cookie === undefined) return headers;
+    const own = headers && findHeader(headers, 'cookie');
+    return own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
+  }
+
+  /** @internal Sends `ex` of `plan` again, on a fresh connection (see Exchange.onFailure). */
+  resend(plan: RequestPlan, ex: Exchange): void {
+    const pool = ex.originPool;
+    const headers = this.withCookies(plan.headers, pool, ex.path);
+    const req: PoolRequest = { method: ex.method, path: ex.path, headers, body: plan.body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: true };
+    pool.pool.dispatch(req, ex);
   }
 }
 
@@ -222,12 +278,23 @@ class RequestPlan implements Requester {
     readonly extra: Tags | undefined,
     /** Redirects still allowed. */
     public hops: number,
+    /** The user sent `connection: close`. */
+    readonly close: boolean,
     readonly resolve: (r: HttpResponse) => void,
     readonly reject: (err: unknown) => void,
-  ) {}
+  ) {
+    this.maxRedirects = hops;
+  }
+
+  /** The redirects the request allowed (0: the 3xx is the answer). */
+  readonly maxRedirects: number;
 
   done(ex: Exchange): void {
     this.client.settle(this, ex);
+  }
+
+  retry(ex: Exchange): void {
+    this.client.resend(this, ex);
   }
 }
 

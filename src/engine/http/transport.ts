@@ -4,20 +4,14 @@
 // metrics through series handles cached per (method, status, name, tags), so the hot path
 // builds no tag objects and no keys in the recorder.
 
-import type * as Undici from 'undici';
 import type { HttpResponse, RequestTimings, Tags } from '../types';
 import type { MetricsRecorder } from '../metrics/recorder';
 import type { CounterSeries, RateSeries, TrendSeries } from '../metrics/recorder';
 import * as M from '../metrics/names';
-import { H1Pool } from './h1';
-
-// Deep requires (H6, start-up): undici's index loads all of undici (fetch, websocket, cache, ...),
-// ~1 MB of bundle to compile at every start (~70 ms of CPU); the pool and connector are under half.
-// Required on first use: plain http runs on the lean H1Pool, so most runs never evaluate undici
-// (~15-30 ms less start-up).
-function undici(): { Pool: typeof Undici.Pool; buildConnector: typeof Undici.buildConnector } {
-  return { Pool: require('undici/lib/dispatcher/pool'), buildConnector: require('undici/lib/core/connect') };
-}
+import { HttpErrorKind } from './error-kinds';
+import { H1Pool, leanClientProblem } from './h1';
+import { HttpFailure, isIdempotent, type ConnectionPool, type ExchangeHandler, type RawHeader } from './pool';
+import { UndiciPool } from './undici-pool';
 
 export interface TransportOptions {
   /** Base URL for relative request URLs. */
@@ -32,7 +26,7 @@ export interface TransportOptions {
   scenarioTags: Tags;
   /** Milliseconds, fractional (performance.now by default). */
   now: () => number;
-  /** 'undici' puts plain http:// on undici too (comparison runs); default 'auto'. */
+  /** 'undici' puts plain http:// on undici too (comparison runs, or the lean client's fallback); default 'auto'. */
   client?: HttpClientChoice;
   /** Body bytes a response keeps for text()/json(); the rest is counted and dropped. */
   maxBodyBytes: number;
@@ -51,23 +45,18 @@ interface FreshConnection {
   at: number;
 }
 
-/** What the transport needs of a connection pool: undici's Pool, or the lean H1Pool. */
-export interface Dispatcher {
-  dispatch(options: Undici.Dispatcher.DispatchOptions, handler: never): boolean;
-  destroy(): Promise<void>;
-}
-
 /**
- * The lean HTTP/1.1 client (h1.ts) serves plain http:// origins without a connection cap;
- * client 'undici' (the runner's LOADLENS_HTTP_CLIENT=undici) forces undici everywhere.
+ * The lean HTTP/1.1 client (h1.ts) serves plain http:// origins without a connection cap, unless
+ * client 'undici' (the runner's LOADLENS_HTTP_CLIENT=undici, or its fallback) forces undici, or
+ * Node's parser failed the lean client's probe (the runner then has said so, once).
  */
 function useLeanClient(https: boolean, connections: number | undefined, client: HttpClientChoice): boolean {
-  return !https && connections === undefined && client !== 'undici';
+  return !https && connections === undefined && client !== 'undici' && leanClientProblem() === undefined;
 }
 
 export class OriginPool {
-  readonly pool: Dispatcher;
-  /** Connections opened and not yet attributed to a request (approximation, see onConnect). */
+  readonly pool: ConnectionPool;
+  /** Connections opened and not yet attributed to a request (approximation, see onRequestStart). */
   readonly fresh: FreshConnection[] = [];
   readonly hostname: string;
   /** 'host:port' as sent in the Host header (for the data_sent estimate). */
@@ -91,27 +80,12 @@ export class OriginPool {
     if (!this.resolveAfterRelease) {
       this.pool = new H1Pool(origin, now, (connecting, at) => {
         if (fresh.length < 10_000) fresh.push({ connecting, tls: 0, at });
-      }) as unknown as Dispatcher;
-      return;
-    }
-    const { Pool, buildConnector } = undici();
-    const base = buildConnector({ timeout: 10_000, ...(insecure ? { rejectUnauthorized: false } : {}) });
-    const https = this.https;
-    // Measures each new connection; the first request that waited at least that long takes it.
-    const connect: Undici.buildConnector.connector = (opts, callback) => {
-      const started = now();
-      let tcpAt = 0;
-      const socket = base(opts, (err, sock) => {
-        if (!err) {
-          const t = now();
-          if (fresh.length < 10_000) fresh.push({ connecting: (tcpAt || t) - started, tls: tcpAt ? t - tcpAt : 0, at: t });
-        }
-        callback(err, sock as never);
       });
-      if (https) (socket as unknown as NodeJS.EventEmitter).once('connect', () => (tcpAt = now()));
-      return socket;
-    };
-    this.pool = new Pool(origin, { connections: connections ?? null, pipelining: 1, connect });
+    } else {
+      this.pool = new UndiciPool(origin, connections, now, insecure, (connecting, tls, at) => {
+        if (fresh.length < 10_000) fresh.push({ connecting, tls, at });
+      });
+    }
   }
 }
 
@@ -154,42 +128,16 @@ class RequestSeries {
   }
 }
 
-/** Maps undici / Node network errors to the kinds users know. */
-export function errorKind(err: unknown): string {
-  const e = err as { code?: string; name?: string; cause?: { code?: string } } | undefined;
-  const code = e?.code;
-  switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ETIMEDOUT':
-      return 'ETIMEDOUT';
-    case 'UND_ERR_SOCKET':
-      // 'other side closed' and resets.
-      return e?.cause?.code && e.cause.code !== 'UND_ERR_SOCKET' ? errorKind(e.cause) : 'ECONNRESET';
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'ECONNRESET';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-      return 'ENOTFOUND';
-    case 'UND_ERR_ABORTED':
-    case 'UND_ERR_DESTROYED':
-    case 'UND_ERR_CLOSED':
-      return 'EABORTED';
-    case undefined:
-      return e?.name && e.name !== 'Error' ? e.name : 'EUNKNOWN';
-    default:
-      return code;
-  }
-}
-
-const EMPTY: Buffer[] = [];
+const EMPTY: RawHeader[] = [];
 
 /** Whole microseconds from `from` to `to` (both ms). */
 function usSince(from: number, to: number): number {
   return Math.round((to - from) * 1000);
+}
+
+function retryLater(e: Exchange): void {
+  if (e.transport.closed) e.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));
+  else e.requester.retry(e);
 }
 
 function handOver(e: Exchange): void {
@@ -217,13 +165,23 @@ export interface Requester {
   done(ex: Exchange): void;
   /** The request's own choice to drop (true) or keep (false) its body; undefined: the scenario's. */
   discardBody?: boolean;
+  /** Sends `ex` again on a fresh connection (its first one was stale, see Exchange.onFailure). */
+  retry(ex: Exchange): void;
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function rawString(h: RawHeader): string {
+  return typeof h === 'string' ? h : h.toString('latin1');
 }
 
 /**
- * One request: undici's (legacy, unwrapped) dispatch handler and, once finished, the response.
- * Timestamps are ms from the transport's clock; phases are derived at the end.
+ * One request: the pool's ExchangeHandler (whichever client serves it) and, once finished, the
+ * response. Timestamps are ms from the transport's clock; phases are derived at the end.
  */
-export class Exchange implements HttpResponse {
+export class Exchange implements HttpResponse, ExchangeHandler {
   status = 0;
   error?: string;
   timings: RequestTimings = ZERO_TIMINGS;
@@ -231,8 +189,15 @@ export class Exchange implements HttpResponse {
   setCookies: string[] | null = null;
   /** Set before dispatch; gets the exchange once it has finished. */
   requester!: Requester;
+  /**
+   * Redirects still allowed after this hop (set before dispatch); -1: redirects are not
+   * followed (`redirects: 0`), so a 3xx is the answer, not an error.
+   */
+  redirectsLeft = -1;
+  /** Sent a second time after a stale keep-alive connection (at most once). */
+  retried = false;
 
-  private rawHeaders: Buffer[] = EMPTY;
+  private rawHeaders: readonly RawHeader[] = EMPTY;
   private parsedHeaders: Record<string, string> | null = null;
   private body: Buffer | Buffer[] | null = null;
   /** Body bytes received, and how many of the first of them `body` keeps (-1: not decided yet). */
@@ -249,7 +214,8 @@ export class Exchange implements HttpResponse {
   private tlsUs = 0;
 
   constructor(
-    private readonly transport: HttpTransport,
+    /** @internal */
+    readonly transport: HttpTransport,
     readonly originPool: OriginPool,
     readonly method: string,
     /** Path and query as sent. */
@@ -266,9 +232,9 @@ export class Exchange implements HttpResponse {
     return this.originPool.origin + this.path;
   }
 
-  // --- undici handler ---------------------------------------------------------------------
+  // --- the pool's handler ----------------------------------------------------------------
 
-  onConnect(): void {
+  onRequestStart(): void {
     const t = this.transport.now();
     this.sendUs = usSince(this.t0, t);
     // A request that waited at least as long as a new connection took is taken to be the one
@@ -291,9 +257,7 @@ export class Exchange implements HttpResponse {
     this.sentUs = usSince(this.t0, this.transport.now());
   }
 
-  onResponseStarted(): void {}
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: unknown, statusText: string): boolean {
+  onResponseHead(statusCode: number, rawHeaders: readonly RawHeader[], statusText: string): void {
     this.headersUs = usSince(this.t0, this.transport.now());
     this.status = statusCode;
     this.rawHeaders = rawHeaders;
@@ -302,15 +266,14 @@ export class Exchange implements HttpResponse {
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i];
       bytes += name.length + rawHeaders[i + 1].length + 4;
-      if (name.length === 10 && this.transport.cookies && name.toString('latin1').toLowerCase() === 'set-cookie') {
-        (this.setCookies ??= []).push(rawHeaders[i + 1].toString('latin1'));
+      if (name.length === 10 && this.transport.cookies && rawString(name).toLowerCase() === 'set-cookie') {
+        (this.setCookies ??= []).push(rawString(rawHeaders[i + 1]));
       }
     }
     this.receivedBytes = bytes;
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(chunk: Buffer): void {
     this.receivedBytes += chunk.length;
     // Every byte is counted as it streams; only the first maxBodyBytes are kept (none when
     // discarding), so a huge body costs no memory and data_received stays exact.
@@ -318,26 +281,42 @@ export class Exchange implements HttpResponse {
     this.bodyBytes = from + chunk.length;
     let keep = this.keepBytes;
     if (keep < 0) keep = this.keepBytes = this.bodyDiscarded ? 0 : this.transport.maxBodyBytes;
-    if (from >= keep) return true;
+    if (from >= keep) return;
     if (from + chunk.length > keep) chunk = chunk.subarray(0, keep - from);
     const b = this.body;
     if (b === null) this.body = chunk;
     else if (Array.isArray(b)) b.push(chunk);
     else this.body = [b, chunk];
-    return true;
   }
 
   onComplete(): void {
     this.finish();
   }
 
-  onError(err: Error): void {
+  onFailure(f: HttpFailure): void {
+    const T = this.transport;
+    // The server closed an idle keep-alive connection as this request went out (no response
+    // byte came back): an idempotent request is sent once more on a fresh connection, as Go's
+    // net/http does (RFC 9112 §9.3.1). Its latency still runs from the first send.
+    if (f.staleConnection && !this.retried && !T.closed && isIdempotent(this.method)) {
+      this.retried = true;
+      this.status = 0;
+      this.rawHeaders = EMPTY;
+      this.body = null;
+      this.receivedBytes = 0;
+      this.setCookies = null;
+      this.sendUs = this.sentUs = this.headersUs = -1;
+      if (T.recording) T.retrySeries(this.method, this.name, this.tags).add(1);
+      // undici reports from inside its socket's close handling: dispatch again after it.
+      if (this.originPool.resolveAfterRelease) setImmediate(retryLater, this);
+      else this.requester.retry(this);
+      return;
+    }
     this.status = 0;
-    this.error = errorKind(err);
+    this.error = f.kind;
+    if (f.kind === HttpErrorKind.unknown) T.unknownFailure(f);
     this.finish();
   }
-
-  onBodySent(): void {}
 
   private finish(): void {
     const T = this.transport;
@@ -357,9 +336,13 @@ export class Exchange implements HttpResponse {
       blocked: blocked / 1000, connecting: connecting / 1000, tls: tls / 1000,
       sending: sending / 1000, waiting: waiting / 1000, receiving: receiving / 1000, duration: service / 1000,
     };
+    // More redirects than allowed: a failed request (the 3xx is kept as its status).
+    if (this.redirectsLeft === 0 && this.error === undefined && isRedirect(this.status) && this.header('location') !== undefined) {
+      this.error = HttpErrorKind.redirects;
+    }
     if (T.recording) {
       const s = T.seriesFor(this.method, this.status, this.name, this.tags);
-      const failed = this.status === 0 || this.status >= 400;
+      const failed = this.status === 0 || this.status >= 400 || this.error !== undefined;
       s.reqs.add(1);
       // The latency a user would have seen: from when the iteration was due (open model),
       // including any wait for a capped connection, excluding connection setup (as k6).
@@ -389,8 +372,8 @@ export class Exchange implements HttpResponse {
       const h: Record<string, string> = {};
       const raw = this.rawHeaders;
       for (let i = 0; i < raw.length; i += 2) {
-        const k = raw[i].toString('latin1').toLowerCase();
-        const v = raw[i + 1].toString('latin1');
+        const k = rawString(raw[i]).toLowerCase();
+        const v = rawString(raw[i + 1]);
         h[k] = h[k] === undefined ? v : `${h[k]}, ${v}`;
       }
       this.parsedHeaders = h;
@@ -402,7 +385,7 @@ export class Exchange implements HttpResponse {
   header(lowerName: string): string | undefined {
     const raw = this.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
-      if (raw[i].length === lowerName.length && raw[i].toString('latin1').toLowerCase() === lowerName) return raw[i + 1].toString('latin1');
+      if (raw[i].length === lowerName.length && rawString(raw[i]).toLowerCase() === lowerName) return rawString(raw[i + 1]);
     }
     return undefined;
   }
@@ -479,6 +462,20 @@ export class HttpTransport {
       this.pools.set(origin, p);
     }
     return p;
+  }
+
+  /** @internal The http_req_retries series of one (method, name, request tags) combination (rare: not cached). */
+  retrySeries(method: string, name: string, tags: Tags | undefined): CounterSeries {
+    return this.recorder.series('counter', M.HTTP_REQ_RETRIES, { ...this.options.scenarioTags, ...tags, name, method });
+  }
+
+  private readonly unknownSeen = new Set<string>();
+
+  /** @internal An EUNKNOWN failure: its message is logged once per distinct message. */
+  unknownFailure(f: HttpFailure): void {
+    if (this.unknownSeen.size >= 20 || this.unknownSeen.has(f.message)) return;
+    this.unknownSeen.add(f.message);
+    process.emitWarning(`a request failed for an unrecognised reason (EUNKNOWN): ${f.message}`, 'LoadlensWarning');
   }
 
   /** @internal The series of one (method, status, name, request tags) combination. */

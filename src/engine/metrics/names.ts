@@ -22,6 +22,11 @@ export const DROPPED_ITERATIONS = 'dropped_iterations';
 export const DATA_SENT = 'data_sent';
 export const DATA_RECEIVED = 'data_received';
 export const HTTP_REQ_FAILED = 'http_req_failed';
+/**
+ * Requests sent a second time because the server had closed the idle keep-alive connection they
+ * went out on (idempotent methods only, once each): normal server behaviour, not failures.
+ */
+export const HTTP_REQ_RETRIES = 'http_req_retries';
 export const CHECKS = 'checks';
 export const VUS = 'vus';
 export const VUS_MAX = 'vus_max';
@@ -52,6 +57,7 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricInfo>> = Object.free
   [DATA_SENT]: { kind: 'counter', contains: 'data' },
   [DATA_RECEIVED]: { kind: 'counter', contains: 'data' },
   [HTTP_REQ_FAILED]: { kind: 'rate', contains: 'default' },
+  [HTTP_REQ_RETRIES]: { kind: 'counter', contains: 'default' },
   [CHECKS]: { kind: 'rate', contains: 'default' },
   [VUS]: { kind: 'gauge', contains: 'default' },
   [VUS_MAX]: { kind: 'gauge', contains: 'default' },
