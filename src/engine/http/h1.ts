@@ -7,7 +7,7 @@
 // and every run where this client's parser is missing or fails its start-up probe.
 //
 // Protocol handling follows undici's client-h1 case by case: 1xx responses before the final one
-// never complete a request (100, never asked for, and 101 fail it); trailers are read with their
+// never complete a request (101 fails it); trailers are read with their
 // message and dropped; bytes with no request in flight (a second response, a body longer than
 // its content-length, anything on an idle connection) end the connection; keep-alive is decided
 // here (HEAD included) and honours `Keep-Alive: timeout` with undici's safety margin.
@@ -527,13 +527,10 @@ class H1Connection {
       this.fail(new HttpFailure(HttpErrorKind.upgrade, '101 Switching Protocols: upgrades are not supported'));
       return -1;
     }
-    if (status === 100) {
-      // As undici: no request here asks for 100-continue, so an unasked-for one is malformed.
-      this.fail(new HttpFailure(HttpErrorKind.badResponse, 'unexpected 100 Continue'));
-      return -1;
-    }
     if (status < 200) {
-      // 102 Processing, 103 Early Hints, ...: the final response follows.
+      // 100 Continue (even unasked: RFC 9110 §15.2 says a client MUST parse 1xx it did not
+      // expect; undici fails it, the one deliberate difference), 102 Processing, 103 Early
+      // Hints, ...: the final response follows.
       this.informational = true;
       return 1;
     }

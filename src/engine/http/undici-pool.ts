@@ -158,6 +158,9 @@ class UndiciHandler implements Undici.Dispatcher.DispatchHandler {
   private failure(err: Error): HttpFailure {
     const f = undiciFailure(err);
     if (f.kind === HttpErrorKind.contentLength && closingAfterReset) return new HttpFailure(HttpErrorKind.reset, 'the connection was reset during the body');
+    // undici 7 reports a malformed head (a bad header after content-length) as a length
+    // mismatch; with no head delivered there is no body to be short: the response is malformed.
+    if (f.kind === HttpErrorKind.contentLength && !this.headDone) return new HttpFailure(HttpErrorKind.badResponse, 'a malformed response head');
     if (f.kind !== HttpErrorKind.reset) return f;
     // An orderly close (a SocketError, not a raw RST) after a head with content-length, before
     // that many body bytes: ECONTENTLENGTH, as the lean client says (undici reports 'other side
