@@ -11,6 +11,7 @@ import * as engine from '../index';
 import { RunAggregate, exportSummary } from '../engine/aggregate';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { planOf, validateScenario } from '../engine/load';
+import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
@@ -176,6 +177,7 @@ export class Runner {
     let lastVerdicts = '';
     let durationMs = 0;
     let reportedMessages = 0;
+    let warnedSeriesLimit = false;
 
     const events: SourceEvents = {
       started(plan, startedAt) {
@@ -184,6 +186,11 @@ export class Runner {
       },
       interval(interval) {
         aggregate.add(interval);
+        if (interval.seriesLimit !== undefined && !warnedSeriesLimit) {
+          // One warning per run, whichever process (or metric) overflowed first.
+          warnedSeriesLimit = true;
+          send({ type: 'log', level: 'warn', scenario: name, message: describeSeriesLimit(interval.seriesLimit) });
+        }
         out?.write({ type: 'interval', scenario: name, interval });
         durationMs = Math.max(durationMs, interval.endMs);
         send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });

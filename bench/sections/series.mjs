@@ -1,0 +1,100 @@
+// Section: series cardinality. 200 requests/s for 20 s, open model, against a Node target on
+// CPU 0 that answers at once; each request goes to one of 1,000 distinct paths (/items/0 …
+// /items/999) named by the default naming (its path), or tagged by its template with `url`
+// (one name), against the same run to a single path. Reports the run's own delay
+// (iteration_lag p99: how late iterations started) and the peak RSS of the generator's
+// process tree. Standalone: `node bench/sections/series.mjs [--modes single,distinct,template]
+// [--seconds 20] [--runs 1] [--out FILE]` (needs `npm run build`).
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { spawnPinned, waitForLine, runSamplingRss, stopChild } from '../lib/spawn.mjs';
+import { cmdline, median } from '../lib/proc.mjs';
+import { table, fmtInt, fmtMs } from '../lib/report.mjs';
+
+const MODES = ['single', 'distinct', 'template'];
+const LABEL = {
+  single: 'one URL (/items/0)',
+  distinct: '1,000 distinct URLs, named by path',
+  template: "1,000 distinct URLs, url`/items/${id}`",
+};
+
+export async function run(ctx) {
+  const seconds = ctx.seriesSeconds ?? (ctx.quick ? 5 : 20);
+  const modes = ctx.modes ?? MODES;
+  const runs = ctx.runs ?? 1;
+  const node = process.execPath;
+  const server = spawnPinned(node, [join(ctx.root, 'bench/servers/hold.mjs'), '0', '0'], { cpu: ctx.serverCpu });
+  const [, port] = await waitForLine(server, /listening (\d+)/);
+  const url = `http://127.0.0.1:${port}`;
+  const rows = [];
+  try {
+    for (const mode of modes) {
+      const tries = [];
+      for (let i = 0; i < runs; i++) {
+        const dir = mkdtempSync(join(tmpdir(), 'llseries-'));
+        const summaryPath = join(dir, 's.json');
+        const args = [ctx.cli, 'run', join(ctx.root, 'bench/scenarios/many-urls.load.ts'), '--target', url, '--summary-export', summaryPath];
+        const env = { BENCH_MODE: mode, BENCH_URLS: '1000', BENCH_SECONDS: String(seconds) };
+        const child = spawnPinned(node, args, { cpu: ctx.generatorCpu, cwd: ctx.root, env: { ...process.env, ...env } });
+        const r = await runSamplingRss(child);
+        const row = { mode, peakKB: r.peakKB, exit: r.code, command: Object.entries(env).map(([k, v]) => `${k}=${v} `).join('') + cmdline(node, args) };
+        if (existsSync(summaryPath)) {
+          const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
+          const v = (m, k) => s.metrics?.[m]?.values?.[k];
+          Object.assign(row, {
+            lagP99: v('iteration_lag', 'p(99)'), lagMax: v('iteration_lag', 'max'), requests: v('http_reqs', 'count'),
+            durationP99: v('http_req_duration', 'p(99)'), notes: s.notes?.filter((n) => /series/i.test(n)),
+          });
+        }
+        if (r.code !== 0 && r.code !== 99) row.error = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ');
+        const warned = (r.stdout + r.stderr).split('\n').filter((l) => /distinct tag sets|series limit/i.test(l));
+        if (warned.length) row.warnings = warned.slice(0, 3);
+        tries.push(row);
+        ctx.log(`  ${mode}: iteration_lag p99 ${fmtMs(row.lagP99)} ms, peak RSS ${fmtInt(row.peakKB)} KB, ${fmtInt(row.requests)} requests${row.error ? ` (${row.error})` : ''}`);
+      }
+      const ok = tries.filter((t) => !t.error);
+      rows.push({ ...tries[tries.length - 1], runs: tries.length, lagP99: median(ok.map((t) => t.lagP99)), peakKB: median(ok.map((t) => t.peakKB)), tries });
+    }
+  } finally {
+    await stopChild(server);
+  }
+  return { seconds, rate: 200, urls: 1000, rows };
+}
+
+export function render(raw) {
+  if (raw.skipped || raw.error) return `## Series cardinality\n\nNot measured: ${raw.skipped ?? raw.error}\n`;
+  const base = raw.rows.find((r) => r.mode === 'single');
+  const rows = raw.rows.map((r) => [LABEL[r.mode] ?? r.mode, fmtMs(r.lagP99), fmtMs(r.lagMax), fmtInt(r.peakKB),
+    base && r !== base ? `${(r.peakKB / base.peakKB).toFixed(2)}×` : '—', fmtInt(r.requests), fmtMs(r.durationP99), r.error ?? '']);
+  return `## Series cardinality: ${fmtInt(raw.urls)} distinct URLs at ${raw.rate} requests/s, ${raw.seconds} s (open model)
+
+Each request goes to one of ${fmtInt(raw.urls)} paths in turn, against a Node target that answers at once (CPU 0; generator on
+CPU 1). \`iteration_lag\` is how late iterations started: the generator's own delay. Peak RSS of the generator's
+process tree (sampled every 100 ms). Median of ${raw.rows[0]?.runs ?? 1} run(s).
+
+${table(['run', 'iteration_lag p99 ms', 'lag max ms', 'peak RSS KB', 'RSS × one URL', 'requests', 'http_req_duration p99 ms', 'note'], rows)}
+
+Command: \`${raw.rows.find((r) => r.mode === 'distinct')?.command ?? raw.rows[0]?.command}\`
+`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+  const argv = process.argv.slice(2);
+  const flag = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
+  const ctx = {
+    root, quick: false, serverCpu: 0, generatorCpu: cpus().length > 1 ? 1 : 0, log: (s) => console.log(s),
+    cli: join(root, 'dist/cli.js'), runs: Number(flag('runs', 1)), seriesSeconds: Number(flag('seconds', 20)),
+    modes: flag('modes', MODES.join(',')).split(','),
+  };
+  const raw = await run(ctx);
+  const v = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]; } catch { return '?'; } };
+  const machine = { date: new Date().toISOString(), commit: v('git', ['-C', root, 'rev-parse', '--short', 'HEAD']), nproc: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version };
+  const out = flag('out', join(root, 'bench/results/series.json'));
+  writeFileSync(out, JSON.stringify({ machine, quick: false, ...raw }, null, 2) + '\n');
+  console.log(render(raw));
+  console.log(`wrote ${out}`);
+}
