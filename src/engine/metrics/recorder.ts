@@ -53,7 +53,7 @@ export function tagsKey(tags: Tags): string {
 
 export class TrendSeries {
   readonly kind = 'trend';
-  /** Values recorded in flushed intervals (ranks tag values in the series-limit note). */
+  /** Values recorded in flushed intervals (ranks tag values in the series-limit note; a counter's sum). */
   records = 0;
   /** @internal */ readonly counts = new TrendCounts();
   constructor(readonly metric: string, readonly tags: Tags) {}
@@ -282,7 +282,7 @@ export class MetricsRecorder implements MetricSink {
         }
         case 'counter':
           if (!s.touched) break;
-          s.records++;
+          s.records += s.value;
           series.push(this.withUnit({ kind: 'counter', metric: s.metric, tags: s.tags, value: s.value }));
           s.value = 0;
           s.touched = false;
@@ -332,6 +332,7 @@ function recordsOf(s: AnySeries): number {
     case 'trend':
       return s.records + s.counts.total;
     case 'counter':
+      return s.records + s.value;
     case 'gauge':
       return s.records + (s.touched ? 1 : 0);
     case 'rate':
