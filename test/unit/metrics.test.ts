@@ -250,3 +250,46 @@ test('TrendCounts reads the same count, mean, min, max and percentiles as hdr-hi
   const empty = new TrendCounts(64).read([50]);
   assert.deepEqual(empty, { count: 0, mean: 0, min: 0, max: 0, percentiles: [0] });
 });
+
+test('small histograms are encoded as a stored zlib block that every decoder reads', async () => {
+  const { inflateSync } = await import('node:zlib');
+  for (const values of [[0], [1, 2, 3, 1500, 1500, 2600], latencies(300, 11), latencies(5000, 3)]) {
+    const counts = new TrendCounts();
+    const reference = createHistogram(32);
+    for (const v of values) {
+      counts.record(v);
+      reference.recordValue(v);
+    }
+    const encoded = counts.encode();
+    const outer = Buffer.from(encoded, 'base64');
+    // zlib's own inflate checks the header and the Adler-32 of the stored block.
+    assert.ok(inflateSync(outer.subarray(8)).length > 40);
+    // hdr-histogram-js (pako) decodes it to the same histogram, and so does decodeSparse.
+    assert.equal(encodeHistogram(decodeHistogram(encoded)), encodeHistogram(reference), `${values.length} values`);
+    const sparse = decodeSparse(encoded);
+    assert.equal(sparse.total, values.length);
+    const back = new TrendCounts(64);
+    back.addSparse(sparse);
+    assert.deepEqual(back.read(PERCENTILES), counts.read(PERCENTILES));
+  }
+});
+
+test('trend counts start empty and grow only as far as their values need', () => {
+  const counts = new TrendCounts();
+  const length = () => (counts as unknown as { counts: Uint32Array }).counts.length;
+  assert.equal(length(), 0);
+  counts.record(0);
+  assert.equal(length(), 256);
+  counts.record(2500);
+  assert.equal(length(), 4096);
+  counts.record(HIGHEST_MICROS);
+  assert.equal(counts.read([100]).max, reference(HIGHEST_MICROS));
+  counts.reset();
+  assert.equal(counts.read([50]).count, 0);
+
+  function reference(v: number): number {
+    const h = createHistogram(32);
+    h.recordValue(v);
+    return readHistogram(h, [100]).max;
+  }
+});

@@ -26,10 +26,14 @@ const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_MAGNITUDE;
 /** Index of HIGHEST_MICROS + 1: 3.6e9 < 2^32 lies in bucket 21 (23,221 counts). */
 const COUNTS_LENGTH = countsIndex(HIGHEST_MICROS) + 1;
 /**
- * Counts for values below 2^17 µs (~131 ms): 8,192 counts. Most series (connect, send, receive
- * phases, fast endpoints) never need more, so a 32-bit series takes 32 kB until then, not 93 kB.
+ * Counts are allocated on the first record and grown in powers of two up to the index needed:
+ * 256 counts cover values below 256 µs (the connect and TLS phases of reused connections, which
+ * record 0, and most send and receive phases: 1 kB), 4,096 counts ~3 ms (16 kB). A run with a
+ * thousand distinct request names holds nine trends each; with a fixed first size of 8,192
+ * counts (32 kB) they took ~290 MB, most of it zeros.
  */
-const INITIAL_COUNTS_LENGTH = countsIndex(2 ** 17);
+const MIN_COUNTS_LENGTH = 256;
+const NO_COUNTS = new Uint32Array(0);
 
 /**
  * A new histogram with the project's range and precision. Use 32-bit counts within one interval
@@ -91,31 +95,32 @@ function bucketWidth(index: number): number {
  * mean, min, max and percentiles in one pass.
  */
 export class TrendCounts {
-  /** Starts covering values up to ~131 ms and grows to the full range on the first larger value. */
-  private counts: Uint32Array | Float64Array;
+  /** Empty until the first record; then as long as the highest index needs (a power of two). */
+  private counts: Uint32Array | Float64Array = NO_COUNTS;
   private lowIndex = COUNTS_LENGTH;
   private highIndex = -1;
   /** Values counted since the last reset. */
   total = 0;
 
-  constructor(private readonly bits: 32 | 64 = 32) {
-    this.counts = this.allocate(INITIAL_COUNTS_LENGTH);
-  }
+  constructor(private readonly bits: 32 | 64 = 32) {}
 
   private allocate(length: number): Uint32Array | Float64Array {
     return this.bits === 32 ? new Uint32Array(length) : new Float64Array(length);
   }
 
-  private grow(): void {
-    const full = this.allocate(COUNTS_LENGTH);
-    full.set(this.counts);
-    this.counts = full;
+  /** Makes room for counts index `index`. */
+  private grow(index: number): void {
+    let length = Math.max(MIN_COUNTS_LENGTH, this.counts.length * 2);
+    while (length <= index) length *= 2;
+    const grown = this.allocate(Math.min(length, COUNTS_LENGTH));
+    grown.set(this.counts);
+    this.counts = grown;
   }
 
   /** Records integer-or-fractional microseconds (rounded, clamped to [0, 1 h]). */
   record(micros: number): void {
     const i = countsIndex(clampMicros(micros));
-    if (i >= this.counts.length) this.grow();
+    if (i >= this.counts.length) this.grow(i);
     this.counts[i]++;
     if (i < this.lowIndex) this.lowIndex = i;
     if (i > this.highIndex) this.highIndex = i;
@@ -125,7 +130,7 @@ export class TrendCounts {
   /** Adds decoded counts (see decodeSparse). */
   addSparse(sparse: SparseCounts): void {
     const { indexes, counts } = sparse;
-    if (indexes.length > 0 && indexes[indexes.length - 1] >= this.counts.length) this.grow();
+    if (indexes.length > 0 && indexes[indexes.length - 1] >= this.counts.length) this.grow(indexes[indexes.length - 1]);
     for (let k = 0; k < indexes.length; k++) {
       const i = indexes[k];
       this.counts[i] += counts[k];
@@ -243,12 +248,49 @@ function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: num
     }
   }
   view.setInt32(4, pos - HEADER_BYTES);
-  const deflated = deflateSync(buf.subarray(0, pos), DEFLATE_OPTIONS);
+  const deflated = pos <= STORED_MAX_BYTES ? zlibStored(buf, pos) : deflateSync(buf.subarray(0, pos), DEFLATE_OPTIONS);
   const out = Buffer.allocUnsafe(8 + deflated.length);
   out.writeInt32BE(V2_COMPRESSED_COOKIE | 0, 0);
   out.writeInt32BE(deflated.length, 4);
   out.set(deflated, 8);
   return out.toString('base64');
+}
+
+/**
+ * Payloads up to this size (a histogram with up to a few hundred non-zero buckets, e.g. any
+ * series that saw a few hundred values in the interval) are wrapped in a stored (uncompressed)
+ * zlib block built here: deflateSync's set-up alone costs ~60 µs a call, and a run with a
+ * thousand request names flushes a few thousand such series a second (measured: ~100-250 ms of
+ * blocked event loop a second, which delayed the iterations due meanwhile). Still standard zlib:
+ * inflate, pako and Java's Inflater read it.
+ */
+const STORED_MAX_BYTES = 1024;
+
+/** `data[0, length)` as a zlib stream of one stored block (RFC 1950/1951), with its Adler-32. */
+function zlibStored(data: Uint8Array, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length + 11);
+  out[0] = 0x78; // deflate, 32 kB window
+  out[1] = 0x01; // no dictionary, fastest; (0x78 << 8 | 0x01) % 31 === 0
+  out[2] = 0x01; // BFINAL, BTYPE 00 (stored)
+  out.writeUInt16LE(length, 3);
+  out.writeUInt16LE(~length & 0xffff, 5);
+  out.set(data.subarray(0, length), 7);
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < length; i++) {
+    a = (a + data[i]) % 65521;
+    b = (b + a) % 65521;
+  }
+  out.writeUInt32BE(((b << 16) | a) >>> 0, 7 + length);
+  return out;
+}
+
+/** The payload of a zlib stream that is one stored block (as zlibStored writes), else null. */
+function storedPayload(z: Uint8Array): Uint8Array | null {
+  if (z.length < 11 || z[0] !== 0x78 || z[1] !== 0x01 || z[2] !== 0x01) return null;
+  const length = z[3] | (z[4] << 8);
+  if ((z[5] | (z[6] << 8)) !== (~length & 0xffff) || z.length !== length + 11) return null;
+  return z.subarray(7, 7 + length);
 }
 
 /** ZigZag LEB128 of a safe integer (counts fit in 32 bits, zero runs are small). */
@@ -330,7 +372,8 @@ export interface SparseCounts {
 export function decodeSparse(encoded: string): SparseCounts {
   const outer = Buffer.from(encoded, 'base64');
   if (outer.length < 8 || outer.readInt32BE(0) !== (V2_COMPRESSED_COOKIE | 0)) return sparseFromHistogram(decodeHistogram(encoded));
-  const data = inflateSync(new Uint8Array(outer.buffer, outer.byteOffset + 8, outer.readInt32BE(4)));
+  const zlib = new Uint8Array(outer.buffer, outer.byteOffset + 8, outer.readInt32BE(4));
+  const data = storedPayload(zlib) ?? inflateSync(zlib);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (view.getInt32(0) !== V2_ENCODING_COOKIE || view.getInt32(12) !== SIGNIFICANT_DIGITS || view.getBigInt64(16) !== BigInt(LOWEST_MICROS)) {
     return sparseFromHistogram(decodeHistogram(encoded));
