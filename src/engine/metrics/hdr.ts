@@ -216,19 +216,40 @@ let scratch = new Uint8Array(64 * 1024);
  */
 const DEFLATE_OPTIONS = { level: 6, memLevel: 1, windowBits: 9 };
 
+/** The V2 header fields after the payload length, the same for every histogram of this layout. */
+const HEADER_TEMPLATE = (() => {
+  const b = new Uint8Array(HEADER_BYTES);
+  const v = new DataView(b.buffer);
+  v.setInt32(0, V2_ENCODING_COOKIE);
+  v.setInt32(8, 0); // normalizing index offset (Java writes 0)
+  v.setInt32(12, SIGNIFICANT_DIGITS);
+  v.setBigInt64(16, BigInt(LOWEST_MICROS));
+  v.setBigInt64(24, BigInt(HIGHEST_MICROS));
+  v.setFloat64(32, 1.0); // integer to double conversion ratio, as Java writes it
+  return b;
+})();
+
+/**
+ * Payloads up to this size (a histogram with up to a few hundred non-zero buckets, e.g. any
+ * series that saw a few hundred values in the interval) are wrapped in a stored (uncompressed)
+ * zlib block built here: deflateSync's set-up alone costs ~60 µs a call, and a run with a
+ * thousand request names flushes a few thousand such series a second (measured: 100-250 ms of
+ * blocked event loop a second, which delayed the iterations due meanwhile). Still standard zlib:
+ * inflate, pako and Java's Inflater read it.
+ */
+const STORED_MAX_BYTES = 1024;
+/** The compressed wrapper (cookie, length) and the stored block's zlib header before the payload. */
+const STORED_PREFIX = 8 + 7;
+
 function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: number): string {
-  // Worst case: 9 bytes per count plus the header.
-  const needed = HEADER_BYTES + 9 * (high - low + 2) + 16;
+  // Worst case: 9 bytes per count plus the header; the payload starts after room for the
+  // stored-block prefix, so a small histogram is wrapped in place.
+  const needed = STORED_PREFIX + HEADER_BYTES + 9 * (high - low + 2) + 16 + 4;
   if (scratch.length < needed) scratch = new Uint8Array(needed * 2);
   const buf = scratch;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  view.setInt32(0, V2_ENCODING_COOKIE);
-  view.setInt32(8, 0); // normalizing index offset (Java writes 0)
-  view.setInt32(12, SIGNIFICANT_DIGITS);
-  view.setBigInt64(16, BigInt(LOWEST_MICROS));
-  view.setBigInt64(24, BigInt(HIGHEST_MICROS));
-  view.setFloat64(32, 1.0); // integer to double conversion ratio, as Java writes it
-  let pos = HEADER_BYTES;
+  const start = STORED_PREFIX;
+  buf.set(HEADER_TEMPLATE, start);
+  let pos = start + HEADER_BYTES;
   if (high >= 0) {
     if (low > 1) pos = putZigZag(buf, pos, -low);
     else if (low === 1) pos = putZigZag(buf, pos, 0);
@@ -247,8 +268,33 @@ function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: num
       pos = putZigZag(buf, pos, zeros > 1 ? -zeros : 0);
     }
   }
-  view.setInt32(4, pos - HEADER_BYTES);
-  const deflated = pos <= STORED_MAX_BYTES ? zlibStored(buf, pos) : deflateSync(buf.subarray(0, pos), DEFLATE_OPTIONS);
+  const payloadBytes = pos - start - HEADER_BYTES;
+  putInt32BE(buf, start + 4, payloadBytes);
+  const length = pos - start;
+  if (length <= STORED_MAX_BYTES) {
+    // [compressed cookie][zlib length][78 01][01 LEN NLEN][payload][Adler-32]
+    putInt32BE(buf, 0, V2_COMPRESSED_COOKIE | 0);
+    putInt32BE(buf, 4, length + 11);
+    buf[8] = 0x78; // deflate, 32 kB window
+    buf[9] = 0x01; // no dictionary; (0x78 << 8 | 0x01) % 31 === 0
+    buf[10] = 0x01; // BFINAL, BTYPE 00 (stored)
+    buf[11] = length & 0xff;
+    buf[12] = length >> 8;
+    buf[13] = ~length & 0xff;
+    buf[14] = (~length >> 8) & 0xff;
+    let a = 1;
+    let b = 0;
+    for (let i = start; i < pos; i++) {
+      a += buf[i];
+      b += a;
+    }
+    // At most 1,024 bytes: a < 2^18 and b < 2^28, so one reduction at the end is exact.
+    a %= 65521;
+    b %= 65521;
+    putInt32BE(buf, pos, ((b << 16) | a) >>> 0);
+    return Buffer.from(buf.buffer, buf.byteOffset, pos + 4).toString('base64');
+  }
+  const deflated = deflateSync(buf.subarray(start, pos), DEFLATE_OPTIONS);
   const out = Buffer.allocUnsafe(8 + deflated.length);
   out.writeInt32BE(V2_COMPRESSED_COOKIE | 0, 0);
   out.writeInt32BE(deflated.length, 4);
@@ -256,36 +302,14 @@ function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: num
   return out.toString('base64');
 }
 
-/**
- * Payloads up to this size (a histogram with up to a few hundred non-zero buckets, e.g. any
- * series that saw a few hundred values in the interval) are wrapped in a stored (uncompressed)
- * zlib block built here: deflateSync's set-up alone costs ~60 µs a call, and a run with a
- * thousand request names flushes a few thousand such series a second (measured: ~100-250 ms of
- * blocked event loop a second, which delayed the iterations due meanwhile). Still standard zlib:
- * inflate, pako and Java's Inflater read it.
- */
-const STORED_MAX_BYTES = 1024;
-
-/** `data[0, length)` as a zlib stream of one stored block (RFC 1950/1951), with its Adler-32. */
-function zlibStored(data: Uint8Array, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length + 11);
-  out[0] = 0x78; // deflate, 32 kB window
-  out[1] = 0x01; // no dictionary, fastest; (0x78 << 8 | 0x01) % 31 === 0
-  out[2] = 0x01; // BFINAL, BTYPE 00 (stored)
-  out.writeUInt16LE(length, 3);
-  out.writeUInt16LE(~length & 0xffff, 5);
-  out.set(data.subarray(0, length), 7);
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < length; i++) {
-    a = (a + data[i]) % 65521;
-    b = (b + a) % 65521;
-  }
-  out.writeUInt32BE(((b << 16) | a) >>> 0, 7 + length);
-  return out;
+function putInt32BE(buf: Uint8Array, pos: number, value: number): void {
+  buf[pos] = (value >>> 24) & 0xff;
+  buf[pos + 1] = (value >>> 16) & 0xff;
+  buf[pos + 2] = (value >>> 8) & 0xff;
+  buf[pos + 3] = value & 0xff;
 }
 
-/** The payload of a zlib stream that is one stored block (as zlibStored writes), else null. */
+/** The payload of a zlib stream that is one stored block (as encodeCounts writes), else null. */
 function storedPayload(z: Uint8Array): Uint8Array | null {
   if (z.length < 11 || z[0] !== 0x78 || z[1] !== 0x01 || z[2] !== 0x01) return null;
   const length = z[3] | (z[4] << 8);
