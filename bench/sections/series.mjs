@@ -4,14 +4,15 @@
 // (one name), against the same run to a single path. Reports the run's own delay
 // (iteration_lag p99: how late iterations started) and the peak RSS of the generator's
 // process tree. Standalone: `node bench/sections/series.mjs [--modes single,distinct,template]
-// [--seconds 20] [--runs 1] [--out FILE]` (needs `npm run build`).
+// [--seconds 20] [--runs 1] [--out FILE] [--variants before=OLD/dist/cli.js,after=dist/cli.js]`
+// (needs `npm run build`).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { spawnPinned, waitForLine, runSamplingRss, stopChild } from '../lib/spawn.mjs';
-import { cmdline, median } from '../lib/proc.mjs';
+import { cmdline, median, TIME } from '../lib/proc.mjs';
 import { table, fmtInt, fmtMs } from '../lib/report.mjs';
 
 const MODES = ['single', 'distinct', 'template'];
@@ -25,38 +26,55 @@ export async function run(ctx) {
   const seconds = ctx.seriesSeconds ?? (ctx.quick ? 5 : 20);
   const modes = ctx.modes ?? MODES;
   const runs = ctx.runs ?? 1;
+  // Builds to compare (e.g. before=<old dist/cli.js>): runs alternate between them, so a busy
+  // machine weighs on each alike. Default: the current build only.
+  const variants = ctx.variants ?? { '': ctx.cli };
   const node = process.execPath;
   const server = spawnPinned(node, [join(ctx.root, 'bench/servers/hold.mjs'), '0', '0'], { cpu: ctx.serverCpu });
   const [, port] = await waitForLine(server, /listening (\d+)/);
   const url = `http://127.0.0.1:${port}`;
   const rows = [];
   try {
-    for (const mode of modes) {
-      const tries = [];
-      for (let i = 0; i < runs; i++) {
-        const dir = mkdtempSync(join(tmpdir(), 'llseries-'));
-        const summaryPath = join(dir, 's.json');
-        const args = [ctx.cli, 'run', join(ctx.root, 'bench/scenarios/many-urls.load.ts'), '--target', url, '--summary-export', summaryPath];
-        const env = { BENCH_MODE: mode, BENCH_URLS: '1000', BENCH_SECONDS: String(seconds) };
-        const child = spawnPinned(node, args, { cpu: ctx.generatorCpu, cwd: ctx.root, env: { ...process.env, ...env } });
-        const r = await runSamplingRss(child);
-        const row = { mode, peakKB: r.peakKB, exit: r.code, command: Object.entries(env).map(([k, v]) => `${k}=${v} `).join('') + cmdline(node, args) };
-        if (existsSync(summaryPath)) {
-          const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
-          const v = (m, k) => s.metrics?.[m]?.values?.[k];
-          Object.assign(row, {
-            lagP99: v('iteration_lag', 'p(99)'), lagMax: v('iteration_lag', 'max'), requests: v('http_reqs', 'count'),
-            durationP99: v('http_req_duration', 'p(99)'), notes: s.notes?.filter((n) => /series/i.test(n)),
-          });
+    const tries = new Map();
+    for (let i = 0; i < runs; i++) {
+      for (const mode of modes) {
+        for (const [variant, cli] of Object.entries(variants)) {
+          if (mode === 'template' && variant === 'before') continue; // url`` is new
+          const dir = mkdtempSync(join(tmpdir(), 'llseries-'));
+          const summaryPath = join(dir, 's.json');
+          const timePath = join(dir, 'time');
+          const args = [cli, 'run', join(ctx.root, 'bench/scenarios/many-urls.load.ts'), '--target', url, '--summary-export', summaryPath];
+          const env = { BENCH_MODE: mode, BENCH_URLS: '1000', BENCH_SECONDS: String(seconds) };
+          const child = spawnPinned(TIME, ['-f', '%e %U %S', '-o', timePath, node, ...args], { cpu: ctx.generatorCpu, cwd: ctx.root, env: { ...process.env, ...env } });
+          const r = await runSamplingRss(child);
+          const row = { mode, variant, peakKB: r.peakKB, exit: r.code, command: Object.entries(env).map(([k, v]) => `${k}=${v} `).join('') + cmdline(node, args) };
+          try {
+            const [, user, sys] = readFileSync(timePath, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+            row.cpuS = user + sys;
+          } catch { /* no time output */ }
+          if (existsSync(summaryPath)) {
+            const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
+            const v = (m, k) => s.metrics?.[m]?.values?.[k];
+            Object.assign(row, {
+              lagP99: v('iteration_lag', 'p(99)'), lagMax: v('iteration_lag', 'max'), requests: v('http_reqs', 'count'),
+              durationP99: v('http_req_duration', 'p(99)'), notes: s.notes?.filter((n) => /series/i.test(n)),
+            });
+          }
+          if (r.code !== 0 && r.code !== 99) row.error = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ');
+          const warned = (r.stdout + r.stderr).split('\n').filter((l) => /distinct tag sets/i.test(l));
+          if (warned.length) row.warnings = warned.slice(0, 3);
+          const key = `${mode}\u0000${variant}`;
+          if (!tries.has(key)) tries.set(key, []);
+          tries.get(key).push(row);
+          ctx.log(`  ${variant ? variant + ' ' : ''}${mode}: iteration_lag p99 ${fmtMs(row.lagP99)} ms, peak RSS ${fmtInt(row.peakKB)} KB, CPU ${row.cpuS?.toFixed(2)} s, ${fmtInt(row.requests)} requests${row.error ? ` (${row.error})` : ''}`);
         }
-        if (r.code !== 0 && r.code !== 99) row.error = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ');
-        const warned = (r.stdout + r.stderr).split('\n').filter((l) => /distinct tag sets|series limit/i.test(l));
-        if (warned.length) row.warnings = warned.slice(0, 3);
-        tries.push(row);
-        ctx.log(`  ${mode}: iteration_lag p99 ${fmtMs(row.lagP99)} ms, peak RSS ${fmtInt(row.peakKB)} KB, ${fmtInt(row.requests)} requests${row.error ? ` (${row.error})` : ''}`);
       }
-      const ok = tries.filter((t) => !t.error);
-      rows.push({ ...tries[tries.length - 1], runs: tries.length, lagP99: median(ok.map((t) => t.lagP99)), peakKB: median(ok.map((t) => t.peakKB)), tries });
+    }
+    for (const list of tries.values()) {
+      const ok = list.filter((t) => !t.error);
+      const last = list[list.length - 1];
+      rows.push({ ...last, runs: list.length, lagP99: median(ok.map((t) => t.lagP99)), peakKB: median(ok.map((t) => t.peakKB)),
+        cpuS: median(ok.map((t) => t.cpuS)), lagP99s: ok.map((t) => t.lagP99), tries: list });
     }
   } finally {
     await stopChild(server);
@@ -66,16 +84,18 @@ export async function run(ctx) {
 
 export function render(raw) {
   if (raw.skipped || raw.error) return `## Series cardinality\n\nNot measured: ${raw.skipped ?? raw.error}\n`;
-  const base = raw.rows.find((r) => r.mode === 'single');
-  const rows = raw.rows.map((r) => [LABEL[r.mode] ?? r.mode, fmtMs(r.lagP99), fmtMs(r.lagMax), fmtInt(r.peakKB),
-    base && r !== base ? `${(r.peakKB / base.peakKB).toFixed(2)}×` : '—', fmtInt(r.requests), fmtMs(r.durationP99), r.error ?? '']);
+  const base = (variant) => raw.rows.find((r) => r.mode === 'single' && (r.variant ?? '') === (variant ?? ''));
+  const rows = raw.rows.map((r) => [(r.variant ? `${r.variant}: ` : '') + (LABEL[r.mode] ?? r.mode), fmtMs(r.lagP99),
+    (r.lagP99s ?? []).map((x) => fmtMs(x)).join(', '), fmtInt(r.peakKB),
+    base(r.variant) && r !== base(r.variant) ? `${(r.peakKB / base(r.variant).peakKB).toFixed(2)}×` : '—', r.cpuS?.toFixed(2) ?? '—', fmtInt(r.requests), r.error ?? '']);
   return `## Series cardinality: ${fmtInt(raw.urls)} distinct URLs at ${raw.rate} requests/s, ${raw.seconds} s (open model)
 
 Each request goes to one of ${fmtInt(raw.urls)} paths in turn, against a Node target that answers at once (CPU 0; generator on
 CPU 1). \`iteration_lag\` is how late iterations started: the generator's own delay. Peak RSS of the generator's
-process tree (sampled every 100 ms). Median of ${raw.rows[0]?.runs ?? 1} run(s).
+process tree (sampled every 100 ms); CPU = user + sys of the generator (GNU time). Median of ${raw.rows[0]?.runs ?? 1} run(s),
+the variants' runs alternating.
 
-${table(['run', 'iteration_lag p99 ms', 'lag max ms', 'peak RSS KB', 'RSS × one URL', 'requests', 'http_req_duration p99 ms', 'note'], rows)}
+${table(['run', 'iteration_lag p99 ms (median)', 'each run', 'peak RSS KB (median)', 'RSS × one URL', 'CPU s', 'requests', 'note'], rows)}
 
 Command: \`${raw.rows.find((r) => r.mode === 'distinct')?.command ?? raw.rows[0]?.command}\`
 `;
@@ -89,6 +109,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     root, quick: false, serverCpu: 0, generatorCpu: cpus().length > 1 ? 1 : 0, log: (s) => console.log(s),
     cli: join(root, 'dist/cli.js'), runs: Number(flag('runs', 1)), seriesSeconds: Number(flag('seconds', 20)),
     modes: flag('modes', MODES.join(',')).split(','),
+    // --variants before=/path/to/old/dist/cli.js,after=dist/cli.js
+    variants: flag('variants') ? Object.fromEntries(flag('variants').split(',').map((kv) => kv.split('='))) : undefined,
   };
   const raw = await run(ctx);
   const v = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]; } catch { return '?'; } };

@@ -274,22 +274,37 @@ test('small histograms are encoded as a stored zlib block that every decoder rea
   }
 });
 
-test('trend counts start empty and grow only as far as their values need', () => {
+test('trend counts keep a few buckets as pairs, then grow an array only as far as their values need', () => {
   const counts = new TrendCounts();
   const length = () => (counts as unknown as { counts: Uint32Array }).counts.length;
   assert.equal(length(), 0);
+  // Up to 16 distinct buckets: pairs, no counts array.
+  for (let v = 0; v < 16; v++) counts.record(v * 100);
   counts.record(0);
-  assert.equal(length(), 256);
+  assert.equal(length(), 0);
+  const sparseEncoded = counts.encode();
+  // The 17th bucket moves them into an array just long enough (index 2500 → 4,096 counts).
   counts.record(2500);
   assert.equal(length(), 4096);
+  const reference = createHistogram(32);
+  for (let v = 0; v < 16; v++) reference.recordValue(v * 100);
+  reference.recordValue(0);
+  assert.equal(encodeHistogram(decodeHistogram(sparseEncoded)), encodeHistogram(reference), 'pairs encode as the counts would');
+  reference.recordValue(2500);
+  assert.equal(encodeHistogram(decodeHistogram(counts.encode())), encodeHistogram(reference));
+  assert.deepEqual(counts.read(PERCENTILES), readHistogram(reference, PERCENTILES));
   counts.record(HIGHEST_MICROS);
-  assert.equal(counts.read([100]).max, reference(HIGHEST_MICROS));
+  reference.recordValue(HIGHEST_MICROS);
+  assert.equal(counts.read([100]).max, readHistogram(reference, [100]).max);
+  // A busy interval keeps its array; a quiet one gives it back.
   counts.reset();
   assert.equal(counts.read([50]).count, 0);
-
-  function reference(v: number): number {
-    const h = createHistogram(32);
-    h.recordValue(v);
-    return readHistogram(h, [100]).max;
-  }
+  assert.ok(length() > 0, 'an interval of 19 values keeps the array');
+  counts.record(1000);
+  assert.equal(counts.read([50]).count, 1);
+  counts.reset();
+  assert.equal(length(), 0, 'an interval of at most 16 values gives it back');
+  counts.record(7);
+  assert.equal(length(), 0);
+  assert.equal(decodeSparse(counts.encode()).total, 1);
 });

@@ -33,6 +33,8 @@ const COUNTS_LENGTH = countsIndex(HIGHEST_MICROS) + 1;
  * counts (32 kB) they took ~290 MB, most of it zeros.
  */
 const MIN_COUNTS_LENGTH = 256;
+/** Distinct buckets a recording series keeps as pairs before it takes a counts array. */
+const SPARSE_MAX = 16;
 const NO_COUNTS = new Uint32Array(0);
 
 /**
@@ -97,6 +99,14 @@ function bucketWidth(index: number): number {
 export class TrendCounts {
   /** Empty until the first record; then as long as the highest index needs (a power of two). */
   private counts: Uint32Array | Float64Array = NO_COUNTS;
+  /**
+   * Until more than SPARSE_MAX distinct buckets are hit in an interval, a recording series
+   * keeps (index, count) pairs here instead of a counts array: a series that sees a few values
+   * a second (one of many request names) then holds ~150 bytes, not 4-64 kB of mostly zeros.
+   */
+  private sparseIndexes: Uint32Array | null = null;
+  private sparseCounts: Uint32Array | null = null;
+  private sparseLength = 0;
   private lowIndex = COUNTS_LENGTH;
   private highIndex = -1;
   /** Values counted since the last reset. */
@@ -108,27 +118,64 @@ export class TrendCounts {
     return this.bits === 32 ? new Uint32Array(length) : new Float64Array(length);
   }
 
-  /** Makes room for counts index `index`. */
+  /** Makes room for counts index `index` (and moves any sparse pairs into the counts). */
   private grow(index: number): void {
+    if (this.highIndex > index) index = this.highIndex;
     let length = Math.max(MIN_COUNTS_LENGTH, this.counts.length * 2);
     while (length <= index) length *= 2;
     const grown = this.allocate(Math.min(length, COUNTS_LENGTH));
     grown.set(this.counts);
+    const n = this.sparseLength;
+    if (n > 0) {
+      const idx = this.sparseIndexes!;
+      const cnt = this.sparseCounts!;
+      for (let k = 0; k < n; k++) grown[idx[k]] += cnt[k];
+      this.sparseLength = 0;
+    }
     this.counts = grown;
+  }
+
+  /** Counts index `i` as a sparse pair; false when the counts array is needed instead. */
+  private putSparse(i: number): boolean {
+    if (this.bits !== 32) return false;
+    let idx = this.sparseIndexes;
+    const n = this.sparseLength;
+    if (idx === null) {
+      idx = this.sparseIndexes = new Uint32Array(SPARSE_MAX);
+      this.sparseCounts = new Uint32Array(SPARSE_MAX);
+    }
+    for (let k = 0; k < n; k++) {
+      if (idx[k] === i) {
+        this.sparseCounts![k]++;
+        return true;
+      }
+    }
+    if (n === SPARSE_MAX) return false;
+    idx[n] = i;
+    this.sparseCounts![n] = 1;
+    this.sparseLength = n + 1;
+    return true;
   }
 
   /** Records integer-or-fractional microseconds (rounded, clamped to [0, 1 h]). */
   record(micros: number): void {
     const i = countsIndex(clampMicros(micros));
-    if (i >= this.counts.length) this.grow(i);
-    this.counts[i]++;
+    if (i >= this.counts.length && !(this.counts.length === 0 && this.putSparse(i))) this.grow(i);
+    if (this.counts.length > 0) this.counts[i]++;
     if (i < this.lowIndex) this.lowIndex = i;
     if (i > this.highIndex) this.highIndex = i;
     this.total++;
   }
 
+  /** The counts as an array (sparse pairs moved into one); for reading and merging. */
+  private dense(): Uint32Array | Float64Array {
+    if (this.sparseLength > 0 || (this.counts.length === 0 && this.highIndex >= 0)) this.grow(this.highIndex);
+    return this.counts;
+  }
+
   /** Adds decoded counts (see decodeSparse). */
   addSparse(sparse: SparseCounts): void {
+    if (this.sparseLength > 0) this.dense();
     const { indexes, counts } = sparse;
     if (indexes.length > 0 && indexes[indexes.length - 1] >= this.counts.length) this.grow(indexes[indexes.length - 1]);
     for (let k = 0; k < indexes.length; k++) {
@@ -142,7 +189,7 @@ export class TrendCounts {
 
   /** Adds the counts to `target` (an hdr-histogram-js histogram). */
   addInto(target: Histogram): void {
-    const counts = this.counts;
+    const counts = this.dense();
     for (let i = this.lowIndex; i <= this.highIndex; i++) {
       if (counts[i] !== 0) target.recordValueWithCount(valueAtIndex(i), counts[i]);
     }
@@ -153,7 +200,23 @@ export class TrendCounts {
    * range gives (decodable by decodeFromCompressedBase64 and by Java's HdrHistogram).
    */
   encode(): string {
-    return encodeCounts(this.counts, this.lowIndex, this.highIndex);
+    const n = this.sparseLength;
+    if (n === 0) return encodeCounts(this.counts, this.lowIndex, this.highIndex);
+    // Sparse pairs in index order (insertion sort: at most SPARSE_MAX of them).
+    const idx = this.sparseIndexes!;
+    const cnt = this.sparseCounts!;
+    for (let a = 1; a < n; a++) {
+      const i = idx[a];
+      const c = cnt[a];
+      let b = a - 1;
+      for (; b >= 0 && idx[b] > i; b--) {
+        idx[b + 1] = idx[b];
+        cnt[b + 1] = cnt[b];
+      }
+      idx[b + 1] = i;
+      cnt[b + 1] = c;
+    }
+    return encodePairs(idx, cnt, n);
   }
 
   encodeAndReset(): string {
@@ -163,7 +226,13 @@ export class TrendCounts {
   }
 
   reset(): void {
-    if (this.highIndex >= 0) this.counts.fill(0, this.lowIndex, this.highIndex + 1);
+    if (this.counts.length > 0) {
+      // A recording series that saw few values this interval gives its counts array back and
+      // starts the next one sparse (a series busy every interval keeps its array).
+      if (this.bits === 32 && this.total <= SPARSE_MAX) this.counts = NO_COUNTS;
+      else if (this.highIndex >= 0) this.counts.fill(0, this.lowIndex, this.highIndex + 1);
+    }
+    this.sparseLength = 0;
     this.lowIndex = COUNTS_LENGTH;
     this.highIndex = -1;
     this.total = 0;
@@ -175,7 +244,7 @@ export class TrendCounts {
     const out: HistogramReading = { count: total, mean: 0, min: 0, max: 0, percentiles: percentiles.map(() => 0) };
     if (total === 0) return out;
     const needed = percentiles.map((p) => countAtPercentile(p, total));
-    const counts = this.counts;
+    const counts = this.dense();
     let next = 0;
     let seen = 0;
     let sum = 0;
@@ -244,9 +313,7 @@ const STORED_PREFIX = 8 + 7;
 function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: number): string {
   // Worst case: 9 bytes per count plus the header; the payload starts after room for the
   // stored-block prefix, so a small histogram is wrapped in place.
-  const needed = STORED_PREFIX + HEADER_BYTES + 9 * (high - low + 2) + 16 + 4;
-  if (scratch.length < needed) scratch = new Uint8Array(needed * 2);
-  const buf = scratch;
+  const buf = scratchFor(STORED_PREFIX + HEADER_BYTES + 9 * (high - low + 2) + 16 + 4);
   const start = STORED_PREFIX;
   buf.set(HEADER_TEMPLATE, start);
   let pos = start + HEADER_BYTES;
@@ -268,6 +335,33 @@ function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: num
       pos = putZigZag(buf, pos, zeros > 1 ? -zeros : 0);
     }
   }
+  return wrapPayload(buf, start, pos);
+}
+
+/** The same encoding from (index, count) pairs in ascending index order. */
+function encodePairs(indexes: Uint32Array, counts: Uint32Array, n: number): string {
+  const buf = scratchFor(STORED_PREFIX + HEADER_BYTES + 18 * n + 16 + 4);
+  const start = STORED_PREFIX;
+  buf.set(HEADER_TEMPLATE, start);
+  let pos = start + HEADER_BYTES;
+  let next = 0;
+  for (let k = 0; k < n; k++) {
+    const gap = indexes[k] - next;
+    if (gap > 1) pos = putZigZag(buf, pos, -gap);
+    else if (gap === 1) pos = putZigZag(buf, pos, 0);
+    pos = putZigZag(buf, pos, counts[k]);
+    next = indexes[k] + 1;
+  }
+  return wrapPayload(buf, start, pos);
+}
+
+function scratchFor(needed: number): Uint8Array {
+  if (scratch.length < needed) scratch = new Uint8Array(needed * 2);
+  return scratch;
+}
+
+/** Wraps the V2 payload at buf[start, pos) (header included) into the compressed base64 form. */
+function wrapPayload(buf: Uint8Array, start: number, pos: number): string {
   const payloadBytes = pos - start - HEADER_BYTES;
   putInt32BE(buf, start + 4, payloadBytes);
   const length = pos - start;
