@@ -12,11 +12,11 @@
 // runner to warn about once.
 
 import type { EncodedSeries, IntervalData, MetricKind, MetricSink, MetricSummary, SeriesLimitNote, Tags } from '../types';
-
-export type { SeriesLimitNote };
 import { OptionsError } from '../errors';
 import { BUILTIN_METRICS } from './names';
 import { TrendCounts } from './hdr';
+
+export type { SeriesLimitNote };
 
 /**
  * The most distinct tag sets one metric keeps per process (k6 keeps every one, and a scenario
@@ -118,7 +118,6 @@ export class MetricsRecorder implements MetricSink {
   private readonly byMetric = new Map<string, Map<string, AnySeries>>();
   /** metric → its overflow series, once it has one. */
   private readonly overflow = new Map<string, AnySeries>();
-  private readonly overflowSeries = new WeakSet<AnySeries>();
   /** The first metric's series-limit note, until a flush hands it over; then null. */
   private limitNote: SeriesLimitNote | null | undefined;
   readonly maxSeriesPerMetric: number;
@@ -140,11 +139,6 @@ export class MetricsRecorder implements MetricSink {
   /** True once `metric` holds its limit of tag sets: any new tag set of it is folded. */
   isFull(metric: string): boolean {
     return (this.byMetric.get(metric)?.size ?? 0) >= this.maxSeriesPerMetric;
-  }
-
-  /** True for a metric's overflow series (the folded tag sets). */
-  isOverflow(s: AnySeries): boolean {
-    return this.overflowSeries.has(s);
   }
 
   trend(metric: string, tags: Tags, micros: number): void {
@@ -247,7 +241,6 @@ export class MetricsRecorder implements MetricSink {
       own[tag] = OVERFLOW_TAG_VALUE;
       s = new SERIES_CLASS[kind](metric, own);
       this.overflow.set(metric, s);
-      this.overflowSeries.add(s);
       this.createdFrom.set(s, tags);
       this.all.push(s);
       if (this.limitNote === undefined) this.limitNote = { metric, limit: this.maxSeriesPerMetric, tag, distinct, top };
