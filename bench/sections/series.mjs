@@ -114,7 +114,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const raw = await run(ctx);
   const v = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]; } catch { return '?'; } };
-  const machine = { date: new Date().toISOString(), commit: v('git', ['-C', root, 'rev-parse', '--short', 'HEAD']), nproc: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version };
+  const pkg = (p) => { try { return JSON.parse(readFileSync(join(root, 'node_modules', p, 'package.json'), 'utf8')).version; } catch { return '?'; } };
+  // The same fields as bench/run.mjs writes, so its RESULTS.md renders this file too.
+  const machine = {
+    date: new Date().toISOString(), commit: v('git', ['-C', root, 'rev-parse', '--short', 'HEAD']), nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? '?', kernel: v('uname', ['-r']), node: process.version,
+    tools: { undici: pkg('undici'), 'hdr-histogram-js': pkg('hdr-histogram-js') }, openFilesLimit: v('sh', ['-c', 'ulimit -n']),
+    loadAverage: v('cat', ['/proc/loadavg']),
+  };
   const out = flag('out', join(root, 'bench/results/series.json'));
   writeFileSync(out, JSON.stringify({ machine, quick: false, ...raw }, null, 2) + '\n');
   console.log(render(raw));
