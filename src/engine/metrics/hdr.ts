@@ -493,7 +493,8 @@ export function decodeSparse(encoded: string): SparseCounts {
   const zlib = new Uint8Array(outer.buffer, outer.byteOffset + 8, outer.readInt32BE(4));
   const data = storedPayload(zlib) ?? inflateSync(zlib);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (view.getInt32(0) !== V2_ENCODING_COOKIE || view.getInt32(12) !== SIGNIFICANT_DIGITS || view.getBigInt64(16) !== BigInt(LOWEST_MICROS)) {
+  if (view.getInt32(0) !== V2_ENCODING_COOKIE || view.getInt32(12) !== SIGNIFICANT_DIGITS || view.getInt32(16) !== 0 || view.getInt32(20) !== LOWEST_MICROS) {
+    // (The lowest value as two 32-bit halves: no BigInt per decode.)
     return sparseFromHistogram(decodeHistogram(encoded));
   }
   const end = HEADER_BYTES + view.getInt32(4);
