@@ -19,7 +19,7 @@ const MODES = ['single', 'distinct', 'template'];
 const LABEL = {
   single: 'one URL (/items/0)',
   distinct: '1,000 distinct URLs, named by path',
-  template: "1,000 distinct URLs, url`/items/${id}`",
+  template: '1,000 distinct URLs, named by their template (url tag)',
 };
 
 export async function run(ctx) {
@@ -97,7 +97,8 @@ the variants' runs alternating.
 
 ${table(['run', 'iteration_lag p99 ms (median)', 'each run', 'peak RSS KB (median)', 'RSS × one URL', 'CPU s', 'requests', 'note'], rows)}
 
-Command: \`${raw.rows.find((r) => r.mode === 'distinct')?.command ?? raw.rows[0]?.command}\`
+${raw.machine?.note ? `Note: ${raw.machine.note}.\n\n` : ''}Command: \`${(raw.rows.find((r) => r.mode === 'distinct' && r.variant !== 'before') ?? raw.rows[0])?.command}\`
+(alone: \`node bench/sections/series.mjs --runs 3\`; against an older build: \`--variants before=OLD/dist/cli.js,after=dist/cli.js\`)
 `;
 }
 
