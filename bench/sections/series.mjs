@@ -15,11 +15,12 @@ import { spawnPinned, waitForLine, runSamplingRss, stopChild } from '../lib/spaw
 import { cmdline, median, TIME } from '../lib/proc.mjs';
 import { table, fmtInt, fmtMs } from '../lib/report.mjs';
 
-const MODES = ['single', 'distinct', 'template'];
+const MODES = ['single', 'distinct', 'template', 'beyond'];
 const LABEL = {
   single: 'one URL (/items/0)',
   distinct: '1,000 distinct URLs, named by path',
   template: '1,000 distinct URLs, named by their template (url tag)',
+  beyond: 'a new URL for every request (4,000 in 20 s), named by path: past the series limit',
 };
 
 export async function run(ctx) {
@@ -44,7 +45,9 @@ export async function run(ctx) {
           const summaryPath = join(dir, 's.json');
           const timePath = join(dir, 'time');
           const args = [cli, 'run', join(ctx.root, 'bench/scenarios/many-urls.load.ts'), '--target', url, '--summary-export', summaryPath];
-          const env = { BENCH_MODE: mode, BENCH_URLS: '1000', BENCH_SECONDS: String(seconds) };
+          const env = mode === 'beyond'
+            ? { BENCH_MODE: 'distinct', BENCH_URLS: String(200 * seconds), BENCH_SECONDS: String(seconds) }
+            : { BENCH_MODE: mode, BENCH_URLS: '1000', BENCH_SECONDS: String(seconds) };
           const child = spawnPinned(TIME, ['-f', '%e %U %S', '-o', timePath, node, ...args], { cpu: ctx.generatorCpu, cwd: ctx.root, env: { ...process.env, ...env } });
           const r = await runSamplingRss(child);
           const row = { mode, variant, peakKB: r.peakKB, exit: r.code, command: Object.entries(env).map(([k, v]) => `${k}=${v} `).join('') + cmdline(node, args) };
