@@ -1,7 +1,7 @@
 // The benchmark suite: `npm run bench` (full: 3 runs of 10 s each, writes bench/RESULTS.md and
 // bench/results/*.json) or `npm run bench:quick` (CI: one short run each, prints, writes to
 // bench/scratch/). It measures and reports; it asserts nothing about absolute times.
-//   node bench/run.mjs [--quick] [--only throughput,co,rate,memory,startup,bodies] [--runs N] [--seconds S] [--gens autocannon,raw]
+//   node bench/run.mjs [--quick] [--only throughput,co,rate,memory,startup,bodies,series] [--runs N] [--seconds S] [--gens autocannon,raw]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, existsSync, cpSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,9 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const flag = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
 const quick = argv.includes('--quick');
-const ALL = ['throughput', 'co', 'rate', 'memory', 'startup', 'bodies'];
+const ALL = ['throughput', 'co', 'rate', 'memory', 'startup', 'bodies', 'series'];
 /** Sections that bring their own target (no nginx, wrk or hey needed). */
-const OWN_TARGET = ['bodies'];
+const OWN_TARGET = ['bodies', 'series'];
 const only = (flag('only', ALL.join(','))).split(',');
 const outDir = quick ? join(root, 'bench/scratch') : join(root, 'bench');
 const resultsDir = join(outDir, 'results');

@@ -2,7 +2,7 @@
 // In the runner, the bundled scenario's 'loadlens' import resolves to this very module instance
 // (through globalThis.__loadlens), so check() and custom metrics record into the running scenario.
 
-export { scenario, check, sleep, Counter, Gauge, Rate, Trend, api } from './engine/api';
+export { scenario, check, sleep, url, Counter, Gauge, Rate, Trend, api } from './engine/api';
 export type {
   Duration,
   Tags,
@@ -19,4 +19,6 @@ export type {
   RequestTimings,
   HttpResponse,
   HttpClient,
+  UrlTemplate,
+  RequestUrl,
 } from './engine/types';

@@ -76,7 +76,10 @@ export type ToRunner =
 export type FromRunner =
   | { type: 'listed'; file: string; scenarios: PlanInfo[] }
   | { type: 'started'; scenario: string; file: string; plan: PlanInfo; startedAt: number }
-  /** Once per second per scenario: the merged interval, and display-ready running figures. */
+  /**
+   * Once per second per scenario: the merged interval's header (its `series` left empty: the
+   * --out file carries them), and display-ready running figures.
+   */
   | { type: 'snapshot'; scenario: string; interval: IntervalData; live: LiveStats }
   | { type: 'thresholds'; scenario: string; verdicts: ThresholdVerdict[] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; scenario?: string }

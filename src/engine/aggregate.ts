@@ -16,6 +16,7 @@ import type {
   ThresholdVerdict,
 } from './types';
 import { TrendCounts, decodeSparse, type SparseCounts } from './metrics/hdr';
+import { OVERFLOW_TAG_VALUE } from './metrics/recorder';
 import {
   BUILTIN_METRICS,
   CHECK_TAG,
@@ -174,6 +175,8 @@ export class RunAggregate {
   /** Per threshold key (a metric and a tag filter). */
   private readonly selections = new Map<string, Accumulator>();
   private readonly checks = new Map<string, CheckSummary>();
+  /** Values recorded in each metric's overflow series (tag sets beyond the series limit). */
+  private readonly folded = new Map<string, number>();
   private readonly errorsByKind: Record<string, number> = {};
   private errorTotal = 0;
   private elapsedMs = 0;
@@ -212,6 +215,7 @@ export class RunAggregate {
       let decodedOnce: SparseCounts | undefined;
       const decoded = () => (decodedOnce ??= decodeSparse((s as Extract<EncodedSeries, { kind: 'trend' }>).hist));
       this.metricAccumulator(s.metric).add(s, decoded);
+      if (isOverflow(s.tags)) this.folded.set(s.metric, (this.folded.get(s.metric) ?? 0) + valuesIn(s, decoded));
       for (const sel of this.selections.values()) {
         if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, decoded);
       }
@@ -394,6 +398,23 @@ export class RunAggregate {
     return ps.map((p, i) => [Math.round(p * 1e6) / 1e6, r.percentiles[i] / 1000]);
   }
 
+  /** How much of the run fell beyond the series limit, led by http_reqs when it overflowed. */
+  private foldedNote(metrics: Record<string, MetricSummary>): string {
+    const total = (m: MetricSummary | undefined): number =>
+      m === undefined ? 0 : m.type === 'rate' ? (m.values.passes ?? 0) + (m.values.fails ?? 0) : (m.values.count ?? 0);
+    const names = [...this.folded.keys()].sort((a, b) => (a === HTTP_REQS ? -1 : b === HTTP_REQS ? 1 : 0));
+    const parts = names.slice(0, 3).map((name) => {
+      const n = this.folded.get(name)!;
+      const all = total(metrics[name]);
+      return all > 0 && metrics[name]?.type !== 'gauge' ? `${name} ${n} of ${all} (${((100 * n) / all).toFixed(1)} %)` : name;
+    });
+    const more = names.length > 3 ? ` and ${names.length - 3} more metric(s)` : '';
+    return (
+      `Series limit: tag sets beyond the limit per metric were folded into one series tagged "${OVERFLOW_TAG_VALUE}": ${parts.join(', ')}${more}. ` +
+      'Totals and untagged thresholds are exact; tag-filtered figures leave the folded values out.'
+    );
+  }
+
   private notes(status: SummaryData['state']['status'], metrics: Record<string, MetricSummary>): string[] {
     const notes: string[] = [];
     if (this.model === 'closed') {
@@ -416,6 +437,7 @@ export class RunAggregate {
           'the lag is included in http_req_duration.',
       );
     }
+    if (this.folded.size > 0) notes.push(this.foldedNote(metrics));
     const failed = metrics[HTTP_REQ_FAILED]?.values;
     const requests = metrics[HTTP_REQS]?.values.count ?? 0;
     if (failed && requests > 0 && failed.fails === 0 && failed.passes > 0) notes.push('Every request failed: is the target up?');
@@ -433,6 +455,26 @@ export class RunAggregate {
       }
     }
     return notes;
+  }
+}
+
+/** True for a metric's overflow series: some tag reads OVERFLOW_TAG_VALUE. */
+function isOverflow(tags: Tags): boolean {
+  for (const k in tags) if (tags[k] === OVERFLOW_TAG_VALUE) return true;
+  return false;
+}
+
+/** How many values a series carries: a trend's count, a counter's sum, a rate's passes and fails. */
+function valuesIn(s: EncodedSeries, decoded: () => SparseCounts): number {
+  switch (s.kind) {
+    case 'trend':
+      return decoded().total;
+    case 'counter':
+      return s.value;
+    case 'rate':
+      return s.passes + s.fails;
+    case 'gauge':
+      return 1;
   }
 }
 

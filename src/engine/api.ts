@@ -7,6 +7,9 @@ import type { MetricsRecorder, RateSeries } from './metrics/recorder';
 import { CHECKS, CHECK_TAG } from './metrics/names';
 import { parseDuration } from './duration';
 import { OptionsError } from './errors';
+import { url } from './http/url';
+
+export { url };
 
 /** What check() and custom metrics record into while a scenario runs. */
 export interface ActiveRun {
@@ -303,4 +306,4 @@ export class Trend extends CustomMetric<{ record(micros: number): void }> {
 }
 
 /** Everything a scenario file can import from 'loadlens' at run time. */
-export const api = { scenario, check, sleep, Counter, Gauge, Rate, Trend };
+export const api = { scenario, check, sleep, url, Counter, Gauge, Rate, Trend };

@@ -170,14 +170,26 @@ export interface HttpResponse {
   json<T = any>(): T;
 }
 
+/**
+ * A URL with the `name` tag to record it under, made by the `url` template tag:
+ * `url\`/items/${id}\`` is { url: '/items/42', name: '/items/${}' }.
+ */
+export interface UrlTemplate {
+  readonly url: string;
+  readonly name: string;
+}
+
+/** What a request is sent to: a URL (named by its path), or a UrlTemplate (named by its template). */
+export type RequestUrl = string | UrlTemplate;
+
 export interface HttpClient {
-  get(url: string, opts?: RequestOptions): Promise<HttpResponse>;
-  head(url: string, opts?: RequestOptions): Promise<HttpResponse>;
-  del(url: string, opts?: RequestOptions): Promise<HttpResponse>;
-  post(url: string, opts?: RequestOptions): Promise<HttpResponse>;
-  put(url: string, opts?: RequestOptions): Promise<HttpResponse>;
-  patch(url: string, opts?: RequestOptions): Promise<HttpResponse>;
-  request(method: string, url: string, opts?: RequestOptions): Promise<HttpResponse>;
+  get(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
+  head(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
+  del(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
+  post(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
+  put(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
+  patch(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
+  request(method: string, url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,6 +248,20 @@ export interface IntervalData {
   backlog: number;
   /** Network errors and iteration exceptions by kind within the interval. */
   errors: Record<string, number>;
+  /** Set in the interval in which the first metric reached its series limit (see SeriesLimitNote). */
+  seriesLimit?: SeriesLimitNote;
+}
+
+/** A metric reached the per-process series limit (MAX_SERIES_PER_METRIC): further tag sets fold into one series. */
+export interface SeriesLimitNote {
+  metric: string;
+  limit: number;
+  /** The tag with the most distinct values among the metric's series. */
+  tag: string;
+  /** Its distinct values among the kept series. */
+  distinct: number;
+  /** Its busiest values so far, with how many values were recorded under each (most first). */
+  top: Array<[string, number]>;
 }
 
 /** Small, display-ready numbers for live views (terminal line, panel, status bar). */

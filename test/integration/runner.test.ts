@@ -149,3 +149,17 @@ test('a debug run is one VU for the asked iterations, thresholds not judged', as
   assert.deepEqual(finished.summary.thresholds, []);
   assert.equal(ofType(messages, 'done')[0].exitCode, ExitCode.ok);
 });
+
+test('more request names than the series limit: one warning naming the metric, the tag and its top values; exact totals', async () => {
+  const messages = await runRequest({ file: fixture('many-names.load.ts'), target: target.url });
+  const warnings = ofType(messages, 'log').filter((m) => m.level === 'warn' && /distinct tag sets/.test(m.message));
+  assert.equal(warnings.length, 1, JSON.stringify(ofType(messages, 'log')));
+  assert.match(warnings[0].message, /^metric http_reqs reached 1000 distinct tag sets: tag "name" has 1000 distinct values \(top: "\/fast\/\d+" \(1\)/);
+  assert.equal(warnings[0].scenario, 'manyNames');
+  const summary = ofType(messages, 'finished')[0].summary;
+  assert.equal(summary.metrics.http_reqs.values.count, 1200);
+  assert.deepEqual(summary.thresholds.map((t) => t.ok), [true, true]);
+  assert.ok(summary.notes.some((n) => /^Series limit: .*http_reqs 200 of 1200 \(16\.7 %\)/.test(n)), summary.notes.join('\n'));
+  // Snapshots carry the header only.
+  assert.ok(ofType(messages, 'snapshot').every((s) => s.interval.series.length === 0));
+});

@@ -250,3 +250,61 @@ test('TrendCounts reads the same count, mean, min, max and percentiles as hdr-hi
   const empty = new TrendCounts(64).read([50]);
   assert.deepEqual(empty, { count: 0, mean: 0, min: 0, max: 0, percentiles: [0] });
 });
+
+test('small histograms are encoded as a stored zlib block that every decoder reads', async () => {
+  const { inflateSync } = await import('node:zlib');
+  for (const values of [[0], [1, 2, 3, 1500, 1500, 2600], latencies(300, 11), latencies(5000, 3)]) {
+    const counts = new TrendCounts();
+    const reference = createHistogram(32);
+    for (const v of values) {
+      counts.record(v);
+      reference.recordValue(v);
+    }
+    const encoded = counts.encode();
+    const outer = Buffer.from(encoded, 'base64');
+    // zlib's own inflate checks the header and the Adler-32 of the stored block.
+    assert.ok(inflateSync(new Uint8Array(outer.subarray(8))).length > 40);
+    // hdr-histogram-js (pako) decodes it to the same histogram, and so does decodeSparse.
+    assert.equal(encodeHistogram(decodeHistogram(encoded)), encodeHistogram(reference), `${values.length} values`);
+    const sparse = decodeSparse(encoded);
+    assert.equal(sparse.total, values.length);
+    const back = new TrendCounts(64);
+    back.addSparse(sparse);
+    assert.deepEqual(back.read(PERCENTILES), counts.read(PERCENTILES));
+  }
+});
+
+test('trend counts keep a few buckets as pairs, then grow an array only as far as their values need', () => {
+  const counts = new TrendCounts();
+  const length = () => (counts as unknown as { counts: Uint32Array }).counts.length;
+  assert.equal(length(), 0);
+  // Up to 16 distinct buckets: pairs, no counts array.
+  for (let v = 0; v < 16; v++) counts.record(v * 100);
+  counts.record(0);
+  assert.equal(length(), 0);
+  const sparseEncoded = counts.encode();
+  // The 17th bucket moves them into an array just long enough (index 2500 → 4,096 counts).
+  counts.record(2500);
+  assert.equal(length(), 4096);
+  const reference = createHistogram(32);
+  for (let v = 0; v < 16; v++) reference.recordValue(v * 100);
+  reference.recordValue(0);
+  assert.equal(encodeHistogram(decodeHistogram(sparseEncoded)), encodeHistogram(reference), 'pairs encode as the counts would');
+  reference.recordValue(2500);
+  assert.equal(encodeHistogram(decodeHistogram(counts.encode())), encodeHistogram(reference));
+  assert.deepEqual(counts.read(PERCENTILES), readHistogram(reference, PERCENTILES));
+  counts.record(HIGHEST_MICROS);
+  reference.recordValue(HIGHEST_MICROS);
+  assert.equal(counts.read([100]).max, readHistogram(reference, [100]).max);
+  // A busy interval keeps its array; a quiet one gives it back.
+  counts.reset();
+  assert.equal(counts.read([50]).count, 0);
+  assert.ok(length() > 0, 'an interval of 19 values keeps the array');
+  counts.record(1000);
+  assert.equal(counts.read([50]).count, 1);
+  counts.reset();
+  assert.equal(length(), 0, 'an interval of at most 16 values gives it back');
+  counts.record(7);
+  assert.equal(length(), 0);
+  assert.equal(decodeSparse(counts.encode()).total, 1);
+});

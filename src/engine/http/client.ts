@@ -3,9 +3,10 @@
 // Network failures come back as responses with status 0 and an `error` kind; only programming
 // errors (a bad URL, a bad option) throw.
 
-import type { HttpClient, HttpResponse, RequestOptions, Tags } from '../types';
+import type { HttpClient, HttpResponse, RequestOptions, RequestUrl, Tags } from '../types';
 import { parseDuration } from '../duration';
 import { CookieJar } from './cookies';
+import { isUrlTemplate } from './url';
 import { Exchange, type HttpTransport, type OriginPool, type Requester } from './transport';
 import { HttpFailure, type PoolRequest } from './pool';
 import { HttpErrorKind } from './error-kinds';
@@ -83,22 +84,22 @@ export class VuHttp implements HttpClient {
 
   constructor(private readonly transport: HttpTransport) {}
 
-  get(url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  get(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse> {
     return this.request('GET', url, opts);
   }
-  head(url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  head(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse> {
     return this.request('HEAD', url, opts);
   }
-  del(url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  del(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse> {
     return this.request('DELETE', url, opts);
   }
-  post(url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  post(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse> {
     return this.request('POST', url, opts);
   }
-  put(url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  put(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse> {
     return this.request('PUT', url, opts);
   }
-  patch(url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  patch(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse> {
     return this.request('PATCH', url, opts);
   }
 
@@ -109,7 +110,7 @@ export class VuHttp implements HttpClient {
 
   // Not an async function: a suspended one costs ~400 bytes per request in flight (see
   // executors/vu.ts); cookies and redirects are handled when each exchange is done (RequestPlan).
-  request(method: string, url: string, opts?: RequestOptions): Promise<HttpResponse> {
+  request(method: string, url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse> {
     try {
       return this.start(method, url, opts);
     } catch (err) {
@@ -118,8 +119,11 @@ export class VuHttp implements HttpClient {
     }
   }
 
-  private start(method: string, url: string, opts: RequestOptions | undefined): Promise<HttpResponse> {
+  private start(method: string, target: RequestUrl, opts: RequestOptions | undefined): Promise<HttpResponse> {
     const T = this.transport;
+    // url`/items/${id}`: sent to its URL, named by its template (unless the tags name it).
+    const templated = isUrlTemplate(target);
+    const url = templated ? target.url : target;
     method = method.toUpperCase();
     // Bad input is an error at the call, and nothing is sent (either client).
     if (!TOKEN.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}: a method is an HTTP token`);
@@ -157,7 +161,7 @@ export class VuHttp implements HttpClient {
     const hops = opts?.redirects ?? DEFAULT_REDIRECTS;
     let plan!: RequestPlan;
     const done = new Promise<HttpResponse>((resolve, reject) => {
-      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name, extraTags(tags), hops, (check & CLOSE) !== 0, resolve, reject);
+      plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name ?? (templated ? target.name : undefined), extraTags(tags), hops, (check & CLOSE) !== 0, resolve, reject);
     });
     if (opts?.discardResponseBody !== undefined) plan.discardBody = opts.discardResponseBody;
     this.send(plan, pool, path);
@@ -273,7 +277,7 @@ class RequestPlan implements Requester {
     public headers: Record<string, string> | undefined,
     public body: Buffer | undefined,
     readonly timeoutMs: number,
-    /** The `name` tag given with the request, else each hop is named by its path. */
+    /** The `name` tag given with the request (or its url`` template), else each hop is named by its path. */
     readonly fixedName: string | undefined,
     readonly extra: Tags | undefined,
     /** Redirects still allowed. */

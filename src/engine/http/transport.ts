@@ -482,25 +482,45 @@ export class HttpTransport {
   seriesFor(method: string, status: number, name: string, tags: Tags | undefined): RequestSeries {
     // No key building on the hot path: by name, then a short scan over (method, status, tags).
     let list = this.seriesCache.get(name);
-    if (list === undefined) {
-      list = [];
-      this.seriesCache.set(name, list);
-    }
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i];
-      if (s.status === status && s.method === method && s.extra === tags) return s;
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i];
+        if (s.status === status && s.method === method && s.extra === tags) return s;
+      }
     }
     // The same request tags in a new object each call (an object literal) share one series.
     const tagKey = tags === undefined ? '' : JSON.stringify(tags);
-    if (tags !== undefined) {
+    if (tags !== undefined && list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const s = list[i];
         if (s.status === status && s.method === method && s.extraKey === tagKey) return s;
       }
     }
+    // A combination new to this transport once http_reqs holds its limit of tag sets: the
+    // recorder would fold each of its series anyway, so take the folded handles of its
+    // (method, status, tags) directly, and remember nothing per name (a scenario that sends
+    // every request to a new path keeps this cache, and the recorder, at their limit).
+    if (this.recorder.isFull(M.HTTP_REQS)) return this.overflowFor(method, status, name, tags, tagKey);
     const all: Tags = { ...this.options.scenarioTags, ...tags, name, method, status: String(status) };
     const created = new RequestSeries(this.recorder, all, method, status, tags, tagKey);
+    if (list === undefined) this.seriesCache.set(name, (list = []));
     list.push(created);
+    return created;
+  }
+
+  /** Folded request series by (method, status, request tags); a few entries at most in practice. */
+  private readonly overflowCache: RequestSeries[] = [];
+
+  private overflowFor(method: string, status: number, name: string, tags: Tags | undefined, tagKey: string): RequestSeries {
+    const list = this.overflowCache;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (s.status === status && s.method === method && s.extraKey === tagKey) return s;
+    }
+    const all: Tags = { ...this.options.scenarioTags, ...tags, name, method, status: String(status) };
+    const created = new RequestSeries(this.recorder, all, method, status, tags, tagKey);
+    // Bounded like the recorder: past it, each new combination builds its (folded) handles again.
+    if (list.length < 1000) list.push(created);
     return created;
   }
 

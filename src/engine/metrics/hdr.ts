@@ -26,10 +26,16 @@ const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_MAGNITUDE;
 /** Index of HIGHEST_MICROS + 1: 3.6e9 < 2^32 lies in bucket 21 (23,221 counts). */
 const COUNTS_LENGTH = countsIndex(HIGHEST_MICROS) + 1;
 /**
- * Counts for values below 2^17 µs (~131 ms): 8,192 counts. Most series (connect, send, receive
- * phases, fast endpoints) never need more, so a 32-bit series takes 32 kB until then, not 93 kB.
+ * Counts are allocated on the first record and grown in powers of two up to the index needed:
+ * 256 counts cover values below 256 µs (the connect and TLS phases of reused connections, which
+ * record 0, and most send and receive phases: 1 kB), 4,096 counts ~3 ms (16 kB). A run with a
+ * thousand distinct request names holds nine trends each; with a fixed first size of 8,192
+ * counts (32 kB) they took ~290 MB, most of it zeros.
  */
-const INITIAL_COUNTS_LENGTH = countsIndex(2 ** 17);
+const MIN_COUNTS_LENGTH = 256;
+/** Distinct buckets a recording series keeps as pairs before it takes a counts array. */
+const SPARSE_MAX = 16;
+const NO_COUNTS = new Uint32Array(0);
 
 /**
  * A new histogram with the project's range and precision. Use 32-bit counts within one interval
@@ -91,41 +97,87 @@ function bucketWidth(index: number): number {
  * mean, min, max and percentiles in one pass.
  */
 export class TrendCounts {
-  /** Starts covering values up to ~131 ms and grows to the full range on the first larger value. */
-  private counts: Uint32Array | Float64Array;
+  /** Empty until the first record; then as long as the highest index needs (a power of two). */
+  private counts: Uint32Array | Float64Array = NO_COUNTS;
+  /**
+   * Until more than SPARSE_MAX distinct buckets are hit in an interval, a recording series
+   * keeps (index, count) pairs here instead of a counts array: a series that sees a few values
+   * a second (one of many request names) then holds ~150 bytes, not 4-64 kB of mostly zeros.
+   */
+  private sparseIndexes: Uint32Array | null = null;
+  private sparseCounts: Uint32Array | null = null;
+  private sparseLength = 0;
   private lowIndex = COUNTS_LENGTH;
   private highIndex = -1;
   /** Values counted since the last reset. */
   total = 0;
 
-  constructor(private readonly bits: 32 | 64 = 32) {
-    this.counts = this.allocate(INITIAL_COUNTS_LENGTH);
-  }
+  constructor(private readonly bits: 32 | 64 = 32) {}
 
   private allocate(length: number): Uint32Array | Float64Array {
     return this.bits === 32 ? new Uint32Array(length) : new Float64Array(length);
   }
 
-  private grow(): void {
-    const full = this.allocate(COUNTS_LENGTH);
-    full.set(this.counts);
-    this.counts = full;
+  /** Makes room for counts index `index` (and moves any sparse pairs into the counts). */
+  private grow(index: number): void {
+    if (this.highIndex > index) index = this.highIndex;
+    let length = Math.max(MIN_COUNTS_LENGTH, this.counts.length * 2);
+    while (length <= index) length *= 2;
+    const grown = this.allocate(Math.min(length, COUNTS_LENGTH));
+    grown.set(this.counts);
+    const n = this.sparseLength;
+    if (n > 0) {
+      const idx = this.sparseIndexes!;
+      const cnt = this.sparseCounts!;
+      for (let k = 0; k < n; k++) grown[idx[k]] += cnt[k];
+      this.sparseLength = 0;
+    }
+    this.counts = grown;
+  }
+
+  /** Counts index `i` as a sparse pair; false when the counts array is needed instead. */
+  private putSparse(i: number): boolean {
+    if (this.bits !== 32) return false;
+    let idx = this.sparseIndexes;
+    const n = this.sparseLength;
+    if (idx === null) {
+      idx = this.sparseIndexes = new Uint32Array(SPARSE_MAX);
+      this.sparseCounts = new Uint32Array(SPARSE_MAX);
+    }
+    for (let k = 0; k < n; k++) {
+      if (idx[k] === i) {
+        this.sparseCounts![k]++;
+        return true;
+      }
+    }
+    if (n === SPARSE_MAX) return false;
+    idx[n] = i;
+    this.sparseCounts![n] = 1;
+    this.sparseLength = n + 1;
+    return true;
   }
 
   /** Records integer-or-fractional microseconds (rounded, clamped to [0, 1 h]). */
   record(micros: number): void {
     const i = countsIndex(clampMicros(micros));
-    if (i >= this.counts.length) this.grow();
-    this.counts[i]++;
+    if (i >= this.counts.length && !(this.counts.length === 0 && this.putSparse(i))) this.grow(i);
+    if (this.counts.length > 0) this.counts[i]++;
     if (i < this.lowIndex) this.lowIndex = i;
     if (i > this.highIndex) this.highIndex = i;
     this.total++;
   }
 
+  /** The counts as an array (sparse pairs moved into one); for reading and merging. */
+  private dense(): Uint32Array | Float64Array {
+    if (this.sparseLength > 0 || (this.counts.length === 0 && this.highIndex >= 0)) this.grow(this.highIndex);
+    return this.counts;
+  }
+
   /** Adds decoded counts (see decodeSparse). */
   addSparse(sparse: SparseCounts): void {
+    if (this.sparseLength > 0) this.dense();
     const { indexes, counts } = sparse;
-    if (indexes.length > 0 && indexes[indexes.length - 1] >= this.counts.length) this.grow();
+    if (indexes.length > 0 && indexes[indexes.length - 1] >= this.counts.length) this.grow(indexes[indexes.length - 1]);
     for (let k = 0; k < indexes.length; k++) {
       const i = indexes[k];
       this.counts[i] += counts[k];
@@ -137,7 +189,7 @@ export class TrendCounts {
 
   /** Adds the counts to `target` (an hdr-histogram-js histogram). */
   addInto(target: Histogram): void {
-    const counts = this.counts;
+    const counts = this.dense();
     for (let i = this.lowIndex; i <= this.highIndex; i++) {
       if (counts[i] !== 0) target.recordValueWithCount(valueAtIndex(i), counts[i]);
     }
@@ -148,7 +200,23 @@ export class TrendCounts {
    * range gives (decodable by decodeFromCompressedBase64 and by Java's HdrHistogram).
    */
   encode(): string {
-    return encodeCounts(this.counts, this.lowIndex, this.highIndex);
+    const n = this.sparseLength;
+    if (n === 0) return encodeCounts(this.counts, this.lowIndex, this.highIndex);
+    // Sparse pairs in index order (insertion sort: at most SPARSE_MAX of them).
+    const idx = this.sparseIndexes!;
+    const cnt = this.sparseCounts!;
+    for (let a = 1; a < n; a++) {
+      const i = idx[a];
+      const c = cnt[a];
+      let b = a - 1;
+      for (; b >= 0 && idx[b] > i; b--) {
+        idx[b + 1] = idx[b];
+        cnt[b + 1] = cnt[b];
+      }
+      idx[b + 1] = i;
+      cnt[b + 1] = c;
+    }
+    return encodePairs(idx, cnt, n);
   }
 
   encodeAndReset(): string {
@@ -158,7 +226,13 @@ export class TrendCounts {
   }
 
   reset(): void {
-    if (this.highIndex >= 0) this.counts.fill(0, this.lowIndex, this.highIndex + 1);
+    if (this.counts.length > 0) {
+      // A recording series that saw few values this interval gives its counts array back and
+      // starts the next one sparse (a series busy every interval keeps its array).
+      if (this.bits === 32 && this.total <= SPARSE_MAX) this.counts = NO_COUNTS;
+      else if (this.highIndex >= 0) this.counts.fill(0, this.lowIndex, this.highIndex + 1);
+    }
+    this.sparseLength = 0;
     this.lowIndex = COUNTS_LENGTH;
     this.highIndex = -1;
     this.total = 0;
@@ -170,7 +244,7 @@ export class TrendCounts {
     const out: HistogramReading = { count: total, mean: 0, min: 0, max: 0, percentiles: percentiles.map(() => 0) };
     if (total === 0) return out;
     const needed = percentiles.map((p) => countAtPercentile(p, total));
-    const counts = this.counts;
+    const counts = this.dense();
     let next = 0;
     let seen = 0;
     let sum = 0;
@@ -211,19 +285,38 @@ let scratch = new Uint8Array(64 * 1024);
  */
 const DEFLATE_OPTIONS = { level: 6, memLevel: 1, windowBits: 9 };
 
+/** The V2 header fields after the payload length, the same for every histogram of this layout. */
+const HEADER_TEMPLATE = (() => {
+  const b = new Uint8Array(HEADER_BYTES);
+  const v = new DataView(b.buffer);
+  v.setInt32(0, V2_ENCODING_COOKIE);
+  v.setInt32(8, 0); // normalizing index offset (Java writes 0)
+  v.setInt32(12, SIGNIFICANT_DIGITS);
+  v.setBigInt64(16, BigInt(LOWEST_MICROS));
+  v.setBigInt64(24, BigInt(HIGHEST_MICROS));
+  v.setFloat64(32, 1.0); // integer to double conversion ratio, as Java writes it
+  return b;
+})();
+
+/**
+ * Payloads up to this size (a histogram with up to a few hundred non-zero buckets, e.g. any
+ * series that saw a few hundred values in the interval) are wrapped in a stored (uncompressed)
+ * zlib block built here: deflateSync's set-up alone costs ~60 µs a call, and a run with a
+ * thousand request names flushes a few thousand such series a second (measured: 100-250 ms of
+ * blocked event loop a second, which delayed the iterations due meanwhile). Still standard zlib:
+ * inflate, pako and Java's Inflater read it.
+ */
+const STORED_MAX_BYTES = 1024;
+/** The compressed wrapper (cookie, length) and the stored block's zlib header before the payload. */
+const STORED_PREFIX = 8 + 7;
+
 function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: number): string {
-  // Worst case: 9 bytes per count plus the header.
-  const needed = HEADER_BYTES + 9 * (high - low + 2) + 16;
-  if (scratch.length < needed) scratch = new Uint8Array(needed * 2);
-  const buf = scratch;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  view.setInt32(0, V2_ENCODING_COOKIE);
-  view.setInt32(8, 0); // normalizing index offset (Java writes 0)
-  view.setInt32(12, SIGNIFICANT_DIGITS);
-  view.setBigInt64(16, BigInt(LOWEST_MICROS));
-  view.setBigInt64(24, BigInt(HIGHEST_MICROS));
-  view.setFloat64(32, 1.0); // integer to double conversion ratio, as Java writes it
-  let pos = HEADER_BYTES;
+  // Worst case: 9 bytes per count plus the header; the payload starts after room for the
+  // stored-block prefix, so a small histogram is wrapped in place.
+  const buf = scratchFor(STORED_PREFIX + HEADER_BYTES + 9 * (high - low + 2) + 16 + 4);
+  const start = STORED_PREFIX;
+  buf.set(HEADER_TEMPLATE, start);
+  let pos = start + HEADER_BYTES;
   if (high >= 0) {
     if (low > 1) pos = putZigZag(buf, pos, -low);
     else if (low === 1) pos = putZigZag(buf, pos, 0);
@@ -242,13 +335,80 @@ function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: num
       pos = putZigZag(buf, pos, zeros > 1 ? -zeros : 0);
     }
   }
-  view.setInt32(4, pos - HEADER_BYTES);
-  const deflated = deflateSync(buf.subarray(0, pos), DEFLATE_OPTIONS);
+  return wrapPayload(buf, start, pos);
+}
+
+/** The same encoding from (index, count) pairs in ascending index order. */
+function encodePairs(indexes: Uint32Array, counts: Uint32Array, n: number): string {
+  const buf = scratchFor(STORED_PREFIX + HEADER_BYTES + 18 * n + 16 + 4);
+  const start = STORED_PREFIX;
+  buf.set(HEADER_TEMPLATE, start);
+  let pos = start + HEADER_BYTES;
+  let next = 0;
+  for (let k = 0; k < n; k++) {
+    const gap = indexes[k] - next;
+    if (gap > 1) pos = putZigZag(buf, pos, -gap);
+    else if (gap === 1) pos = putZigZag(buf, pos, 0);
+    pos = putZigZag(buf, pos, counts[k]);
+    next = indexes[k] + 1;
+  }
+  return wrapPayload(buf, start, pos);
+}
+
+function scratchFor(needed: number): Uint8Array {
+  if (scratch.length < needed) scratch = new Uint8Array(needed * 2);
+  return scratch;
+}
+
+/** Wraps the V2 payload at buf[start, pos) (header included) into the compressed base64 form. */
+function wrapPayload(buf: Uint8Array, start: number, pos: number): string {
+  const payloadBytes = pos - start - HEADER_BYTES;
+  putInt32BE(buf, start + 4, payloadBytes);
+  const length = pos - start;
+  if (length <= STORED_MAX_BYTES) {
+    // [compressed cookie][zlib length][78 01][01 LEN NLEN][payload][Adler-32]
+    putInt32BE(buf, 0, V2_COMPRESSED_COOKIE | 0);
+    putInt32BE(buf, 4, length + 11);
+    buf[8] = 0x78; // deflate, 32 kB window
+    buf[9] = 0x01; // no dictionary; (0x78 << 8 | 0x01) % 31 === 0
+    buf[10] = 0x01; // BFINAL, BTYPE 00 (stored)
+    buf[11] = length & 0xff;
+    buf[12] = length >> 8;
+    buf[13] = ~length & 0xff;
+    buf[14] = (~length >> 8) & 0xff;
+    let a = 1;
+    let b = 0;
+    for (let i = start; i < pos; i++) {
+      a += buf[i];
+      b += a;
+    }
+    // At most 1,024 bytes: a < 2^18 and b < 2^28, so one reduction at the end is exact.
+    a %= 65521;
+    b %= 65521;
+    putInt32BE(buf, pos, ((b << 16) | a) >>> 0);
+    return Buffer.from(buf.buffer, buf.byteOffset, pos + 4).toString('base64');
+  }
+  const deflated = deflateSync(buf.subarray(start, pos), DEFLATE_OPTIONS);
   const out = Buffer.allocUnsafe(8 + deflated.length);
   out.writeInt32BE(V2_COMPRESSED_COOKIE | 0, 0);
   out.writeInt32BE(deflated.length, 4);
   out.set(deflated, 8);
   return out.toString('base64');
+}
+
+function putInt32BE(buf: Uint8Array, pos: number, value: number): void {
+  buf[pos] = (value >>> 24) & 0xff;
+  buf[pos + 1] = (value >>> 16) & 0xff;
+  buf[pos + 2] = (value >>> 8) & 0xff;
+  buf[pos + 3] = value & 0xff;
+}
+
+/** The payload of a zlib stream that is one stored block (as encodeCounts writes), else null. */
+function storedPayload(z: Uint8Array): Uint8Array | null {
+  if (z.length < 11 || z[0] !== 0x78 || z[1] !== 0x01 || z[2] !== 0x01) return null;
+  const length = z[3] | (z[4] << 8);
+  if ((z[5] | (z[6] << 8)) !== (~length & 0xffff) || z.length !== length + 11) return null;
+  return z.subarray(7, 7 + length);
 }
 
 /** ZigZag LEB128 of a safe integer (counts fit in 32 bits, zero runs are small). */
@@ -330,9 +490,11 @@ export interface SparseCounts {
 export function decodeSparse(encoded: string): SparseCounts {
   const outer = Buffer.from(encoded, 'base64');
   if (outer.length < 8 || outer.readInt32BE(0) !== (V2_COMPRESSED_COOKIE | 0)) return sparseFromHistogram(decodeHistogram(encoded));
-  const data = inflateSync(new Uint8Array(outer.buffer, outer.byteOffset + 8, outer.readInt32BE(4)));
+  const zlib = new Uint8Array(outer.buffer, outer.byteOffset + 8, outer.readInt32BE(4));
+  const data = storedPayload(zlib) ?? inflateSync(zlib);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (view.getInt32(0) !== V2_ENCODING_COOKIE || view.getInt32(12) !== SIGNIFICANT_DIGITS || view.getBigInt64(16) !== BigInt(LOWEST_MICROS)) {
+  if (view.getInt32(0) !== V2_ENCODING_COOKIE || view.getInt32(12) !== SIGNIFICANT_DIGITS || view.getInt32(16) !== 0 || view.getInt32(20) !== LOWEST_MICROS) {
+    // (The lowest value as two 32-bit halves: no BigInt per decode.)
     return sparseFromHistogram(decodeHistogram(encoded));
   }
   const end = HEADER_BYTES + view.getInt32(4);

@@ -15,7 +15,9 @@ import { tagsKey } from './recorder';
  * - vus, vusMax, vusMin/vusPeak (bounds, as gauges), iterationsDue/Started/Dropped, backlog
  *   and errors by kind: summed;
  * - index from the parts (they must agree), startMs the earliest, endMs the latest;
- * - a series' unit (`contains`, custom metrics declared with isTime) kept.
+ * - a series' unit (`contains`, custom metrics declared with isTime) kept;
+ * - a series-limit note: the first part's (each process warns of its own first overflow; the
+ *   runner warns once per run).
  */
 export function mergeIntervals(parts: IntervalData[]): IntervalData {
   if (parts.length === 0) throw new Error('mergeIntervals: no parts to merge');
@@ -72,6 +74,8 @@ export function mergeIntervals(parts: IntervalData[]): IntervalData {
   merged.vusMin = vusMin;
   merged.vusPeak = vusPeak;
   merged.series = [...series.values()];
+  const note = parts.find((p) => p.seriesLimit !== undefined)?.seriesLimit;
+  if (note !== undefined) merged.seriesLimit = note;
   return merged;
 }
 

@@ -2,14 +2,44 @@
 // Called ~100k+ times a second, so the hot path does no string building: each tags object is
 // mapped (WeakMap) to its per-metric series once, and series objects live for the whole run and
 // are reset in place at each flush (memory stays flat: it grows only with new metric + tag sets).
+//
+// Series limit: a metric keeps at most `maxSeriesPerMetric` distinct tag sets (default
+// MAX_SERIES_PER_METRIC). Beyond it, each new tag set is folded into the metric's one overflow
+// series, whose varying tags read OVERFLOW_TAG_VALUE: the generator's own cost (a dozen
+// histograms per distinct request name, encoded every second) stays bounded however many
+// distinct URLs a scenario requests, and totals per metric stay exact. The first metric to
+// overflow leaves one note (the tag whose values vary most, with its busiest values) for the
+// runner to warn about once.
 
-import type { EncodedSeries, IntervalData, MetricKind, MetricSink, MetricSummary, Tags } from '../types';
+import type { EncodedSeries, IntervalData, MetricKind, MetricSink, MetricSummary, SeriesLimitNote, Tags } from '../types';
 import { OptionsError } from '../errors';
 import { BUILTIN_METRICS } from './names';
 import { TrendCounts } from './hdr';
 
+export type { SeriesLimitNote };
+
+/**
+ * The most distinct tag sets one metric keeps per process (k6 keeps every one, and a scenario
+ * that names each request by a path with an id in it grows without bound). 1,000 leaves room
+ * for a few hundred endpoints with their methods and statuses; each HTTP tag set costs a dozen
+ * series (nine histograms), so the bound also caps the per-second encoding work and memory.
+ */
+export const MAX_SERIES_PER_METRIC = 1000;
+/** The value the varying tags take in a metric's overflow series. */
+export const OVERFLOW_TAG_VALUE = '__overflow__';
+
+/** The one-line warning for a series-limit note (the runner sends it as a 'warn' log). */
+export function describeSeriesLimit(n: SeriesLimitNote): string {
+  const top = n.top.map(([v, c]) => `${JSON.stringify(v)} (${c})`).join(', ');
+  return (
+    `metric ${n.metric} reached ${n.limit} distinct tag sets: tag "${n.tag}" has ${n.distinct} distinct values (top: ${top}). ` +
+    `Further tag sets of each metric are folded into one series tagged ${n.tag}="${OVERFLOW_TAG_VALUE}" (totals stay exact; ` +
+    `tag-filtered figures miss them). Tag such requests by their template, e.g. http.get(url\`/items/\${id}\`) or tags: { name: '/items/{id}' }.`
+  );
+}
+
 /** The interval fields the executor knows; the recorder adds `series` (and merges `errors`). */
-export type IntervalHeader = Omit<IntervalData, 'series' | 'errors'> & { errors?: Record<string, number> };
+export type IntervalHeader = Omit<IntervalData, 'series' | 'errors' | 'seriesLimit'> & { errors?: Record<string, number> };
 
 /** Canonical key of a tag set: independent of key order. */
 export function tagsKey(tags: Tags): string {
@@ -23,6 +53,8 @@ export function tagsKey(tags: Tags): string {
 
 export class TrendSeries {
   readonly kind = 'trend';
+  /** Values recorded in flushed intervals (ranks tag values in the series-limit note; a counter's sum). */
+  records = 0;
   /** @internal */ readonly counts = new TrendCounts();
   constructor(readonly metric: string, readonly tags: Tags) {}
   /** Records integer microseconds (fractions are rounded, values clamped to [0, 1 h]). */
@@ -33,6 +65,7 @@ export class TrendSeries {
 
 export class CounterSeries {
   readonly kind = 'counter';
+  records = 0;
   value = 0;
   touched = false;
   constructor(readonly metric: string, readonly tags: Tags) {}
@@ -44,6 +77,7 @@ export class CounterSeries {
 
 export class RateSeries {
   readonly kind = 'rate';
+  records = 0;
   passes = 0;
   fails = 0;
   constructor(readonly metric: string, readonly tags: Tags) {}
@@ -55,6 +89,7 @@ export class RateSeries {
 
 export class GaugeSeries {
   readonly kind = 'gauge';
+  records = 0;
   value = 0;
   min = Infinity;
   max = -Infinity;
@@ -79,8 +114,13 @@ const SERIES_CLASS = { trend: TrendSeries, counter: CounterSeries, rate: RateSer
  * a fresh object per call still works, at the cost of building its key once).
  */
 export class MetricsRecorder implements MetricSink {
-  /** metric → tag key → series. */
+  /** metric → tag key → series (at most maxSeriesPerMetric each). */
   private readonly byMetric = new Map<string, Map<string, AnySeries>>();
+  /** metric → its overflow series, once it has one. */
+  private readonly overflow = new Map<string, AnySeries>();
+  /** The first metric's series-limit note, until a flush hands it over; then null. */
+  private limitNote: SeriesLimitNote | null | undefined;
+  readonly maxSeriesPerMetric: number;
   private readonly kinds = new Map<string, MetricKind>();
   /** The unit custom metrics were declared with (isTime); built-ins have theirs in BUILTIN_METRICS. */
   private readonly units = new Map<string, MetricSummary['contains']>();
@@ -91,6 +131,15 @@ export class MetricsRecorder implements MetricSink {
   private readonly createdFrom = new WeakMap<AnySeries, Tags>();
   private errors: Record<string, number> = {};
   private errorCount = 0;
+
+  constructor(options: { maxSeriesPerMetric?: number } = {}) {
+    this.maxSeriesPerMetric = Math.max(1, Math.floor(options.maxSeriesPerMetric ?? MAX_SERIES_PER_METRIC));
+  }
+
+  /** True once `metric` holds its limit of tag sets: any new tag set of it is folded. */
+  isFull(metric: string): boolean {
+    return (this.byMetric.get(metric)?.size ?? 0) >= this.maxSeriesPerMetric;
+  }
 
   trend(metric: string, tags: Tags, micros: number): void {
     (this.lookup(metric, tags, 'trend') as TrendSeries).counts.record(micros);
@@ -167,6 +216,7 @@ export class MetricsRecorder implements MetricSink {
     }
     const key = tagsKey(tags);
     let s = byKey.get(key);
+    if (s === undefined && byKey.size >= this.maxSeriesPerMetric) return this.fold(metric, kind, byKey, tags);
     if (s === undefined) {
       // A private copy: the caller's object may be reused for other purposes later.
       s = new SERIES_CLASS[kind](metric, { ...tags });
@@ -174,6 +224,37 @@ export class MetricsRecorder implements MetricSink {
       this.createdFrom.set(s, tags);
       this.all.push(s);
     }
+    return s;
+  }
+
+  /**
+   * The overflow series of a full metric, for a new tag set `tags`. Its tags: the tag that
+   * varies most set to OVERFLOW_TAG_VALUE, and every tag on which the folded tag sets differ
+   * too (so a tag filter never matches folded records it should not); the tags they all share
+   * are kept (e.g. method and status when only the name varies).
+   */
+  private fold(metric: string, kind: MetricKind, byKey: Map<string, AnySeries>, tags: Tags): AnySeries {
+    let s = this.overflow.get(metric);
+    if (s === undefined) {
+      const { tag, distinct, top } = varyingTag(byKey.values());
+      const own: Tags = { ...tags };
+      own[tag] = OVERFLOW_TAG_VALUE;
+      s = new SERIES_CLASS[kind](metric, own);
+      this.overflow.set(metric, s);
+      this.createdFrom.set(s, tags);
+      this.all.push(s);
+      if (this.limitNote === undefined) this.limitNote = { metric, limit: this.maxSeriesPerMetric, tag, distinct, top };
+      return s;
+    }
+    // Narrow the shared tags: a tag this set lacks or has another value of no longer holds.
+    const own = s.tags;
+    let narrowed: Tags | undefined;
+    for (const k in own) {
+      if (own[k] !== OVERFLOW_TAG_VALUE && tags[k] !== own[k]) (narrowed ??= { ...own })[k] = OVERFLOW_TAG_VALUE;
+    }
+    for (const k in tags) if (!(k in own)) (narrowed ??= { ...own })[k] = OVERFLOW_TAG_VALUE;
+    // A new object: intervals already flushed keep the tags they were sent with.
+    if (narrowed !== undefined) (s as { tags: Tags }).tags = narrowed;
     return s;
   }
 
@@ -188,23 +269,27 @@ export class MetricsRecorder implements MetricSink {
       switch (s.kind) {
         case 'trend': {
           if (s.counts.total === 0) break;
+          s.records += s.counts.total;
           series.push(this.withUnit({ kind: 'trend', metric: s.metric, tags: s.tags, hist: s.counts.encodeAndReset() }));
           break;
         }
         case 'counter':
           if (!s.touched) break;
+          s.records += s.value;
           series.push(this.withUnit({ kind: 'counter', metric: s.metric, tags: s.tags, value: s.value }));
           s.value = 0;
           s.touched = false;
           break;
         case 'rate':
           if (s.passes + s.fails === 0) break;
+          s.records += s.passes + s.fails;
           series.push({ kind: 'rate', metric: s.metric, tags: s.tags, passes: s.passes, fails: s.fails });
           s.passes = 0;
           s.fails = 0;
           break;
         case 'gauge':
           if (!s.touched) break;
+          s.records++;
           series.push(this.withUnit({ kind: 'gauge', metric: s.metric, tags: s.tags, value: s.value, min: s.min, max: s.max }));
           s.min = Infinity;
           s.max = -Infinity;
@@ -218,7 +303,12 @@ export class MetricsRecorder implements MetricSink {
       this.errors = {};
       this.errorCount = 0;
     }
-    return { ...header, series, errors };
+    const out: IntervalData = { ...header, series, errors };
+    if (this.limitNote) {
+      out.seriesLimit = this.limitNote;
+      this.limitNote = null;
+    }
+    return out;
   }
 
   /** Adds a custom metric's declared unit to its series (plain numbers and built-ins carry none). */
@@ -227,6 +317,43 @@ export class MetricsRecorder implements MetricSink {
     if (contains !== undefined && contains !== 'default') s.contains = contains;
     return s;
   }
+}
+
+/** Values recorded into a series so far, this interval's included. */
+function recordsOf(s: AnySeries): number {
+  switch (s.kind) {
+    case 'trend':
+      return s.records + s.counts.total;
+    case 'counter':
+      return s.records + s.value;
+    case 'gauge':
+      return s.records + (s.touched ? 1 : 0);
+    case 'rate':
+      return s.records + s.passes + s.fails;
+  }
+}
+
+const TOP_VALUES = 5;
+
+/** The tag with the most distinct values among `series`, and its busiest values. */
+function varyingTag(series: Iterable<AnySeries>): { tag: string; distinct: number; top: Array<[string, number]> } {
+  const byTag = new Map<string, Map<string, number>>();
+  for (const s of series) {
+    const n = recordsOf(s);
+    for (const k in s.tags) {
+      let values = byTag.get(k);
+      if (values === undefined) byTag.set(k, (values = new Map()));
+      values.set(s.tags[k], (values.get(s.tags[k]) ?? 0) + n);
+    }
+  }
+  let tag = '';
+  let values = new Map<string, number>();
+  for (const [k, v] of byTag) if (v.size > values.size) [tag, values] = [k, v];
+  // Untagged series cannot fill a metric, but a metric whose only series carry no tags can be
+  // given a limit of 1 (tests): name the fold by a tag of its own then.
+  if (tag === '') tag = 'tags';
+  const top = [...values].sort((a, b) => b[1] - a[1]).slice(0, TOP_VALUES);
+  return { tag, distinct: values.size, top };
 }
 
 function unitConflict(metric: string, requested: MetricSummary['contains'], existing: MetricSummary['contains']): OptionsError {
