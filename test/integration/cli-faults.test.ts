@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { ExitCode } from '../../src/protocol';
 import { HttpErrorKind } from '../../src/engine/http/error-kinds';
 import { CLI, ROOT, closedPort } from './cli-helpers';
+import { streamBody } from '../../bench/lib/stream-body.mjs';
 
 const MB = 1024 * 1024;
 const HUGE = 200 * MB;
@@ -105,21 +106,6 @@ function safeExists(path: string): boolean {
   }
 }
 
-/** Streams `size` bytes of 'x' in 64 KiB chunks, honouring back-pressure (no 200 MB buffer). */
-function streamBody(res: import('node:http').ServerResponse, size: number): void {
-  const chunk = Buffer.alloc(64 * 1024, 'x');
-  let left = size;
-  const pump = () => {
-    while (left > 0) {
-      const n = Math.min(left, chunk.length);
-      left -= n;
-      if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump);
-    }
-    res.end();
-  };
-  pump();
-}
-
 // --- running the CLI -------------------------------------------------------------------------
 
 interface Run {
@@ -134,6 +120,19 @@ function scenarioFile(name: string, source: string): string {
   const file = join(dir, `${name}.load.ts`);
   writeFileSync(file, `import { scenario, check } from 'loadlens';\n${source}`);
   return file;
+}
+
+/** A scenario whose every iteration does one GET /x against `target` (the usual fault probe). */
+function getScenario(name: string, target: string, load: { vus: number; iterations: number }, http?: string): string {
+  return scenarioFile(name, `
+export const ${name} = scenario({
+  target: '${target}',
+  load: { vus: ${load.vus}, iterations: ${load.iterations}, maxDuration: '30s' },${http ? `\n  http: ${http},` : ''}
+  async iteration({ http }) {
+    await http.get('/x');
+  },
+});
+`);
 }
 
 /** Runs the CLI on `file` with --summary-export; killed after 60 s so a hang fails, not blocks. */
@@ -226,46 +225,21 @@ export const refused = scenario({
 
 test('a server that resets the connection: ECONNRESET', async () => {
   const port = await rawServer((socket) => socket.resetAndDestroy());
-  const file = scenarioFile('reset', `
-export const reset = scenario({
-  target: 'http://127.0.0.1:${port}',
-  load: { vus: 2, iterations: 6, maxDuration: '30s' },
-  async iteration({ http }) {
-    await http.get('/x');
-  },
-});
-`);
+  const file = getScenario('reset', `http://127.0.0.1:${port}`, { vus: 2, iterations: 6 });
   const r = await run(file);
   assertSurvived(r, { iterations: 6, requests: 6, failed: 6, kind: HttpErrorKind.reset });
 });
 
 test('a server that never answers: ETIMEDOUT after the scenario timeout (300ms)', async () => {
   const port = await rawServer(() => undefined);
-  const file = scenarioFile('silent', `
-export const silent = scenario({
-  target: 'http://127.0.0.1:${port}',
-  load: { vus: 2, iterations: 4, maxDuration: '30s' },
-  http: { timeout: '300ms' },
-  async iteration({ http }) {
-    await http.get('/x');
-  },
-});
-`);
+  const file = getScenario('silent', `http://127.0.0.1:${port}`, { vus: 2, iterations: 4 }, `{ timeout: '300ms' }`);
   const r = await run(file);
   assertSurvived(r, { iterations: 4, requests: 4, failed: 4, kind: HttpErrorKind.timeout });
 });
 
 test('HTTPS with a self-signed certificate: ECERT (pending the h1 branch)', async () => {
   const port = await listen(createHttpsServer(selfSigned(), (_req, res) => res.end('ok')));
-  const file = scenarioFile('selfsigned', `
-export const selfsigned = scenario({
-  target: 'https://127.0.0.1:${port}',
-  load: { vus: 1, iterations: 3, maxDuration: '30s' },
-  async iteration({ http }) {
-    await http.get('/x');
-  },
-});
-`);
+  const file = getScenario('selfsigned', `https://127.0.0.1:${port}`, { vus: 1, iterations: 3 });
   const r = await run(file);
   assertSurvived(r, { iterations: 3, requests: 3, failed: 3, kind: HttpErrorKind.certificate });
 });
@@ -295,15 +269,7 @@ test('a host name that cannot resolve: ENOTFOUND (fails inside the resolver, no 
   // built, so nothing is sent to the machine's DNS server (checked with `strace -f -e
   // trace=network`: only a netlink RTM_GETADDR and the nscd socket, no connect/sendto to port 53).
   const host = `${'a'.repeat(64)}.invalid`;
-  const file = scenarioFile('dns', `
-export const dns = scenario({
-  target: 'http://${host}',
-  load: { vus: 1, iterations: 3, maxDuration: '30s' },
-  async iteration({ http }) {
-    await http.get('/x');
-  },
-});
-`);
+  const file = getScenario('dns', `http://${host}`, { vus: 1, iterations: 3 });
   const r = await run(file);
   assertSurvived(r, { iterations: 3, requests: 3, failed: 3, kind: HttpErrorKind.dns });
 });
@@ -434,16 +400,7 @@ for (const [what, kind, respond] of raw) {
   test(`${what}: ${kind} (pending the h1 branch)`, async () => {
     const port = await rawServer(respond);
     const name = `raw${kind}`;
-    const file = scenarioFile(name, `
-export const ${name} = scenario({
-  target: 'http://127.0.0.1:${port}',
-  load: { vus: 1, iterations: 3, maxDuration: '30s' },
-  http: { timeout: '5s' },
-  async iteration({ http }) {
-    await http.get('/x');
-  },
-});
-`);
+    const file = getScenario(name, `http://127.0.0.1:${port}`, { vus: 1, iterations: 3 }, `{ timeout: '5s' }`);
     const r = await run(file);
     assertSurvived(r, { iterations: 3, requests: 3, failed: 3, kind });
   });

@@ -1,0 +1,1 @@
+export function streamBody(res: import('node:http').ServerResponse, size: number): void;
