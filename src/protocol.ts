@@ -2,7 +2,7 @@
 // worker processes, and extension ⇄ webview panel (which reuses the runner's messages).
 // Messages travel over Node's IPC channel (child_process.fork), or as JSON lines in --out files.
 
-import type { IntervalData, LiveStats, SummaryData, ThresholdVerdict } from './engine/types';
+import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -51,6 +51,12 @@ export type ErrorKind =
   /** An iteration threw (the run goes on; the first few are reported). */
   | 'iteration'
   | 'teardown'
+  /** The scenario called process.exit(): the run stops (at its location), with a summary. */
+  | 'exit'
+  /** The scenario's event loop is blocked (a synchronous loop): reported at the line it is stuck on. */
+  | 'blocked'
+  /** The scenario's thread ran out of memory: the run ends with the summary of what was measured. */
+  | 'memory'
   /** A bug or crash inside Loadlens itself. */
   | 'internal';
 
@@ -75,7 +81,17 @@ export type ToRunner =
 /** Runner → parent. */
 export type FromRunner =
   | { type: 'listed'; file: string; scenarios: PlanInfo[] }
-  | { type: 'started'; scenario: string; file: string; plan: PlanInfo; startedAt: number }
+  | {
+      type: 'started';
+      scenario: string;
+      file: string;
+      plan: PlanInfo;
+      startedAt: number;
+      /** The load's gracefulStop: how long a cancel may wait for in-flight iterations. */
+      gracefulStopMs?: number;
+      /** The scenario's thresholds (data), so a supervisor can summarise a run it had to stop. */
+      thresholds?: ScenarioOptions['thresholds'];
+    }
   /** Once per second per scenario: the merged interval, and display-ready running figures. */
   | { type: 'snapshot'; scenario: string; interval: IntervalData; live: LiveStats }
   | { type: 'thresholds'; scenario: string; verdicts: ThresholdVerdict[] }
@@ -93,6 +109,14 @@ export type FromRunner =
   | { type: 'finished'; scenario: string; summary: SummaryData }
   /** The last message: the process exit code it is about to use. */
   | { type: 'done'; exitCode: number };
+
+/**
+ * Runner thread → its supervising host (src/runner/host.ts): the runner's messages, plus a
+ * heartbeat every 250 ms; a missing heartbeat means the scenario blocked the thread's event loop.
+ */
+export type FromRunnerThread =
+  | FromRunner
+  | { type: 'heartbeat'; heapUsed: number; heapLimit: number };
 
 /** Worker → runner (local worker processes; the same records cross NATS in a cluster). */
 export type FromWorker =
@@ -144,8 +168,14 @@ export const ExitCode = {
   setup: 4,
   /** Cancelled by the user (Ctrl-C or a cancel message) before the planned end. */
   cancelled: 105,
+  /** The scenario called process.exit(): the run stopped there, with a summary. */
+  scenarioExit: 106,
+  /** The scenario ran out of memory: the run stopped, with the summary of what was measured. */
+  outOfMemory: 107,
   /** A threshold with abortOnFail failed and stopped the run. */
   aborted: 108,
+  /** The scenario blocked its event loop past the planned end and gracefulStop: the run was stopped. */
+  blocked: 109,
   /** One or more thresholds failed. */
   thresholdsFailed: 99,
 } as const;
@@ -154,4 +184,11 @@ export const ExitCode = {
 export type OutRecord =
   | { type: 'start'; version: number; scenario: string; file: string; plan: PlanInfo; startedAt: number }
   | { type: 'interval'; scenario: string; interval: IntervalData }
-  | { type: 'summary'; scenario: string; summary: SummaryData };
+  | {
+      type: 'summary';
+      scenario: string;
+      summary: SummaryData;
+      /** Set when the run was stopped from outside the scenario's thread (blocked, out of memory):
+       *  the figures are those of the intervals above, the last partial second is missing. */
+      incomplete?: string;
+    };

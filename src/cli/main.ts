@@ -1,11 +1,13 @@
 // The `loadlens` command. It runs the same runner core and protocol messages as the extension's
-// forked runner, but in its own process: a run starts one Node process, not two (issue 4's
-// start-up target). The forked path stays tested by the runner and extension tests.
+// forked runner, in a worker thread of its own process (host.ts): a run starts one Node process,
+// not two (issue 4's start-up target), and this main thread stays in control whatever the
+// scenario does (signals, the summary, --out). The forked path stays tested by the runner and
+// extension tests.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
-import { InProcessRunner } from '../runner/in-process';
+import { ThreadRunner } from '../runner/host';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type DisplayOptions } from './args';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
@@ -30,8 +32,13 @@ function scenarioFile(file: string): string {
  * Runs one request in a fresh runner and renders it. The first Ctrl-C (SIGINT/SIGTERM) asks the
  * runner to stop gracefully (summary, exit 105); a second one ends the process at once.
  */
+/** A runner in a worker thread of this process (dist/cli-thread.js, next to dist/cli.js). */
+function newRunner(): ThreadRunner {
+  return new ThreadRunner({ threadPath: join(__dirname, 'cli-thread.js') });
+}
+
 async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
-  const runner = new InProcessRunner();
+  const runner = newRunner();
   const reporter = new TerminalReporter(display);
   runner.onMessage((m) => reporter.handle(m));
   let interrupts = 0;
@@ -61,7 +68,7 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
 }
 
 async function list(file: string, display: DisplayOptions): Promise<number> {
-  const runner = new InProcessRunner();
+  const runner = newRunner();
   const reporter = new TerminalReporter(display);
   let scenarios: PlanInfo[] = [];
   runner.onMessage((m) => {
@@ -81,6 +88,9 @@ async function list(file: string, display: DisplayOptions): Promise<number> {
 function worstExitCode(codes: number[]): number {
   const rank = [
     ExitCode.internal,
+    ExitCode.outOfMemory,
+    ExitCode.blocked,
+    ExitCode.scenarioExit,
     ExitCode.compile,
     ExitCode.badOptions,
     ExitCode.setup,

@@ -2,16 +2,19 @@
 // summary. Each record is written with a synchronous write as it happens, so a run killed with
 // SIGKILL still leaves every finished interval as a complete line.
 
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { exportSummary } from '../engine/aggregate';
+import type { SummaryData } from '../engine/types';
 import type { OutRecord } from '../protocol';
 
 export class OutFile {
   private fd: number | undefined;
 
-  constructor(readonly path: string) {
+  /** `append`: add to the file as it is (a supervisor closing the file of a runner it stopped). */
+  constructor(readonly path: string, append = false) {
     mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'w');
+    this.fd = openSync(path, append ? 'a' : 'w');
   }
 
   write(record: OutRecord): void {
@@ -25,4 +28,14 @@ export class OutFile {
     closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+/** The --summary-export file: k6's summary layout for one scenario, that layout per name for several. */
+export function writeSummaryExport(path: string, summaries: SummaryData[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const body =
+    summaries.length === 1
+      ? exportSummary(summaries[0])
+      : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
+  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
 }

@@ -1,22 +1,22 @@
 // The runner's core: bundles a scenario file, runs its scenarios one after another and speaks
 // the runner protocol (ToRunner in, FromRunner out): started, a snapshot every second,
 // thresholds, logs, errors with their location, finished with the summary, then done with the
-// exit code. It writes the --out and summary files. Where it runs is its host's business: a
-// forked child process speaking over IPC (main.ts, for the extension) or the CLI's own process
-// (in-process.ts, one Node start-up less), with the same messages either way.
+// exit code. It writes the --out and summary files. It runs in a worker thread (thread.ts) under
+// a supervising host (host.ts) in the CLI's process or in the extension's forked runner (main.ts),
+// or, for debug runs, in the forked runner's main thread (in-process.ts): the same messages
+// either way.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as engine from '../index';
-import { RunAggregate, exportSummary } from '../engine/aggregate';
+import { RunAggregate } from '../engine/aggregate';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
-import { planOf, validateScenario } from '../engine/load';
+import { normaliseLoad, planOf, validateScenario } from '../engine/load';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
-import { OutFile } from './out-file';
+import { OutFile, writeSummaryExport } from './out-file';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
@@ -66,14 +66,12 @@ function exitCodeOf(summaries: SummaryData[]): number {
   return ExitCode.ok;
 }
 
-function writeSummaryExport(path: string, summaries: SummaryData[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  // One scenario: exactly k6's layout. Several: that layout per scenario name.
-  const body =
-    summaries.length === 1
-      ? exportSummary(summaries[0])
-      : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
-  writeFileSync(path, JSON.stringify(body, null, 2) + '\n');
+/** What the scenario's call to process.exit() throws: it unwinds the caller; the run stops. */
+export class ScenarioExitError extends Error {
+  override name = 'ScenarioExitError';
+  constructor(readonly code: unknown) {
+    super(`the scenario called process.exit(${code === undefined ? '' : String(code)}): the run stops here (a scenario cannot end the runner's process)`);
+  }
 }
 
 /**
@@ -99,8 +97,16 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
  */
 export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
-  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
+  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean; exitCalled: boolean } = {
+    cancelled: false,
+    aborted: false,
+    exitCalled: false,
+  };
   private busy = false;
+  /** The scenario file of the request in progress (to locate process.exit calls). */
+  private file: string | undefined;
+  /** The scenario running now (errors are reported under its name). */
+  private scenario: string | undefined;
 
   constructor(
     private readonly send: (message: FromRunner) => void,
@@ -116,8 +122,28 @@ export class Runner {
     }
     this.busy = true;
     const file = message.type === 'run' ? message.request.file : message.file;
+    this.file = file;
     const work = message.type === 'run' ? this.run(message.request) : this.list(file);
-    work.then(this.finish, (err) => this.finish(this.reportFailure(err, file)));
+    // A scenario that called process.exit() ends the run with its own exit code, whatever else failed.
+    const finish = (code: number) => this.finish(this.state.exitCalled ? ExitCode.scenarioExit : code);
+    work.then(finish, (err) => finish(this.reportFailure(err, file)));
+  }
+
+  /**
+   * The scenario called process.exit(code) (the host replaces process.exit with this): reported
+   * once at the caller's location; the run stops as a cancel does, with a summary. Returns the
+   * error process.exit throws, which unwinds the scenario's code.
+   */
+  scenarioExit(code: unknown): ScenarioExitError {
+    const err = new ScenarioExitError(code);
+    if (!this.state.exitCalled) {
+      this.state.exitCalled = true;
+      const stack = stackOf(err);
+      const location = this.file ? locateInStack(stack, this.file) : undefined;
+      this.send({ type: 'error', kind: 'exit', scenario: this.scenario, message: err.message, stack, location });
+      this.cancel('the scenario called process.exit()');
+    }
+    return err;
   }
 
   /** A stray promise rejection from a scenario: reported, not fatal. */
@@ -173,13 +199,16 @@ export class Runner {
     const { send, state } = this;
     const { name, definition, aggregate } = p;
     const file = request.file;
+    this.scenario = name;
+    const gracefulStopMs = normaliseLoad(definition.load, loadOverrides(request)).gracefulStopMs;
+    const thresholds = request.debug ? undefined : definition.thresholds;
     let lastVerdicts = '';
     let durationMs = 0;
     let reportedMessages = 0;
 
     const events: SourceEvents = {
       started(plan, startedAt) {
-        send({ type: 'started', scenario: name, file, plan, startedAt });
+        send({ type: 'started', scenario: name, file, plan, startedAt, gracefulStopMs, thresholds });
         out?.write({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt });
       },
       interval(interval) {
@@ -201,6 +230,8 @@ export class Runner {
         }
       },
       iterationError(err, count) {
+        // process.exit() was reported once, where it was called.
+        if (err instanceof ScenarioExitError) return;
         // The first occurrence of the first few messages carries its stack; then a running count now and then.
         const firstReport = count === 1 && reportedMessages < MAX_ITERATION_ERROR_REPORTS;
         if (firstReport) reportedMessages++;
@@ -226,7 +257,7 @@ export class Runner {
 
     const status: SummaryData['state']['status'] = state.aborted
       ? 'aborted'
-      : result.incomplete
+      : result.incomplete || state.exitCalled
         ? 'incomplete'
         : state.cancelled
           ? 'cancelled'

@@ -1,0 +1,402 @@
+// The runner's host: runs the runner core (thread.ts) in a worker thread and supervises it from
+// this process's main thread, which the scenario's code never runs on, so it stays responsive
+// whatever the scenario does. The CLI uses it in its own process; the forked runner (main.ts)
+// uses it for the extension. The supervisor
+// - relays the runner protocol both ways (postMessage copies every message, as IPC would);
+// - keeps its own copy of each running scenario's figures (the snapshot intervals it relays),
+//   so it can print the summary and close --out even when the thread cannot;
+// - watches the thread's heartbeat: a blocked event loop is reported with the .load.ts line it is
+//   stuck on (the thread's stack, taken through the inspector), and a cancel then ends the run at
+//   once; a cancel that is not honoured within gracefulStop + 1 s ends it too;
+// - reports the thread running out of memory (its heap limit is the Worker's resourceLimits,
+//   LOADLENS_MAX_HEAP_MB to set it) with the summary of what was measured.
+
+import { Session } from 'node:inspector';
+import { Worker } from 'node:worker_threads';
+import { RunAggregate } from '../engine/aggregate';
+import type { SummaryData } from '../engine/types';
+import {
+  ExitCode,
+  type FromRunner,
+  type FromRunnerThread,
+  type PlanInfo,
+  type RunRequest,
+  type SourceLocation,
+  type ToRunner,
+} from '../protocol';
+import type { RunnerConnection, RunnerExit } from './client';
+import { OutFile, writeSummaryExport } from './out-file';
+import { cleanStack, locateInStack } from './stack';
+
+/** No heartbeat for this long (the thread beats every 250 ms): its event loop is blocked. */
+export const STALL_MS = 1500;
+/** A cancel the runner did not honour within gracefulStop plus this ends the run from here. */
+const CANCEL_SLACK_MS = 1000;
+/** gracefulStop when no scenario has started yet (the engine's default). */
+const DEFAULT_GRACEFUL_STOP_MS = 30_000;
+/** Above this share of its heap limit, the thread's stack is sampled now and then, so that an
+ *  out-of-memory ending can say where the scenario was. */
+const HEAP_SAMPLE_SHARE = 0.7;
+const HEAP_SAMPLE_EVERY_MS = 500;
+
+export interface ThreadRunnerOptions {
+  /** The bundled thread entry (dist/cli-thread.js or dist/runner-thread.js). */
+  threadPath: string;
+  /** The thread's old-generation heap limit, MB (default: V8's); LOADLENS_MAX_HEAP_MB overrides. */
+  maxHeapMb?: number;
+}
+
+interface Running {
+  scenario: string;
+  plan: PlanInfo;
+  startedAt: number;
+  gracefulStopMs: number;
+  aggregate: RunAggregate;
+  lastEndMs: number;
+}
+
+interface Ending {
+  status: SummaryData['state']['status'];
+  code: number;
+  /** Why the supervisor had to end the run (in the --out summary record). */
+  why: string;
+}
+
+type ErrorMessage = Extract<FromRunner, { type: 'error' }>;
+
+function formatBytes(bytes: number): string {
+  const mb = bytes / 1024 / 1024;
+  return mb >= 1024 ? `${+(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
+}
+
+export class ThreadRunner implements RunnerConnection {
+  readonly exited: Promise<RunnerExit>;
+  private resolveExit!: (exit: RunnerExit) => void;
+  private readonly worker: Worker;
+  private readonly listeners: Array<(m: FromRunner) => void> = [];
+  private readonly watchTimer: NodeJS.Timeout;
+  /** `done` was delivered (or the run was killed): nothing more is relayed. */
+  private ended = false;
+  /** The supervisor is ending the run itself. */
+  private ending = false;
+  private request: RunRequest | undefined;
+  private file: string | undefined;
+  private debug = false;
+  private active = false;
+  private beats = 0;
+  private lastBeat = Date.now();
+  private heapUsed = 0;
+  private heapLimit = 0;
+  private readonly running = new Map<string, Running>();
+  private current: Running | undefined;
+  private readonly finished: SummaryData[] = [];
+  private stallReported = false;
+  private stallReport: Promise<void> | undefined;
+  private sampling: Promise<{ stack?: string; location?: SourceLocation } | undefined> | undefined;
+  private lastSampleAt = 0;
+  /** Where the scenario was at the last sample (for an out-of-memory ending). */
+  private lastLocation: SourceLocation | undefined;
+  /** A stop was asked (cancel, or process.exit() in the scenario): the run must end by `at`. */
+  private deadline: (Ending & { at: number }) | undefined;
+
+  constructor(private readonly options: ThreadRunnerOptions) {
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+    const maxHeapMb = Number(process.env.LOADLENS_MAX_HEAP_MB) || options.maxHeapMb;
+    this.worker = new Worker(options.threadPath, {
+      resourceLimits: maxHeapMb ? { maxOldGenerationSizeMb: maxHeapMb } : {},
+      // The scenario's console output goes to this process's stdout/stderr, relayed by this thread.
+    });
+    this.worker.on('message', (m: FromRunnerThread) => this.receive(m));
+    this.worker.on('error', (err) => this.crashed(err));
+    this.worker.on('exit', (code) => {
+      if (!this.ended) void this.forceEnd({ status: 'incomplete', code: ExitCode.internal, why: 'the runner thread exited' }, {
+        kind: 'internal',
+        message: `the runner thread exited (code ${code}) before the run ended`,
+      });
+    });
+    this.watchTimer = setInterval(() => this.watch(), 250);
+  }
+
+  onMessage(listener: (m: FromRunner) => void): void {
+    this.listeners.push(listener);
+  }
+
+  run(request: RunRequest): void {
+    this.start(request.file, request);
+    this.worker.postMessage({ type: 'run', request } satisfies ToRunner);
+  }
+
+  list(file: string): void {
+    this.start(file);
+    this.worker.postMessage({ type: 'list', file } satisfies ToRunner);
+  }
+
+  /** Asks for a graceful stop; if the runner cannot honour it (blocked), the host ends the run. */
+  cancel(reason?: string): boolean {
+    if (this.ended || this.ending) return false;
+    this.worker.postMessage({ type: 'cancel', reason } satisfies ToRunner);
+    this.stopBy({ status: 'cancelled', code: ExitCode.cancelled, why: 'cancelled while the scenario was blocked' });
+    this.watch();
+    return true;
+  }
+
+  /** Stops at once (a second Ctrl-C): no summary; what --out holds so far stays on disk. */
+  kill(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.watchTimer);
+    void this.worker.terminate();
+    this.resolveExit({ code: ExitCode.cancelled, signal: null });
+  }
+
+  private start(file: string, request?: RunRequest): void {
+    this.file = file;
+    this.request = request;
+    this.debug = Boolean(request?.debug);
+    this.active = true;
+    this.lastBeat = Date.now();
+  }
+
+  private deliver(m: FromRunner): void {
+    for (const l of this.listeners) l(m);
+  }
+
+  private receive(m: FromRunnerThread): void {
+    if (this.ended || this.ending) return;
+    if (m.type === 'heartbeat') {
+      this.beats++;
+      this.lastBeat = Date.now();
+      this.heapUsed = m.heapUsed;
+      this.heapLimit = m.heapLimit;
+      if (this.stallReported) {
+        this.stallReported = false;
+        this.deliver({ type: 'log', level: 'info', message: "the scenario's event loop runs again" });
+      }
+      this.sampleUnderHeapPressure();
+      return;
+    }
+    switch (m.type) {
+      case 'started': {
+        const r: Running = {
+          scenario: m.scenario,
+          plan: m.plan,
+          startedAt: m.startedAt,
+          gracefulStopMs: m.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS,
+          aggregate: new RunAggregate({ scenario: m.scenario, file: m.file, model: m.plan.model, plannedMs: m.plan.plannedMs, thresholds: m.thresholds }),
+          lastEndMs: 0,
+        };
+        this.running.set(m.scenario, r);
+        this.current = r;
+        break;
+      }
+      case 'snapshot': {
+        const r = this.running.get(m.scenario);
+        if (r) {
+          r.aggregate.add(m.interval);
+          r.lastEndMs = Math.max(r.lastEndMs, m.interval.endMs);
+        }
+        break;
+      }
+      case 'finished':
+        this.running.delete(m.scenario);
+        this.finished.push(m.summary);
+        break;
+      case 'error':
+        if (m.kind === 'exit') this.stopBy({ status: 'incomplete', code: ExitCode.scenarioExit, why: 'the scenario called process.exit()' });
+        break;
+    }
+    this.deliver(m);
+    if (m.type === 'done') this.end(m.exitCode);
+  }
+
+  /** The runner must end by gracefulStop + 1 s from now, or the host ends it. */
+  private stopBy(ending: Ending): void {
+    if (this.deadline) return;
+    const grace = this.current?.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS;
+    this.deadline = { ...ending, at: Date.now() + grace + CANCEL_SLACK_MS };
+  }
+
+  private watch(): void {
+    if (this.ended || this.ending || !this.active || this.debug || this.beats === 0) return;
+    const now = Date.now();
+    const silentMs = now - this.lastBeat;
+    if (silentMs >= STALL_MS) {
+      if (!this.stallReported) {
+        this.stallReported = true;
+        this.stallReport = this.reportStall(silentMs);
+      }
+      // Blocked: a cancel (or process.exit) cannot be honoured by the thread; end it now.
+      if (this.deadline) return void this.forceEnd(this.deadline);
+      const r = this.current;
+      if (r && this.running.has(r.scenario) && now > r.startedAt + r.plan.plannedMs + r.gracefulStopMs + CANCEL_SLACK_MS) {
+        return void this.forceEnd(
+          { status: 'incomplete', code: ExitCode.blocked, why: 'blocked past the planned end' },
+          { kind: 'blocked', message: "the scenario's event loop is still blocked after the planned duration and gracefulStop: the run was stopped" },
+        );
+      }
+    }
+    if (this.deadline && now >= this.deadline.at) {
+      void this.forceEnd(this.deadline, {
+        kind: 'internal',
+        message: `the run did not stop within gracefulStop + ${CANCEL_SLACK_MS / 1000} s of the request to stop: ended it`,
+      });
+    }
+  }
+
+  private async reportStall(silentMs: number): Promise<void> {
+    const sample = await this.sampleStack();
+    if (this.ended) return;
+    this.deliver({
+      type: 'error',
+      kind: 'blocked',
+      scenario: this.current?.scenario,
+      message: `the scenario's event loop has been blocked for ${(silentMs / 1000).toFixed(1)} s (a synchronous loop?): no request, timer or other iteration can run, and the run cannot stop gracefully`,
+      location: sample?.location,
+      stack: sample?.stack,
+    });
+  }
+
+  private sampleUnderHeapPressure(): void {
+    if (this.debug || this.heapLimit === 0 || this.heapUsed < HEAP_SAMPLE_SHARE * this.heapLimit) return;
+    if (this.sampling || Date.now() - this.lastSampleAt < HEAP_SAMPLE_EVERY_MS) return;
+    void this.sampleStack();
+  }
+
+  /**
+   * The runner thread's stack, mapped to the scenario's lines: through the inspector, the thread
+   * is paused (even in a synchronous loop), a stack is taken in its top frame, and it resumes.
+   */
+  private sampleStack(timeoutMs = 1000): Promise<{ stack?: string; location?: SourceLocation } | undefined> {
+    if (this.sampling) return this.sampling;
+    this.lastSampleAt = Date.now();
+    const file = this.file;
+    const threadId = String(this.worker.threadId);
+    this.sampling = new Promise<{ stack?: string; location?: SourceLocation } | undefined>((resolve) => {
+      const session = new Session();
+      let sessionId: string | undefined;
+      let id = 0;
+      let evalId = -1;
+      let settled = false;
+      const toWorker = (method: string, params: object = {}): number => {
+        id++;
+        if (sessionId) session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) });
+        return id;
+      };
+      const settle = (raw?: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        try {
+          if (sessionId) {
+            toWorker('Debugger.resume');
+            toWorker('Debugger.disable');
+            session.post('NodeWorker.detach', { sessionId });
+          }
+          session.disconnect();
+        } catch {
+          // The thread is gone: nothing to resume.
+        }
+        if (!raw) return resolve(undefined);
+        // Drop the evaluated expression's own frame; keep the scenario's.
+        const stack = cleanStack(raw.split('\n').filter((l) => !l.includes('<anonymous>')).join('\n'), this.options.threadPath);
+        const location = file ? locateInStack(stack, file) : undefined;
+        if (location) this.lastLocation = location;
+        resolve({ stack, location });
+      };
+      const timer = setTimeout(() => settle(), timeoutMs);
+      try {
+        session.connect();
+        session.on('NodeWorker.attachedToWorker', (m: { params: { sessionId: string; workerInfo: { workerId: string } } }) => {
+          if (sessionId || m.params.workerInfo.workerId !== threadId) return;
+          sessionId = m.params.sessionId;
+          toWorker('Debugger.enable');
+          toWorker('Debugger.pause');
+        });
+        session.on('NodeWorker.receivedMessageFromWorker', (m: { params: { message: string } }) => {
+          const msg = JSON.parse(m.params.message) as {
+            id?: number;
+            method?: string;
+            params?: { callFrames?: Array<{ callFrameId: string }> };
+            result?: { result?: { value?: unknown } };
+          };
+          if (msg.method === 'Debugger.paused') {
+            const frame = msg.params?.callFrames?.[0];
+            if (!frame) return settle();
+            evalId = toWorker('Debugger.evaluateOnCallFrame', {
+              callFrameId: frame.callFrameId,
+              expression: '(() => { const l = Error.stackTraceLimit; Error.stackTraceLimit = 30; const s = new Error("stack sample").stack; Error.stackTraceLimit = l; return s; })()',
+            });
+          } else if (msg.id === evalId) {
+            const value = msg.result?.result?.value;
+            settle(typeof value === 'string' ? value : undefined);
+          }
+        });
+        session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+      } catch {
+        settle();
+      }
+    }).finally(() => (this.sampling = undefined));
+    return this.sampling;
+  }
+
+  private crashed(err: Error & { code?: string }): void {
+    if (this.ended || this.ending) return;
+    if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      const limit = this.heapLimit ? ` (heap limit ${formatBytes(this.heapLimit)})` : '';
+      const phase = this.current && this.running.has(this.current.scenario) ? ' in iteration' : '';
+      const at = this.lastLocation ? ` at ${this.lastLocation.file}:${this.lastLocation.line}` : '';
+      void this.forceEnd({ status: 'incomplete', code: ExitCode.outOfMemory, why: 'out of memory' }, {
+        kind: 'memory',
+        message: `the scenario's process ran out of memory${limit}${phase}${at}; the summary covers what was measured until then`,
+        location: this.lastLocation,
+      });
+      return;
+    }
+    const stack = cleanStack(err.stack, this.options.threadPath);
+    void this.forceEnd({ status: 'incomplete', code: ExitCode.internal, why: 'the runner thread failed' }, {
+      kind: 'internal',
+      message: `uncaught error in the runner thread: ${err.message}`,
+      stack,
+      location: this.file ? locateInStack(stack, this.file) : undefined,
+    });
+  }
+
+  /**
+   * Ends the run from here: the thread is stopped, and each scenario that had started gets the
+   * summary of the intervals relayed so far, on screen and in --out (marked incomplete).
+   */
+  private async forceEnd(ending: Ending, error?: Omit<ErrorMessage, 'type'>): Promise<void> {
+    if (this.ended || this.ending) return;
+    this.ending = true;
+    // The blocked line is worth waiting for (briefly): it comes before the summary.
+    if (this.stallReport) await Promise.race([this.stallReport, new Promise((r) => setTimeout(r, 1000))]);
+    if (error) this.deliver({ type: 'error', scenario: this.current?.scenario, ...error });
+    if (this.sampling) await this.sampling;
+    void this.worker.terminate();
+    const out = this.request?.outPath && this.running.size > 0 ? new OutFile(this.request.outPath, true) : undefined;
+    try {
+      for (const r of this.running.values()) {
+        const durationMs = Math.max(r.lastEndMs, Date.now() - r.startedAt);
+        const summary = r.aggregate.summary(ending.status, durationMs);
+        this.finished.push(summary);
+        this.deliver({ type: 'thresholds', scenario: r.scenario, verdicts: summary.thresholds });
+        this.deliver({ type: 'finished', scenario: r.scenario, summary });
+        out?.write({ type: 'summary', scenario: r.scenario, summary, incomplete: ending.why });
+      }
+      if (this.request?.summaryExportPath && this.finished.length > 0) writeSummaryExport(this.request.summaryExportPath, this.finished);
+    } finally {
+      out?.close();
+    }
+    this.running.clear();
+    this.deliver({ type: 'done', exitCode: ending.code });
+    this.end(ending.code);
+  }
+
+  private end(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.watchTimer);
+    void this.worker.terminate();
+    this.resolveExit({ code, signal: null });
+  }
+}
