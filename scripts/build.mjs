@@ -22,8 +22,10 @@ const entries = [
   { ...node, entryPoints: ['src/runner/thread.ts'], outfile: 'dist/runner-thread.js', external: ['esbuild'] },
   // The child-process runner (and local worker processes).
   { ...node, entryPoints: ['src/runner/main.ts'], outfile: 'dist/runner.js', external: ['esbuild'] },
-  // A local worker process for `--workers N` (forked by the runner).
+  // A local worker process for `--workers N` (forked by the runner): its main thread, and the
+  // worker thread that runs its segment of the load.
   { ...node, entryPoints: ['src/runner/worker.ts'], outfile: 'dist/worker.js', external: ['esbuild'] },
+  { ...node, entryPoints: ['src/runner/worker-thread.ts'], outfile: 'dist/worker-thread.js', external: ['esbuild'] },
   // The VS Code extension host side.
   { ...node, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'esbuild'] },
   // The webview panel script (browser).

@@ -114,9 +114,14 @@ export type FromRunner =
  * Runner thread → its supervising host (src/runner/host.ts): the runner's messages, plus a
  * heartbeat every 250 ms; a missing heartbeat means the scenario blocked the thread's event loop.
  */
-export type FromRunnerThread =
-  | FromRunner
-  | { type: 'heartbeat'; heapUsed: number; heapLimit: number };
+export type FromRunnerThread = FromRunner | Heartbeat;
+
+/** A thread's sign of life to its supervisor, with its heap figures (bytes). */
+export interface Heartbeat {
+  type: 'heartbeat';
+  heapUsed: number;
+  heapLimit: number;
+}
 
 /** Worker → runner (local worker processes; the same records cross NATS in a cluster). */
 export type FromWorker =
@@ -132,6 +137,10 @@ export type FromWorker =
       /** Iterations abandoned after gracefulStop. */
       interrupted?: number;
     };
+
+/** A worker process's thread (worker-thread.ts) → the process's main thread (worker.ts), which
+ *  relays FromWorker to the runner and watches the heartbeat. */
+export type FromWorkerThread = FromWorker | Heartbeat;
 
 /** Runner → local worker process (src/runner/workers.ts). */
 export type ToWorker =

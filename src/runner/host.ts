@@ -11,7 +11,6 @@
 // - reports the thread running out of memory (its heap limit is the Worker's resourceLimits,
 //   LOADLENS_MAX_HEAP_MB to set it) with the summary of what was measured.
 
-import { Session } from 'node:inspector';
 import { Worker } from 'node:worker_threads';
 import { RunAggregate } from '../engine/aggregate';
 import type { SummaryData } from '../engine/types';
@@ -27,9 +26,8 @@ import {
 import type { RunnerConnection, RunnerExit } from './client';
 import { OutFile, writeSummaryExport } from './out-file';
 import { cleanStack, locateInStack } from './stack';
+import { STALL_MS, sampleThreadStack, type StackSample } from './watchdog';
 
-/** No heartbeat for this long (the thread beats every 250 ms): its event loop is blocked. */
-export const STALL_MS = 1500;
 /** A cancel the runner did not honour within gracefulStop plus this ends the run from here. */
 const CANCEL_SLACK_MS = 1000;
 /** gracefulStop when no scenario has started yet (the engine's default). */
@@ -92,7 +90,7 @@ export class ThreadRunner implements RunnerConnection {
   private readonly finished: SummaryData[] = [];
   private stallReported = false;
   private stallReport: Promise<void> | undefined;
-  private sampling: Promise<{ stack?: string; location?: SourceLocation } | undefined> | undefined;
+  private sampling: Promise<StackSample | undefined> | undefined;
   private lastSampleAt = 0;
   /** Where the scenario was at the last sample (for an out-of-memory ending). */
   private lastLocation: SourceLocation | undefined;
@@ -262,80 +260,16 @@ export class ThreadRunner implements RunnerConnection {
     void this.sampleStack();
   }
 
-  /**
-   * The runner thread's stack, mapped to the scenario's lines: through the inspector, the thread
-   * is paused (even in a synchronous loop), a stack is taken in its top frame, and it resumes.
-   */
-  private sampleStack(timeoutMs = 1000): Promise<{ stack?: string; location?: SourceLocation } | undefined> {
+  /** The runner thread's stack, mapped to the scenario's lines (one sample at a time). */
+  private sampleStack(): Promise<StackSample | undefined> {
     if (this.sampling) return this.sampling;
     this.lastSampleAt = Date.now();
-    const file = this.file;
-    const threadId = String(this.worker.threadId);
-    this.sampling = new Promise<{ stack?: string; location?: SourceLocation } | undefined>((resolve) => {
-      const session = new Session();
-      let sessionId: string | undefined;
-      let id = 0;
-      let evalId = -1;
-      let settled = false;
-      const toWorker = (method: string, params: object = {}): number => {
-        id++;
-        if (sessionId) session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) });
-        return id;
-      };
-      const settle = (raw?: string): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        try {
-          if (sessionId) {
-            toWorker('Debugger.resume');
-            toWorker('Debugger.disable');
-            session.post('NodeWorker.detach', { sessionId });
-          }
-          session.disconnect();
-        } catch {
-          // The thread is gone: nothing to resume.
-        }
-        if (!raw) return resolve(undefined);
-        // Drop the evaluated expression's own frame; keep the scenario's.
-        const stack = cleanStack(raw.split('\n').filter((l) => !l.includes('<anonymous>')).join('\n'), this.options.threadPath);
-        const location = file ? locateInStack(stack, file) : undefined;
-        if (location) this.lastLocation = location;
-        resolve({ stack, location });
-      };
-      const timer = setTimeout(() => settle(), timeoutMs);
-      try {
-        session.connect();
-        session.on('NodeWorker.attachedToWorker', (m: { params: { sessionId: string; workerInfo: { workerId: string } } }) => {
-          if (sessionId || m.params.workerInfo.workerId !== threadId) return;
-          sessionId = m.params.sessionId;
-          toWorker('Debugger.enable');
-          toWorker('Debugger.pause');
-        });
-        session.on('NodeWorker.receivedMessageFromWorker', (m: { params: { message: string } }) => {
-          const msg = JSON.parse(m.params.message) as {
-            id?: number;
-            method?: string;
-            params?: { callFrames?: Array<{ callFrameId: string }> };
-            result?: { result?: { value?: unknown } };
-          };
-          if (msg.method === 'Debugger.paused') {
-            const frame = msg.params?.callFrames?.[0];
-            if (!frame) return settle();
-            evalId = toWorker('Debugger.evaluateOnCallFrame', {
-              callFrameId: frame.callFrameId,
-              expression: '(() => { const l = Error.stackTraceLimit; Error.stackTraceLimit = 30; const s = new Error("stack sample").stack; Error.stackTraceLimit = l; return s; })()',
-            });
-          } else if (msg.id === evalId) {
-            const value = msg.result?.result?.value;
-            settle(typeof value === 'string' ? value : undefined);
-          }
-        });
-        session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
-      } catch {
-        settle();
-      }
-    }).finally(() => (this.sampling = undefined));
+    this.sampling = sampleThreadStack(this.worker, { file: this.file, ownFile: this.options.threadPath })
+      .then((sample) => {
+        if (sample?.location) this.lastLocation = sample.location;
+        return sample;
+      })
+      .finally(() => (this.sampling = undefined));
     return this.sampling;
   }
 

@@ -17,6 +17,7 @@ import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type R
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario } from './bundle';
 import { OutFile, writeSummaryExport } from './out-file';
+import { ScenarioExitError } from './exit';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
@@ -66,14 +67,6 @@ function exitCodeOf(summaries: SummaryData[]): number {
   return ExitCode.ok;
 }
 
-/** What the scenario's call to process.exit() throws: it unwinds the caller; the run stops. */
-export class ScenarioExitError extends Error {
-  override name = 'ScenarioExitError';
-  constructor(readonly code: unknown) {
-    super(`the scenario called process.exit(${code === undefined ? '' : String(code)}): the run stops here (a scenario cannot end the runner's process)`);
-  }
-}
-
 /**
  * Where a bad option was written, found statically (the values are already evaluated): a
  * threshold's own string, else the scenario's export line.
@@ -97,10 +90,11 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
  */
 export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
-  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean; exitCalled: boolean } = {
+  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean; exitCalled: boolean; outOfMemory: boolean } = {
     cancelled: false,
     aborted: false,
     exitCalled: false,
+    outOfMemory: false,
   };
   private busy = false;
   /** The scenario file of the request in progress (to locate process.exit calls). */
@@ -125,7 +119,8 @@ export class Runner {
     this.file = file;
     const work = message.type === 'run' ? this.run(message.request) : this.list(file);
     // A scenario that called process.exit() ends the run with its own exit code, whatever else failed.
-    const finish = (code: number) => this.finish(this.state.exitCalled ? ExitCode.scenarioExit : code);
+    const finish = (code: number) =>
+      this.finish(this.state.outOfMemory ? ExitCode.outOfMemory : this.state.exitCalled ? ExitCode.scenarioExit : code);
     work.then(finish, (err) => finish(this.reportFailure(err, file)));
   }
 
@@ -136,14 +131,23 @@ export class Runner {
    */
   scenarioExit(code: unknown): ScenarioExitError {
     const err = new ScenarioExitError(code);
-    if (!this.state.exitCalled) {
+    this.ended('exit', err.message, stackOf(err));
+    return err;
+  }
+
+  /**
+   * The scenario ended part of the run: it called process.exit() (the run stops, as a cancel
+   * does), blocked its event loop, or ran out of memory (here or in a worker process).
+   */
+  private ended(kind: 'exit' | 'blocked' | 'memory', message: string, stack: string | undefined, scenario = this.scenario): void {
+    if (kind === 'exit' && this.state.exitCalled) return;
+    const location = this.file ? locateInStack(stack, this.file) : undefined;
+    this.send({ type: 'error', kind, scenario, message, stack, location });
+    if (kind === 'memory') this.state.outOfMemory = true;
+    if (kind === 'exit') {
       this.state.exitCalled = true;
-      const stack = stackOf(err);
-      const location = this.file ? locateInStack(stack, this.file) : undefined;
-      this.send({ type: 'error', kind: 'exit', scenario: this.scenario, message: err.message, stack, location });
       this.cancel('the scenario called process.exit()');
     }
-    return err;
   }
 
   /** A stray promise rejection from a scenario: reported, not fatal. */
@@ -246,6 +250,7 @@ export class Runner {
       log(level, message) {
         send({ type: 'log', level, scenario: name, message });
       },
+      ended: (kind, message, stack) => this.ended(kind, message, stack, name),
     };
 
     const source = createLoadSource(request.workers ?? defaultWorkerCount());

@@ -16,6 +16,9 @@ export interface SourceEvents {
   teardownError(error: unknown): void;
   /** Informational messages (e.g. a worker that died). */
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Part of the load ended badly (a worker process's scenario called process.exit(), blocked its
+   *  event loop or ran out of memory); `stack` is in the scenario's lines. */
+  ended(kind: 'exit' | 'blocked' | 'memory', message: string, stack?: string): void;
 }
 
 export interface SourceRunOptions {

@@ -11,6 +11,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { FromRunnerThread, ToRunner } from '../protocol';
 import { Runner } from './runner';
+import { HEARTBEAT_EVERY_MS } from './watchdog';
 
 const port = parentPort!;
 const post = (message: FromRunnerThread): void => port.postMessage(message);
@@ -33,4 +34,4 @@ const beat = (): void => {
   post({ type: 'heartbeat', heapUsed: heap.used_heap_size, heapLimit: heap.heap_size_limit });
 };
 beat();
-setInterval(beat, 250).unref();
+setInterval(beat, HEARTBEAT_EVERY_MS).unref();

@@ -223,6 +223,10 @@ export class WorkerSource implements LoadSource {
             break;
           case 'worker-error': {
             if (!started) { w.loadError ??= m.error; break; }
+            if (m.error.kind === 'exit' || m.error.kind === 'blocked' || m.error.kind === 'memory') {
+              events.ended(m.error.kind, `worker ${i + 1}/${n}: ${m.error.message}`, m.error.stack);
+              break;
+            }
             if (m.error.kind !== 'iteration') {
               events.log('error', `worker ${i + 1}/${n}: ${m.error.stack ?? m.error.message}`);
               break;
