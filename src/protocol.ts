@@ -136,6 +136,8 @@ export type FromWorker =
       durationMs?: number;
       /** Iterations abandoned after gracefulStop. */
       interrupted?: number;
+      /** The segment was ended from outside its thread, blocked past the planned end plus gracefulStop. */
+      blocked?: boolean;
     };
 
 /** A worker process's thread (worker-thread.ts) → the process's main thread (worker.ts), which
@@ -159,6 +161,9 @@ export type ToWorker =
       env: Record<string, string>;
       /** What setup() returned in the runner (JSON). */
       setupData: unknown;
+      /** The planned duration plus gracefulStop, ms: a segment still blocked this long after its
+       *  start is ended by its process. */
+      stopByMs?: number;
     }
   /** Every worker is ready: start the load now. */
   | { type: 'worker-start' }

@@ -90,7 +90,8 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
  */
 export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
-  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean; exitCalled: boolean; outOfMemory: boolean } = {
+  private readonly state: { source?: LoadSource; cancelled: boolean; aborted: boolean; exitCalled: boolean; outOfMemory: boolean; blocked: boolean } = {
+    blocked: false,
     cancelled: false,
     aborted: false,
     exitCalled: false,
@@ -120,7 +121,9 @@ export class Runner {
     const work = message.type === 'run' ? this.run(message.request) : this.list(file);
     // A scenario that called process.exit() ends the run with its own exit code, whatever else failed.
     const finish = (code: number) =>
-      this.finish(this.state.outOfMemory ? ExitCode.outOfMemory : this.state.exitCalled ? ExitCode.scenarioExit : code);
+      this.finish(
+        this.state.outOfMemory ? ExitCode.outOfMemory : this.state.exitCalled ? ExitCode.scenarioExit : this.state.blocked ? ExitCode.blocked : code,
+      );
     work.then(finish, (err) => finish(this.reportFailure(err, file)));
   }
 
@@ -259,10 +262,11 @@ export class Runner {
     if (state.cancelled) source.cancel('cancelled');
     const result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
     state.source = undefined;
+    if (result.blocked) state.blocked = true;
 
     const status: SummaryData['state']['status'] = state.aborted
       ? 'aborted'
-      : result.incomplete || state.exitCalled
+      : result.incomplete || result.blocked || state.exitCalled
         ? 'incomplete'
         : state.cancelled
           ? 'cancelled'

@@ -35,6 +35,8 @@ export interface SourceResult {
   durationMs: number;
   /** True when some part of the planned load was lost (a worker died). */
   incomplete?: boolean;
+  /** True when part of the load was ended while its scenario was blocked past the planned end. */
+  blocked?: boolean;
 }
 
 export interface LoadSource {

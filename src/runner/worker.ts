@@ -83,12 +83,15 @@ function watch(): void {
     });
   }
   // Blocked: the thread cannot honour a cancel; end this segment now (its finished intervals
-  // have reached the runner already; the iteration in the loop is lost).
-  if (cancelled) {
+  // have reached the runner already; the iteration in the loop is lost). The same once the
+  // segment is blocked past its planned end plus gracefulStop, when nobody cancels.
+  const pastEnd = startedAt !== undefined && load?.stopByMs !== undefined && Date.now() - startedAt > load.stopByMs + 1000;
+  if (cancelled || pastEnd) {
     void stalled.then(() => {
       void thread.terminate();
       const durationMs = startedAt === undefined ? undefined : Date.now() - startedAt;
-      sendThenExit({ type: 'worker-done', index: load?.index ?? -1, scenario: load?.scenario ?? '', durationMs, interrupted: 1 }, 0);
+      const blocked = !cancelled || undefined;
+      sendThenExit({ type: 'worker-done', index: load?.index ?? -1, scenario: load?.scenario ?? '', durationMs, interrupted: 1, blocked }, 0);
     });
   }
 }

@@ -197,6 +197,7 @@ export class WorkerSource implements LoadSource {
     const code = await bundleScenarioFile(o.file);
 
     let incomplete = false;
+    let blocked = false;
     const merger = new IntervalMerger({ workers: n, emit: (interval) => events.interval(interval) });
     for (const e of extras) merger.addExtra(e);
     const errorCounts = new Map<string, number[]>();
@@ -242,6 +243,7 @@ export class WorkerSource implements LoadSource {
             w.done = true;
             w.durationMs = m.durationMs ?? 0;
             w.interrupted = m.interrupted ?? 0;
+            if (m.blocked) blocked = true;
             break;
         }
       });
@@ -263,6 +265,7 @@ export class WorkerSource implements LoadSource {
       this.send(w, {
         type: 'worker-load', index: i, workers: n, file: o.file, code, scenario: o.name,
         target: definition.target, overrides: o.overrides, env: o.env, setupData,
+        stopByMs: plan.plannedMs + load.gracefulStopMs,
       });
     }
 
@@ -298,7 +301,7 @@ export class WorkerSource implements LoadSource {
       merger.flush();
       durationMs += performance.now() - t0;
     }
-    return { durationMs, incomplete };
+    return { durationMs, incomplete, blocked };
   }
 
   cancel(reason: string): void {

@@ -30,12 +30,12 @@ export interface CliProcess {
 }
 
 /** Starts the CLI; `detached` puts it (and its runner) in a process group of its own. */
-export function startCli(args: string[], opts: { cwd?: string; detached?: boolean } = {}): CliProcess {
+export function startCli(args: string[], opts: { cwd?: string; detached?: boolean; env?: Record<string, string> } = {}): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.detached,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
   });
   let stdout = '';
   let stderr = '';
@@ -67,7 +67,7 @@ export function startCli(args: string[], opts: { cwd?: string; detached?: boolea
   };
 }
 
-export function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return startCli(args, opts).done;
 }
 
