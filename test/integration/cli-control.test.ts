@@ -10,8 +10,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget, type RunningServer } from '../servers/target';
-import { ExitCode } from '../../src/protocol';
-import { fixture, runCli, startCli } from './cli-helpers';
+import { ExitCode, type FromRunner } from '../../src/protocol';
+import { RunnerProcess } from '../../src/runner/client';
+import { ROOT, fixture, runCli, startCli } from './cli-helpers';
 
 let target: RunningServer;
 let tmp: string;
@@ -167,4 +168,21 @@ test('a worker process running out of memory is reported as such: exit 107', asy
   assert.equal(r.code, ExitCode.outOfMemory, r.stderr);
   assert.match(r.stderr, /worker \d\/2: the scenario's process ran out of memory/);
   assert.match(r.stdout, /scenario hoards .* incomplete in/);
+});
+
+test('the forked runner (the extension’s) supervises its thread too: blocked, reported at its line, cancel gives the summary and 105', async () => {
+  const runner = new RunnerProcess({ runnerPath: join(ROOT, 'dist', 'runner.js'), output: 'inherit' });
+  const messages: FromRunner[] = [];
+  runner.onMessage((m) => {
+    messages.push(m);
+    if (m.type === 'error' && m.kind === 'blocked') runner.cancel('test');
+  });
+  runner.run({ file: fixture('blocked.load.ts'), target: target.url, workers: 1 });
+  const exit = await runner.exited;
+  assert.equal(exit.code, ExitCode.cancelled);
+  const blocked = messages.find((m): m is Extract<FromRunner, { type: 'error' }> => m.type === 'error' && m.kind === 'blocked');
+  assert.deepEqual(blocked?.location, { file: fixture('blocked.load.ts'), line: 11, column: 5 });
+  const finished = messages.find((m): m is Extract<FromRunner, { type: 'finished' }> => m.type === 'finished');
+  assert.equal(finished?.summary.state.status, 'cancelled');
+  assert.deepEqual(messages.at(-1), { type: 'done', exitCode: ExitCode.cancelled });
 });
