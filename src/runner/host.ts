@@ -26,7 +26,7 @@ import {
 import type { RunnerConnection, RunnerExit } from './client';
 import { OutFile, writeSummaryExport } from './out-file';
 import { cleanStack, locateInStack } from './stack';
-import { STALL_MS, sampleThreadStack, type StackSample } from './watchdog';
+import { STALL_MS, formatBytes, sampleThreadStack, type StackSample } from './watchdog';
 
 /** A cancel the runner did not honour within gracefulStop plus this ends the run from here. */
 const CANCEL_SLACK_MS = 1000;
@@ -62,10 +62,6 @@ interface Ending {
 
 type ErrorMessage = Extract<FromRunner, { type: 'error' }>;
 
-function formatBytes(bytes: number): string {
-  const mb = bytes / 1024 / 1024;
-  return mb >= 1024 ? `${+(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
-}
 
 export class ThreadRunner implements RunnerConnection {
   readonly exited: Promise<RunnerExit>;
@@ -85,6 +81,8 @@ export class ThreadRunner implements RunnerConnection {
   private lastBeat = Date.now();
   private heapUsed = 0;
   private heapLimit = 0;
+  /** The thread's old-generation limit, MB, as the Worker reports it (gone once it has died). */
+  private oldSpaceMb = 0;
   private readonly running = new Map<string, Running>();
   private current: Running | undefined;
   private readonly finished: SummaryData[] = [];
@@ -166,6 +164,7 @@ export class ThreadRunner implements RunnerConnection {
       this.lastBeat = Date.now();
       this.heapUsed = m.heapUsed;
       this.heapLimit = m.heapLimit;
+      this.oldSpaceMb ||= this.worker.resourceLimits?.maxOldGenerationSizeMb ?? 0;
       if (this.stallReported) {
         this.stallReported = false;
         this.deliver({ type: 'log', level: 'info', message: "the scenario's event loop runs again" });
@@ -276,7 +275,8 @@ export class ThreadRunner implements RunnerConnection {
   private crashed(err: Error & { code?: string }): void {
     if (this.ended || this.ending) return;
     if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      const limit = this.heapLimit ? ` (heap limit ${formatBytes(this.heapLimit)})` : '';
+      const limitBytes = this.oldSpaceMb ? this.oldSpaceMb * 1024 * 1024 : this.heapLimit;
+      const limit = limitBytes ? ` (heap limit ${formatBytes(limitBytes)})` : '';
       const phase = this.current && this.running.has(this.current.scenario) ? ' in iteration' : '';
       const at = this.lastLocation ? ` at ${this.lastLocation.file}:${this.lastLocation.line}` : '';
       void this.forceEnd({ status: 'incomplete', code: ExitCode.outOfMemory, why: 'out of memory' }, {

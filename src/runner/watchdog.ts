@@ -13,6 +13,12 @@ export const STALL_MS = 1500;
 /** How often a runner or worker thread posts its heartbeat. */
 export const HEARTBEAT_EVERY_MS = 250;
 
+/** A heap limit for messages: '64 MB', '4 GB'. */
+export function formatBytes(bytes: number): string {
+  const mb = bytes / 1024 / 1024;
+  return mb >= 1024 ? `${+(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
+}
+
 export interface StackSample {
   stack?: string;
   /** The first frame in the scenario file. */

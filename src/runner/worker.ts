@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, FromWorkerThread, ToWorker } from '../protocol';
-import { STALL_MS, sampleThreadStack, type StackSample } from './watchdog';
+import { STALL_MS, formatBytes, sampleThreadStack, type StackSample } from './watchdog';
 
 const threadPath = join(__dirname, 'worker-thread.js');
 const maxHeapMb = Number(process.env.LOADLENS_MAX_HEAP_MB) || undefined;
@@ -21,6 +21,7 @@ let cancelled = false;
 let beats = 0;
 let lastBeat = Date.now();
 let heapLimit = 0;
+let oldSpaceMb = 0;
 let stalled: Promise<StackSample | undefined> | undefined;
 let sampling: Promise<StackSample | undefined> | undefined;
 let lastSampleAt = 0;
@@ -112,6 +113,7 @@ thread.on('message', (m: FromWorkerThread) => {
     lastBeat = Date.now();
     stalled = undefined;
     heapLimit = m.heapLimit;
+    oldSpaceMb ||= thread.resourceLimits?.maxOldGenerationSizeMb ?? 0;
     // Near the heap limit, note where the scenario is now and then (for an out-of-memory report).
     if (m.heapUsed > 0.7 * m.heapLimit && !sampling && Date.now() - lastSampleAt > 500) void sample();
     return;
@@ -122,7 +124,8 @@ thread.on('message', (m: FromWorkerThread) => {
 
 thread.on('error', (err: Error & { code?: string }) => {
   if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    const limit = heapLimit ? ` (heap limit ${Math.round(heapLimit / 1024 / 1024)} MB)` : '';
+    const limitBytes = oldSpaceMb ? oldSpaceMb * 1024 * 1024 : heapLimit;
+    const limit = limitBytes ? ` (heap limit ${formatBytes(limitBytes)})` : '';
     const at = lastSample?.location ? ` at ${lastSample.location.file}:${lastSample.location.line}` : '';
     return sendThenExit(errorOf('memory', `the scenario's process ran out of memory${limit} in iteration${at}`, lastSample), 1);
   }
