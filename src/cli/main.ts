@@ -4,6 +4,8 @@
 // scenario does (signals, the summary, --out). The forked path stays tested by the runner and
 // extension tests.
 
+// First: starts the runner thread while the rest loads.
+import { takeEarlyThread } from './prestart';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
@@ -34,7 +36,7 @@ function scenarioFile(file: string): string {
  */
 /** A runner in a worker thread of this process (dist/cli-thread.js, next to dist/cli.js). */
 function newRunner(): ThreadRunner {
-  return new ThreadRunner({ threadPath: join(__dirname, 'cli-thread.js') });
+  return new ThreadRunner({ threadPath: join(__dirname, 'cli-thread.js'), worker: takeEarlyThread() });
 }
 
 async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {

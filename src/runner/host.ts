@@ -11,7 +11,7 @@
 // - reports the thread running out of memory (its heap limit is the Worker's resourceLimits,
 //   LOADLENS_MAX_HEAP_MB to set it) with the summary of what was measured.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RunAggregate } from '../engine/aggregate';
 import type { SummaryData } from '../engine/types';
 import {
@@ -25,6 +25,7 @@ import {
 } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
 import { OutFile, writeSummaryExport } from './out-file';
+import { startThread } from './thread-start';
 import { cleanStack, locateInStack } from './stack';
 import { STALL_MS, formatBytes, sampleThreadStack, type StackSample } from './watchdog';
 
@@ -42,6 +43,8 @@ export interface ThreadRunnerOptions {
   threadPath: string;
   /** The thread's old-generation heap limit, MB (default: V8's); LOADLENS_MAX_HEAP_MB overrides. */
   maxHeapMb?: number;
+  /** A thread already started on `threadPath` (startThread), to take over. */
+  worker?: Worker;
 }
 
 interface Running {
@@ -97,11 +100,8 @@ export class ThreadRunner implements RunnerConnection {
 
   constructor(private readonly options: ThreadRunnerOptions) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
-    const maxHeapMb = Number(process.env.LOADLENS_MAX_HEAP_MB) || options.maxHeapMb;
-    this.worker = new Worker(options.threadPath, {
-      resourceLimits: maxHeapMb ? { maxOldGenerationSizeMb: maxHeapMb } : {},
-      // The scenario's console output goes to this process's stdout/stderr, relayed by this thread.
-    });
+    // The scenario's console output reaches this process's stdout/stderr, relayed by this thread.
+    this.worker = options.worker ?? startThread(options.threadPath, options.maxHeapMb);
     this.worker.on('message', (m: FromRunnerThread) => this.receive(m));
     this.worker.on('error', (err) => this.crashed(err));
     this.worker.on('exit', (code) => {
@@ -119,18 +119,22 @@ export class ThreadRunner implements RunnerConnection {
 
   run(request: RunRequest): void {
     this.start(request.file, request);
-    this.worker.postMessage({ type: 'run', request } satisfies ToRunner);
+    this.post({ type: 'run', request });
   }
 
   list(file: string): void {
     this.start(file);
-    this.worker.postMessage({ type: 'list', file } satisfies ToRunner);
+    this.post({ type: 'list', file });
+  }
+
+  private post(message: ToRunner): void {
+    if (!this.ended && !this.ending) this.worker.postMessage(message);
   }
 
   /** Asks for a graceful stop; if the runner cannot honour it (blocked), the host ends the run. */
   cancel(reason?: string): boolean {
     if (this.ended || this.ending) return false;
-    this.worker.postMessage({ type: 'cancel', reason } satisfies ToRunner);
+    this.post({ type: 'cancel', reason });
     this.stopBy({ status: 'cancelled', code: ExitCode.cancelled, why: 'cancelled while the scenario was blocked' });
     this.watch();
     return true;

@@ -8,13 +8,12 @@
 // - running out of memory is reported as such, not as a crash.
 
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { FromWorker, FromWorkerThread, ToWorker } from '../protocol';
+import { startThread } from './thread-start';
 import { STALL_MS, formatBytes, sampleThreadStack, type StackSample } from './watchdog';
 
 const threadPath = join(__dirname, 'worker-thread.js');
-const maxHeapMb = Number(process.env.LOADLENS_MAX_HEAP_MB) || undefined;
-const thread = new Worker(threadPath, { resourceLimits: maxHeapMb ? { maxOldGenerationSizeMb: maxHeapMb } : {} });
+const thread = startThread(threadPath);
 
 let load: Extract<ToWorker, { type: 'worker-load' }> | undefined;
 let cancelled = false;
