@@ -114,7 +114,14 @@ export type FromRunner =
  * Runner thread → its supervising host (src/runner/host.ts): the runner's messages, plus a
  * heartbeat every 250 ms; a missing heartbeat means the scenario blocked the thread's event loop.
  */
-export type FromRunnerThread = FromRunner | Heartbeat;
+export type FromRunnerThread = FromRunner | Heartbeat | ThreadOutput;
+
+/** The scenario thread's console output, in order with its other messages. */
+export interface ThreadOutput {
+  type: 'output';
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
 
 /** A thread's sign of life to its supervisor, with its heap figures (bytes). */
 export interface Heartbeat {
@@ -142,7 +149,7 @@ export type FromWorker =
 
 /** A worker process's thread (worker-thread.ts) → the process's main thread (worker.ts), which
  *  relays FromWorker to the runner and watches the heartbeat. */
-export type FromWorkerThread = FromWorker | Heartbeat;
+export type FromWorkerThread = FromWorker | Heartbeat | ThreadOutput;
 
 /** Runner → local worker process (src/runner/workers.ts). */
 export type ToWorker =

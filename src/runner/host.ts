@@ -25,6 +25,7 @@ import {
 } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
 import { OutFile, writeSummaryExport } from './out-file';
+import { writeOutput } from './thread-output';
 import { startThread } from './thread-start';
 import { cleanStack, locateInStack } from './stack';
 import { STALL_MS, formatBytes, sampleThreadStack, type StackSample } from './watchdog';
@@ -74,6 +75,8 @@ export class ThreadRunner implements RunnerConnection {
   private readonly watchTimer: NodeJS.Timeout;
   /** `done` was delivered (or the run was killed): nothing more is relayed. */
   private ended = false;
+  /** The exit code `done` announced: the run is over once the thread has exited. */
+  private doneCode: number | undefined;
   /** The supervisor is ending the run itself. */
   private ending = false;
   private request: RunRequest | undefined;
@@ -105,6 +108,7 @@ export class ThreadRunner implements RunnerConnection {
     this.worker.on('message', (m: FromRunnerThread) => this.receive(m));
     this.worker.on('error', (err) => this.crashed(err));
     this.worker.on('exit', (code) => {
+      if (this.doneCode !== undefined) return this.end(this.doneCode);
       if (!this.ended) void this.forceEnd({ status: 'incomplete', code: ExitCode.internal, why: 'the runner thread exited' }, {
         kind: 'internal',
         message: `the runner thread exited (code ${code}) before the run ended`,
@@ -133,7 +137,7 @@ export class ThreadRunner implements RunnerConnection {
 
   /** Asks for a graceful stop; if the runner cannot honour it (blocked), the host ends the run. */
   cancel(reason?: string): boolean {
-    if (this.ended || this.ending) return false;
+    if (this.ended || this.ending || this.doneCode !== undefined) return false;
     this.post({ type: 'cancel', reason });
     this.stopBy({ status: 'cancelled', code: ExitCode.cancelled, why: 'cancelled while the scenario was blocked' });
     this.watch();
@@ -162,7 +166,8 @@ export class ThreadRunner implements RunnerConnection {
   }
 
   private receive(m: FromRunnerThread): void {
-    if (this.ended || this.ending) return;
+    if (this.ended || this.ending || this.doneCode !== undefined) return;
+    if (m.type === 'output') return writeOutput(m);
     if (m.type === 'heartbeat') {
       this.beats++;
       this.lastBeat = Date.now();
@@ -207,7 +212,11 @@ export class ThreadRunner implements RunnerConnection {
         break;
     }
     this.deliver(m);
-    if (m.type === 'done') this.end(m.exitCode);
+    if (m.type === 'done') {
+      // The thread ends itself now; its last console output comes before its 'exit' event.
+      this.doneCode = m.exitCode;
+      setTimeout(() => this.end(m.exitCode), 2000).unref();
+    }
   }
 
   /** The runner must end by gracefulStop + 1 s from now, or the host ends it. */
@@ -218,7 +227,7 @@ export class ThreadRunner implements RunnerConnection {
   }
 
   private watch(): void {
-    if (this.ended || this.ending || !this.active || this.debug || this.beats === 0) return;
+    if (this.ended || this.ending || this.doneCode !== undefined || !this.active || this.debug || this.beats === 0) return;
     const now = Date.now();
     const silentMs = now - this.lastBeat;
     if (silentMs >= STALL_MS) {

@@ -11,12 +11,23 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { FromRunnerThread, ToRunner } from '../protocol';
 import { Runner } from './runner';
+import { relayOutput } from './thread-output';
 import { HEARTBEAT_EVERY_MS } from './watchdog';
 
 const port = parentPort!;
 const post = (message: FromRunnerThread): void => port.postMessage(message);
+// The scenario's console output travels with the protocol messages, in order.
+relayOutput(post);
 
-const runner = new Runner(post, (exitCode) => post({ type: 'done', exitCode }));
+/** The thread's own exit (process.exit is the scenario's, below). */
+const exitThread = process.exit.bind(process);
+
+// After `done` the thread ends itself: its console output (relayed to the main thread
+// asynchronously) is flushed before the Worker's 'exit' event, which the host waits for.
+const runner = new Runner(post, (exitCode) => {
+  post({ type: 'done', exitCode });
+  exitThread(0);
+});
 port.on('message', (message: ToRunner) => runner.handle(message));
 // A scenario's stray promise rejection must not end the thread (a Worker's default) silently.
 process.on('unhandledRejection', (reason) => runner.unhandledRejection(reason));

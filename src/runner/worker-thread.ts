@@ -14,6 +14,7 @@ import type { FromRunner, FromWorkerThread, ToWorker } from '../protocol';
 import { findScenarios, loadBundle, selectScenarios } from './bundle';
 import { httpClientFromEnv } from './env';
 import { ScenarioExitError } from './exit';
+import { relayOutput } from './thread-output';
 import { HEARTBEAT_EVERY_MS } from './watchdog';
 
 // The bundled scenario's `import ... from 'loadlens'` resolves to this engine instance.
@@ -29,6 +30,9 @@ const port = parentPort!;
 function send(message: FromWorkerThread): void {
   port.postMessage(message);
 }
+
+// The scenario's console output reaches the process's stdout/stderr before it exits.
+relayOutput(send);
 
 /** The thread's own exit (process.exit is the scenario's, below). */
 const exitThread = process.exit.bind(process);

@@ -9,6 +9,7 @@
 
 import { join } from 'node:path';
 import type { FromWorker, FromWorkerThread, ToWorker } from '../protocol';
+import { writeOutput } from './thread-output';
 import { startThread } from './thread-start';
 import { STALL_MS, formatBytes, sampleThreadStack, type StackSample } from './watchdog';
 
@@ -107,6 +108,7 @@ process.on('message', (m: ToWorker) => {
 
 thread.on('message', (m: FromWorkerThread) => {
   if (ending) return;
+  if (m.type === 'output') return writeOutput(m);
   if (m.type === 'heartbeat') {
     beats++;
     lastBeat = Date.now();
