@@ -32,31 +32,45 @@ function records(path: string): any[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Live (not zombie) processes whose parent is `ppid` (Linux /proc). */
-function childrenOf(ppid: number): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(parent) === ppid && state !== 'Z') pids.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
+/** A process as /proc shows it: its state, parent and start time (which tells a reused pid apart). */
+function procStat(pid: number): { state: string; ppid: number; start: string } | undefined {
+  try {
+    // pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0], ppid: Number(f[1]), start: f[19] };
+  } catch {
+    return undefined;
   }
-  return pids;
 }
 
-/** Whether `pid` is still a live Loadlens process (not reaped, not a zombie, not reused). */
-function alive(pid: number): boolean {
+interface Proc {
+  pid: number;
+  start: string;
+}
+
+/** The live processes whose parent is `ppid` (Linux /proc). */
+function childrenOf(ppid: number): Proc[] {
+  const found: Proc[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st && st.ppid === ppid && st.state !== 'Z') found.push({ pid: Number(name), start: st.start });
+  }
+  return found;
+}
+
+/** Whether the process still runs (not reaped, not a zombie, its pid not reused). */
+function alive(p: Proc): boolean {
+  const st = procStat(p.pid);
+  return st !== undefined && st.state !== 'Z' && st.start === p.start;
+}
+
+function cmdline(pid: number): string {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.js');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
   } catch {
-    return false;
+    return '';
   }
 }
 
@@ -111,19 +125,20 @@ test('--workers 2: each worker reports its blocked loop; SIGTERM gives the cance
   assert.match(r.stdout, /scenario blocked .* cancelled in/);
 });
 
-test('--workers 2, blocked: after SIGKILL of the CLI no process of the run remains', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+test('--workers 2, blocked: after SIGKILL of the CLI no process of the run remains (workers, esbuild)', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
   const cli = startCli(['run', fixture('blocked.load.ts'), '--target', target.url, '--workers', '2', '--vus', '2']);
   // Both workers are blocked in the loop (each reported it), so neither can run a JS handler.
   await cli.waitForStderr(/worker 1\/2: the scenario's event loop has been blocked/);
   await cli.waitForStderr(/worker 2\/2: the scenario's event loop has been blocked/);
-  const workers = childrenOf(cli.child.pid!).filter(alive);
-  assert.equal(workers.length, 2, 'two worker processes run');
+  // Every child of the CLI: the two worker processes, and esbuild's service.
+  const children = childrenOf(cli.child.pid!);
+  assert.equal(children.filter((c) => cmdline(c.pid).includes('worker.js')).length, 2, 'two worker processes run');
   cli.child.kill('SIGKILL');
   const r = await cli.done;
   assert.equal(r.signal, 'SIGKILL');
   // Bounded polling: a few seconds at most.
-  for (let i = 0; i < 50 && workers.some(alive); i++) await sleep(100);
-  assert.deepEqual(workers.filter(alive), [], 'no worker process outlives the CLI');
+  for (let i = 0; i < 50 && children.some(alive); i++) await sleep(100);
+  assert.deepEqual(children.filter(alive).map((c) => cmdline(c.pid)), [], 'no process of the run outlives the CLI');
 });
 
 test('process.exit(3) in an iteration is an error at its line; the run ends with a summary and exit 106', async () => {
