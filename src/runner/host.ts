@@ -317,8 +317,11 @@ export class ThreadRunner implements RunnerConnection {
     this.ending = true;
     // The blocked line is worth waiting for (briefly): it comes before the summary.
     if (this.stallReport) await Promise.race([this.stallReport, new Promise((r) => setTimeout(r, 1000))]);
+    // A second signal (kill) while waiting: it has ended the run already.
+    if (this.ended) return;
     if (error) this.deliver({ type: 'error', scenario: this.current?.scenario, ...error });
     if (this.sampling) await this.sampling;
+    if (this.ended) return;
     void this.worker.terminate();
     const out = this.request?.outPath && this.running.size > 0 ? new OutFile(this.request.outPath, true) : undefined;
     try {
