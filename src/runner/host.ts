@@ -66,7 +66,6 @@ interface Ending {
 
 type ErrorMessage = Extract<FromRunner, { type: 'error' }>;
 
-
 export class ThreadRunner implements RunnerConnection {
   readonly exited: Promise<RunnerExit>;
   private resolveExit!: (exit: RunnerExit) => void;
