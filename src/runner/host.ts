@@ -245,10 +245,9 @@ export class ThreadRunner implements RunnerConnection {
       }
     }
     if (this.deadline && now >= this.deadline.at) {
-      void this.forceEnd(this.deadline, {
-        kind: 'internal',
-        message: `the run did not stop within gracefulStop + ${CANCEL_SLACK_MS / 1000} s of the request to stop: ended it`,
-      });
+      // Not blocked, but still busy (a slow teardown, a worker process that does not answer).
+      this.deliver({ type: 'log', level: 'warn', message: `the run did not stop within gracefulStop + ${CANCEL_SLACK_MS / 1000} s of the request to stop: ended it` });
+      void this.forceEnd(this.deadline);
     }
   }
 
