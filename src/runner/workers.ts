@@ -243,7 +243,10 @@ export class WorkerSource implements LoadSource {
             w.done = true;
             w.durationMs = m.durationMs ?? 0;
             w.interrupted = m.interrupted ?? 0;
-            if (m.blocked) blocked = true;
+            if (m.blocked) {
+              blocked = true;
+              events.log('error', `worker ${i + 1}/${n}: the scenario's event loop was still blocked after the planned duration and gracefulStop: its segment was stopped`);
+            }
             break;
         }
       });

@@ -114,6 +114,13 @@ test('a run still blocked past its planned end plus gracefulStop is stopped: sum
   assert.match(r.stdout, /scenario blocked .* incomplete in/);
 });
 
+test('--workers 2: segments still blocked past the planned end plus gracefulStop are stopped: summary, exit 109', async () => {
+  const r = await runCli(['run', fixture('blocked.load.ts'), '--target', target.url, '--workers', '2', '--vus', '2', '--duration', '1s']);
+  assert.equal(r.code, ExitCode.blocked, r.stderr);
+  assert.match(r.stderr, /worker \d\/2: the scenario's event loop was still blocked after the planned duration and gracefulStop/);
+  assert.match(r.stdout, /scenario blocked .* incomplete in/);
+});
+
 test('--workers 2: each worker reports its blocked loop; SIGTERM gives the cancelled summary', async () => {
   const cli = startCli(['run', fixture('blocked.load.ts'), '--target', target.url, '--workers', '2', '--vus', '2']);
   await cli.waitForStderr(/worker 1\/2: the scenario's event loop has been blocked/);
