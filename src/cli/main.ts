@@ -30,15 +30,16 @@ function scenarioFile(file: string): string {
   return abs;
 }
 
-/**
- * Runs one request in a fresh runner and renders it. The first Ctrl-C (SIGINT/SIGTERM) asks the
- * runner to stop gracefully (summary, exit 105); a second one ends the process at once.
- */
 /** A runner in a worker thread of this process (dist/cli-thread.js, next to dist/cli.js). */
 function newRunner(): ThreadRunner {
   return new ThreadRunner({ threadPath: join(__dirname, 'cli-thread.js'), worker: takeEarlyThread() });
 }
 
+/**
+ * Runs one request in a fresh runner and renders it. The first Ctrl-C (SIGINT/SIGTERM) asks the
+ * runner to stop gracefully (summary, exit 105; at once when the scenario is blocked, see
+ * host.ts); a second one ends the process at once.
+ */
 async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
   const runner = newRunner();
   const reporter = new TerminalReporter(display);
