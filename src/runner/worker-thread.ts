@@ -11,7 +11,7 @@ import type { ScenarioDefinition } from '../engine/types';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { FromRunner, FromWorkerThread, ToWorker } from '../protocol';
-import { findScenarios, loadBundle, selectScenarios } from './bundle';
+import { cleanStack, findScenarios, loadBundle, selectScenarios } from './bundle';
 import { httpClientFromEnv } from './env';
 import { ScenarioExitError } from './exit';
 import { relayOutput } from './thread-output';
@@ -39,7 +39,8 @@ const exitThread = process.exit.bind(process);
 
 function errorMessage(kind: Extract<FromRunner, { type: 'error' }>['kind'], err: unknown, count?: number): Extract<FromRunner, { type: 'error' }> {
   const e = err instanceof Error ? err : new Error(String(err));
-  return { type: 'error', kind, message: e.message, stack: e.stack, count };
+  // Without this bundle's own frames (process.exit's replacement, the engine's loop).
+  return { type: 'error', kind, message: e.message, stack: cleanStack(e.stack), count };
 }
 
 function load(m: Load): void {
@@ -102,8 +103,13 @@ process.exit = ((code?: number) => {
   }
   throw err;
 }) as typeof process.exit;
-// A scenario's stray promise rejection must not end the thread.
-process.on('unhandledRejection', () => undefined);
+// A scenario's stray promise rejection must not end the thread: the first few are reported.
+let rejections = 0;
+process.on('unhandledRejection', (reason) => {
+  if (++rejections > 5) return;
+  const stack = reason instanceof Error ? cleanStack(reason.stack) : String(reason);
+  send({ type: 'worker-error', index: loaded?.m.index ?? -1, error: { type: 'error', kind: 'internal', message: `unhandled promise rejection: ${stack}` } });
+});
 
 // The main thread's watchdog (see host.ts): a heartbeat that stops means a blocked event loop.
 const beat = (): void => {
