@@ -16,10 +16,16 @@ const entries = [
   // V8 then compiles 0.2 MB at start-up instead of 1 MB (issue 4). The runner, which the .vsix
   // ships without node_modules, bundles them.
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: ['esbuild', 'undici', 'hdr-histogram-js'] },
+  // The CLI's runner thread (src/runner/host.ts runs it in a worker thread), with the CLI's externals.
+  { ...node, entryPoints: ['src/runner/thread.ts'], outfile: 'dist/cli-thread.js', external: ['esbuild', 'undici', 'hdr-histogram-js'] },
+  // The forked runner's thread: the .vsix ships without node_modules, so it bundles them.
+  { ...node, entryPoints: ['src/runner/thread.ts'], outfile: 'dist/runner-thread.js', external: ['esbuild'] },
   // The child-process runner (and local worker processes).
   { ...node, entryPoints: ['src/runner/main.ts'], outfile: 'dist/runner.js', external: ['esbuild'] },
-  // A local worker process for `--workers N` (forked by the runner).
+  // A local worker process for `--workers N` (forked by the runner): its main thread, and the
+  // worker thread that runs its segment of the load.
   { ...node, entryPoints: ['src/runner/worker.ts'], outfile: 'dist/worker.js', external: ['esbuild'] },
+  { ...node, entryPoints: ['src/runner/worker-thread.ts'], outfile: 'dist/worker-thread.js', external: ['esbuild'] },
   // The VS Code extension host side.
   { ...node, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'esbuild'] },
   // The webview panel script (browser).

@@ -2,7 +2,7 @@
 // worker processes, and extension ⇄ webview panel (which reuses the runner's messages).
 // Messages travel over Node's IPC channel (child_process.fork), or as JSON lines in --out files.
 
-import type { IntervalData, LiveStats, SummaryData, ThresholdVerdict } from './engine/types';
+import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -51,6 +51,12 @@ export type ErrorKind =
   /** An iteration threw (the run goes on; the first few are reported). */
   | 'iteration'
   | 'teardown'
+  /** The scenario called process.exit(): the run stops (at its location), with a summary. */
+  | 'exit'
+  /** The scenario's event loop is blocked (a synchronous loop): reported at the line it is stuck on. */
+  | 'blocked'
+  /** The scenario's thread ran out of memory: the run ends with the summary of what was measured. */
+  | 'memory'
   /** A bug or crash inside Loadlens itself. */
   | 'internal';
 
@@ -75,10 +81,22 @@ export type ToRunner =
 /** Runner → parent. */
 export type FromRunner =
   | { type: 'listed'; file: string; scenarios: PlanInfo[] }
-  | { type: 'started'; scenario: string; file: string; plan: PlanInfo; startedAt: number }
+  | {
+      type: 'started';
+      scenario: string;
+      file: string;
+      plan: PlanInfo;
+      startedAt: number;
+      /** The load's gracefulStop: how long a cancel may wait for in-flight iterations. */
+      gracefulStopMs?: number;
+      /** The scenario's thresholds (data), so a supervisor can summarise a run it had to stop. */
+      thresholds?: ScenarioOptions['thresholds'];
+    }
   /**
-   * Once per second per scenario: the merged interval's header (its `series` left empty: the
-   * --out file carries them), and display-ready running figures.
+   * Once per second per scenario: the merged interval and display-ready running figures. The
+   * runner's thread sends the whole interval to its supervisor (host.ts), whose aggregate must
+   * be able to summarise a run it had to stop; the supervisor relays it to the views with its
+   * `series` left empty (the --out file carries them).
    */
   | { type: 'snapshot'; scenario: string; interval: IntervalData; live: LiveStats }
   | { type: 'thresholds'; scenario: string; verdicts: ThresholdVerdict[] }
@@ -97,6 +115,26 @@ export type FromRunner =
   /** The last message: the process exit code it is about to use. */
   | { type: 'done'; exitCode: number };
 
+/**
+ * Runner thread → its supervising host (src/runner/host.ts): the runner's messages, plus a
+ * heartbeat every 250 ms; a missing heartbeat means the scenario blocked the thread's event loop.
+ */
+export type FromRunnerThread = FromRunner | Heartbeat | ThreadOutput;
+
+/** The scenario thread's console output, in order with its other messages. */
+export interface ThreadOutput {
+  type: 'output';
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** A thread's sign of life to its supervisor, with its heap figures (bytes). */
+export interface Heartbeat {
+  type: 'heartbeat';
+  heapUsed: number;
+  heapLimit: number;
+}
+
 /** Worker → runner (local worker processes; the same records cross NATS in a cluster). */
 export type FromWorker =
   | { type: 'worker-ready'; index: number }
@@ -112,7 +150,13 @@ export type FromWorker =
       durationMs?: number;
       /** Iterations abandoned after gracefulStop. */
       interrupted?: number;
+      /** The segment was ended from outside its thread, blocked past the planned end plus gracefulStop. */
+      blocked?: boolean;
     };
+
+/** A worker process's thread (worker-thread.ts) → the process's main thread (worker.ts), which
+ *  relays FromWorker to the runner and watches the heartbeat. */
+export type FromWorkerThread = FromWorker | Heartbeat | ThreadOutput;
 
 /** Runner → local worker process (src/runner/workers.ts). */
 export type ToWorker =
@@ -131,6 +175,9 @@ export type ToWorker =
       env: Record<string, string>;
       /** What setup() returned in the runner (JSON). */
       setupData: unknown;
+      /** The planned duration plus gracefulStop, ms: a segment still blocked this long after its
+       *  start is ended by its process. */
+      stopByMs?: number;
     }
   /** Every worker is ready: start the load now. */
   | { type: 'worker-start' }
@@ -150,8 +197,14 @@ export const ExitCode = {
   setup: 4,
   /** Cancelled by the user (Ctrl-C or a cancel message) before the planned end. */
   cancelled: 105,
+  /** The scenario called process.exit(): the run stopped there, with a summary. */
+  scenarioExit: 106,
+  /** The scenario ran out of memory: the run stopped, with the summary of what was measured. */
+  outOfMemory: 107,
   /** A threshold with abortOnFail failed and stopped the run. */
   aborted: 108,
+  /** The scenario blocked its event loop past the planned end and gracefulStop: the run was stopped. */
+  blocked: 109,
   /** One or more thresholds failed. */
   thresholdsFailed: 99,
 } as const;
@@ -160,4 +213,11 @@ export const ExitCode = {
 export type OutRecord =
   | { type: 'start'; version: number; scenario: string; file: string; plan: PlanInfo; startedAt: number }
   | { type: 'interval'; scenario: string; interval: IntervalData }
-  | { type: 'summary'; scenario: string; summary: SummaryData };
+  | {
+      type: 'summary';
+      scenario: string;
+      summary: SummaryData;
+      /** Set when the run was stopped from outside the scenario's thread (blocked, out of memory):
+       *  the figures are those of the intervals above, the last partial second is missing. */
+      incomplete?: string;
+    };

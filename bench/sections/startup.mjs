@@ -64,7 +64,7 @@ export function render(raw) {
 
 Median of ${raw.runs} runs (the first request's arrival timestamped by a server in the bench process). For Loadlens
 this includes Node's start-up, bundling the scenario with esbuild and starting the engine (the CLI runs the
-runner in its own process; the extension forks it). Rows marked "no NODE_EXTRA_CA_CERTS" run without that
+runner in a worker thread of its own process; the extension forks it). Rows marked "no NODE_EXTRA_CA_CERTS" run without that
 variable, which this sandbox sets and which Node 20 loads before any JavaScript runs (~90 ms per start here).
 
 ${table(['command', 'median ms', 'min ms', 'max ms', 'runs with a request'], rows)}

@@ -1,11 +1,15 @@
 // The `loadlens` command. It runs the same runner core and protocol messages as the extension's
-// forked runner, but in its own process: a run starts one Node process, not two (issue 4's
-// start-up target). The forked path stays tested by the runner and extension tests.
+// forked runner, in a worker thread of its own process (host.ts): a run starts one Node process,
+// not two (issue 4's start-up target), and this main thread stays in control whatever the
+// scenario does (signals, the summary, --out). The forked path stays tested by the runner and
+// extension tests.
 
+// First: starts the runner thread while the rest loads.
+import { takeEarlyThread } from './prestart';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
-import { InProcessRunner } from '../runner/in-process';
+import { ThreadRunner } from '../runner/host';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type DisplayOptions } from './args';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
@@ -27,12 +31,18 @@ function scenarioFile(file: string): string {
   return abs;
 }
 
+/** A runner in a worker thread of this process (dist/cli-thread.js, next to dist/cli.js). */
+function newRunner(): ThreadRunner {
+  return new ThreadRunner({ threadPath: join(__dirname, 'cli-thread.js'), worker: takeEarlyThread() });
+}
+
 /**
  * Runs one request in a fresh runner and renders it. The first Ctrl-C (SIGINT/SIGTERM) asks the
- * runner to stop gracefully (summary, exit 105); a second one ends the process at once.
+ * runner to stop gracefully (summary, exit 105; at once when the scenario is blocked, see
+ * host.ts); a second one ends the process at once.
  */
 async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
-  const runner = new InProcessRunner();
+  const runner = newRunner();
   const reporter = new TerminalReporter(display);
   runner.onMessage((m) => reporter.handle(m));
   let interrupts = 0;
@@ -62,7 +72,7 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
 }
 
 async function list(file: string, display: DisplayOptions): Promise<number> {
-  const runner = new InProcessRunner();
+  const runner = newRunner();
   const reporter = new TerminalReporter(display);
   let scenarios: PlanInfo[] = [];
   runner.onMessage((m) => {
@@ -82,6 +92,9 @@ async function list(file: string, display: DisplayOptions): Promise<number> {
 function worstExitCode(codes: number[]): number {
   const rank = [
     ExitCode.internal,
+    ExitCode.outOfMemory,
+    ExitCode.blocked,
+    ExitCode.scenarioExit,
     ExitCode.compile,
     ExitCode.badOptions,
     ExitCode.setup,

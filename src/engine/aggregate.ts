@@ -441,7 +441,7 @@ export class RunAggregate {
     const failed = metrics[HTTP_REQ_FAILED]?.values;
     const requests = metrics[HTTP_REQS]?.values.count ?? 0;
     if (failed && requests > 0 && failed.fails === 0 && failed.passes > 0) notes.push('Every request failed: is the target up?');
-    if (status === 'incomplete') notes.push('Incomplete: a worker stopped reporting; the figures cover what was received.');
+    if (status === 'incomplete') notes.push('Incomplete: part of the load stopped early (a worker died, the scenario called process.exit() or ran out of memory, or was stopped while blocked); the figures cover what was received.');
     if (status === 'aborted') notes.push('Aborted: a threshold with abortOnFail failed.');
     if (status === 'cancelled') notes.push('Cancelled before the planned end.');
     for (const t of this.thresholds) {

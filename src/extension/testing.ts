@@ -4,7 +4,9 @@
 // terminal and the output channel shows what it is given: text from the scenario, the server or
 // the runner is escaped (src/text.ts) on its way to either, and into Test Explorer messages.
 
-import type { FromRunner } from '../protocol';
+import { ExitCode, type FromRunner } from '../protocol';
+
+const BLOCKED_EXIT: number = ExitCode.blocked;
 import type {
   VSCode, CancellationToken, Disposable, DiagnosticCollection, OutputChannel, TestController, TestItem, TestRun,
   TestRunProfile, TestRunRequest, Uri,
@@ -303,6 +305,15 @@ export class LoadlensTesting implements Disposable {
       const message = new vscode.TestMessage(text);
       if (fatal?.location) message.location = this.locationOf(fatal.location);
       run.errored(item, message);
+      return 'errored';
+    }
+    // The scenario stopped its own run (process.exit(), out of memory, blocked past its end): an
+    // error at its line, whatever the thresholds of the partial figures say.
+    const stopped = outcome.errors.find((e) => e.kind === 'exit' || e.kind === 'memory' || (e.kind === 'blocked' && outcome.exitCode === BLOCKED_EXIT));
+    if (stopped) {
+      const message = new vscode.TestMessage(`${stopped.kind === 'exit' ? 'process.exit() in the scenario' : stopped.kind === 'memory' ? 'Out of memory' : 'Blocked event loop'}: ${stopped.message}`);
+      if (stopped.location) message.location = this.locationOf(stopped.location);
+      run.errored(item, message, duration);
       return 'errored';
     }
     const failed = result.summary.thresholds.filter((t) => !t.ok);

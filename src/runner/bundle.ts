@@ -13,6 +13,7 @@ import { OptionsError } from '../engine/errors';
 import type { MetricKind, ScenarioDefinition } from '../engine/types';
 import type { ErrorKind, SourceLocation } from '../protocol';
 import { escapingConsole } from './console';
+import { cleanStack, locateInStack } from './stack';
 
 /** A scenario file that cannot be bundled, loaded or that exports no scenario. */
 export class ScenarioFileError extends Error {
@@ -171,36 +172,8 @@ export function selectScenarios(all: FoundScenario[], name: string | undefined, 
   );
 }
 
-const FRAME = /\(?((?:[A-Za-z]:)?[^\s()]+?):(\d+):(\d+)\)?$/;
-
-/** The first stack frame inside `file` (source-mapped, so in the .load.ts's own lines). */
-export function locateInStack(stack: string | undefined, file: string): SourceLocation | undefined {
-  if (!stack) return undefined;
-  for (const line of stack.split('\n')) {
-    const trimmed = line.trim();
-    if (!trimmed.startsWith('at ')) continue;
-    const m = FRAME.exec(trimmed);
-    if (!m) continue;
-    const frameFile = m[1].replace(/^file:\/\//, '');
-    if (frameFile === file) return { file, line: Number(m[2]), column: Number(m[3]) };
-  }
-  return undefined;
-}
-
-/**
- * A user-facing stack: the frames of Loadlens's own bundle (`ownFile`) and of Node internals
- * are noise next to the scenario's frames, so they are left out.
- */
-export function cleanStack(stack: string | undefined, ownFile: string = __filename): string | undefined {
-  if (!stack) return stack;
-  return stack
-    .split('\n')
-    .filter((line) => {
-      const t = line.trim();
-      return !(t.startsWith('at ') && (t.includes(ownFile) || t.includes('(node:internal/') || t.startsWith('at node:internal/')));
-    })
-    .join('\n');
-}
+// The stack mapping lives in stack.ts (no esbuild there: the CLI's supervising thread uses it too).
+export { cleanStack, locateInStack } from './stack';
 
 /** Export names in the order the source declares them (esbuild lists CommonJS exports sorted). */
 function declarationOrder(file: string): Map<string, number> {

@@ -1,7 +1,7 @@
-// The runner in the host's own process (the CLI): the same runner core and the same protocol
-// messages as the forked runner, without a second Node start-up (~130 ms on our machines, a
-// third of the time from `loadlens run` to the first request). Messages are copied as they
-// would be over IPC, so the host never shares an object the runner still mutates.
+// The runner in the calling thread itself, for debug runs in the forked runner (main.ts): the
+// debugger attached to that process pauses the scenario there (and a paused scenario is not a
+// blocked one, so no watchdog). Every other run goes through host.ts (a worker thread). Messages
+// are copied as they would be over IPC, so the host never shares an object the runner mutates.
 
 import './warm-bundler';
 import './heap';

@@ -12,6 +12,9 @@
 
 import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { exportSummary } from '../engine/aggregate';
+import type { SummaryData } from '../engine/types';
+import type { OutRecord } from '../protocol';
 
 /** An output path that cannot be written: a usage error, reported before the run starts. */
 export class OutputPathError extends Error {
@@ -183,6 +186,22 @@ export class OutputFile {
     return new OutputFile(flag, path, fd, before === undefined, problem);
   }
 
+  /**
+   * Opens an output the run's own thread opened and wrote to, to add its last records (a
+   * supervisor closing the --out of a runner it had to stop): no truncation, nothing removed.
+   */
+  static append(target: OutputTarget, problem: OutputProblem): OutputFile | undefined {
+    const path = resolve(target.path);
+    try {
+      const f = new OutputFile(target.flag, path, openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o666), false, problem);
+      f.written = true;
+      return f;
+    } catch (err) {
+      problem(`${target.flag} ${path}: could not reopen it to add the summary: ${why(err)} (the exit code is still the run's verdict)`);
+      return undefined;
+    }
+  }
+
   /** Appends `text`. Never throws: the first failure is reported and later writes are dropped. */
   write(text: string): void {
     if (this.fd === undefined || this.failed) return;
@@ -271,4 +290,18 @@ export class Outputs {
   close(): void {
     for (const f of this.files.values()) f.close();
   }
+}
+
+/** The --summary-export file's content: k6's summary layout for one scenario, that layout per name for several. */
+export function summaryExportText(summaries: SummaryData[]): string {
+  const body =
+    summaries.length === 1
+      ? exportSummary(summaries[0])
+      : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
+  return JSON.stringify(body, null, 2) + '\n';
+}
+
+/** One --out line: a protocol OutRecord as JSON, newline-terminated (one write per record). */
+export function outRecord(record: OutRecord): string {
+  return JSON.stringify(record) + '\n';
 }

@@ -1,16 +1,17 @@
 // The runner's core: bundles a scenario file, runs its scenarios one after another and speaks
 // the runner protocol (ToRunner in, FromRunner out): started, a snapshot every second,
 // thresholds, logs, errors with their location, finished with the summary, then done with the
-// exit code. It writes the --out and summary files. Where it runs is its host's business: a
-// forked child process speaking over IPC (main.ts, for the extension) or the CLI's own process
-// (in-process.ts, one Node start-up less), with the same messages either way.
+// exit code. It writes the --out and summary files. It runs in a worker thread (thread.ts) under
+// a supervising host (host.ts) in the CLI's process or in the extension's forked runner (main.ts),
+// or, for debug runs, in the forked runner's main thread (in-process.ts): the same messages
+// either way.
 
 import { readFileSync } from 'node:fs';
 import * as engine from '../index';
-import { RunAggregate, exportSummary } from '../engine/aggregate';
+import { RunAggregate } from '../engine/aggregate';
 import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
-import { planOf, validateScenario } from '../engine/load';
+import { normaliseLoad, planOf, validateScenario } from '../engine/load';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
@@ -18,8 +19,9 @@ import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type O
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
-import { OutputPathError, Outputs, type OutputFile, type OutputTarget } from './out-file';
+import { OutputPathError, Outputs, outRecord, summaryExportText, type OutputFile, type OutputTarget } from './out-file';
 import { httpClientWarning } from './env';
+import { ScenarioExitError } from './exit';
 import { createLoadSource } from './local-source';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
@@ -57,11 +59,6 @@ class ScenarioError extends Error {
   }
 }
 
-/** One line of the --out file. */
-function outRecord(record: OutRecord): string {
-  return JSON.stringify(record) + '\n';
-}
-
 function verdictsKey(verdicts: ThresholdVerdict[]): string {
   return verdicts.map((v) => (v.ok ? '1' : '0')).join('');
 }
@@ -72,15 +69,6 @@ function exitCodeOf(summaries: SummaryData[]): number {
   if (summaries.some((s) => s.state.status === 'incomplete')) return ExitCode.internal;
   if (summaries.some((s) => s.thresholds.some((t) => !t.ok))) return ExitCode.thresholdsFailed;
   return ExitCode.ok;
-}
-
-function summaryExportText(summaries: SummaryData[]): string {
-  // One scenario: exactly k6's layout. Several: that layout per scenario name.
-  const body =
-    summaries.length === 1
-      ? exportSummary(summaries[0])
-      : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
-  return JSON.stringify(body, null, 2) + '\n';
 }
 
 const OUT = '--out';
@@ -122,12 +110,22 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
  */
 export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
-  private readonly state: { source?: LoadSource; events?: SourceEvents; cancelled: boolean; aborted: boolean } = { cancelled: false, aborted: false };
+  private readonly state: { source?: LoadSource; events?: SourceEvents; cancelled: boolean; aborted: boolean; exitCalled: boolean; outOfMemory: boolean; blocked: boolean } = {
+    blocked: false,
+    cancelled: false,
+    aborted: false,
+    exitCalled: false,
+    outOfMemory: false,
+  };
   /** Rejection messages already logged outside a load (each is logged once). */
   private readonly strayRejections = new Set<string>();
   private busy = false;
   /** Call sites of un-awaited sleep() calls already warned about: once per run. */
   private readonly unawaitedSleepSites = new Set<string>();
+  /** The scenario file of the request in progress (to locate process.exit calls). */
+  private file: string | undefined;
+  /** The scenario running now (errors are reported under its name). */
+  private scenario: string | undefined;
 
   constructor(
     private readonly send: (message: FromRunner) => void,
@@ -143,8 +141,40 @@ export class Runner {
     }
     this.busy = true;
     const file = message.type === 'run' ? message.request.file : message.file;
+    this.file = file;
     const work = message.type === 'run' ? this.run(message.request) : this.list(file);
-    work.then(this.finish, (err) => this.finish(this.reportFailure(err, file)));
+    // A scenario that called process.exit() ends the run with its own exit code, whatever else failed.
+    const finish = (code: number) =>
+      this.finish(
+        this.state.outOfMemory ? ExitCode.outOfMemory : this.state.exitCalled ? ExitCode.scenarioExit : this.state.blocked ? ExitCode.blocked : code,
+      );
+    work.then(finish, (err) => finish(this.reportFailure(err, file)));
+  }
+
+  /**
+   * The scenario called process.exit(code) (the host replaces process.exit with this): reported
+   * once at the caller's location; the run stops as a cancel does, with a summary. Returns the
+   * error process.exit throws, which unwinds the scenario's code.
+   */
+  scenarioExit(code: unknown): ScenarioExitError {
+    const err = new ScenarioExitError(code);
+    this.ended('exit', err.message, stackOf(err));
+    return err;
+  }
+
+  /**
+   * The scenario ended part of the run: it called process.exit() (the run stops, as a cancel
+   * does), blocked its event loop, or ran out of memory (here or in a worker process).
+   */
+  private ended(kind: 'exit' | 'blocked' | 'memory', message: string, stack: string | undefined, scenario = this.scenario): void {
+    if (kind === 'exit' && this.state.exitCalled) return;
+    const location = this.file ? locateInStack(stack, this.file) : undefined;
+    this.send({ type: 'error', kind, scenario, message, stack, location });
+    if (kind === 'memory') this.state.outOfMemory = true;
+    if (kind === 'exit') {
+      this.state.exitCalled = true;
+      this.cancel('the scenario called process.exit()');
+    }
   }
 
   /**
@@ -217,6 +247,9 @@ export class Runner {
     const { send, state } = this;
     const { name, definition, aggregate } = p;
     const file = request.file;
+    this.scenario = name;
+    const gracefulStopMs = normaliseLoad(definition.load, loadOverrides(request)).gracefulStopMs;
+    const thresholds = request.debug ? undefined : definition.thresholds;
     let lastVerdicts = '';
     let durationMs = 0;
     let reportedMessages = 0;
@@ -224,7 +257,7 @@ export class Runner {
 
     const events: SourceEvents = {
       started(plan, startedAt) {
-        send({ type: 'started', scenario: name, file, plan, startedAt });
+        send({ type: 'started', scenario: name, file, plan, startedAt, gracefulStopMs, thresholds });
         out?.write(outRecord({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt }));
       },
       interval(interval) {
@@ -236,10 +269,8 @@ export class Runner {
         }
         out?.write(outRecord({ type: 'interval', scenario: name, interval }));
         durationMs = Math.max(durationMs, interval.endMs);
-        // The views read `live` and the interval's header; its series (up to the series limit per
-        // metric: thousands with many request names) would be copied or serialised every second
-        // for nobody (measured ~10-30 ms a second at 1,000 names). --out keeps them.
-        send({ type: 'snapshot', scenario: name, interval: { ...interval, series: [] }, live: aggregate.live() });
+        // Whole: the supervisor (host.ts) aggregates it too, and strips the series for the views.
+        send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
         const verdicts = aggregate.verdicts();
         const key = verdictsKey(verdicts);
         if (key !== lastVerdicts) {
@@ -254,6 +285,8 @@ export class Runner {
         }
       },
       iterationError(err, count) {
+        // process.exit() was reported once, where it was called.
+        if (err instanceof ScenarioExitError) return;
         // The first occurrence of the first few messages carries its stack; then a running count now and then.
         const firstReport = count === 1 && reportedMessages < MAX_ITERATION_ERROR_REPORTS;
         if (firstReport) reportedMessages++;
@@ -281,6 +314,7 @@ export class Runner {
       log(level, message) {
         send({ type: 'log', level, scenario: name, message });
       },
+      ended: (kind, message, stack) => this.ended(kind, message, stack, name),
     };
 
     const source = createLoadSource(request.workers ?? defaultWorkerCount());
@@ -295,10 +329,11 @@ export class Runner {
       state.events = undefined;
     }
     state.source = undefined;
+    if (result.blocked) state.blocked = true;
 
     const status: SummaryData['state']['status'] = state.aborted
       ? 'aborted'
-      : result.incomplete
+      : result.incomplete || result.blocked || state.exitCalled
         ? 'incomplete'
         : state.cancelled
           ? 'cancelled'

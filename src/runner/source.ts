@@ -18,6 +18,9 @@ export interface SourceEvents {
   unawaitedSleep(stack: string): void;
   /** Informational messages (e.g. a worker that died). */
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Part of the load ended badly (a worker process's scenario called process.exit(), blocked its
+   *  event loop or ran out of memory); `stack` is in the scenario's lines. */
+  ended(kind: 'exit' | 'blocked' | 'memory', message: string, stack?: string): void;
 }
 
 export interface SourceRunOptions {
@@ -34,6 +37,8 @@ export interface SourceResult {
   durationMs: number;
   /** True when some part of the planned load was lost (a worker died). */
   incomplete?: boolean;
+  /** True when part of the load was ended while its scenario was blocked past the planned end. */
+  blocked?: boolean;
 }
 
 export interface LoadSource {

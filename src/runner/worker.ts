@@ -1,98 +1,144 @@
-// A local worker process (forked by src/runner/workers.ts for `--workers N`): loads the bundled
-// scenario the runner sends, waits for the start signal, runs its execution segment of the load
-// with the engine and streams each interval to the runner. setup/teardown run in the runner.
+// A local worker process (forked by src/runner/workers.ts for `--workers N`). Its segment of the
+// load runs in a worker thread (worker-thread.ts); this main thread relays the messages both ways
+// over IPC and stays free whatever the scenario does, so that
+// - the process ends as soon as its parent is gone (IPC 'disconnect'), even while the scenario
+//   blocks its thread: no worker process outlives the run;
+// - a blocked thread is reported with the .load.ts line it is stuck on, and a cancel then ends
+//   the segment at once (its figures so far have reached the runner interval by interval);
+// - running out of memory is reported as such, not as a crash.
 
-import './heap';
-import * as engine from '../index';
-import { runScenario } from '../engine/run';
-import { recordUnhandledRejection } from '../engine/api';
-import { equalSegment } from '../engine/segments';
-import type { ScenarioDefinition } from '../engine/types';
-import type { FromRunner, FromWorker, ToWorker } from '../protocol';
-import { findScenarios, loadBundle, selectScenarios } from './bundle';
-import { httpClientFromEnv } from './env';
+import { join } from 'node:path';
+import type { FromWorker, FromWorkerThread, ToWorker } from '../protocol';
+import { writeOutput } from './thread-output';
+import { startThread } from './thread-start';
+import { STALL_MS, formatBytes, sampleThreadStack, type StackSample } from './watchdog';
 
-// The bundled scenario's `import ... from 'loadlens'` resolves to this engine instance.
-(globalThis as { __loadlens?: unknown }).__loadlens = engine;
+const threadPath = join(__dirname, 'worker-thread.js');
+const thread = startThread(threadPath);
 
-type Load = Extract<ToWorker, { type: 'worker-load' }>;
+let load: Extract<ToWorker, { type: 'worker-load' }> | undefined;
+let cancelled = false;
+let beats = 0;
+let lastBeat = Date.now();
+let heapLimit = 0;
+let oldSpaceMb = 0;
+let stalled: Promise<StackSample | undefined> | undefined;
+let sampling: Promise<StackSample | undefined> | undefined;
+let lastSampleAt = 0;
+let lastSample: StackSample | undefined;
+let ending = false;
+/** When the load started (worker-start), for the duration of a segment ended from here. */
+let startedAt: number | undefined;
 
-const controller = new AbortController();
-let loaded: { m: Load; def: ScenarioDefinition } | undefined;
+/** IPC sends not yet handed to the OS: the process must not exit before they are. */
+let pending = 0;
+let drained: (() => void) | undefined;
 
-function send(message: FromWorker): void {
-  if (process.connected) process.send!(message);
-}
-
-function errorMessage(kind: Extract<FromRunner, { type: 'error' }>['kind'], err: unknown, count?: number): Extract<FromRunner, { type: 'error' }> {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { type: 'error', kind, message: e.message, stack: e.stack, count };
-}
-
-function load(m: Load): void {
-  const found = selectScenarios(findScenarios(loadBundle(m.code, m.file), m.file), m.scenario, m.file)[0];
-  loaded = { m, def: { ...found.definition, target: m.target } };
-  send({ type: 'worker-ready', index: m.index });
-}
-
-async function start(): Promise<void> {
-  if (!loaded) throw new Error('worker-start before worker-load');
-  const { m, def } = loaded;
-  const result = await runScenario({
-    name: m.scenario,
-    file: m.file,
-    def,
-    overrides: m.overrides,
-    env: m.env,
-    segment: equalSegment(m.index, m.workers),
-    setupData: { value: m.setupData },
-    runTeardown: false,
-    httpClient: httpClientFromEnv(),
-    signal: controller.signal,
-    onInterval: (interval) => send({ type: 'worker-interval', index: m.index, scenario: m.scenario, interval }),
-    // The first occurrence of each message carries its stack; then every 100th updates the count.
-    onIterationError: (err, count) => {
-      if (count === 1 || count % 100 === 0) send({ type: 'worker-error', index: m.index, error: errorMessage('iteration', err, count) });
-    },
-    onUnawaitedSleep: (stack) => send({ type: 'worker-unawaited-sleep', index: m.index, scenario: m.scenario, stack }),
-  });
-  sendThenExit({ type: 'worker-done', index: m.index, scenario: m.scenario, durationMs: result.durationMs, interrupted: result.interrupted }, 0);
-}
-
-/** The last message: exit once it is on its way (IPC sends are asynchronous). */
-function sendThenExit(message: FromWorker, code: number): void {
-  if (!process.connected) process.exit(code);
+function send(message: FromWorker, then?: () => void): void {
+  if (!process.connected) return then?.();
+  pending++;
   process.send!(message, () => {
-    process.disconnect();
-    process.exit(code);
+    pending--;
+    then?.();
+    if (pending === 0) drained?.();
   });
 }
+
+/** Exits once `message` is on its way (IPC sends are asynchronous). */
+function sendThenExit(message: FromWorker | undefined, code: number): void {
+  if (ending) return;
+  ending = true;
+  clearInterval(watchTimer);
+  const exit = () => {
+    if (process.connected) process.disconnect();
+    process.exit(code);
+  };
+  if (message) send(message, exit);
+  else if (pending === 0) exit();
+  else drained = exit;
+}
+
+function sample(): Promise<StackSample | undefined> {
+  sampling ??= sampleThreadStack(thread, { file: load?.file, ownFile: threadPath }).then((s) => {
+    sampling = undefined;
+    lastSampleAt = Date.now();
+    if (s?.location) lastSample = s;
+    return s;
+  });
+  return sampling;
+}
+
+const errorOf = (kind: 'blocked' | 'memory' | 'internal', message: string, s?: StackSample): FromWorker => ({
+  type: 'worker-error',
+  index: load?.index ?? -1,
+  error: { type: 'error', kind, message, stack: s?.stack, location: s?.location },
+});
+
+function watch(): void {
+  if (ending || beats === 0 || Date.now() - lastBeat < STALL_MS) return;
+  if (!stalled) {
+    const silentMs = Date.now() - lastBeat;
+    stalled = sample().then((s) => {
+      send(errorOf('blocked', `the scenario's event loop has been blocked for ${(silentMs / 1000).toFixed(1)} s (a synchronous loop?): no request, timer or other iteration can run in this worker, and its segment cannot stop gracefully`, s));
+      return s;
+    });
+  }
+  // Blocked: the thread cannot honour a cancel; end this segment now (its finished intervals
+  // have reached the runner already; the iteration in the loop is lost). The same once the
+  // segment is blocked past its planned end plus gracefulStop, when nobody cancels.
+  const pastEnd = startedAt !== undefined && load?.stopByMs !== undefined && Date.now() - startedAt > load.stopByMs + 1000;
+  if (cancelled || pastEnd) {
+    void stalled.then(() => {
+      void thread.terminate();
+      const durationMs = startedAt === undefined ? undefined : Date.now() - startedAt;
+      const blocked = !cancelled || undefined;
+      sendThenExit({ type: 'worker-done', index: load?.index ?? -1, scenario: load?.scenario ?? '', durationMs, interrupted: 1, blocked }, 0);
+    });
+  }
+}
+const watchTimer = setInterval(watch, 250);
 
 process.on('message', (m: ToWorker) => {
-  try {
-    if (m.type === 'worker-load') load(m);
-    else if (m.type === 'cancel') controller.abort();
-    else if (m.type === 'worker-start') {
-      start().catch((err) => sendThenExit({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('internal', err) }, 1));
-    }
-  } catch (err) {
-    sendThenExit({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('compile', err) }, 1);
-  }
+  if (m.type === 'worker-load') load = m;
+  if (m.type === 'cancel') cancelled = true;
+  if (m.type === 'worker-start') startedAt = Date.now();
+  thread.postMessage(m);
+  if (m.type === 'cancel') watch();
 });
 
-// Ctrl-C reaches the whole process group: the runner decides and sends cancel.
+thread.on('message', (m: FromWorkerThread) => {
+  if (ending) return;
+  if (m.type === 'output') return writeOutput(m);
+  if (m.type === 'heartbeat') {
+    beats++;
+    lastBeat = Date.now();
+    stalled = undefined;
+    heapLimit = m.heapLimit;
+    oldSpaceMb ||= thread.resourceLimits?.maxOldGenerationSizeMb ?? 0;
+    // Near the heap limit, note where the scenario is now and then (for an out-of-memory report).
+    if (m.heapUsed > 0.7 * m.heapLimit && !sampling && Date.now() - lastSampleAt > 500) void sample();
+    return;
+  }
+  if (m.type === 'worker-done') return sendThenExit(m, 0);
+  send(m);
+});
+
+thread.on('error', (err: Error & { code?: string }) => {
+  if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const limitBytes = oldSpaceMb ? oldSpaceMb * 1024 * 1024 : heapLimit;
+    const limit = limitBytes ? ` (heap limit ${formatBytes(limitBytes)})` : '';
+    const at = lastSample?.location ? ` at ${lastSample.location.file}:${lastSample.location.line}` : '';
+    return sendThenExit(errorOf('memory', `the scenario's process ran out of memory${limit} in iteration${at}`, lastSample), 1);
+  }
+  sendThenExit(errorOf('internal', `uncaught error in the worker thread: ${err.stack ?? err.message}`), 1);
+});
+
+// The thread ended by itself (it could not load the scenario; its error is on its way already).
+thread.on('exit', (code) => sendThenExit(undefined, code || 1));
+
+// Ctrl-C (or a SIGTERM to the group) reaches every process: the runner decides and sends cancel.
 process.on('SIGINT', () => {});
-// The runner went away: stop gracefully, and do not outlive it for long.
-process.on('disconnect', () => {
-  controller.abort();
-  setTimeout(() => process.exit(1), 5000).unref();
-});
-// A scenario's stray promise rejection must not kill the worker (Node's default): it is counted
-// in the interval's errors by kind, and reported to the runner like an iteration error.
-process.on('unhandledRejection', (reason) => {
-  const count = recordUnhandledRejection(reason);
-  if (count !== undefined && count !== 1 && count % 100 !== 0) return;
-  const message = `unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`;
-  const err = Object.assign(new Error(message), { stack: reason instanceof Error ? reason.stack : undefined });
-  send({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('iteration', err, count ?? 1) });
-});
+process.on('SIGTERM', () => {});
+// The runner went away: nobody will read this segment's figures; end now (this thread is free
+// even when the scenario is blocked, and process.exit stops the worker thread).
+process.on('disconnect', () => process.exit(1));

@@ -197,6 +197,7 @@ export class WorkerSource implements LoadSource {
     const code = await bundleScenarioFile(o.file);
 
     let incomplete = false;
+    let blocked = false;
     const merger = new IntervalMerger({ workers: n, emit: (interval) => events.interval(interval) });
     for (const e of extras) merger.addExtra(e);
     const errorCounts = new Map<string, number[]>();
@@ -223,6 +224,10 @@ export class WorkerSource implements LoadSource {
             break;
           case 'worker-error': {
             if (!started) { w.loadError ??= m.error; break; }
+            if (m.error.kind === 'exit' || m.error.kind === 'blocked' || m.error.kind === 'memory') {
+              events.ended(m.error.kind, `worker ${i + 1}/${n}: ${m.error.message}`, m.error.stack);
+              break;
+            }
             if (m.error.kind !== 'iteration') {
               events.log('error', `worker ${i + 1}/${n}: ${m.error.stack ?? m.error.message}`);
               break;
@@ -241,6 +246,10 @@ export class WorkerSource implements LoadSource {
             w.done = true;
             w.durationMs = m.durationMs ?? 0;
             w.interrupted = m.interrupted ?? 0;
+            if (m.blocked) {
+              blocked = true;
+              events.log('error', `worker ${i + 1}/${n}: the scenario's event loop was still blocked after the planned duration and gracefulStop: its segment was stopped`);
+            }
             break;
         }
       });
@@ -262,6 +271,7 @@ export class WorkerSource implements LoadSource {
       this.send(w, {
         type: 'worker-load', index: i, workers: n, file: o.file, code, scenario: o.name,
         target: definition.target, overrides: o.overrides, env: o.env, setupData,
+        stopByMs: plan.plannedMs + load.gracefulStopMs,
       });
     }
 
@@ -297,7 +307,7 @@ export class WorkerSource implements LoadSource {
       merger.flush();
       durationMs += performance.now() - t0;
     }
-    return { durationMs, incomplete };
+    return { durationMs, incomplete, blocked };
   }
 
   cancel(reason: string): void {
