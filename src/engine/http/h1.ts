@@ -608,6 +608,7 @@ class H1Connection {
     // must find no request in flight.
     if (this.keepAlive) this.completed = true;
     else this.close();
+    h.poolSlot = undefined;
     h.onComplete();
   }
 
@@ -716,7 +717,10 @@ class H1Connection {
     this.handler = null;
     this.pending = null;
     this.close();
-    h?.onFailure(f);
+    if (h !== null) {
+      h.poolSlot = undefined;
+      h.onFailure(f);
+    }
   }
 }
 
@@ -740,6 +744,10 @@ class ProbeHandler implements ExchangeHandler {
   }
   onFailure(f: HttpFailure): void {
     this.ended += `${f.kind};`;
+  }
+  poolSlot?: unknown;
+  toJSON(): object {
+    return { heads: this.heads, body: this.body, ended: this.ended };
   }
 }
 
