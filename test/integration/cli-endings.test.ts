@@ -40,6 +40,8 @@ test('a target that stalls after 30 responses fails the duration and failure thr
     const verdict = (metric: string) => s.thresholds.find((t: { metric: string }) => t.metric === metric)?.ok;
     assert.equal(verdict('http_req_duration'), false, 'p(95) includes the stalled requests');
     assert.equal(verdict('http_req_failed'), false);
+    // The abandoned iterations are not resumed: no check of theirs ran on an aborted response.
+    assert.deepEqual([s.metrics.checks.values.passes, s.metrics.checks.values.fails], [30, 0]);
 
     assert.match(r.stdout, /✗ .*http_req_duration: p\(95\) < 1000/);
     assert.match(r.stdout, /✗ .*http_req_failed: rate < 0\.01/);

@@ -370,8 +370,11 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     this.state = DONE;
     this.poolSlot = undefined;
     const now = T.now();
+    // Recorded when the run ended (interrupt): its iteration was abandoned and is not resumed
+    // (it would check an aborted response and record that into a finished run).
+    if (state === INTERRUPTED) return;
     if (state === IN_FLIGHT) T.untrack(this, now);
-    this.measure(usSince(this.t0, now), state === IN_FLIGHT && T.recording);
+    this.measure(usSince(this.t0, now), T.recording);
     // The microtask runs once undici's parser callback has returned, so this Immediate is queued
     // after the one that releases the connection (see OriginPool.resolveAfterRelease).
     if (this.originPool.resolveAfterRelease) queueMicrotask(() => setImmediate(handOver, this));
