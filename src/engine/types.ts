@@ -94,7 +94,10 @@ export interface ScenarioDefinition<D = unknown> extends ScenarioOptions<D> {
 export interface HttpOptions {
   /** Cap connections per origin; when set, waiting for a connection counts as latency. */
   connections?: number;
-  /** Default request timeout: '60s' (the default), '500ms', or a number of seconds. */
+  /**
+   * Limit on each whole request (connect, send, response head and whole body), counted from the
+   * send: '60s' (the default), '500ms', or a number of seconds. Exceeded: `error: 'ETIMEDOUT'`.
+   */
   timeout?: Duration;
   /** Keep a cookie jar per VU (default true). */
   cookies?: boolean;
@@ -122,7 +125,7 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean>;
   json?: unknown;
   body?: string | Uint8Array;
-  /** Inactivity limit for this request: '5s', '500ms', or a number of seconds (default: the scenario's `http.timeout`, 60 s); exceeded: `error: 'ETIMEDOUT'`. */
+  /** Limit on this whole request, counted from its send (not an inactivity limit): '5s', '500ms', or a number of seconds (default: the scenario's `http.timeout`, 60 s); exceeded: `error: 'ETIMEDOUT'`. */
   timeout?: Duration;
   tags?: Tags;
   /**
