@@ -324,7 +324,7 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     // The server closed an idle keep-alive connection as this request went out (no response
     // byte came back): an idempotent request is sent once more on a fresh connection, as Go's
     // net/http does (RFC 9112 §9.3.1). Its latency still runs from the first send.
-    if (f.staleConnection && !this.retried && !T.closed && isIdempotent(this.method)) {
+    if (f.staleConnection && !this.retried && !T.closed && this.state === IN_FLIGHT && isIdempotent(this.method)) {
       this.retried = true;
       this.status = 0;
       this.rawHeaders = EMPTY;
