@@ -78,7 +78,10 @@ export type FromRunner =
   | { type: 'started'; scenario: string; file: string; plan: PlanInfo; startedAt: number }
   /**
    * Once per second per scenario: the merged interval's header (its `series` left empty: the
-   * --out file carries them), and display-ready running figures.
+   * --out file carries them), and display-ready running figures. Both carry the requests in
+   * flight and how long no request has finished while they waited (`inFlight`, `noResponseMs`:
+   * the "no response for 5 s" warning); the last interval carries what the end cut off
+   * (`unfinished`).
    */
   | { type: 'snapshot'; scenario: string; interval: IntervalData; live: LiveStats }
   | { type: 'thresholds'; scenario: string; verdicts: ThresholdVerdict[] }
