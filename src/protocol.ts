@@ -97,6 +97,9 @@ export type FromRunner =
    * runner's thread sends the whole interval to its supervisor (host.ts), whose aggregate must
    * be able to summarise a run it had to stop; the supervisor relays it to the views with its
    * `series` left empty (the --out file carries them).
+   * Both carry the requests in flight and how long no request has finished while they waited
+   * (`inFlight`, `noResponseMs`: the "no response for 5 s" warning); the last interval carries
+   * what the end cut off (`unfinished`).
    */
   | { type: 'snapshot'; scenario: string; interval: IntervalData; live: LiveStats }
   | { type: 'thresholds'; scenario: string; verdicts: ThresholdVerdict[] }

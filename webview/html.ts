@@ -56,6 +56,7 @@ export function renderPanelHtml(o: PanelHtmlOptions): string {
 <header class="toolbar">
   <h1 id="title">${title}</h1>
   <p id="status" role="status" aria-live="polite">Waiting for a run…</p>
+  <p id="warning" role="alert" hidden></p>
   <div class="buttons" role="toolbar" aria-label="Run">
     <button id="stop" type="button" disabled>Stop</button>
     <button id="run-again" type="button" disabled>Run again</button>

@@ -10,7 +10,7 @@ import {
 import type { FromPanel, RunListItem, ToPanel } from './messages';
 import {
   compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
-  orderedValueKeys, peakVUs, percentileLabel, reduce, selectScenario, summaryFigures,
+  orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
   type PanelState, type RunView, type SeriesPoint,
 } from './reducers';
 import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatObserved, formatPercent } from './format';
@@ -214,6 +214,10 @@ function renderToolbar(run: RunView | null): void {
     }
   }
   $('status').textContent = status;
+  const warning = runWarning(run);
+  const w = $('warning');
+  w.hidden = warning === null;
+  if (w.textContent !== (warning ?? '')) w.textContent = warning ?? '';
   $('toggle-table').setAttribute('aria-pressed', String(showTable));
   $('data-box').classList.toggle('visually-hidden', !showTable);
 }

@@ -8,6 +8,7 @@
 import type { FromRunner, PlanInfo, ErrorKind, SourceLocation } from '../src/protocol';
 import type { CheckSummary, IntervalData, LiveStats, SummaryData, ThresholdVerdict } from '../src/engine/types';
 import type { RunListItem, SavedRun, ToPanel } from './messages';
+import { noResponseWarning, unfinishedText } from '../src/engine/no-response';
 
 export const STATE_VERSION = 1;
 /** Points per run's series before pairs merge: 600 = 10 minutes at one point per second. */
@@ -250,6 +251,18 @@ export function percentileLabel(x: number): string {
   const p = 100 * (1 - 1 / x);
   const decimals = Math.max(0, Math.round(Math.log10(x)) - 2);
   return `${p.toFixed(decimals)}%`;
+}
+
+/**
+ * The run's warning line, or null: while live, that the target has stopped answering ('no
+ * response for 5 s: 50 requests in flight'); once finished, the requests the end cut off.
+ */
+export function runWarning(run: RunView | null): string | null {
+  if (run === null) return null;
+  if (run.status === 'live') return (run.live && noResponseWarning(run.live)) ?? null;
+  const u = run.summary?.unfinished;
+  if (u !== undefined && u.requests > 0) return `${unfinishedText(u)} (counted as failed; their durations are lower bounds)`;
+  return null;
 }
 
 /**

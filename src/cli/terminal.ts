@@ -6,6 +6,7 @@
 import { relative } from 'node:path';
 import type { FromRunner, SourceLocation } from '../protocol';
 import { formatLiveLine, formatSummary } from '../engine/summary-text';
+import { noResponseWarning } from '../engine/no-response';
 import { escapeControl, escapeControlLines } from '../text';
 import type { DisplayOptions } from './args';
 
@@ -33,6 +34,8 @@ export class TerminalReporter {
   exitCode: number | undefined;
   private liveShown = false;
   private lastPlainLive = 0;
+  /** The last live line carried the "no response" warning. */
+  private stallShown = false;
 
   constructor(
     private readonly display: DisplayOptions,
@@ -66,10 +69,14 @@ export class TerminalReporter {
       case 'snapshot': {
         if (this.display.quiet) break;
         const text = formatLiveLine(m.live);
+        // A target that stops answering is said at once in CI logs too, not at the next 5 s line.
+        const stalled = noResponseWarning(m.live) !== undefined;
+        const stallBegins = stalled && !this.stallShown;
+        this.stallShown = stalled;
         if (this.tty) {
           this.err.write('\r\x1b[K' + text);
           this.liveShown = true;
-        } else if (Date.now() - this.lastPlainLive >= PLAIN_LIVE_EVERY_MS) {
+        } else if (stallBegins || Date.now() - this.lastPlainLive >= PLAIN_LIVE_EVERY_MS) {
           this.lastPlainLive = Date.now();
           this.err.write(text + '\n');
         }

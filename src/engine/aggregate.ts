@@ -14,7 +14,10 @@ import type {
   SummaryData,
   Tags,
   ThresholdVerdict,
+  UnfinishedWork,
 } from './types';
+import { HttpErrorKind } from './http/error-kinds';
+import { unfinishedText } from './no-response';
 import { TrendCounts, decodeSparse, type SparseCounts } from './metrics/hdr';
 import { OVERFLOW_TAG_VALUE } from './metrics/recorder';
 import {
@@ -183,6 +186,8 @@ export class RunAggregate {
   private intervals = 0;
   private last: IntervalData | undefined;
   private backlog = 0;
+  /** What the end of the run left unfinished (the last interval's, summed over processes). */
+  private unfinished: UnfinishedWork | undefined;
   /** The last interval's request latency and iteration lag, all tag sets merged (reused). */
   private readonly lastLatency = new TrendCounts(64);
   private readonly lastLag = new TrendCounts(64);
@@ -204,6 +209,12 @@ export class RunAggregate {
     this.last = interval;
     this.elapsedMs = Math.max(this.elapsedMs, interval.endMs);
     this.backlog = interval.backlog;
+    if (interval.unfinished !== undefined) {
+      const u = (this.unfinished ??= { requests: 0, oldestMs: 0, queuedIterations: 0 });
+      u.requests += interval.unfinished.requests;
+      u.oldestMs = Math.max(u.oldestMs, interval.unfinished.oldestMs);
+      u.queuedIterations += interval.unfinished.queuedIterations;
+    }
     this.lastLatency.reset();
     this.lastLag.reset();
 
@@ -340,6 +351,8 @@ export class RunAggregate {
       checks: [...this.checks.values()].map((c) => ({ ...c })),
       thresholds: this.verdicts(elapsedMs),
       errorsByKind: { ...this.errorsByKind },
+      inFlight: last?.inFlight ?? 0,
+      noResponseMs: last?.noResponseMs ?? 0,
     };
   }
 
@@ -379,6 +392,7 @@ export class RunAggregate {
       errorsByKind: { ...this.errorsByKind },
       latencyCurve: this.latencyCurve(),
       notes: this.notes(status, metrics),
+      ...(this.unfinished !== undefined ? { unfinished: { ...this.unfinished } } : {}),
     };
   }
 
@@ -428,7 +442,21 @@ export class RunAggregate {
           'http_req_service_duration is measured from the actual send.',
       );
     }
-    const dropped = metrics[DROPPED_ITERATIONS]?.values.count ?? 0;
+    const u = this.unfinished;
+    if (u !== undefined && u.requests > 0) {
+      notes.push(
+        `${unfinishedText(u)}: the run ended with them in flight. Each is counted in http_reqs and as failed in http_req_failed ` +
+          `(error ${HttpErrorKind.interrupted}), and its time so far is in http_req_duration as a lower bound: the durations include ${u.requests} lower bound${u.requests === 1 ? '' : 's'}.`,
+      );
+    }
+    const queued = u?.queuedIterations ?? 0;
+    if (queued > 0) {
+      notes.push(
+        `${queued} iteration${queued === 1 ? ' was' : 's were'} due but never started (no free VU): the generator or the server could not keep up. ` +
+          'They are counted in dropped_iterations (a threshold such as dropped_iterations: [\'count == 0\'] catches them).',
+      );
+    }
+    const dropped = (metrics[DROPPED_ITERATIONS]?.values.count ?? 0) - queued;
     if (dropped > 0) notes.push(`${dropped} due iterations were dropped because all VUs were busy (dropped_iterations); raise maxVUs to run them.`);
     const lagP99 = metrics[ITERATION_LAG]?.values['p(99)'] ?? 0;
     if (this.model === 'open' && lagP99 >= 10) {
@@ -495,6 +523,7 @@ export function exportSummary(summary: SummaryData): object {
     errorsByKind: summary.errorsByKind,
     latencyCurve: summary.latencyCurve,
     notes: summary.notes,
+    ...(summary.unfinished !== undefined ? { unfinished: summary.unfinished } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Runs one scenario: setup, the load phase with one-second intervals, graceful stop, teardown.
 // Pure engine: everything it measures leaves through the callbacks (the runner does the I/O).
 
-import type { HttpClient, IntervalData, ScenarioDefinition, Tags } from './types';
+import type { HttpClient, IntervalData, ScenarioDefinition, Tags, UnfinishedWork } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 import { MetricsRecorder } from './metrics/recorder';
 import { VUS, VUS_MAX } from './metrics/names';
@@ -206,6 +206,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     let prevDue = 0;
     let prevStarted = 0;
     let prevDropped = 0;
+    /** Set for the last interval: what the end of the run left unfinished. */
+    let unfinished: UnfinishedWork | undefined;
     const flush = (): void => {
       const end = elapsed();
       const vus = executor.activeVUs;
@@ -231,6 +233,9 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
         iterationsStarted: started - prevStarted,
         iterationsDropped: dropped - prevDropped,
         backlog: due - started - dropped,
+        inFlight: transport.inFlight,
+        noResponseMs: transport.noResponseMs(),
+        ...(unfinished !== undefined ? { unfinished } : {}),
       });
       index++;
       lastEnd = end;
@@ -273,8 +278,18 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       interrupted = executor.inFlight;
     }
     opts.signal.removeEventListener('abort', onAbort);
+    // Every request that was sent is in the results: those still in flight are recorded now as
+    // interrupted (before the last interval is flushed, so thresholds, the summary and --out
+    // have them); open-model iterations still queued were counted as dropped when the load stopped.
+    const cut = { requests: 0, oldestMs: 0, queuedIterations: executor instanceof OpenExecutor ? executor.queuedAtStop : 0 };
+    const interruptInFlight = (): void => {
+      const r = transport.interruptInFlight();
+      cut.requests += r.requests;
+      cut.oldestMs = Math.max(cut.oldestMs, r.oldestMs);
+    };
     if (interrupted > 0) {
       // Abandoned iterations record nothing more and their requests are aborted.
+      interruptInFlight();
       await transport.close();
       transport = new HttpTransport(recorder, transportOptions);
     }
@@ -291,6 +306,9 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     // iterations' stray rejections arrive (recordUnhandledRejection) before the final interval.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (intervalTimer !== null) clearTimeout(intervalTimer);
+    // Requests nobody awaited (or teardown's) still in flight at the very end.
+    interruptInFlight();
+    if (cut.requests > 0 || cut.queuedIterations > 0) unfinished = cut;
     flush();
     if (opts.onUnawaitedSleep) for (const stack of unawaitedSleeps(active)) opts.onUnawaitedSleep(stack);
     if (callbackError !== undefined) throw callbackError;

@@ -3,6 +3,8 @@
 import type { LiveStats, MetricSummary, SummaryData, ThresholdVerdict } from './types';
 import { formatDuration } from './duration';
 import { escapeControl } from '../text';
+import { HttpErrorKind } from './http/error-kinds';
+import { noResponseWarning, unfinishedText } from './no-response';
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -172,6 +174,12 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
     `  ${st.bold(`scenario ${esc(s.scenario)}`)} ${st.dim(`(${esc(s.file)}) · ${s.model} model · ${s.state.status} in ${formatDuration(Math.round(durationMs))}`)}`,
   );
 
+  // Requests the end of the run cut off: named first, they are why the figures below look as they do.
+  const cut = s.unfinished?.requests ?? 0;
+  if (cut > 0) lines.push(`  ${st.bad('⚠')} ${unfinishedText(s.unfinished!)} (counted as failed, ${HttpErrorKind.interrupted}; see the notes)`);
+  const queued = s.unfinished?.queuedIterations ?? 0;
+  if (queued > 0) lines.push(`  ${st.bad('⚠')} ${queued} iteration${queued === 1 ? ' was' : 's were'} due but never started (no free VU; see the notes)`);
+
   if (s.thresholds.length) {
     lines.push('', '  thresholds');
     const observed = s.thresholds.map((v) => formatObserved(v, s));
@@ -203,7 +211,9 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
   );
   const rows: Array<[string, string]> = [];
   for (const name of ordered) {
-    rows.push([esc(name), metricValues(s.metrics[name], durationMs, name)]);
+    // Durations of interrupted requests are their time so far: lower bounds.
+    const lower = cut > 0 && name === HTTP_REQ_DURATION ? st.dim(`  (includes ${formatNumber(cut)} lower bound${cut === 1 ? '' : 's'}: unfinished requests)`) : '';
+    rows.push([esc(name), metricValues(s.metrics[name], durationMs, name) + lower]);
     for (const sub of keys.filter((k) => k.startsWith(name + '{') && Object.keys(s.metrics[k].values).length > 0)) {
       rows.push([`  ${esc(sub.slice(name.length))}`, metricValues(s.metrics[sub], durationMs, name)]);
     }
@@ -244,6 +254,8 @@ export function formatLiveLine(live: LiveStats): string {
     `errors ${formatNumber(live.errors)}`,
   ];
   if (live.backlog > 0) parts.push(`backlog ${formatNumber(live.backlog)}`);
+  const stall = noResponseWarning(live);
+  if (stall !== undefined) parts.push(`⚠ ${stall}`);
   if (live.dropped > 0) parts.push(`dropped ${formatNumber(live.dropped)}`);
   const failing = live.thresholds.filter((t) => !t.ok && t.observed !== null).length;
   if (failing > 0) parts.push(`✗ ${failing} threshold${failing === 1 ? '' : 's'}`);

@@ -94,7 +94,10 @@ export interface ScenarioDefinition<D = unknown> extends ScenarioOptions<D> {
 export interface HttpOptions {
   /** Cap connections per origin; when set, waiting for a connection counts as latency. */
   connections?: number;
-  /** Default request timeout: '60s' (the default), '500ms', or a number of seconds. */
+  /**
+   * Limit on each whole request (connect, send, response head and whole body), counted from the
+   * send: '60s' (the default), '500ms', or a number of seconds. Exceeded: `error: 'ETIMEDOUT'`.
+   */
   timeout?: Duration;
   /** Keep a cookie jar per VU (default true). */
   cookies?: boolean;
@@ -122,7 +125,7 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean>;
   json?: unknown;
   body?: string | Uint8Array;
-  /** Inactivity limit for this request: '5s', '500ms', or a number of seconds (default: the scenario's `http.timeout`, 60 s); exceeded: `error: 'ETIMEDOUT'`. */
+  /** Limit on this whole request, counted from its send (not an inactivity limit): '5s', '500ms', or a number of seconds (default: the scenario's `http.timeout`, 60 s); exceeded: `error: 'ETIMEDOUT'`. */
   timeout?: Duration;
   tags?: Tags;
   /**
@@ -250,6 +253,31 @@ export interface IntervalData {
   errors: Record<string, number>;
   /** Set in the interval in which the first metric reached its series limit (see SeriesLimitNote). */
   seriesLimit?: SeriesLimitNote;
+  /** HTTP requests in flight at the interval's end (absent in records from before it existed: 0). */
+  inFlight?: number;
+  /**
+   * At the interval's end, how long no request had finished while requests were in flight (ms;
+   * 0 when none was in flight): the live "no response for 5 s" warning.
+   */
+  noResponseMs?: number;
+  /** The run's last interval only: what the end of the run left unfinished (absent: nothing). */
+  unfinished?: UnfinishedWork;
+}
+
+/** What the end of a run (gracefulStop expired, cancel, abortOnFail) left unfinished. */
+export interface UnfinishedWork {
+  /**
+   * Requests in flight when the run ended: each recorded as failed (EINTERRUPTED) in http_reqs
+   * and http_req_failed, its time so far in http_req_duration (and the phases) as a lower bound.
+   */
+  requests: number;
+  /** The longest any of them had waited (ms, as http_req_duration: from the due time in the open model). */
+  oldestMs: number;
+  /**
+   * Open model: iterations due but never started when the load ended (no free VU); counted in
+   * dropped_iterations, as k6 does.
+   */
+  queuedIterations: number;
 }
 
 /** A metric reached the per-process series limit (MAX_SERIES_PER_METRIC): further tag sets fold into one series. */
@@ -288,6 +316,10 @@ export interface LiveStats {
   checks: CheckSummary[];
   thresholds: ThresholdVerdict[];
   errorsByKind: Record<string, number>;
+  /** HTTP requests in flight at the last interval's end (absent in older records: 0). */
+  inFlight?: number;
+  /** How long no request had finished while requests were in flight (ms; 0: none in flight). */
+  noResponseMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,4 +371,6 @@ export interface SummaryData {
   latencyCurve: Array<[number, number]>;
   /** Notes shown under the summary (e.g. that closed-model latency hides queueing). */
   notes: string[];
+  /** What the end of the run left unfinished (absent: nothing, or a summary from before it existed). */
+  unfinished?: UnfinishedWork;
 }

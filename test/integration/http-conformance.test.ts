@@ -450,6 +450,23 @@ const CASES: Case[] = [
     timeoutMs: 300,
     expect: { status: 0, error: 'ETIMEDOUT', followUp: FOLLOW_OK },
   },
+  // `timeout` bounds the whole request from the send, not the gaps between bytes: a response
+  // that keeps trickling in still times out (an inactivity limit never would).
+  {
+    name: 'slow drip: 1 byte every 100 ms from the first byte: ETIMEDOUT after the 300 ms total timeout',
+    serve: (c, r) => c.send(`HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\ncase ${r.id}`, { bytes: true, delayMs: 100 }).catch(() => undefined),
+    timeoutMs: 300,
+    expect: { status: 0, error: 'ETIMEDOUT', followUp: FOLLOW_OK },
+  },
+  {
+    name: 'slow body: the head at once, then 1 body byte every 100 ms: ETIMEDOUT after the 300 ms total timeout',
+    serve: async (c, r) => {
+      await c.send(`HTTP/1.1 200 OK\r\ncontent-length: 20\r\nx-id: ${r.id}\r\n\r\n`);
+      await c.send('x'.repeat(20), { bytes: true, delayMs: 100 }).catch(() => undefined);
+    },
+    timeoutMs: 300,
+    expect: { status: 0, error: 'ETIMEDOUT', followUp: FOLLOW_OK },
+  },
   {
     name: 'the server answers 413 before reading a large POST body, then closes gracefully',
     serve: (c, r) => {

@@ -308,3 +308,19 @@ test('trend counts keep a few buckets as pairs, then grow an array only as far a
   assert.equal(length(), 0);
   assert.equal(decodeSparse(counts.encode()).total, 1);
 });
+
+test('mergeIntervals: requests in flight add up, the silence is the shortest among processes with requests waiting, unfinished work sums', () => {
+  const part = (extra: Partial<IntervalData>): IntervalData => ({ ...new MetricsRecorder().flush(header(3)), ...extra });
+  const merged = mergeIntervals([
+    part({ inFlight: 10, noResponseMs: 7000, unfinished: { requests: 10, oldestMs: 7000, queuedIterations: 3 } }),
+    part({ inFlight: 4, noResponseMs: 5500, unfinished: { requests: 4, oldestMs: 9000, queuedIterations: 0 } }),
+    // Nothing waiting here: its long silence is no stall.
+    part({ inFlight: 0, noResponseMs: 0 }),
+  ]);
+  assert.equal(merged.inFlight, 14);
+  assert.equal(merged.noResponseMs, 5500);
+  assert.deepEqual(merged.unfinished, { requests: 14, oldestMs: 9000, queuedIterations: 3 });
+  const quiet = mergeIntervals([part({}), part({})]);
+  assert.equal(quiet.inFlight, undefined);
+  assert.equal(quiet.unfinished, undefined);
+});

@@ -170,3 +170,31 @@ test('a run without requests: no NaN or undefined anywhere in the summary', asyn
   assert.match(text, /^ {2}checks\.+: no samples$/m);
   assert.ok(!/^ {2}http_req_duration\.+/m.test(text), 'no empty trend row');
 });
+
+test('the live line warns when no response has come for 5 s while requests wait', () => {
+  const base: LiveStats = {
+    elapsedMs: 9000, plannedMs: 30_000, vus: 50, vusMax: 50, rps: 0, errorsPerSec: 0, p50: 0, p90: 0, p99: 0, max: 0,
+    requests: 30, errors: 0, iterations: 30, dropped: 0, backlog: 0, lagP99: 0, checks: [], thresholds: [], errorsByKind: {},
+  };
+  assert.equal(formatLiveLine({ ...base, inFlight: 50, noResponseMs: 4999 }), '  9s/30s  vus 50/50  0 req/s  p99 0 ms  errors 0');
+  assert.equal(formatLiveLine({ ...base, inFlight: 50, noResponseMs: 8400 }), '  9s/30s  vus 50/50  0 req/s  p99 0 ms  errors 0  ⚠ no response for 8 s: 50 requests in flight');
+  assert.equal(formatLiveLine({ ...base, inFlight: 0, noResponseMs: 8400 }), '  9s/30s  vus 50/50  0 req/s  p99 0 ms  errors 0', 'nothing waits');
+  assert.equal(formatLiveLine({ ...base, inFlight: 1, noResponseMs: 5000 }).endsWith('⚠ no response for 5 s: 1 request in flight'), true);
+});
+
+test('requests and iterations the end cut off: named first, durations marked as lower bounds, explained in the notes', () => {
+  const s = run('open', { unfinished: { requests: 25, oldestMs: 33_400, queuedIterations: 4 }, iterationsDropped: 6 });
+  // Both intervals carried it (two processes' last parts, say): summed, the oldest is the max.
+  assert.deepEqual(s.unfinished, { requests: 50, oldestMs: 33_400, queuedIterations: 8 });
+  const text = formatSummary(s);
+  const lines = text.split('\n');
+  assert.match(lines[1], /⚠ 50 requests never completed; the oldest waited 33 s \(counted as failed, EINTERRUPTED/);
+  assert.match(lines[2], /⚠ 8 iterations were due but never started/);
+  assert.match(text, /http_req_duration\.+: avg=.* \(includes 50 lower bounds: unfinished requests\)$/m);
+  assert.ok(s.notes.some((n) => n.startsWith('50 requests never completed; the oldest waited 33 s: the run ended with them in flight.') && n.includes('lower bound')));
+  assert.ok(s.notes.some((n) => n.startsWith('8 iterations were due but never started (no free VU): the generator or the server could not keep up.')));
+  // dropped_iterations 12: 8 of them queued at the end, 4 dropped on the way (whenBusy 'drop').
+  assert.ok(s.notes.some((n) => n.startsWith('4 due iterations were dropped because all VUs were busy')), s.notes.join('\n'));
+  const plain = formatSummary(run('open'));
+  assert.ok(!plain.includes('never completed') && !plain.includes('lower bound'));
+});

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   appendPoint, compareRows, currentRun, curveFrom, curvePoints, curveTicks, curveX, initialState, isPanelState,
-  MAX_POINTS, MAX_PROBLEMS, peakVUs, percentileLabel, reduce, selectScenario, summaryPercentile,
+  MAX_POINTS, MAX_PROBLEMS, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryPercentile,
   type PanelState, type SeriesPoint,
 } from '../../webview/reducers';
 import { formatCount, formatDelta, formatMs, formatObserved, formatPercent } from '../../webview/format';
@@ -39,6 +39,27 @@ describe('panel reducer', () => {
     assert.equal(done.summary?.metrics.http_reqs.values.count, 5500);
     assert.deepEqual(done.thresholds.map((t) => t.ok), [true, false, false]);
     assert.deepEqual(done.series[3], { t: 3, n: 1, p50: 13, p90: 26, p99: 55, max: 110, rps: 530, errorsPerSec: 11, vus: 13, dropped: 1, late: 0 });
+  });
+
+  test('the warning line: live, that the target stopped answering; finished, the requests the end cut off', () => {
+    const messages = hostileRun(3);
+    const snap = messages[1] as Extract<FromRunner, { type: 'snapshot' }>;
+    const silent = (index: number, noResponseMs: number, inFlight = 50): FromRunner => ({
+      ...snap, interval: { ...snap.interval, index, inFlight, noResponseMs }, live: { ...snap.live, inFlight, noResponseMs },
+    });
+    let s = feed(messages.slice(0, 2));
+    assert.equal(runWarning(currentRun(s)), null, 'responses arrive: no warning');
+    s = feed([silent(1, 4_900)], s);
+    assert.equal(runWarning(currentRun(s)), null, 'under 5 s without a response');
+    s = feed([silent(2, 5_400)], s);
+    assert.equal(runWarning(currentRun(s)), 'no response for 5 s: 50 requests in flight');
+    s = feed([silent(3, 9_000, 0)], s);
+    assert.equal(runWarning(currentRun(s)), null, 'nothing in flight: nothing is waiting for an answer');
+    const finished = messages.find((m): m is Extract<FromRunner, { type: 'finished' }> => m.type === 'finished')!;
+    const cut: FromRunner = { ...finished, summary: { ...finished.summary, unfinished: { requests: 50, oldestMs: 33_200, queuedIterations: 0 } } };
+    s = feed([cut, { type: 'done', exitCode: 99 }], s);
+    assert.equal(runWarning(currentRun(s)), '50 requests never completed; the oldest waited 33 s (counted as failed; their durations are lower bounds)');
+    assert.equal(runWarning(currentRun(feed(messages))), null, 'a run that ended with nothing in flight');
   });
 
   test('errors are de-duplicated with counts, and problems are bounded', () => {

@@ -166,6 +166,26 @@ describe('panel page in Chromium', () => {
     await page.context().close();
   });
 
+  test('a target that stops answering is named while live, and the requests the end cut off once finished', async () => {
+    const page = await openPanel();
+    const messages = hostileRun(3);
+    const snap = messages[1] as Extract<FromRunner, { type: 'snapshot' }>;
+    await send(page, runner(messages.slice(0, 2)));
+    await page.waitForFunction(() => document.body.dataset.points === '1');
+    assert.equal(await page.locator('#warning').isVisible(), false, 'responses arrive: no warning');
+    const silent: FromRunner = { ...snap, interval: { ...snap.interval, index: 1, inFlight: 50, noResponseMs: 5_400 }, live: { ...snap.live, inFlight: 50, noResponseMs: 5_400 } };
+    await send(page, runner([silent]));
+    await page.waitForFunction(() => !(document.getElementById('warning') as HTMLElement).hidden);
+    assert.equal(await text(page, '#warning'), 'no response for 5 s: 50 requests in flight');
+    assert.equal(await page.locator('#warning').getAttribute('role'), 'alert');
+    const finished = messages.find((m): m is Extract<FromRunner, { type: 'finished' }> => m.type === 'finished')!;
+    const cut: FromRunner = { ...finished, summary: { ...finished.summary, unfinished: { requests: 50, oldestMs: 33_200, queuedIterations: 0 } } };
+    await feedAll(page, [cut, { type: 'done', exitCode: 99 }]);
+    assert.match(await text(page, '#warning'), /^50 requests never completed; the oldest waited 33 s/);
+    await assertClean(page);
+    await page.context().close();
+  });
+
   test('the finished run shows the summary numbers, thresholds, checks and the percentile curve', async () => {
     const page = await openPanel();
     await feedAll(page, hostileRun());

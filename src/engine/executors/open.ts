@@ -32,6 +32,8 @@ export class OpenExecutor extends ExecutorBase implements Executor {
   private endTimer: NodeJS.Timeout | null = null;
   /** Due count frozen when the load stops. */
   private dueAtStop = -1;
+  /** Iterations due but never started when the load stopped (no free VU): counted as dropped. */
+  queuedAtStop = 0;
 
   constructor(x: ExecContext, private readonly load: OpenLoad) {
     super(x);
@@ -181,6 +183,7 @@ export class OpenExecutor extends ExecutorBase implements Executor {
     const due = this.due();
     const backlog = due - this.next;
     if (backlog > 0) {
+      this.queuedAtStop = backlog;
       this.dropped += backlog;
       this.series.dropped.add(backlog);
       this.next = due;

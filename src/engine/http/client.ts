@@ -237,14 +237,15 @@ export class VuHttp implements HttpClient {
     let sentBytes = method.length + path.length + 11 + pool.hostHeaderBytes + 24 + 2;
     if (headers !== undefined) for (const k in headers) sentBytes += k.length + String(headers[k]).length + 4;
     if (body !== undefined) sentBytes += body.length + 20;
-    const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes);
+    const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes, plan.timeoutMs);
     ex.requester = plan;
     ex.redirectsLeft = plan.maxRedirects > 0 ? plan.hops : -1;
     if (T.closed) {
       ex.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));
       return;
     }
-    pool.pool.dispatch({ method, path, headers, body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: false }, ex);
+    // timeoutMs 0: the transport bounds the whole request itself (Exchange.expire).
+    pool.pool.dispatch({ method, path, headers, body, timeoutMs: 0, close: plan.close, freshConnection: false }, ex);
   }
 
   /** `headers` with the jar's cookies for `pool` and `path` added (the user's own cookie header first). */
@@ -260,7 +261,7 @@ export class VuHttp implements HttpClient {
   resend(plan: RequestPlan, ex: Exchange): void {
     const pool = ex.originPool;
     const headers = this.withCookies(plan.headers, pool, ex.path);
-    const req: PoolRequest = { method: ex.method, path: ex.path, headers, body: plan.body, timeoutMs: plan.timeoutMs, close: plan.close, freshConnection: true };
+    const req: PoolRequest = { method: ex.method, path: ex.path, headers, body: plan.body, timeoutMs: 0, close: plan.close, freshConnection: true };
     pool.pool.dispatch(req, ex);
   }
 }

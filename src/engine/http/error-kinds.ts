@@ -8,7 +8,10 @@ export const HttpErrorKind = {
   refused: 'ECONNREFUSED',
   /** The connection was reset or closed before the response was complete (no content-length to compare against). */
   reset: 'ECONNRESET',
-  /** No connection, or no response activity, within the request's timeout (default 60 s). */
+  /**
+   * The whole request (connecting, sending, the response head and its whole body) took longer
+   * than its `timeout` (default 60 s), counted from the send: the moment the scenario sent it.
+   */
   timeout: 'ETIMEDOUT',
   /** The host name did not resolve. */
   dns: 'ENOTFOUND',
@@ -28,7 +31,12 @@ export const HttpErrorKind = {
   upgrade: 'EUPGRADE',
   /** More redirects than the request allowed (`redirects`, default 10). */
   redirects: 'EREDIRECTS',
-  /** The run ended (or was cancelled) while the request was in flight. */
+  /**
+   * The run ended (gracefulStop expired, cancel, abortOnFail) while the request was in flight:
+   * it is counted as failed, and its duration (its time so far) is a lower bound.
+   */
+  interrupted: 'EINTERRUPTED',
+  /** The request was made after the run had ended (an abandoned iteration): it was never sent, and is not recorded. */
   aborted: 'EABORTED',
   /** Anything else (the message is logged once). */
   unknown: 'EUNKNOWN',

@@ -67,7 +67,8 @@ const KEEP_ALIVE_MAX_MS = 600_000;
 interface Waiting {
   req: PoolRequest;
   head: Buffer | string;
-  handler: ExchangeHandler;
+  /** null: cancelled while waiting (the slot is skipped). */
+  handler: ExchangeHandler | null;
 }
 /**
  * Inactivity limits (connect, request, keep-alive idle) are checked by one interval per pool,
@@ -151,7 +152,9 @@ export class H1Pool implements ConnectionPool {
     }
     if (c === undefined) {
       if (this.connecting >= MAX_CONNECTING) {
-        this.waiting.push({ req, head, handler });
+        const w: Waiting = { req, head, handler };
+        handler.poolSlot = w;
+        this.waiting.push(w);
         return;
       }
       c = this.open();
@@ -195,7 +198,30 @@ export class H1Pool implements ConnectionPool {
     return c;
   }
 
-  private nextWaiting(): Waiting | undefined {
+  /**
+   * Ends `handler`'s request: the connection it is on is closed (the response is not read on),
+   * or its place in the queue is emptied. The failure is reported before this returns.
+   */
+  cancel(handler: ExchangeHandler, failure: HttpFailure): void {
+    const slot = handler.poolSlot;
+    handler.poolSlot = undefined;
+    if (slot instanceof H1Connection) {
+      if (slot.handler === handler) slot.fail(failure);
+    } else if (slot !== undefined && (slot as Waiting).handler === handler) {
+      (slot as Waiting).handler = null;
+      handler.onFailure(failure);
+    }
+  }
+
+  /** The next request waiting for a connection, skipping cancelled ones. */
+  private nextWaiting(): (Waiting & { handler: ExchangeHandler }) | undefined {
+    for (;;) {
+      const w = this.takeWaiting();
+      if (w === undefined || w.handler !== null) return w as (Waiting & { handler: ExchangeHandler }) | undefined;
+    }
+  }
+
+  private takeWaiting(): Waiting | undefined {
     if (this.waitingHead >= this.waiting.length) return undefined;
     const w = this.waiting[this.waitingHead];
     // A taken slot must not keep its finished request (and response) alive: under sustained
@@ -223,6 +249,7 @@ export class H1Pool implements ConnectionPool {
 
   /** @internal A connection has an inactivity limit of `ms`: the sweep runs often enough for it. */
   watch(ms: number): void {
+    if (ms <= 0) return;
     const every = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, Math.floor(ms / 10)));
     if (this.closed || (this.sweepTimer !== null && every >= this.sweepMs)) return;
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
@@ -581,6 +608,7 @@ class H1Connection {
     // must find no request in flight.
     if (this.keepAlive) this.completed = true;
     else this.close();
+    h.poolSlot = undefined;
     h.onComplete();
   }
 
@@ -632,6 +660,7 @@ class H1Connection {
   /** @internal Takes `handler`'s request (no bytes written). */
   assign(req: PoolRequest, handler: ExchangeHandler): void {
     this.handler = handler;
+    handler.poolSlot = this;
     this.skipBody = req.method === 'HEAD';
     this.closeAfter = req.close;
     this.headDone = false;
@@ -688,7 +717,10 @@ class H1Connection {
     this.handler = null;
     this.pending = null;
     this.close();
-    h?.onFailure(f);
+    if (h !== null) {
+      h.poolSlot = undefined;
+      h.onFailure(f);
+    }
   }
 }
 
@@ -712,6 +744,10 @@ class ProbeHandler implements ExchangeHandler {
   }
   onFailure(f: HttpFailure): void {
     this.ended += `${f.kind};`;
+  }
+  poolSlot?: unknown;
+  toJSON(): object {
+    return { heads: this.heads, body: this.body, ended: this.ended };
   }
 }
 

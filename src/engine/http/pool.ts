@@ -12,7 +12,10 @@ export interface PoolRequest {
   path: string;
   headers: Record<string, string> | undefined;
   body: Buffer | undefined;
-  /** Inactivity limit while the request is in flight, ms (0: none). */
+  /**
+   * The client's own inactivity limit while the request is in flight, ms (0: none). The engine
+   * passes 0: it bounds each whole request itself (HttpTransport's sweep, then cancel()).
+   */
   timeoutMs: number;
   /** The user sent `connection: close`: send it, and close the connection after this response. */
   close: boolean;
@@ -31,6 +34,8 @@ export interface ExchangeHandler {
   onResponseData(chunk: Buffer): void;
   onComplete(): void;
   onFailure(failure: HttpFailure): void;
+  /** Where the pool has the request (a connection, a queue slot): the pool's own note, for cancel(). */
+  poolSlot?: unknown;
 }
 
 /** A header name or value as a client hands it over (the lean client: strings; undici: Buffers). */
@@ -58,6 +63,11 @@ export class HttpFailure extends Error {
 export interface ConnectionPool {
   /** Sends `req`; `handler` hears about it (a failure too: dispatch itself never throws). */
   dispatch(req: PoolRequest, handler: ExchangeHandler): void;
+  /**
+   * Ends `handler`'s request now: its connection is closed (or its queue slot emptied) and
+   * `failure` goes to its onFailure before cancel returns. Nothing if it has already finished.
+   */
+  cancel(handler: ExchangeHandler, failure: HttpFailure): void;
   /** Aborts every request in flight (EABORTED) and closes every connection. */
   destroy(): Promise<void>;
 }

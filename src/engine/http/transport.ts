@@ -129,6 +129,9 @@ class RequestSeries {
 }
 
 const EMPTY: RawHeader[] = [];
+/** The timeout sweep's period: a tenth of the shortest timeout in use, within these bounds. */
+const SWEEP_MAX_MS = 250;
+const SWEEP_MIN_MS = 10;
 
 /** Whole microseconds from `from` to `to` (both ms). */
 function usSince(from: number, to: number): number {
@@ -136,6 +139,8 @@ function usSince(from: number, to: number): number {
 }
 
 function retryLater(e: Exchange): void {
+  // Timed out meanwhile (the sweep): already finished.
+  if (e.state === DONE) return;
   if (e.transport.closed) e.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));
   else e.requester.retry(e);
 }
@@ -177,9 +182,17 @@ function rawString(h: RawHeader): string {
   return typeof h === 'string' ? h : h.toString('latin1');
 }
 
+/** Exchange.state: in flight; finished; recorded as interrupted by the run's end (the pool may still report it). */
+const IN_FLIGHT = 0;
+const DONE = 1;
+const INTERRUPTED = 2;
+
 /**
  * One request: the pool's ExchangeHandler (whichever client serves it) and, once finished, the
  * response. Timestamps are ms from the transport's clock; phases are derived at the end.
+ * While in flight it is on its transport's list (oldest first), which bounds the whole request
+ * by its timeout (one sweep per transport, no timer per request) and lets the run's end record
+ * the requests it interrupts.
  */
 export class Exchange implements HttpResponse, ExchangeHandler {
   status = 0;
@@ -196,6 +209,13 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   redirectsLeft = -1;
   /** Sent a second time after a stale keep-alive connection (at most once). */
   retried = false;
+  /** @internal IN_FLIGHT, DONE or INTERRUPTED. */
+  state = IN_FLIGHT;
+  /** @internal The transport's list of exchanges in flight, oldest first. */
+  prevInFlight: Exchange | null = null;
+  nextInFlight: Exchange | null = null;
+  /** The pool's note of where this request is (ExchangeHandler.poolSlot). */
+  poolSlot: unknown = undefined;
 
   private rawHeaders: readonly RawHeader[] = EMPTY;
   private parsedHeaders: Record<string, string> | null = null;
@@ -204,7 +224,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   private bodyBytes = 0;
   private keepBytes = -1;
   private receivedBytes = 0;
-  private readonly t0: number;
+  /** @internal When the scenario sent it (the transport's clock, ms): its timeout counts from here. */
+  readonly t0: number;
   // The phases as whole microseconds after t0 (-1: not reached): small integers are stored in
   // the object itself, where each double field would cost a 16-byte box per request in flight.
   private sendUs = -1;
@@ -224,8 +245,11 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     private readonly tags: Tags | undefined,
     private readonly lagMs: number,
     private readonly sentBytes: number,
+    /** The whole request's limit from t0 (ms; 0: none). */
+    readonly timeoutMs: number,
   ) {
     this.t0 = transport.now();
+    transport.track(this);
   }
 
   get url(): string {
@@ -290,15 +314,17 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   }
 
   onComplete(): void {
-    this.finish();
+    if (this.state !== DONE) this.finish();
   }
 
   onFailure(f: HttpFailure): void {
+    // A pool's report after the engine ended the request (its timeout) has nothing to add.
+    if (this.state === DONE) return;
     const T = this.transport;
     // The server closed an idle keep-alive connection as this request went out (no response
     // byte came back): an idempotent request is sent once more on a fresh connection, as Go's
     // net/http does (RFC 9112 §9.3.1). Its latency still runs from the first send.
-    if (f.staleConnection && !this.retried && !T.closed && isIdempotent(this.method)) {
+    if (f.staleConnection && !this.retried && !T.closed && this.state === IN_FLIGHT && isIdempotent(this.method)) {
       this.retried = true;
       this.status = 0;
       this.rawHeaders = EMPTY;
@@ -318,9 +344,46 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     this.finish();
   }
 
+  /** @internal Past its timeout (the transport's sweep): the pool drops it, and it fails with ETIMEDOUT. */
+  expire(): void {
+    const f = new HttpFailure(HttpErrorKind.timeout, `no complete response within the request timeout (${this.timeoutMs} ms from the send)`);
+    this.originPool.pool.cancel(this, f);
+    // Not in the pool just now (between a stale retry's two sends): it fails all the same.
+    if (this.state === IN_FLIGHT) this.onFailure(f);
+  }
+
+  /**
+   * @internal The run has ended with this request in flight: recorded now as failed
+   * (EINTERRUPTED), its time so far in the trends as a lower bound. Returns that time as
+   * http_req_duration has it (ms, from the due time in the open model). The transport has
+   * taken it off its list; when the pool reports it later, nothing more is recorded.
+   */
+  interrupt(now: number): number {
+    this.state = INTERRUPTED;
+    this.error = HttpErrorKind.interrupted;
+    return this.measure(usSince(this.t0, now), this.transport.recording) / 1000;
+  }
+
   private finish(): void {
     const T = this.transport;
-    const end = usSince(this.t0, T.now());
+    const state = this.state;
+    this.state = DONE;
+    this.poolSlot = undefined;
+    const now = T.now();
+    // Recorded when the run ended (interrupt): its iteration was abandoned and is not resumed
+    // (it would check an aborted response and record that into a finished run).
+    if (state === INTERRUPTED) return;
+    if (state === IN_FLIGHT) T.untrack(this, now);
+    this.measure(usSince(this.t0, now), T.recording);
+    // The microtask runs once undici's parser callback has returned, so this Immediate is queued
+    // after the one that releases the connection (see OriginPool.resolveAfterRelease).
+    if (this.originPool.resolveAfterRelease) queueMicrotask(() => setImmediate(handOver, this));
+    else if (finishedThisTurn.push(this) === 1) setImmediate(handOverFinished);
+  }
+
+  /** Derives the timings with the end at `end` (µs after t0) and records them if `record`; returns http_req_duration (µs). */
+  private measure(end: number, record: boolean): number {
+    const T = this.transport;
     const send = this.sendUs >= 0 ? this.sendUs : end;
     const sent = this.sentUs >= 0 ? this.sentUs : send;
     const headers = this.headersUs >= 0 ? this.headersUs : end;
@@ -340,13 +403,14 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     if (this.redirectsLeft === 0 && this.error === undefined && isRedirect(this.status) && this.header('location') !== undefined) {
       this.error = HttpErrorKind.redirects;
     }
-    if (T.recording) {
+    // The latency a user would have seen: from when the iteration was due (open model),
+    // including any wait for a capped connection, excluding connection setup (as k6).
+    const duration = this.lagMs * 1000 + blocked + service;
+    if (record) {
       const s = T.seriesFor(this.method, this.status, this.name, this.tags);
       const failed = this.status === 0 || this.status >= 400 || this.error !== undefined;
       s.reqs.add(1);
-      // The latency a user would have seen: from when the iteration was due (open model),
-      // including any wait for a capped connection, excluding connection setup (as k6).
-      s.duration.record(this.lagMs * 1000 + blocked + service);
+      s.duration.record(duration);
       s.service.record(service);
       s.blocked.record(blocked);
       s.connecting.record(connecting);
@@ -359,10 +423,7 @@ export class Exchange implements HttpResponse, ExchangeHandler {
       s.received.add(this.receivedBytes);
       if (this.error !== undefined) T.recorder.error(this.error);
     }
-    // The microtask runs once undici's parser callback has returned, so this Immediate is queued
-    // after the one that releases the connection (see OriginPool.resolveAfterRelease).
-    if (this.originPool.resolveAfterRelease) queueMicrotask(() => setImmediate(handOver, this));
-    else if (finishedThisTurn.push(this) === 1) setImmediate(handOverFinished);
+    return duration;
   }
 
   // --- the response -----------------------------------------------------------------------
@@ -442,6 +503,17 @@ export class HttpTransport {
   readonly target: URL | undefined;
   private readonly pools = new Map<string, OriginPool>();
   private readonly seriesCache = new Map<string, RequestSeries[]>();
+  /** Exchanges in flight, oldest (earliest t0) first. */
+  private first: Exchange | null = null;
+  private last: Exchange | null = null;
+  /** How many requests are in flight. */
+  inFlight = 0;
+  /** When a request last finished (any outcome), transport clock. */
+  private lastDoneAt: number;
+  /** The shortest timeout of any request so far: the sweep's period follows it, and its scan stops at the first request younger than it. */
+  private minTimeoutMs = Infinity;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweepMs = 0;
 
   constructor(readonly recorder: MetricsRecorder, private readonly options: TransportOptions) {
     this.now = options.now;
@@ -449,6 +521,7 @@ export class HttpTransport {
     this.timeoutMs = options.timeoutMs;
     this.maxBodyBytes = options.maxBodyBytes;
     this.discardBodies = options.discardBodies;
+    this.lastDoneAt = options.now();
     if (options.target !== undefined) {
       this.target = new URL(options.target);
       this.targetOrigin = this.pool(this.target.origin);
@@ -538,10 +611,98 @@ export class HttpTransport {
     clearTimeout(timer);
   }
 
+  /** @internal A new exchange: in flight from now, last on the list. */
+  track(e: Exchange): void {
+    const last = this.last;
+    e.prevInFlight = last;
+    if (last === null) this.first = e;
+    else last.nextInFlight = e;
+    this.last = e;
+    this.inFlight++;
+    const ms = e.timeoutMs;
+    if (ms > 0 && ms < this.minTimeoutMs) {
+      this.minTimeoutMs = ms;
+      this.watch(ms);
+    }
+  }
+
+  /** @internal `e` is no longer in flight (`doneAt`: it finished then; undefined: interrupted). */
+  untrack(e: Exchange, doneAt?: number): void {
+    const prev = e.prevInFlight;
+    const next = e.nextInFlight;
+    if (prev === null) this.first = next;
+    else prev.nextInFlight = next;
+    if (next === null) this.last = prev;
+    else next.prevInFlight = prev;
+    e.prevInFlight = e.nextInFlight = null;
+    this.inFlight--;
+    if (doneAt !== undefined) this.lastDoneAt = doneAt;
+  }
+
+  /**
+   * How long no request has finished while requests were waiting (ms; 0 when none is in
+   * flight): since the last one finished, or since the oldest in flight was sent if later.
+   */
+  noResponseMs(): number {
+    const first = this.first;
+    if (first === null) return 0;
+    return Math.max(0, this.now() - Math.max(this.lastDoneAt, first.t0));
+  }
+
+  /**
+   * Every request still in flight is recorded as interrupted (EINTERRUPTED: counted in
+   * http_reqs and http_req_failed, its time so far in the trends as a lower bound). The run
+   * calls it when the load has ended, before its last interval is flushed.
+   */
+  interruptInFlight(): { requests: number; oldestMs: number } {
+    const now = this.now();
+    let requests = 0;
+    let oldestMs = 0;
+    for (let e = this.first; e !== null; ) {
+      const next = e.nextInFlight;
+      this.untrack(e);
+      const ms = e.interrupt(now);
+      requests++;
+      if (ms > oldestMs) oldestMs = ms;
+      e = next;
+    }
+    return { requests, oldestMs };
+  }
+
+  /** The sweep runs every tenth of the shortest timeout in use (10-250 ms), not a timer per request. */
+  private watch(ms: number): void {
+    const every = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, Math.floor(ms / 10)));
+    if (this.closed || (this.sweepTimer !== null && every >= this.sweepMs)) return;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.sweepMs = every;
+    this.sweepTimer = setInterval(this.sweep, every);
+    this.sweepTimer.unref();
+  }
+
+  /** Fails every request in flight for longer than its timeout (ETIMEDOUT). */
+  private readonly sweep = (): void => {
+    const now = this.now();
+    const min = this.minTimeoutMs;
+    for (let e = this.first; e !== null; ) {
+      const age = now - e.t0;
+      // Every later request is younger, and none has a shorter limit.
+      if (age < min) return;
+      let next = e.nextInFlight;
+      if (e.timeoutMs > 0 && age >= e.timeoutMs) {
+        e.expire();
+        // Nothing else finishes synchronously; should it, start over from the oldest.
+        if (next !== null && next.state !== IN_FLIGHT) next = this.first;
+      }
+      e = next;
+    }
+  };
+
   /** Aborts every request still in flight and closes every connection. */
   async close(): Promise<void> {
     this.recording = false;
     this.closed = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.pool.destroy().catch(() => undefined)));

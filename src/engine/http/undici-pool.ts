@@ -80,10 +80,12 @@ export class UndiciPool implements ConnectionPool {
 
   dispatch(req: PoolRequest, handler: ExchangeHandler): void {
     const h = new UndiciHandler(handler);
+    handler.poolSlot = h;
     try {
       this.pool.dispatch(
         {
           origin: this.origin, path: req.path, method: req.method as Undici.Dispatcher.HttpMethod, headers: req.headers, body: req.body,
+          // Inactivity limits (0: none; the engine passes 0 and bounds the whole request itself).
           headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
           // Keep-alive is ours to decide: undici closes after every HEAD unless told not to
           // (stray body bytes after a HEAD's response still end the connection: unsolicited data).
@@ -94,6 +96,13 @@ export class UndiciPool implements ConnectionPool {
     } catch (err) {
       h.onError(err as Error);
     }
+  }
+
+  /** Ends `handler`'s request: reported at once; undici aborts it (closing its connection) now, or when it would have been written. */
+  cancel(handler: ExchangeHandler, failure: HttpFailure): void {
+    const slot = handler.poolSlot;
+    handler.poolSlot = undefined;
+    if (slot instanceof UndiciHandler) slot.cancel(failure);
   }
 
   destroy(): Promise<void> {
@@ -108,11 +117,29 @@ class UndiciHandler implements Undici.Dispatcher.DispatchHandler {
   private contentLength = -1;
   private bodyBytes = 0;
   private ended = false;
+  /** undici's abort for this request, once it has been handed to a connection. */
+  private abort: ((err?: Error) => void) | null = null;
 
   constructor(private readonly target: ExchangeHandler) {}
 
-  onConnect(): void {
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.ended) {
+      // Cancelled while queued in the Pool: never sent.
+      abort(new Error('cancelled'));
+      return;
+    }
+    this.abort = abort;
     this.target.onRequestStart();
+  }
+
+  /** The engine ends this request (its timeout): reported now; undici's later error is ignored. */
+  cancel(f: HttpFailure): void {
+    if (this.ended) return;
+    this.ended = true;
+    const abort = this.abort;
+    this.abort = null;
+    this.target.onFailure(f);
+    abort?.(new Error('cancelled'));
   }
 
   onRequestSent(): void {
@@ -125,7 +152,7 @@ class UndiciHandler implements Undici.Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
     // 1xx (103 Early Hints, ...): the final response follows.
-    if (statusCode < 200) return true;
+    if (statusCode < 200 || this.ended) return true;
     this.headDone = true;
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const k = rawHeaders[i];
@@ -136,6 +163,7 @@ class UndiciHandler implements Undici.Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.ended) return true;
     this.bodyBytes += chunk.length;
     this.target.onResponseData(chunk);
     return true;
@@ -144,12 +172,14 @@ class UndiciHandler implements Undici.Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.ended) return;
     this.ended = true;
+    this.abort = null;
     this.target.onComplete();
   }
 
   onError(err: Error): void {
     if (this.ended) return;
     this.ended = true;
+    this.abort = null;
     this.target.onFailure(this.failure(err));
   }
 

@@ -44,7 +44,20 @@ export function mergeIntervals(parts: IntervalData[]): IntervalData {
   const trendParts = new Map<string, string[]>();
   let vusMin = 0;
   let vusPeak = 0;
+  let inFlight = 0;
+  let noResponseMs = -1;
+  let unfinished: IntervalData['unfinished'];
   for (const p of parts) {
+    // Requests in flight add up; the warning's time is the least of those with requests waiting
+    // (a response anywhere counts).
+    inFlight += p.inFlight ?? 0;
+    if ((p.inFlight ?? 0) > 0) noResponseMs = noResponseMs < 0 ? (p.noResponseMs ?? 0) : Math.min(noResponseMs, p.noResponseMs ?? 0);
+    if (p.unfinished !== undefined) {
+      const u = (unfinished ??= { requests: 0, oldestMs: 0, queuedIterations: 0 });
+      u.requests += p.unfinished.requests;
+      u.oldestMs = Math.max(u.oldestMs, p.unfinished.oldestMs);
+      u.queuedIterations += p.unfinished.queuedIterations;
+    }
     merged.vus += p.vus;
     merged.vusMax += p.vusMax;
     vusMin += p.vusMin ?? p.vus;
@@ -73,6 +86,11 @@ export function mergeIntervals(parts: IntervalData[]): IntervalData {
   }
   merged.vusMin = vusMin;
   merged.vusPeak = vusPeak;
+  if (parts.some((p) => p.inFlight !== undefined)) {
+    merged.inFlight = inFlight;
+    merged.noResponseMs = Math.max(0, noResponseMs);
+  }
+  if (unfinished !== undefined) merged.unfinished = unfinished;
   merged.series = [...series.values()];
   const note = parts.find((p) => p.seriesLimit !== undefined)?.seriesLimit;
   if (note !== undefined) merged.seriesLimit = note;
