@@ -16,7 +16,7 @@ import type {
   ThresholdVerdict,
 } from './types';
 import { TrendCounts, decodeSparse, type SparseCounts } from './metrics/hdr';
-import { OVERFLOW_TAG_VALUE } from './metrics/recorder';
+import { OVERFLOW_TAG_VALUE, countsOfTrend } from './metrics/recorder';
 import {
   BUILTIN_METRICS,
   CHECK_TAG,
@@ -75,14 +75,14 @@ class Accumulator {
     return true;
   }
 
-  /** `decoded` is shared by all accumulators fed from the same series. */
-  add(s: EncodedSeries, decoded: () => SparseCounts): void {
+  /** `trend` adds a trend series' counts to a total (shared by all accumulators fed from the series). */
+  add(s: EncodedSeries, trend: TrendSource): void {
     this.kind ??= s.kind;
     if (this.kind !== s.kind) return; // a kind clash is reported by the recorder, where it happens
     if (s.kind !== 'rate' && s.contains !== undefined) this.declaredUnit = s.contains;
     switch (s.kind) {
       case 'trend':
-        (this.hist ??= new TrendCounts(64)).addSparse(decoded());
+        trend.addTo((this.hist ??= new TrendCounts(64)));
         break;
       case 'counter':
         this.value += s.value;
@@ -212,15 +212,14 @@ export class RunAggregate {
       // VUs come from the interval header, the scheduler's own numbers.
       if (s.metric === VUS || s.metric === VUS_MAX) continue;
       if (s.metric === DROPPED_ITERATIONS) droppedSeries = true;
-      let decodedOnce: SparseCounts | undefined;
-      const decoded = () => (decodedOnce ??= decodeSparse((s as Extract<EncodedSeries, { kind: 'trend' }>).hist));
-      this.metricAccumulator(s.metric).add(s, decoded);
-      if (isOverflow(s.tags)) this.folded.set(s.metric, (this.folded.get(s.metric) ?? 0) + valuesIn(s, decoded));
+      const trend = s.kind === 'trend' ? new TrendSource(s) : NOT_A_TREND;
+      this.metricAccumulator(s.metric).add(s, trend);
+      if (isOverflow(s.tags)) this.folded.set(s.metric, (this.folded.get(s.metric) ?? 0) + valuesIn(s, trend));
       for (const sel of this.selections.values()) {
-        if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, decoded);
+        if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, trend);
       }
-      if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) this.lastLatency.addSparse(decoded());
-      if (s.kind === 'trend' && s.metric === ITERATION_LAG) this.lastLag.addSparse(decoded());
+      if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) trend.addTo(this.lastLatency);
+      if (s.kind === 'trend' && s.metric === ITERATION_LAG) trend.addTo(this.lastLag);
       if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
     }
     this.addHeaderMetrics(interval, droppedSeries);
@@ -251,9 +250,8 @@ export class RunAggregate {
     }
     if (droppedSeries) return;
     const dropped: EncodedSeries = { kind: 'counter', metric: DROPPED_ITERATIONS, tags: {}, value: interval.iterationsDropped };
-    const noHist = () => { throw new Error('not a trend'); };
-    this.metricAccumulator(DROPPED_ITERATIONS).add(dropped, noHist);
-    for (const sel of this.selections.values()) if (sel.metric === DROPPED_ITERATIONS && sel.matches({})) sel.add(dropped, noHist);
+    this.metricAccumulator(DROPPED_ITERATIONS).add(dropped, NOT_A_TREND);
+    for (const sel of this.selections.values()) if (sel.metric === DROPPED_ITERATIONS && sel.matches({})) sel.add(dropped, NOT_A_TREND);
   }
 
   private addCheck(s: Extract<EncodedSeries, { kind: 'rate' }>): void {
@@ -464,11 +462,40 @@ function isOverflow(tags: Tags): boolean {
   return false;
 }
 
+/**
+ * A trend series' counts, added to totals: straight from the counts when the series was flushed
+ * in this process (no encode, no decode), else decoded from `hist` once.
+ */
+class TrendSource {
+  private readonly counts: TrendCounts | undefined;
+  private decoded: SparseCounts | undefined;
+
+  constructor(private readonly s: Extract<EncodedSeries, { kind: 'trend' }> | undefined) {
+    this.counts = s && countsOfTrend(s);
+  }
+
+  addTo(into: TrendCounts): void {
+    if (this.counts !== undefined) into.addCounts(this.counts);
+    else into.addSparse(this.sparse());
+  }
+
+  get total(): number {
+    return this.counts !== undefined ? this.counts.total : this.sparse().total;
+  }
+
+  private sparse(): SparseCounts {
+    if (this.s === undefined) throw new Error('not a trend');
+    return (this.decoded ??= decodeSparse(this.s.hist));
+  }
+}
+
+const NOT_A_TREND = new TrendSource(undefined);
+
 /** How many values a series carries: a trend's count, a counter's sum, a rate's passes and fails. */
-function valuesIn(s: EncodedSeries, decoded: () => SparseCounts): number {
+function valuesIn(s: EncodedSeries, trend: TrendSource): number {
   switch (s.kind) {
     case 'trend':
-      return decoded().total;
+      return trend.total;
     case 'counter':
       return s.value;
     case 'rate':

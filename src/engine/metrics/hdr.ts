@@ -187,6 +187,40 @@ export class TrendCounts {
     this.total += sparse.total;
   }
 
+  /**
+   * Adds `src`'s counts (pairs or array) without changing `src`: how the runner's totals take an
+   * interval recorded in this process, with no encode/decode round trip.
+   */
+  addCounts(src: TrendCounts): void {
+    if (src.total === 0) return;
+    if (this.sparseLength > 0) this.dense();
+    if (src.highIndex >= this.counts.length) this.grow(src.highIndex);
+    const counts = this.counts;
+    const n = src.sparseLength;
+    if (n > 0) {
+      const idx = src.sparseIndexes!;
+      const cnt = src.sparseCounts!;
+      for (let k = 0; k < n; k++) counts[idx[k]] += cnt[k];
+    } else {
+      const from = src.counts;
+      for (let i = src.lowIndex; i <= src.highIndex; i++) counts[i] += from[i];
+    }
+    if (src.lowIndex < this.lowIndex) this.lowIndex = src.lowIndex;
+    if (src.highIndex > this.highIndex) this.highIndex = src.highIndex;
+    this.total += src.total;
+  }
+
+  /**
+   * Empty counts to record the next interval into, while these are handed over as they are. A
+   * series that was busy (more values than fit as pairs) starts with an array as long as this
+   * one's, as reset() would have kept it.
+   */
+  successor(): TrendCounts {
+    const next = new TrendCounts(this.bits);
+    if (this.counts.length > 0 && this.total > SPARSE_MAX) next.counts = next.allocate(this.counts.length);
+    return next;
+  }
+
   /** Adds the counts to `target` (an hdr-histogram-js histogram). */
   addInto(target: Histogram): void {
     const counts = this.dense();
