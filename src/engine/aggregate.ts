@@ -181,7 +181,8 @@ export class RunAggregate {
   private errorTotal = 0;
   private elapsedMs = 0;
   private intervals = 0;
-  private last: IntervalData | undefined;
+  /** The last interval's header figures the live view shows (its series are not kept). */
+  private last: { startMs: number; endMs: number; vus: number; vusMax: number; requests: number; errors: number } | undefined;
   private backlog = 0;
   /** The last interval's request latency and iteration lag, all tag sets merged (reused). */
   private readonly lastLatency = new TrendCounts(64);
@@ -201,7 +202,9 @@ export class RunAggregate {
   /** Merges one interval (all processes' parts already merged with mergeIntervals). */
   add(interval: IntervalData): void {
     this.intervals++;
-    this.last = interval;
+    let lastErrors = 0;
+    for (const kind in interval.errors) lastErrors += interval.errors[kind];
+    this.last = { startMs: interval.startMs, endMs: interval.endMs, vus: interval.vus, vusMax: interval.vusMax, requests: 0, errors: lastErrors };
     this.elapsedMs = Math.max(this.elapsedMs, interval.endMs);
     this.backlog = interval.backlog;
     this.lastLatency.reset();
@@ -221,6 +224,7 @@ export class RunAggregate {
       if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) trend.addTo(this.lastLatency);
       if (s.kind === 'trend' && s.metric === ITERATION_LAG) trend.addTo(this.lastLag);
       if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
+      if (s.kind === 'counter' && s.metric === HTTP_REQS) this.last.requests += s.value;
     }
     this.addHeaderMetrics(interval, droppedSeries);
     for (const [kind, n] of Object.entries(interval.errors)) this.addError(kind, n);
@@ -310,12 +314,8 @@ export class RunAggregate {
   live(elapsedMs: number = this.elapsedMs): LiveStats {
     const last = this.last;
     const seconds = last ? Math.max(last.endMs - last.startMs, 1) / 1000 : 1;
-    let lastRequests = 0;
-    let lastErrors = 0;
-    if (last) {
-      for (const s of last.series) if (s.kind === 'counter' && s.metric === HTTP_REQS) lastRequests += s.value;
-      for (const n of Object.values(last.errors)) lastErrors += n;
-    }
+    const lastRequests = last?.requests ?? 0;
+    const lastErrors = last?.errors ?? 0;
     const latency = this.lastLatency.read([50, 90, 99]);
     const lag = this.lastLag.read([99]);
     return {
@@ -463,29 +463,25 @@ function isOverflow(tags: Tags): boolean {
 }
 
 /**
- * A trend series' counts, added to totals: straight from the counts when the series was flushed
- * in this process (no encode, no decode), else decoded from `hist` once.
+ * A trend series' counts, added to totals: the pairs themselves when the series was flushed in
+ * this process (no encode, no decode), else decoded from `hist` once.
  */
 class TrendSource {
-  private readonly counts: TrendCounts | undefined;
-  private decoded: SparseCounts | undefined;
+  private sparse: SparseCounts | undefined;
 
-  constructor(private readonly s: Extract<EncodedSeries, { kind: 'trend' }> | undefined) {
-    this.counts = s && countsOfTrend(s);
-  }
+  constructor(private readonly s: Extract<EncodedSeries, { kind: 'trend' }> | undefined) {}
 
   addTo(into: TrendCounts): void {
-    if (this.counts !== undefined) into.addCounts(this.counts);
-    else into.addSparse(this.sparse());
+    into.addSparse(this.counts());
   }
 
   get total(): number {
-    return this.counts !== undefined ? this.counts.total : this.sparse().total;
+    return this.counts().total;
   }
 
-  private sparse(): SparseCounts {
+  private counts(): SparseCounts {
     if (this.s === undefined) throw new Error('not a trend');
-    return (this.decoded ??= decodeSparse(this.s.hist));
+    return (this.sparse ??= countsOfTrend(this.s) ?? decodeSparse(this.s.hist));
   }
 }
 

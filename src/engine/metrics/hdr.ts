@@ -188,37 +188,32 @@ export class TrendCounts {
   }
 
   /**
-   * Adds `src`'s counts (pairs or array) without changing `src`: how the runner's totals take an
-   * interval recorded in this process, with no encode/decode round trip.
+   * The counts as (index, count) pairs in index order, then reset(): what a flush hands over
+   * (to encode, or to add to the totals of a runner in this process). The series keeps recording
+   * into its own array; the pairs are plain arrays, small and short-lived (they die young).
    */
-  addCounts(src: TrendCounts): void {
-    if (src.total === 0) return;
-    if (this.sparseLength > 0) this.dense();
-    if (src.highIndex >= this.counts.length) this.grow(src.highIndex);
-    const counts = this.counts;
-    const n = src.sparseLength;
+  takeAndReset(): SparseCounts {
+    const out: SparseCounts = { indexes: [], counts: [], total: this.total };
+    const n = this.sparseLength;
     if (n > 0) {
-      const idx = src.sparseIndexes!;
-      const cnt = src.sparseCounts!;
-      for (let k = 0; k < n; k++) counts[idx[k]] += cnt[k];
-    } else {
-      const from = src.counts;
-      for (let i = src.lowIndex; i <= src.highIndex; i++) counts[i] += from[i];
+      this.sortPairs();
+      const idx = this.sparseIndexes!;
+      const cnt = this.sparseCounts!;
+      for (let k = 0; k < n; k++) {
+        out.indexes.push(idx[k]);
+        out.counts.push(cnt[k]);
+      }
+    } else if (this.highIndex >= 0) {
+      const counts = this.counts;
+      for (let i = this.lowIndex; i <= this.highIndex; i++) {
+        if (counts[i] !== 0) {
+          out.indexes.push(i);
+          out.counts.push(counts[i]);
+        }
+      }
     }
-    if (src.lowIndex < this.lowIndex) this.lowIndex = src.lowIndex;
-    if (src.highIndex > this.highIndex) this.highIndex = src.highIndex;
-    this.total += src.total;
-  }
-
-  /**
-   * Empty counts to record the next interval into, while these are handed over as they are. A
-   * series that was busy (more values than fit as pairs) starts with an array as long as this
-   * one's, as reset() would have kept it.
-   */
-  successor(): TrendCounts {
-    const next = new TrendCounts(this.bits);
-    if (this.counts.length > 0 && this.total > SPARSE_MAX) next.counts = next.allocate(this.counts.length);
-    return next;
+    this.reset();
+    return out;
   }
 
   /** Adds the counts to `target` (an hdr-histogram-js histogram). */
@@ -236,7 +231,13 @@ export class TrendCounts {
   encode(): string {
     const n = this.sparseLength;
     if (n === 0) return encodeCounts(this.counts, this.lowIndex, this.highIndex);
-    // Sparse pairs in index order (insertion sort: at most SPARSE_MAX of them).
+    this.sortPairs();
+    return encodePairs(this.sparseIndexes!, this.sparseCounts!, n);
+  }
+
+  /** Sparse pairs in index order (insertion sort: at most SPARSE_MAX of them). */
+  private sortPairs(): void {
+    const n = this.sparseLength;
     const idx = this.sparseIndexes!;
     const cnt = this.sparseCounts!;
     for (let a = 1; a < n; a++) {
@@ -250,7 +251,6 @@ export class TrendCounts {
       idx[b + 1] = i;
       cnt[b + 1] = c;
     }
-    return encodePairs(idx, cnt, n);
   }
 
   encodeAndReset(): string {
@@ -372,8 +372,13 @@ function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: num
   return wrapPayload(buf, start, pos);
 }
 
+/** The compressed base64 of pairs in index order (TrendCounts.takeAndReset, decodeSparse). */
+export function encodeSparse(sparse: SparseCounts): string {
+  return encodePairs(sparse.indexes, sparse.counts, sparse.indexes.length);
+}
+
 /** The same encoding from (index, count) pairs in ascending index order. */
-function encodePairs(indexes: Uint32Array, counts: Uint32Array, n: number): string {
+function encodePairs(indexes: ArrayLike<number>, counts: ArrayLike<number>, n: number): string {
   const buf = scratchFor(STORED_PREFIX + HEADER_BYTES + 18 * n + 16 + 4);
   const start = STORED_PREFIX;
   buf.set(HEADER_TEMPLATE, start);

@@ -14,7 +14,7 @@
 import type { EncodedSeries, IntervalData, MetricKind, MetricSink, MetricSummary, SeriesLimitNote, Tags } from '../types';
 import { OptionsError } from '../errors';
 import { BUILTIN_METRICS } from './names';
-import { TrendCounts } from './hdr';
+import { TrendCounts, encodeSparse, type SparseCounts } from './hdr';
 
 export type { SeriesLimitNote };
 
@@ -66,8 +66,7 @@ export class TrendSeries {
   records = 0;
   /** Recorded into since the last flush (and listed in `touched`). */
   dirty = false;
-  /** @internal This interval's counts; a flush hands them over and starts new ones. */
-  counts = new TrendCounts();
+  /** @internal */ readonly counts = new TrendCounts();
   constructor(readonly metric: string, readonly tags: Tags, private readonly touched: Touched, readonly id: number) {}
   /** Records integer microseconds (fractions are rounded, values clamped to [0, 1 h]). */
   record(micros: number): void {
@@ -131,23 +130,23 @@ export class GaugeSeries {
 }
 
 /** The counts behind each trend series a flush produced in this process (see trendSeriesOf). */
-const countsOfSeries = new WeakMap<EncodedSeries, TrendCounts>();
+const countsOfSeries = new WeakMap<EncodedSeries, SparseCounts>();
 
 /**
  * A flushed trend series whose `hist` (HdrHistogram V2, compressed base64) is encoded from its
  * counts on first read and kept: JSON (the --out file, IPC to a parent process) and
- * structuredClone read it like any property, while a runner in the same process merges the
- * counts themselves (countsOfTrend) and never encodes or decodes at all. The counts are no
- * longer recorded into. Assigning `hist` replaces it (and drops the counts).
+ * structuredClone read it like any property, while a runner in the same process adds the
+ * pairs themselves (countsOfTrend) and never encodes or decodes at all. Assigning `hist`
+ * replaces it (and drops the pairs).
  */
-function trendSeriesOf(metric: string, tags: Tags, counts: TrendCounts): Extract<EncodedSeries, { kind: 'trend' }> {
+function trendSeriesOf(metric: string, tags: Tags, counts: SparseCounts): Extract<EncodedSeries, { kind: 'trend' }> {
   let hist: string | undefined;
   const s = {
     kind: 'trend' as const,
     metric,
     tags,
     get hist(): string {
-      return (hist ??= counts.encode());
+      return (hist ??= encodeSparse(counts));
     },
     set hist(value: string) {
       Object.defineProperty(this, 'hist', { value, writable: true, enumerable: true, configurable: true });
@@ -159,7 +158,7 @@ function trendSeriesOf(metric: string, tags: Tags, counts: TrendCounts): Extract
 }
 
 /** The counts of a trend series flushed in this process (undefined once copied or decoded from elsewhere). */
-export function countsOfTrend(s: EncodedSeries): TrendCounts | undefined {
+export function countsOfTrend(s: EncodedSeries): SparseCounts | undefined {
   return countsOfSeries.get(s);
 }
 
@@ -329,8 +328,8 @@ export class MetricsRecorder implements MetricSink {
    */
   flush(header: IntervalHeader): IntervalData {
     // Only the series touched since the last flush, in creation order (as a walk of every
-    // series would list them); each trend hands over its counts and records into new ones, so
-    // nothing is encoded here (see trendSeriesOf).
+    // series would list them); each trend hands over a copy of its counts, encoded only if
+    // someone reads it (see trendSeriesOf).
     const touched = this.touched.list;
     this.touched.list = this.spareTouched;
     if (!ascendingIds(touched)) touched.sort(byId);
@@ -340,10 +339,8 @@ export class MetricsRecorder implements MetricSink {
       s.dirty = false;
       switch (s.kind) {
         case 'trend': {
-          const counts = s.counts;
-          s.records += counts.total;
-          s.counts = counts.successor();
-          series[i] = this.withUnit(trendSeriesOf(s.metric, s.tags, counts));
+          s.records += s.counts.total;
+          series[i] = this.withUnit(trendSeriesOf(s.metric, s.tags, s.counts.takeAndReset()));
           break;
         }
         case 'counter':
