@@ -201,6 +201,15 @@ export class RunAggregate {
 
   /** Merges one interval (all processes' parts already merged with mergeIntervals). */
   add(interval: IntervalData): void {
+    this.adding(interval).step(Infinity);
+  }
+
+  /**
+   * Merges one interval a slice of series at a time (a runner spreads an interval of thousands
+   * of series over turns of the event loop): call step(max) until it returns true, before
+   * adding the next interval or reading any figure.
+   */
+  adding(interval: IntervalData): { step(max: number): boolean } {
     this.intervals++;
     let lastErrors = 0;
     for (const kind in interval.errors) lastErrors += interval.errors[kind];
@@ -211,23 +220,42 @@ export class RunAggregate {
     this.lastLag.reset();
 
     let droppedSeries = false;
-    for (const s of interval.series) {
-      // VUs come from the interval header, the scheduler's own numbers.
-      if (s.metric === VUS || s.metric === VUS_MAX) continue;
-      if (s.metric === DROPPED_ITERATIONS) droppedSeries = true;
-      const trend = s.kind === 'trend' ? new TrendSource(s) : NOT_A_TREND;
-      this.metricAccumulator(s.metric).add(s, trend);
-      if (isOverflow(s.tags)) this.folded.set(s.metric, (this.folded.get(s.metric) ?? 0) + valuesIn(s, trend));
-      for (const sel of this.selections.values()) {
-        if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, trend);
+    let next = 0;
+    let done = false;
+    const series = interval.series;
+    const last = this.last;
+    const step = (max: number): boolean => {
+      const end = Math.min(series.length, next + max);
+      for (; next < end; next++) {
+        if (this.addSeries(series[next], last)) droppedSeries = true;
       }
-      if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) trend.addTo(this.lastLatency);
-      if (s.kind === 'trend' && s.metric === ITERATION_LAG) trend.addTo(this.lastLag);
-      if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
-      if (s.kind === 'counter' && s.metric === HTTP_REQS) this.last.requests += s.value;
+      if (next < series.length) return false;
+      if (!done) {
+        done = true;
+        this.addHeaderMetrics(interval, droppedSeries);
+        for (const [kind, n] of Object.entries(interval.errors)) this.addError(kind, n);
+      }
+      return true;
+    };
+    return { step };
+  }
+
+  /** Adds one series of an interval; true when it is a dropped_iterations series. */
+  private addSeries(s: EncodedSeries, last: { requests: number }): boolean {
+    // VUs come from the interval header, the scheduler's own numbers.
+    if (s.metric === VUS || s.metric === VUS_MAX) return false;
+    const droppedSeries = s.metric === DROPPED_ITERATIONS;
+    const trend = s.kind === 'trend' ? new TrendSource(s) : NOT_A_TREND;
+    this.metricAccumulator(s.metric).add(s, trend);
+    if (isOverflow(s.tags)) this.folded.set(s.metric, (this.folded.get(s.metric) ?? 0) + valuesIn(s, trend));
+    for (const sel of this.selections.values()) {
+      if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, trend);
     }
-    this.addHeaderMetrics(interval, droppedSeries);
-    for (const [kind, n] of Object.entries(interval.errors)) this.addError(kind, n);
+    if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) trend.addTo(this.lastLatency);
+    if (s.kind === 'trend' && s.metric === ITERATION_LAG) trend.addTo(this.lastLag);
+    if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
+    if (s.kind === 'counter' && s.metric === HTTP_REQS) last.requests += s.value;
+    return droppedSeries;
   }
 
   private metricAccumulator(metric: string): Accumulator {

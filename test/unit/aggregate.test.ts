@@ -310,3 +310,16 @@ test('custom metrics declared with isTime are times in the summary, its export a
   assert.equal(exported.metrics.cart_to_order.contains, 'time');
   assert.equal(exported.metrics.items_per_order.contains, 'default');
 });
+
+test('intervals flushed in this process add up exactly as the same intervals read back from JSON (--out, IPC)', () => {
+  const thresholds = { [HTTP_REQ_DURATION]: ['p(99)<1500'], [`${HTTP_REQ_DURATION}{name:cart}`]: ['p(90)<3000'] };
+  const direct = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'open', plannedMs: 3000, thresholds });
+  const viaJson = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'open', plannedMs: 3000, thresholds });
+  for (let k = 0; k < 3; k++) {
+    const interval = second(k, 300 + 100 * k, (i) => 1 + ((i * 37) % 900) / (k + 1), { failEvery: 7 });
+    direct.add(interval);
+    viaJson.add(JSON.parse(JSON.stringify(interval)));
+    assert.deepEqual(direct.live(), viaJson.live());
+  }
+  assert.deepEqual(direct.summary('completed', 3000), viaJson.summary('completed', 3000));
+});

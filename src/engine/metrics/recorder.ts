@@ -38,6 +38,14 @@ export function describeSeriesLimit(n: SeriesLimitNote): string {
   );
 }
 
+/** A flush in progress (MetricsRecorder.beginFlush). */
+export interface FlushJob {
+  /** The interval; its series are all set once step() has returned true. */
+  readonly interval: IntervalData;
+  /** Reads up to `max` more handed-over trends; true when the interval is complete. */
+  step(max: number): boolean;
+}
+
 /** The interval fields the executor knows; the recorder adds `series` (and merges `errors`). */
 export type IntervalHeader = Omit<IntervalData, 'series' | 'errors' | 'seriesLimit'> & { errors?: Record<string, number> };
 
@@ -66,7 +74,8 @@ export class TrendSeries {
   records = 0;
   /** Recorded into since the last flush (and listed in `touched`). */
   dirty = false;
-  /** @internal */ readonly counts = new TrendCounts();
+  /** @internal This interval's counts (a flush swaps them for empty ones and reads them after). */
+  counts = new TrendCounts();
   constructor(readonly metric: string, readonly tags: Tags, private readonly touched: Touched, readonly id: number) {}
   /** Records integer microseconds (fractions are rounded, values clamped to [0, 1 h]). */
   record(micros: number): void {
@@ -190,6 +199,13 @@ export class MetricsRecorder implements MetricSink {
   private readonly touched: Touched = { list: [] };
   /** The list the previous flush walked, emptied: the next interval's (no array per flush). */
   private spareTouched: AnySeries[] = [];
+  /**
+   * Empty trend counts that a flush gives the series it takes counts from (and gets back once
+   * it has read them): each interval records into counts of the same pool, so memory stays flat.
+   */
+  private readonly emptyCounts: TrendCounts[] = [];
+  /** A flush whose trends are not all read yet. */
+  private unfinished: FlushJob | undefined;
   /** The tags object each series was first created from (the only one cached for it). */
   private readonly createdFrom = new WeakMap<AnySeries, Tags>();
   private errors: Record<string, number> = {};
@@ -327,20 +343,38 @@ export class MetricsRecorder implements MetricSink {
    * take the snapshot before awaiting anything, so no record falls between two intervals.
    */
   flush(header: IntervalHeader): IntervalData {
+    const job = this.beginFlush(header);
+    job.step(Infinity);
+    return job.interval;
+  }
+
+  /**
+   * Ends the interval like flush(), in two parts: now, every touched series hands over what it
+   * recorded (a trend swaps its counts for empty ones: nothing is copied), so no record falls
+   * between two intervals; then step() turns the handed-over trend counts into series, a slice at
+   * a time (the run's loop does one slice per turn of the event loop, so iterations due meanwhile
+   * start on time). `interval` is complete once step() has returned true. A flush begun while
+   * another is unfinished finishes the other first (its interval is still the caller's to use).
+   */
+  beginFlush(header: IntervalHeader): FlushJob {
+    this.unfinished?.step(Infinity);
     // Only the series touched since the last flush, in creation order (as a walk of every
-    // series would list them); each trend hands over a copy of its counts, encoded only if
-    // someone reads it (see trendSeriesOf).
+    // series would list them).
     const touched = this.touched.list;
     this.touched.list = this.spareTouched;
     if (!ascendingIds(touched)) touched.sort(byId);
     const series: EncodedSeries[] = new Array(touched.length);
+    const trends: number[] = [];
+    const full: TrendCounts[] = [];
     for (let i = 0; i < touched.length; i++) {
       const s = touched[i];
       s.dirty = false;
       switch (s.kind) {
         case 'trend': {
           s.records += s.counts.total;
-          series[i] = this.withUnit(trendSeriesOf(s.metric, s.tags, s.counts.takeAndReset()));
+          trends.push(i);
+          full.push(s.counts);
+          s.counts = this.emptyCounts.pop() ?? new TrendCounts();
           break;
         }
         case 'counter':
@@ -362,20 +396,41 @@ export class MetricsRecorder implements MetricSink {
           break;
       }
     }
-    touched.length = 0;
-    this.spareTouched = touched;
     const errors = { ...header.errors };
     if (this.errorCount > 0) {
       for (const [kind, n] of Object.entries(this.errors)) errors[kind] = (errors[kind] ?? 0) + n;
       this.errors = {};
       this.errorCount = 0;
     }
-    const out: IntervalData = { ...header, series, errors };
+    const interval: IntervalData = { ...header, series, errors };
     if (this.limitNote) {
-      out.seriesLimit = this.limitNote;
+      interval.seriesLimit = this.limitNote;
       this.limitNote = null;
     }
-    return out;
+    let next = 0;
+    const job: FlushJob = {
+      interval,
+      step: (max) => {
+        const end = Math.min(trends.length, next + max);
+        for (; next < end; next++) {
+          const s = touched[trends[next]] as TrendSeries;
+          const counts = full[next];
+          // A copy as sorted pairs (encoded only if someone reads hist, see trendSeriesOf);
+          // the counts, reset, record another series' next interval.
+          series[trends[next]] = this.withUnit(trendSeriesOf(s.metric, s.tags, counts.takeAndReset()));
+          this.emptyCounts.push(counts);
+        }
+        if (next < trends.length) return false;
+        if (this.unfinished === job) {
+          this.unfinished = undefined;
+          touched.length = 0;
+          this.spareTouched = touched;
+        }
+        return true;
+      },
+    };
+    this.unfinished = job;
+    return job;
   }
 
   /** Adds a custom metric's declared unit to its series (plain numbers and built-ins carry none). */
