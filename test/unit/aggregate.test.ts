@@ -323,3 +323,19 @@ test('intervals flushed in this process add up exactly as the same intervals rea
   }
   assert.deepEqual(direct.summary('completed', 3000), viaJson.summary('completed', 3000));
 });
+
+test('an interval merged a slice of series at a time gives the same totals as one merged at once', () => {
+  const thresholds = { [HTTP_REQ_DURATION]: ['p(95)<800'], [`${HTTP_REQS}{name:cart}`]: ['count>10'] };
+  const whole = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'closed', plannedMs: 2000, thresholds });
+  const sliced = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'closed', plannedMs: 2000, thresholds });
+  for (let k = 0; k < 2; k++) {
+    const interval = second(k, 200, (i) => 1 + i * 3, { failEvery: 5, extra: { errors: { ECONNRESET: k + 1 }, iterationsDropped: k } });
+    whole.add(interval);
+    const job = sliced.adding(interval);
+    let steps = 1;
+    while (!job.step(2)) steps++;
+    assert.ok(steps > 3, `${interval.series.length} series in slices of 2`);
+    assert.deepEqual(sliced.live(), whole.live());
+  }
+  assert.deepEqual(sliced.summary('completed', 2000), whole.summary('completed', 2000));
+});
