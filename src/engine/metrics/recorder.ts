@@ -366,6 +366,8 @@ export class MetricsRecorder implements MetricSink {
     const series: EncodedSeries[] = new Array(touched.length);
     const trends: number[] = [];
     const full: TrendCounts[] = [];
+    // The tags as of now: an overflow series' tags may be narrowed before its counts are read.
+    const trendTags: Tags[] = [];
     for (let i = 0; i < touched.length; i++) {
       const s = touched[i];
       s.dirty = false;
@@ -374,6 +376,7 @@ export class MetricsRecorder implements MetricSink {
           s.records += s.counts.total;
           trends.push(i);
           full.push(s.counts);
+          trendTags.push(s.tags);
           s.counts = this.emptyCounts.pop() ?? new TrendCounts();
           break;
         }
@@ -417,7 +420,7 @@ export class MetricsRecorder implements MetricSink {
           const counts = full[next];
           // A copy as sorted pairs (encoded only if someone reads hist, see trendSeriesOf);
           // the counts, reset, record another series' next interval.
-          series[trends[next]] = this.withUnit(trendSeriesOf(s.metric, s.tags, counts.takeAndReset()));
+          series[trends[next]] = this.withUnit(trendSeriesOf(s.metric, trendTags[next], counts.takeAndReset()));
           this.emptyCounts.push(counts);
         }
         if (next < trends.length) return false;
