@@ -19,7 +19,7 @@ import type {
 import { HttpErrorKind } from './http/error-kinds';
 import { unfinishedText } from './no-response';
 import { TrendCounts, decodeSparse, type SparseCounts } from './metrics/hdr';
-import { OVERFLOW_TAG_VALUE } from './metrics/recorder';
+import { OVERFLOW_TAG_VALUE, countsOfTrend } from './metrics/recorder';
 import {
   BUILTIN_METRICS,
   CHECK_TAG,
@@ -78,14 +78,14 @@ class Accumulator {
     return true;
   }
 
-  /** `decoded` is shared by all accumulators fed from the same series. */
-  add(s: EncodedSeries, decoded: () => SparseCounts): void {
+  /** `trend` adds a trend series' counts to a total (shared by all accumulators fed from the series). */
+  add(s: EncodedSeries, trend: TrendSource): void {
     this.kind ??= s.kind;
     if (this.kind !== s.kind) return; // a kind clash is reported by the recorder, where it happens
     if (s.kind !== 'rate' && s.contains !== undefined) this.declaredUnit = s.contains;
     switch (s.kind) {
       case 'trend':
-        (this.hist ??= new TrendCounts(64)).addSparse(decoded());
+        trend.addTo((this.hist ??= new TrendCounts(64)));
         break;
       case 'counter':
         this.value += s.value;
@@ -184,7 +184,8 @@ export class RunAggregate {
   private errorTotal = 0;
   private elapsedMs = 0;
   private intervals = 0;
-  private last: IntervalData | undefined;
+  /** The last interval's header figures the live view shows (its series are not kept). */
+  private last: { startMs: number; endMs: number; vus: number; vusMax: number; requests: number; errors: number; inFlight?: number; noResponseMs?: number } | undefined;
   private backlog = 0;
   /** What the end of the run left unfinished (the last interval's, summed over processes). */
   private unfinished: UnfinishedWork | undefined;
@@ -205,8 +206,19 @@ export class RunAggregate {
 
   /** Merges one interval (all processes' parts already merged with mergeIntervals). */
   add(interval: IntervalData): void {
+    this.adding(interval).step(Infinity);
+  }
+
+  /**
+   * Merges one interval a slice of series at a time (a runner spreads an interval of thousands
+   * of series over turns of the event loop): call step(max) until it returns true, before
+   * adding the next interval or reading any figure.
+   */
+  adding(interval: IntervalData): { step(max: number): boolean } {
     this.intervals++;
-    this.last = interval;
+    let lastErrors = 0;
+    for (const kind in interval.errors) lastErrors += interval.errors[kind];
+    this.last = { startMs: interval.startMs, endMs: interval.endMs, vus: interval.vus, vusMax: interval.vusMax, requests: 0, errors: lastErrors, inFlight: interval.inFlight, noResponseMs: interval.noResponseMs };
     this.elapsedMs = Math.max(this.elapsedMs, interval.endMs);
     this.backlog = interval.backlog;
     if (interval.unfinished !== undefined) {
@@ -219,23 +231,42 @@ export class RunAggregate {
     this.lastLag.reset();
 
     let droppedSeries = false;
-    for (const s of interval.series) {
-      // VUs come from the interval header, the scheduler's own numbers.
-      if (s.metric === VUS || s.metric === VUS_MAX) continue;
-      if (s.metric === DROPPED_ITERATIONS) droppedSeries = true;
-      let decodedOnce: SparseCounts | undefined;
-      const decoded = () => (decodedOnce ??= decodeSparse((s as Extract<EncodedSeries, { kind: 'trend' }>).hist));
-      this.metricAccumulator(s.metric).add(s, decoded);
-      if (isOverflow(s.tags)) this.folded.set(s.metric, (this.folded.get(s.metric) ?? 0) + valuesIn(s, decoded));
-      for (const sel of this.selections.values()) {
-        if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, decoded);
+    let next = 0;
+    let done = false;
+    const series = interval.series;
+    const last = this.last;
+    const step = (max: number): boolean => {
+      const end = Math.min(series.length, next + max);
+      for (; next < end; next++) {
+        if (this.addSeries(series[next], last)) droppedSeries = true;
       }
-      if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) this.lastLatency.addSparse(decoded());
-      if (s.kind === 'trend' && s.metric === ITERATION_LAG) this.lastLag.addSparse(decoded());
-      if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
+      if (next < series.length) return false;
+      if (!done) {
+        done = true;
+        this.addHeaderMetrics(interval, droppedSeries);
+        for (const [kind, n] of Object.entries(interval.errors)) this.addError(kind, n);
+      }
+      return true;
+    };
+    return { step };
+  }
+
+  /** Adds one series of an interval; true when it is a dropped_iterations series. */
+  private addSeries(s: EncodedSeries, last: { requests: number }): boolean {
+    // VUs come from the interval header, the scheduler's own numbers.
+    if (s.metric === VUS || s.metric === VUS_MAX) return false;
+    const droppedSeries = s.metric === DROPPED_ITERATIONS;
+    const trend = s.kind === 'trend' ? new TrendSource(s) : NOT_A_TREND;
+    this.metricAccumulator(s.metric).add(s, trend);
+    if (isOverflow(s.tags)) this.folded.set(s.metric, (this.folded.get(s.metric) ?? 0) + valuesIn(s, trend));
+    for (const sel of this.selections.values()) {
+      if (sel.metric === s.metric && sel.matches(s.tags)) sel.add(s, trend);
     }
-    this.addHeaderMetrics(interval, droppedSeries);
-    for (const [kind, n] of Object.entries(interval.errors)) this.addError(kind, n);
+    if (s.kind === 'trend' && s.metric === HTTP_REQ_DURATION) trend.addTo(this.lastLatency);
+    if (s.kind === 'trend' && s.metric === ITERATION_LAG) trend.addTo(this.lastLag);
+    if (s.kind === 'rate' && s.metric === CHECKS) this.addCheck(s);
+    if (s.kind === 'counter' && s.metric === HTTP_REQS) last.requests += s.value;
+    return droppedSeries;
   }
 
   private metricAccumulator(metric: string): Accumulator {
@@ -262,9 +293,8 @@ export class RunAggregate {
     }
     if (droppedSeries) return;
     const dropped: EncodedSeries = { kind: 'counter', metric: DROPPED_ITERATIONS, tags: {}, value: interval.iterationsDropped };
-    const noHist = () => { throw new Error('not a trend'); };
-    this.metricAccumulator(DROPPED_ITERATIONS).add(dropped, noHist);
-    for (const sel of this.selections.values()) if (sel.metric === DROPPED_ITERATIONS && sel.matches({})) sel.add(dropped, noHist);
+    this.metricAccumulator(DROPPED_ITERATIONS).add(dropped, NOT_A_TREND);
+    for (const sel of this.selections.values()) if (sel.metric === DROPPED_ITERATIONS && sel.matches({})) sel.add(dropped, NOT_A_TREND);
   }
 
   private addCheck(s: Extract<EncodedSeries, { kind: 'rate' }>): void {
@@ -323,12 +353,8 @@ export class RunAggregate {
   live(elapsedMs: number = this.elapsedMs): LiveStats {
     const last = this.last;
     const seconds = last ? Math.max(last.endMs - last.startMs, 1) / 1000 : 1;
-    let lastRequests = 0;
-    let lastErrors = 0;
-    if (last) {
-      for (const s of last.series) if (s.kind === 'counter' && s.metric === HTTP_REQS) lastRequests += s.value;
-      for (const n of Object.values(last.errors)) lastErrors += n;
-    }
+    const lastRequests = last?.requests ?? 0;
+    const lastErrors = last?.errors ?? 0;
     const latency = this.lastLatency.read([50, 90, 99]);
     const lag = this.lastLag.read([99]);
     return {
@@ -492,11 +518,36 @@ function isOverflow(tags: Tags): boolean {
   return false;
 }
 
+/**
+ * A trend series' counts, added to totals: the pairs themselves when the series was flushed in
+ * this process (no encode, no decode), else decoded from `hist` once.
+ */
+class TrendSource {
+  private sparse: SparseCounts | undefined;
+
+  constructor(private readonly s: Extract<EncodedSeries, { kind: 'trend' }> | undefined) {}
+
+  addTo(into: TrendCounts): void {
+    into.addSparse(this.counts());
+  }
+
+  get total(): number {
+    return this.counts().total;
+  }
+
+  private counts(): SparseCounts {
+    if (this.s === undefined) throw new Error('not a trend');
+    return (this.sparse ??= countsOfTrend(this.s) ?? decodeSparse(this.s.hist));
+  }
+}
+
+const NOT_A_TREND = new TrendSource(undefined);
+
 /** How many values a series carries: a trend's count, a counter's sum, a rate's passes and fails. */
-function valuesIn(s: EncodedSeries, decoded: () => SparseCounts): number {
+function valuesIn(s: EncodedSeries, trend: TrendSource): number {
   switch (s.kind) {
     case 'trend':
-      return decoded().total;
+      return trend.total;
     case 'counter':
       return s.value;
     case 'rate':

@@ -3,7 +3,7 @@
 
 import type { HttpClient, IntervalData, ScenarioDefinition, Tags, UnfinishedWork } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
-import { MetricsRecorder } from './metrics/recorder';
+import { MetricsRecorder, type FlushJob } from './metrics/recorder';
 import { VUS, VUS_MAX } from './metrics/names';
 import { ScenarioSetupError, describeValue } from './errors';
 import { parseDuration } from './duration';
@@ -71,6 +71,13 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RESPONSE_BODY_BYTES = 10 * 1024 * 1024;
 /** The longest the warm-up waits for its connections before the load starts anyway. */
 const WARM_UP_MAX_MS = 3000;
+/**
+ * Trend series an interval's flush reads per turn of the event loop: a run with a thousand
+ * request names flushes ~1,800 trends a second, and read in one block they delayed the
+ * iterations due meanwhile (iteration_lag p99 35-97 ms, bench/NOTES.md). Steady state ~1 µs a
+ * trend, a few µs while the code is still cold: a slice stays well under a millisecond or two.
+ */
+const FLUSH_SLICE = 256;
 /** Distinct iteration error messages kept as separate error kinds; the rest are pooled. */
 const MAX_ERROR_KINDS = 50;
 
@@ -200,7 +207,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       t0 = clock();
     }
 
-    // One-second intervals from the load's start; each flush is synchronous (no record falls between two).
+    // One-second intervals from the load's start. Each flush takes what was recorded at once (no
+    // record falls between two); a periodic one then reads its trends a slice per turn and hands
+    // the interval over when complete. Intervals are handed over whole and in order: a flush
+    // completes the one still being read first (the last flush of the run always does).
     let index = 0;
     let lastEnd = 0;
     let prevDue = 0;
@@ -208,7 +218,31 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     let prevDropped = 0;
     /** Set for the last interval: what the end of the run left unfinished. */
     let unfinished: UnfinishedWork | undefined;
-    const flush = (): void => {
+    /** The periodic flush still being read a slice per turn, if any. */
+    let pendingFlush: FlushJob | null = null;
+    const deliver = (interval: IntervalData): void => {
+      try {
+        opts.onInterval(interval);
+      } catch (err) {
+        callbackError ??= err;
+      }
+    };
+    const continueFlush = (job: FlushJob): void => {
+      if (pendingFlush !== job) return; // completed by a later flush meanwhile
+      if (!job.step(FLUSH_SLICE)) {
+        setImmediate(continueFlush, job);
+        return;
+      }
+      pendingFlush = null;
+      deliver(job.interval);
+    };
+    const flush = (sliced = false): void => {
+      if (pendingFlush !== null) {
+        const job = pendingFlush;
+        pendingFlush = null;
+        job.step(Infinity);
+        deliver(job.interval);
+      }
       const end = elapsed();
       const vus = executor.activeVUs;
       const range = executor.takeActiveRange();
@@ -221,7 +255,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       const due = executor.due();
       const started = executor.started;
       const dropped = executor.dropped;
-      const interval = recorder.flush({
+      const job = recorder.beginFlush({
         index,
         startMs: lastEnd,
         endMs: end,
@@ -242,15 +276,17 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       prevDue = due;
       prevStarted = started;
       prevDropped = dropped;
-      try {
-        opts.onInterval(interval);
-      } catch (err) {
-        callbackError ??= err;
+      if (!sliced) job.step(Infinity);
+      else if (!job.step(FLUSH_SLICE)) {
+        pendingFlush = job;
+        setImmediate(continueFlush, job);
+        return;
       }
+      deliver(job.interval);
     };
     let intervalTimer: NodeJS.Timeout | null = null;
     const onTick = (): void => {
-      flush();
+      flush(true);
       intervalTimer = setTimeout(onTick, Math.max(0, (index + 1) * 1000 - elapsed()));
     };
     intervalTimer = setTimeout(onTick, 1000);

@@ -89,7 +89,9 @@ export function formatBytes(bytes: number): string {
 /** 1982.4 → '1,982'; small numbers keep up to 2 decimals. */
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  // Grouped by hand: toLocaleString's first call loads ICU's number formatting (30-40 ms of
+  // CPU, measured), and the first live line is drawn in the same turn as the run's first flush.
+  if (Math.abs(n) >= 100) return String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
   return String(round(n, 2));
 }
 

@@ -14,7 +14,7 @@ import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { normaliseLoad, planOf, validateScenario } from '../engine/load';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
-import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
+import type { IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
@@ -33,6 +33,28 @@ import type { LoadSource, SourceEvents } from './source';
 const MAX_ITERATION_ERROR_REPORTS = 5;
 /** How often a repeated iteration error's running count is re-sent (every Nth occurrence). */
 const ERROR_COUNT_EVERY = 1000;
+/**
+ * Series of an interval merged into the run's totals per turn of the event loop. An interval
+ * with more (a thousand request names: ~2,400 series a second) is merged a slice per turn, so
+ * the iterations of an in-process run due meanwhile start on time; smaller ones at once.
+ */
+const AGGREGATE_SLICE = 512;
+
+/** Adds `interval` to `aggregate` a slice per turn (setImmediate); resolves once it is all in. */
+function addInSlices(aggregate: RunAggregate, interval: IntervalData): Promise<void> {
+  const job = aggregate.adding(interval);
+  return new Promise((resolve, reject) => {
+    const next = (): void => {
+      try {
+        if (job.step(AGGREGATE_SLICE)) resolve();
+        else setImmediate(next);
+      } catch (err) {
+        reject(err);
+      }
+    };
+    next();
+  });
+}
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -254,6 +276,35 @@ export class Runner {
     let durationMs = 0;
     let reportedMessages = 0;
     let warnedSeriesLimit = false;
+    /** Intervals being merged in slices, in order (see AGGREGATE_SLICE); undefined when none is. */
+    let merging: Promise<void> | undefined;
+    let mergeError: unknown;
+
+    /** Everything an interval does once it is in the totals: --out, snapshot, thresholds, abort. */
+    const merged = (interval: IntervalData): void => {
+      if (interval.seriesLimit !== undefined && !warnedSeriesLimit) {
+        // One warning per run, whichever process (or metric) overflowed first.
+        warnedSeriesLimit = true;
+        send({ type: 'log', level: 'warn', scenario: name, message: describeSeriesLimit(interval.seriesLimit) });
+      }
+      out?.write(outRecord({ type: 'interval', scenario: name, interval }));
+      durationMs = Math.max(durationMs, interval.endMs);
+      // Whole: the supervisor (host.ts) aggregates it too, so that it can summarise a run it has to
+      // stop (blocked, out of memory), and strips the series before relaying it to the views.
+      send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
+      const verdicts = aggregate.verdicts();
+      const key = verdictsKey(verdicts);
+      if (key !== lastVerdicts) {
+        lastVerdicts = key;
+        send({ type: 'thresholds', scenario: name, verdicts });
+      }
+      const abort = aggregate.abortTriggered();
+      if (abort && !state.aborted && !state.cancelled) {
+        state.aborted = true;
+        send({ type: 'log', level: 'warn', scenario: name, message: `aborting: threshold ${abort.metric}: ${abort.expression} failed (observed ${abort.observed})` });
+        state.source?.cancel('abortOnFail');
+      }
+    };
 
     const events: SourceEvents = {
       started(plan, startedAt) {
@@ -261,28 +312,21 @@ export class Runner {
         out?.write(outRecord({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt }));
       },
       interval(interval) {
-        aggregate.add(interval);
-        if (interval.seriesLimit !== undefined && !warnedSeriesLimit) {
-          // One warning per run, whichever process (or metric) overflowed first.
-          warnedSeriesLimit = true;
-          send({ type: 'log', level: 'warn', scenario: name, message: describeSeriesLimit(interval.seriesLimit) });
+        if (merging === undefined && interval.series.length <= AGGREGATE_SLICE) {
+          aggregate.add(interval);
+          merged(interval);
+          return;
         }
-        out?.write(outRecord({ type: 'interval', scenario: name, interval }));
-        durationMs = Math.max(durationMs, interval.endMs);
-        // Whole: the supervisor (host.ts) aggregates it too, and strips the series for the views.
-        send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
-        const verdicts = aggregate.verdicts();
-        const key = verdictsKey(verdicts);
-        if (key !== lastVerdicts) {
-          lastVerdicts = key;
-          send({ type: 'thresholds', scenario: name, verdicts });
-        }
-        const abort = aggregate.abortTriggered();
-        if (abort && !state.aborted && !state.cancelled) {
-          state.aborted = true;
-          send({ type: 'log', level: 'warn', scenario: name, message: `aborting: threshold ${abort.metric}: ${abort.expression} failed (observed ${abort.observed})` });
-          state.source?.cancel('abortOnFail');
-        }
+        const mine: Promise<void> = (merging ?? Promise.resolve())
+          .then(() => addInSlices(aggregate, interval))
+          .then(() => merged(interval))
+          .catch((err: unknown) => {
+            mergeError ??= err;
+          })
+          .then(() => {
+            if (merging === mine) merging = undefined;
+          });
+        merging = mine;
       },
       iterationError(err, count) {
         // process.exit() was reported once, where it was called.
@@ -325,6 +369,9 @@ export class Runner {
     let result;
     try {
       result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+      // Every interval in the totals (and in --out) before the summary.
+      while (merging !== undefined) await merging;
+      if (mergeError !== undefined) throw mergeError;
     } finally {
       state.events = undefined;
     }

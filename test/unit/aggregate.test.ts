@@ -310,3 +310,32 @@ test('custom metrics declared with isTime are times in the summary, its export a
   assert.equal(exported.metrics.cart_to_order.contains, 'time');
   assert.equal(exported.metrics.items_per_order.contains, 'default');
 });
+
+test('intervals flushed in this process add up exactly as the same intervals read back from JSON (--out, IPC)', () => {
+  const thresholds = { [HTTP_REQ_DURATION]: ['p(99)<1500'], [`${HTTP_REQ_DURATION}{name:cart}`]: ['p(90)<3000'] };
+  const direct = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'open', plannedMs: 3000, thresholds });
+  const viaJson = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'open', plannedMs: 3000, thresholds });
+  for (let k = 0; k < 3; k++) {
+    const interval = second(k, 300 + 100 * k, (i) => 1 + ((i * 37) % 900) / (k + 1), { failEvery: 7 });
+    direct.add(interval);
+    viaJson.add(JSON.parse(JSON.stringify(interval)));
+    assert.deepEqual(direct.live(), viaJson.live());
+  }
+  assert.deepEqual(direct.summary('completed', 3000), viaJson.summary('completed', 3000));
+});
+
+test('an interval merged a slice of series at a time gives the same totals as one merged at once', () => {
+  const thresholds = { [HTTP_REQ_DURATION]: ['p(95)<800'], [`${HTTP_REQS}{name:cart}`]: ['count>10'] };
+  const whole = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'closed', plannedMs: 2000, thresholds });
+  const sliced = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'closed', plannedMs: 2000, thresholds });
+  for (let k = 0; k < 2; k++) {
+    const interval = second(k, 200, (i) => 1 + i * 3, { failEvery: 5, extra: { errors: { ECONNRESET: k + 1 }, iterationsDropped: k } });
+    whole.add(interval);
+    const job = sliced.adding(interval);
+    let steps = 1;
+    while (!job.step(2)) steps++;
+    assert.ok(steps > 3, `${interval.series.length} series in slices of 2`);
+    assert.deepEqual(sliced.live(), whole.live());
+  }
+  assert.deepEqual(sliced.summary('completed', 2000), whole.summary('completed', 2000));
+});

@@ -324,3 +324,81 @@ test('mergeIntervals: requests in flight add up, the silence is the shortest amo
   assert.equal(quiet.inFlight, undefined);
   assert.equal(quiet.unfinished, undefined);
 });
+
+test('a flush lists only the series touched in its interval, in the order they were created', () => {
+  const rec = new MetricsRecorder();
+  const a = rec.series('counter', HTTP_REQS, { name: 'a' });
+  const b = rec.series('trend', HTTP_REQ_DURATION, { name: 'b' });
+  const c = rec.series('rate', CHECKS, { check: 'c' });
+  c.add(true);
+  a.add(1);
+  a.add(2);
+  const names = (i: IntervalData) => i.series.map((s) => `${s.metric}:${Object.values(s.tags)[0]}`);
+  assert.deepEqual(names(rec.flush(header(0))), [`${HTTP_REQS}:a`, `${CHECKS}:c`]);
+  b.record(5000);
+  assert.deepEqual(names(rec.flush(header(1))), [`${HTTP_REQ_DURATION}:b`]);
+  assert.deepEqual(rec.flush(header(2)).series, []);
+  // Recording again after an idle interval lists a series again, once.
+  c.add(false);
+  c.add(false);
+  b.record(7);
+  const i3 = rec.flush(header(3));
+  assert.deepEqual(names(i3), [`${HTTP_REQ_DURATION}:b`, `${CHECKS}:c`]);
+  assert.deepEqual(i3.series[1], { kind: 'rate', metric: CHECKS, tags: { check: 'c' }, passes: 0, fails: 2 });
+});
+
+test('a flushed trend reads the same hist directly, through JSON, structuredClone and a spread copy', () => {
+  const rec = new MetricsRecorder();
+  const few = rec.series('trend', HTTP_REQ_DURATION, { name: 'few' });
+  const many = rec.series('trend', HTTP_REQ_DURATION, { name: 'many' });
+  const reference = { few: new TrendCounts(), many: new TrendCounts() };
+  few.record(1200);
+  reference.few.record(1200);
+  for (const v of latencies(5000, 11)) {
+    many.record(v);
+    reference.many.record(v);
+  }
+  const interval = rec.flush(header(0));
+  const expected = [reference.few.encode(), reference.many.encode()];
+  assert.deepEqual(JSON.parse(JSON.stringify(interval)).series.map((s: { hist: string }) => s.hist), expected);
+  assert.deepEqual(structuredClone(interval).series.map((s) => (s as { hist: string }).hist), expected);
+  assert.deepEqual(interval.series.map((s) => ({ ...s })), JSON.parse(JSON.stringify(interval.series)));
+  assert.deepEqual(Object.keys(interval.series[0]), ['kind', 'metric', 'tags', 'hist']);
+  // The series recorded on meanwhile: the interval's encoding does not change.
+  many.record(3_000_000);
+  assert.equal((interval.series[1] as { hist: string }).hist, expected[1]);
+  assert.equal(decodeSparse((rec.flush(header(1)).series[0] as { hist: string }).hist).total, 1);
+  // Assigning hist (as a merge does on its copies) replaces it.
+  const s = interval.series[0] as { hist: string };
+  s.hist = expected[1];
+  assert.equal(s.hist, expected[1]);
+  assert.equal(JSON.parse(JSON.stringify(s)).hist, expected[1]);
+});
+
+test('a flush read in slices: records made meanwhile belong to the next interval, and a new flush completes the old one first', () => {
+  const rec = new MetricsRecorder();
+  const trends = Array.from({ length: 5 }, (_, i) => rec.series('trend', HTTP_REQ_DURATION, { name: `n${i}` }));
+  const reqs = rec.series('counter', HTTP_REQS, {});
+  for (const t of trends) t.record(1000);
+  reqs.add(5);
+  const job = rec.beginFlush(header(0));
+  // Recorded after the interval ended, before its trends were read: the next interval's.
+  trends[4].record(2000);
+  reqs.add(1);
+  assert.equal(job.step(2), false);
+  assert.equal(job.step(2), false);
+  trends[0].record(3000);
+  assert.equal(job.step(2), true);
+  const totals = (i: IntervalData) => i.series.map((s) => (s.kind === 'trend' ? decodeSparse(s.hist).total : s.kind === 'counter' ? s.value : -1));
+  assert.deepEqual(totals(job.interval), [1, 1, 1, 1, 1, 5]);
+  assert.equal(trendOf(job.interval, HTTP_REQ_DURATION, { name: 'n4' }).maxValue < 1100, true);
+
+  const second = rec.beginFlush(header(1));
+  trends[1].record(4000);
+  // Not stepped to the end: the next flush reads it whole before taking its own interval.
+  const third = rec.beginFlush(header(2));
+  assert.deepEqual(totals(second.interval), [1, 1, 1]);
+  assert.equal(third.step(Infinity), true);
+  assert.deepEqual(totals(third.interval), [1]);
+  assert.equal(rec.flush(header(3)).series.length, 0);
+});

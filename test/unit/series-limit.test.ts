@@ -133,3 +133,15 @@ test('custom metrics are bounded too', () => {
   assert.equal(iv.seriesLimit?.metric, 'orders');
   assert.equal(iv.seriesLimit?.tag, 'sku');
 });
+
+test('a flush read in slices keeps the overflow tags of its interval, however a later fold narrows them', () => {
+  const rec = new MetricsRecorder({ maxSeriesPerMetric: 1 });
+  rec.trend(HTTP_REQ_DURATION, { name: 'a', method: 'GET' }, 1000);
+  rec.trend(HTTP_REQ_DURATION, { name: 'b', method: 'GET' }, 2000);
+  const job = rec.beginFlush(header(0));
+  // Recorded after the interval ended: folds a tag set that differs in method too.
+  rec.trend(HTTP_REQ_DURATION, { name: 'c', method: 'POST' }, 3000);
+  assert.equal(job.step(Infinity), true);
+  assert.deepEqual(job.interval.series.map((s) => s.tags), [{ name: 'a', method: 'GET' }, { name: OVERFLOW_TAG_VALUE, method: 'GET' }]);
+  assert.deepEqual(rec.flush(header(1)).series.map((s) => s.tags), [{ name: OVERFLOW_TAG_VALUE, method: OVERFLOW_TAG_VALUE }]);
+});

@@ -187,6 +187,35 @@ export class TrendCounts {
     this.total += sparse.total;
   }
 
+  /**
+   * The counts as (index, count) pairs in index order, then reset(): what a flush hands over
+   * (to encode, or to add to the totals of a runner in this process). The series keeps recording
+   * into its own array; the pairs are plain arrays, small and short-lived (they die young).
+   */
+  takeAndReset(): SparseCounts {
+    const out: SparseCounts = { indexes: [], counts: [], total: this.total };
+    const n = this.sparseLength;
+    if (n > 0) {
+      this.sortPairs();
+      const idx = this.sparseIndexes!;
+      const cnt = this.sparseCounts!;
+      for (let k = 0; k < n; k++) {
+        out.indexes.push(idx[k]);
+        out.counts.push(cnt[k]);
+      }
+    } else if (this.highIndex >= 0) {
+      const counts = this.counts;
+      for (let i = this.lowIndex; i <= this.highIndex; i++) {
+        if (counts[i] !== 0) {
+          out.indexes.push(i);
+          out.counts.push(counts[i]);
+        }
+      }
+    }
+    this.reset();
+    return out;
+  }
+
   /** Adds the counts to `target` (an hdr-histogram-js histogram). */
   addInto(target: Histogram): void {
     const counts = this.dense();
@@ -202,7 +231,13 @@ export class TrendCounts {
   encode(): string {
     const n = this.sparseLength;
     if (n === 0) return encodeCounts(this.counts, this.lowIndex, this.highIndex);
-    // Sparse pairs in index order (insertion sort: at most SPARSE_MAX of them).
+    this.sortPairs();
+    return encodePairs(this.sparseIndexes!, this.sparseCounts!, n);
+  }
+
+  /** Sparse pairs in index order (insertion sort: at most SPARSE_MAX of them). */
+  private sortPairs(): void {
+    const n = this.sparseLength;
     const idx = this.sparseIndexes!;
     const cnt = this.sparseCounts!;
     for (let a = 1; a < n; a++) {
@@ -216,7 +251,6 @@ export class TrendCounts {
       idx[b + 1] = i;
       cnt[b + 1] = c;
     }
-    return encodePairs(idx, cnt, n);
   }
 
   encodeAndReset(): string {
@@ -338,8 +372,13 @@ function encodeCounts(counts: Uint32Array | Float64Array, low: number, high: num
   return wrapPayload(buf, start, pos);
 }
 
+/** The compressed base64 of pairs in index order (TrendCounts.takeAndReset, decodeSparse). */
+export function encodeSparse(sparse: SparseCounts): string {
+  return encodePairs(sparse.indexes, sparse.counts, sparse.indexes.length);
+}
+
 /** The same encoding from (index, count) pairs in ascending index order. */
-function encodePairs(indexes: Uint32Array, counts: Uint32Array, n: number): string {
+function encodePairs(indexes: ArrayLike<number>, counts: ArrayLike<number>, n: number): string {
   const buf = scratchFor(STORED_PREFIX + HEADER_BYTES + 18 * n + 16 + 4);
   const start = STORED_PREFIX;
   buf.set(HEADER_TEMPLATE, start);

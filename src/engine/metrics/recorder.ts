@@ -14,7 +14,7 @@
 import type { EncodedSeries, IntervalData, MetricKind, MetricSink, MetricSummary, SeriesLimitNote, Tags } from '../types';
 import { OptionsError } from '../errors';
 import { BUILTIN_METRICS } from './names';
-import { TrendCounts } from './hdr';
+import { TrendCounts, encodeSparse, type SparseCounts } from './hdr';
 
 export type { SeriesLimitNote };
 
@@ -38,6 +38,14 @@ export function describeSeriesLimit(n: SeriesLimitNote): string {
   );
 }
 
+/** A flush in progress (MetricsRecorder.beginFlush). */
+export interface FlushJob {
+  /** The interval; its series are all set once step() has returned true. */
+  readonly interval: IntervalData;
+  /** Reads up to `max` more handed-over trends; true when the interval is complete. */
+  step(max: number): boolean;
+}
+
 /** The interval fields the executor knows; the recorder adds `series` (and merges `errors`). */
 export type IntervalHeader = Omit<IntervalData, 'series' | 'errors' | 'seriesLimit'> & { errors?: Record<string, number> };
 
@@ -51,14 +59,30 @@ export function tagsKey(tags: Tags): string {
   return key;
 }
 
+/**
+ * The series recorded into since the last flush, in the order they were first touched: the
+ * flush walks only these (a run with a thousand request names holds ~12,000 series, of which
+ * the few hundred names requested in the last second changed).
+ */
+export interface Touched {
+  list: AnySeries[];
+}
+
 export class TrendSeries {
   readonly kind = 'trend';
   /** Values recorded in flushed intervals (ranks tag values in the series-limit note; a counter's sum). */
   records = 0;
-  /** @internal */ readonly counts = new TrendCounts();
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  /** Recorded into since the last flush (and listed in `touched`). */
+  dirty = false;
+  /** @internal This interval's counts (a flush swaps them for empty ones and reads them after). */
+  counts = new TrendCounts();
+  constructor(readonly metric: string, readonly tags: Tags, private readonly touched: Touched, readonly id: number) {}
   /** Records integer microseconds (fractions are rounded, values clamped to [0, 1 h]). */
   record(micros: number): void {
+    if (!this.dirty) {
+      this.dirty = true;
+      this.touched.list.push(this);
+    }
     this.counts.record(micros);
   }
 }
@@ -67,11 +91,14 @@ export class CounterSeries {
   readonly kind = 'counter';
   records = 0;
   value = 0;
-  touched = false;
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  dirty = false;
+  constructor(readonly metric: string, readonly tags: Tags, private readonly touched: Touched, readonly id: number) {}
   add(n: number): void {
     this.value += n;
-    this.touched = true;
+    if (!this.dirty) {
+      this.dirty = true;
+      this.touched.list.push(this);
+    }
   }
 }
 
@@ -80,10 +107,15 @@ export class RateSeries {
   records = 0;
   passes = 0;
   fails = 0;
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  dirty = false;
+  constructor(readonly metric: string, readonly tags: Tags, private readonly touched: Touched, readonly id: number) {}
   add(pass: boolean): void {
     if (pass) this.passes++;
     else this.fails++;
+    if (!this.dirty) {
+      this.dirty = true;
+      this.touched.list.push(this);
+    }
   }
 }
 
@@ -93,14 +125,50 @@ export class GaugeSeries {
   value = 0;
   min = Infinity;
   max = -Infinity;
-  touched = false;
-  constructor(readonly metric: string, readonly tags: Tags) {}
+  dirty = false;
+  constructor(readonly metric: string, readonly tags: Tags, private readonly touched: Touched, readonly id: number) {}
   set(v: number): void {
     this.value = v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
-    this.touched = true;
+    if (!this.dirty) {
+      this.dirty = true;
+      this.touched.list.push(this);
+    }
   }
+}
+
+/** The counts behind each trend series a flush produced in this process (see trendSeriesOf). */
+const countsOfSeries = new WeakMap<EncodedSeries, SparseCounts>();
+
+/**
+ * A flushed trend series whose `hist` (HdrHistogram V2, compressed base64) is encoded from its
+ * counts on first read and kept: JSON (the --out file, IPC to a parent process) and
+ * structuredClone read it like any property, while a runner in the same process adds the
+ * pairs themselves (countsOfTrend) and never encodes or decodes at all. Assigning `hist`
+ * replaces it (and drops the pairs).
+ */
+function trendSeriesOf(metric: string, tags: Tags, counts: SparseCounts): Extract<EncodedSeries, { kind: 'trend' }> {
+  let hist: string | undefined;
+  const s = {
+    kind: 'trend' as const,
+    metric,
+    tags,
+    get hist(): string {
+      return (hist ??= encodeSparse(counts));
+    },
+    set hist(value: string) {
+      Object.defineProperty(this, 'hist', { value, writable: true, enumerable: true, configurable: true });
+      countsOfSeries.delete(this);
+    },
+  };
+  countsOfSeries.set(s, counts);
+  return s;
+}
+
+/** The counts of a trend series flushed in this process (undefined once copied or decoded from elsewhere). */
+export function countsOfTrend(s: EncodedSeries): SparseCounts | undefined {
+  return countsOfSeries.get(s);
 }
 
 export type AnySeries = TrendSeries | CounterSeries | RateSeries | GaugeSeries;
@@ -127,6 +195,17 @@ export class MetricsRecorder implements MetricSink {
   /** tags object → metric → series: the hot-path cache. */
   private readonly byTagsObject = new WeakMap<Tags, Map<string, AnySeries>>();
   private readonly all: AnySeries[] = [];
+  /** The series recorded into this interval (each series pushes itself on its first record). */
+  private readonly touched: Touched = { list: [] };
+  /** The list the previous flush walked, emptied: the next interval's (no array per flush). */
+  private spareTouched: AnySeries[] = [];
+  /**
+   * Empty trend counts that a flush gives the series it takes counts from (and gets back once
+   * it has read them): each interval records into counts of the same pool, so memory stays flat.
+   */
+  private readonly emptyCounts: TrendCounts[] = [];
+  /** A flush whose trends are not all read yet. */
+  private unfinished: FlushJob | undefined;
   /** The tags object each series was first created from (the only one cached for it). */
   private readonly createdFrom = new WeakMap<AnySeries, Tags>();
   private errors: Record<string, number> = {};
@@ -142,7 +221,7 @@ export class MetricsRecorder implements MetricSink {
   }
 
   trend(metric: string, tags: Tags, micros: number): void {
-    (this.lookup(metric, tags, 'trend') as TrendSeries).counts.record(micros);
+    (this.lookup(metric, tags, 'trend') as TrendSeries).record(micros);
   }
 
   count(metric: string, tags: Tags, n: number): void {
@@ -219,7 +298,7 @@ export class MetricsRecorder implements MetricSink {
     if (s === undefined && byKey.size >= this.maxSeriesPerMetric) return this.fold(metric, kind, byKey, tags);
     if (s === undefined) {
       // A private copy: the caller's object may be reused for other purposes later.
-      s = new SERIES_CLASS[kind](metric, { ...tags });
+      s = new SERIES_CLASS[kind](metric, { ...tags }, this.touched, this.all.length);
       byKey.set(key, s);
       this.createdFrom.set(s, tags);
       this.all.push(s);
@@ -239,7 +318,7 @@ export class MetricsRecorder implements MetricSink {
       const { tag, distinct, top } = varyingTag(byKey.values());
       const own: Tags = { ...tags };
       own[tag] = OVERFLOW_TAG_VALUE;
-      s = new SERIES_CLASS[kind](metric, own);
+      s = new SERIES_CLASS[kind](metric, own, this.touched, this.all.length);
       this.overflow.set(metric, s);
       this.createdFrom.set(s, tags);
       this.all.push(s);
@@ -264,36 +343,59 @@ export class MetricsRecorder implements MetricSink {
    * take the snapshot before awaiting anything, so no record falls between two intervals.
    */
   flush(header: IntervalHeader): IntervalData {
-    const series: EncodedSeries[] = [];
-    for (const s of this.all) {
+    const job = this.beginFlush(header);
+    job.step(Infinity);
+    return job.interval;
+  }
+
+  /**
+   * Ends the interval like flush(), in two parts: now, every touched series hands over what it
+   * recorded (a trend swaps its counts for empty ones: nothing is copied), so no record falls
+   * between two intervals; then step() turns the handed-over trend counts into series, a slice at
+   * a time (the run's loop does one slice per turn of the event loop, so iterations due meanwhile
+   * start on time). `interval` is complete once step() has returned true. A flush begun while
+   * another is unfinished finishes the other first (its interval is still the caller's to use).
+   */
+  beginFlush(header: IntervalHeader): FlushJob {
+    this.unfinished?.step(Infinity);
+    // Only the series touched since the last flush, in creation order (as a walk of every
+    // series would list them).
+    const touched = this.touched.list;
+    this.touched.list = this.spareTouched;
+    if (!ascendingIds(touched)) touched.sort(byId);
+    const series: EncodedSeries[] = new Array(touched.length);
+    const trends: number[] = [];
+    const full: TrendCounts[] = [];
+    // The tags as of now: an overflow series' tags may be narrowed before its counts are read.
+    const trendTags: Tags[] = [];
+    for (let i = 0; i < touched.length; i++) {
+      const s = touched[i];
+      s.dirty = false;
       switch (s.kind) {
         case 'trend': {
-          if (s.counts.total === 0) break;
           s.records += s.counts.total;
-          series.push(this.withUnit({ kind: 'trend', metric: s.metric, tags: s.tags, hist: s.counts.encodeAndReset() }));
+          trends.push(i);
+          full.push(s.counts);
+          trendTags.push(s.tags);
+          s.counts = this.emptyCounts.pop() ?? new TrendCounts();
           break;
         }
         case 'counter':
-          if (!s.touched) break;
           s.records += s.value;
-          series.push(this.withUnit({ kind: 'counter', metric: s.metric, tags: s.tags, value: s.value }));
+          series[i] = this.withUnit({ kind: 'counter', metric: s.metric, tags: s.tags, value: s.value });
           s.value = 0;
-          s.touched = false;
           break;
         case 'rate':
-          if (s.passes + s.fails === 0) break;
           s.records += s.passes + s.fails;
-          series.push({ kind: 'rate', metric: s.metric, tags: s.tags, passes: s.passes, fails: s.fails });
+          series[i] = { kind: 'rate', metric: s.metric, tags: s.tags, passes: s.passes, fails: s.fails };
           s.passes = 0;
           s.fails = 0;
           break;
         case 'gauge':
-          if (!s.touched) break;
           s.records++;
-          series.push(this.withUnit({ kind: 'gauge', metric: s.metric, tags: s.tags, value: s.value, min: s.min, max: s.max }));
+          series[i] = this.withUnit({ kind: 'gauge', metric: s.metric, tags: s.tags, value: s.value, min: s.min, max: s.max });
           s.min = Infinity;
           s.max = -Infinity;
-          s.touched = false;
           break;
       }
     }
@@ -303,12 +405,35 @@ export class MetricsRecorder implements MetricSink {
       this.errors = {};
       this.errorCount = 0;
     }
-    const out: IntervalData = { ...header, series, errors };
+    const interval: IntervalData = { ...header, series, errors };
     if (this.limitNote) {
-      out.seriesLimit = this.limitNote;
+      interval.seriesLimit = this.limitNote;
       this.limitNote = null;
     }
-    return out;
+    let next = 0;
+    const job: FlushJob = {
+      interval,
+      step: (max) => {
+        const end = Math.min(trends.length, next + max);
+        for (; next < end; next++) {
+          const s = touched[trends[next]] as TrendSeries;
+          const counts = full[next];
+          // A copy as sorted pairs (encoded only if someone reads hist, see trendSeriesOf);
+          // the counts, reset, record another series' next interval.
+          series[trends[next]] = this.withUnit(trendSeriesOf(s.metric, trendTags[next], counts.takeAndReset()));
+          this.emptyCounts.push(counts);
+        }
+        if (next < trends.length) return false;
+        if (this.unfinished === job) {
+          this.unfinished = undefined;
+          touched.length = 0;
+          this.spareTouched = touched;
+        }
+        return true;
+      },
+    };
+    this.unfinished = job;
+    return job;
   }
 
   /** Adds a custom metric's declared unit to its series (plain numbers and built-ins carry none). */
@@ -327,10 +452,19 @@ function recordsOf(s: AnySeries): number {
     case 'counter':
       return s.records + s.value;
     case 'gauge':
-      return s.records + (s.touched ? 1 : 0);
+      return s.records + (s.dirty ? 1 : 0);
     case 'rate':
       return s.records + s.passes + s.fails;
   }
+}
+
+function ascendingIds(list: AnySeries[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i].id < list[i - 1].id) return false;
+  return true;
+}
+
+function byId(a: AnySeries, b: AnySeries): number {
+  return a.id - b.id;
 }
 
 const TOP_VALUES = 5;
