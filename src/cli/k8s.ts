@@ -75,7 +75,7 @@ export type K8sObject = { apiVersion: string; kind: string; metadata: Record<str
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A run id from the file name: `checkout.load.ts` → `checkout-x7k2p` (DNS label, ≤ 20 chars). */
-export function newRunId(file: string, random = randomBytes(4)): string {
+export function newRunId(file: string, random = randomBytes(5)): string {
   const stem = basename(file).replace(/\.load\.[cm]?[jt]s$|\.[cm]?[jt]s$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-');
   const slug = stem.replace(/^-+|-+$/g, '').slice(0, 14).replace(/-+$/, '') || 'run';
   const suffix = [...random].map((b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('').slice(0, 5);
@@ -403,15 +403,12 @@ const YAML_WORDS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FA
 function scalar(s: string, indent: string): string {
   if (PLAIN.test(s) && !YAML_WORDS.test(s)) return s;
   // A literal block keeps a scenario readable in `kubectl get cm -o yaml`; only for text whose
-  // lines survive it exactly (no control characters but tab, no CR, no BOM, no line of spaces only
-  // at the start, which would be taken as indentation).
-  if (s.includes('\n') && !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(s)) {
-    const chomp = s.endsWith('\n') ? (s.endsWith('\n\n') || s === '\n' ? '+' : '') : '-';
-    const body = chomp === '' ? s.slice(0, -1) : chomp === '+' ? s.slice(0, -1) : s;
-    const lines = body.split('\n');
-    const indicator = /^[ \t]/.test(s) || s.startsWith('\n') ? '2' : '';
-    const inner = indent;
-    return `|${indicator}${chomp}\n` + lines.map((l) => (l === '' ? '' : inner + l)).join('\n');
+  // lines survive it exactly: no control characters but tab, no CR or BOM, no line of blanks only
+  // and no blank at the start (both would be read as indentation).
+  if (s.includes('\n') && !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(s) && !/^[ \t\n]|(^|\n)[ \t]+(\n|$)/.test(s)) {
+    const chomp = s.endsWith('\n\n') ? '+' : s.endsWith('\n') ? '' : '-';
+    const body = chomp === '-' ? s : s.slice(0, -1);
+    return `|${chomp}\n` + body.split('\n').map((l) => (l === '' ? '' : indent + l)).join('\n');
   }
   return JSON.stringify(s);
 }
