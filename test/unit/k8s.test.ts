@@ -50,9 +50,9 @@ function k8sCommand(argv: string[]): K8sCommand {
 
 type AnyRecord = Record<string, any>;
 const byName = (objects: K8sObject[], kind: string, suffix: string) =>
-  objects.find((o) => o.kind === kind && String(o.metadata.name).endsWith(suffix)) as AnyRecord;
+  objects.find((o) => o.kind === kind && String(o.metadata.name).endsWith(suffix)) as K8sObject & AnyRecord;
 const container = (job: AnyRecord) => job.spec.template.spec.containers[0] as AnyRecord;
-const env = (c: AnyRecord, name: string) => (c.env as AnyRecord[]).find((e) => e.name === name);
+const env = (c: AnyRecord, name: string): any => (c.env as AnyRecord[]).find((e) => e.name === name);
 
 test('without --nats: token Secret, scenario ConfigMap, NATS Deployment + Service, agents and coordinator Jobs', () => {
   const objects = buildManifests(options());
