@@ -466,7 +466,7 @@ export async function bundleForK8s(file: string): Promise<string> {
       // The runner in the pod resolves `loadlens` to its own engine, as for any scenario file.
       external: ['loadlens'],
       logLevel: 'silent',
-      banner: { js: `// ${basename(file)}, bundled by \`loadlens k8s\` (its imports inlined) for the coordinator pod.` },
+      banner: { js: `// ${basename(file).replace(/[\r\n\u2028\u2029]/g, ' ')}, bundled by \`loadlens k8s\` (its imports inlined) for the coordinator pod.` },
     });
     return result.outputFiles[0].text;
   } catch (err) {
