@@ -219,6 +219,25 @@ function podSpec(
   };
 }
 
+const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, m: 1e-3 };
+
+/** A memory quantity (512Mi, 2Gi, 1G, 1e9...) in bytes; NaN when it is not one. */
+export function quantityBytes(q: string): number {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)([a-zA-Z]*)$/.exec(q);
+  if (!m || !(m[2] in UNITS)) return NaN;
+  return Number(m[1]) * UNITS[m[2]];
+}
+
+/**
+ * LOADLENS_MAX_HEAP_MB for a container limited to `memory`: 3/4 of it for the scenario thread's
+ * heap, so running out of memory ends the run with its summary (exit 107) before the kernel's
+ * OOM killer ends the pod with nothing.
+ */
+export function heapEnv(memory: string): Array<Record<string, unknown>> {
+  const mb = Math.floor((quantityBytes(memory) * 0.75) / 2 ** 20);
+  return Number.isFinite(mb) && mb >= 64 ? [{ name: 'LOADLENS_MAX_HEAP_MB', value: String(mb) }] : [];
+}
+
 function resources(cpu: string, memory: string): Record<string, unknown> {
   // Requests = limits: Guaranteed QoS, so a load generator's measurements are not at the mercy
   // of its neighbours' bursts, and the scheduler places it only where the CPU really is.
@@ -342,6 +361,7 @@ export function buildManifests(o: K8sOptions): K8sObject[] {
           args: ['agent', '--nats', natsUrl],
           env: [
             ...common,
+            ...heapEnv(o.agentMemory),
             // The completion index (0..N-1). The coordinator assigns segments as agents join; the
             // index names the pod in logs (JOB_COMPLETION_INDEX is the same number, set by Kubernetes).
             {
@@ -383,7 +403,7 @@ export function buildManifests(o: K8sOptions): K8sObject[] {
           name: 'coordinator',
           image: o.image,
           args: coordinatorArgs,
-          env: common,
+          env: [...common, ...heapEnv(o.coordinatorMemory)],
           resources: resources(o.coordinatorCpu, o.coordinatorMemory),
           ...(o.scenarioInImage === undefined ? { volumeMounts: [{ name: 'scenario', mountPath: SCENARIO_DIR, readOnly: true }] } : {}),
         },

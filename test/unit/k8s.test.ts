@@ -11,7 +11,9 @@ import {
   SCENARIO_LIMIT,
   buildManifests,
   deadlineSeconds,
+  heapEnv,
   k8sOutput,
+  quantityBytes,
   newRunId,
   renderManifests,
   scenarioKey,
@@ -98,6 +100,8 @@ test('without --nats: token Secret, scenario ConfigMap, NATS Deployment + Servic
   // $(VAR) in args expands only from variables declared before use in the container's env.
   assert.ok(agent.env.findIndex((e: AnyRecord) => e.name === 'LOADLENS_NATS_TOKEN') >= 0);
   assert.deepEqual(agent.resources, { requests: { cpu: '2', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
+  // The scenario thread's heap: 3/4 of the memory limit, so out of memory is a summary, not an OOM kill.
+  assert.equal(env(agent, 'LOADLENS_MAX_HEAP_MB').value, '1536');
   assert.equal(agents.spec.template.spec.volumes, undefined, 'agents mount no scenario');
 
   const coordinator = byName(objects, 'Job', '-coordinator');
@@ -112,6 +116,7 @@ test('without --nats: token Secret, scenario ConfigMap, NATS Deployment + Servic
     '--vus', '40', '-e', 'BASE=https://shop',
   ]);
   assert.deepEqual(co.resources, { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+  assert.equal(env(co, 'LOADLENS_MAX_HEAP_MB').value, '384');
   assert.deepEqual(co.volumeMounts, [{ name: 'scenario', mountPath: '/scenario', readOnly: true }]);
   assert.deepEqual(coordinator.spec.template.spec.volumes, [{ name: 'scenario', configMap: { name: 'loadlens-checkout-ab12c-scenario' } }]);
 
@@ -257,6 +262,16 @@ test('parsing: usage errors name the flag and what is allowed', () => {
     [['list', 'x.load.ts', '--agent-cpu', '1'], /--agent-cpu: only for the k8s command/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseCommand(argv, false), (e: Error) => e instanceof UsageError && message.test(e.message), argv.join(' '));
+});
+
+test('memory quantities in bytes, and the heap limit they give', () => {
+  assert.equal(quantityBytes('512Mi'), 512 * 2 ** 20);
+  assert.equal(quantityBytes('1G'), 1e9);
+  assert.equal(quantityBytes('1.5Gi'), 1.5 * 2 ** 30);
+  assert.equal(quantityBytes('1000'), 1000);
+  assert.ok(Number.isNaN(quantityBytes('lots')));
+  assert.deepEqual(heapEnv('1G'), [{ name: 'LOADLENS_MAX_HEAP_MB', value: '715' }]);
+  assert.deepEqual(heapEnv('64Mi'), [], 'too small to bother: V8 decides');
 });
 
 test('the deadline: planned load + agents timeout + 5 minutes, or --deadline; the run id', () => {
