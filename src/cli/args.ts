@@ -146,7 +146,9 @@ function natsUrl(text: string | undefined): string | undefined {
   return text;
 }
 
-const K8S_ONLY = ['agents', 'image', 'nats', 'nats-token-secret', 'nats-image', 'agents-timeout', 'agent-cpu', 'agent-memory',
+// --agents, --nats and --agents-timeout are not listed: `run` takes them too (the coordinator of a
+// distributed run), and parses them itself.
+const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
   'coordinator-cpu', 'coordinator-memory', 'namespace', 'run-id', 'deadline', 'ttl', 'scenario-in-image'] as const;
 const NOT_FOR_K8S = ['summary-export', 'out', 'workers', 'no-color', 'quiet'] as const;
 
