@@ -466,7 +466,7 @@ export function toYaml(value: Record<string, unknown>): string {
 
 /** Multi-document YAML, as kubectl reads it from stdin. */
 export function renderManifests(objects: K8sObject[], header: string[] = []): string {
-  return header.map((l) => `# ${l}\n`).join('') + objects.map((o) => '---\n' + toYaml(o)).join('');
+  return header.map((l) => `# ${l.replace(/[\r\n\u0085\u2028\u2029]/g, ' ')}\n`).join('') + objects.map((o) => '---\n' + toYaml(o)).join('');
 }
 
 // --- The command --------------------------------------------------------------------------------
