@@ -28,14 +28,43 @@ export type Command =
       display: DisplayOptions;
     }
   | { name: 'list'; file: string; display: DisplayOptions }
+  | K8sCommand
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
   | { name: 'version' };
+
+/** `loadlens k8s FILE --agents N --image IMAGE`: prints the manifests of a distributed run. */
+export interface K8sCommand {
+  name: 'k8s';
+  file: string;
+  agents: number;
+  image: string;
+  natsUrl?: string;
+  natsTokenSecret?: string;
+  natsImage?: string;
+  agentsTimeout?: string;
+  agentCpu: string;
+  agentMemory: string;
+  coordinatorCpu: string;
+  coordinatorMemory: string;
+  namespace?: string;
+  runId?: string;
+  deadline?: string;
+  ttl: string;
+  scenarioInImage?: string;
+  scenario?: string;
+  overrides: LoadOverrides;
+  /** The `run` options for the coordinator's command line, as given. */
+  runArgs: string[];
+}
 
 export const USAGE = `Usage:
   loadlens run FILE [options]    run the scenarios exported by FILE (*.load.ts)
   loadlens list FILE             list FILE's scenarios and their load shapes (runs nothing)
   loadlens demo                  run examples/ against the embedded demo API on loopback
+  loadlens k8s FILE --agents N --image IMAGE
+                                 print Kubernetes manifests of a distributed run of FILE
+                                 (for kubectl apply -f -; see README "Run on Kubernetes")
 
 Options for run:
   --scenario NAME                run only this exported scenario
@@ -50,7 +79,25 @@ Options for run:
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
   --no-color                     plain text output
   --quiet                        no live line, only the summary
-  -h, --help, --version`;
+  -h, --help, --version
+
+Options for k8s (and run's --scenario, --vus, --duration, --rate, --iterations, --target, -e,
+which the coordinator's run gets):
+  --agents N                     agent pods (an Indexed Job of N)
+  --image IMAGE                  the loadlens image the pods run (see the Dockerfile)
+  --nats URL                     an existing NATS server (default: a NATS Deployment + Service)
+  --nats-token-secret NAME       an existing Secret whose key "token" is the NATS token
+                                 (default: a Secret with a random token, new each time)
+  --nats-image IMAGE             the NATS server image (default: nats:2.10-alpine)
+  --agents-timeout D             how long the coordinator waits for the agents to join
+  --agent-cpu Q, --agent-memory Q          each agent's CPU and memory (default: 1, 1Gi)
+  --coordinator-cpu Q, --coordinator-memory Q   the coordinator's (default: 500m, 512Mi)
+  --namespace NS                 the objects' namespace (default: kubectl's current one)
+  --run-id ID                    names the objects loadlens-ID-* (default: FILE's name + random)
+  --deadline D                   the Jobs' activeDeadlineSeconds (default: planned duration
+                                 + agents timeout + 5m)
+  --ttl D                        delete the finished Jobs after D (default: 1h)
+  --scenario-in-image PATH       the scenario is baked into IMAGE at PATH: no ConfigMap`;
 
 function positiveInt(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -75,6 +122,35 @@ function durationText(flag: string, text: string | undefined): string | undefine
   }
   return text;
 }
+
+/** A Kubernetes resource quantity such as 500m, 1, 1.5, 512Mi, 2Gi. */
+function quantity(flag: string, text: string | undefined, fallback: string): string {
+  if (text === undefined) return fallback;
+  if (!/^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.test(text) || Number(text.replace(/[a-zA-Z]+$/, '')) <= 0) {
+    throw new UsageError(`${flag}: got "${text}"; expected a Kubernetes quantity > 0 such as 500m, 2, 512Mi or 2Gi`);
+  }
+  return text;
+}
+
+function natsUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--nats: got "${text}"; expected a URL such as nats://nats.example:4222`);
+  }
+  if (!['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol) || !url.hostname) {
+    throw new UsageError(`--nats: got "${text}"; expected a nats://, tls://, ws:// or wss:// URL with a host`);
+  }
+  return text;
+}
+
+// --agents, --nats and --agents-timeout are not listed: `run` takes them too (the coordinator of a
+// distributed run), and parses them itself.
+const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
+  'coordinator-cpu', 'coordinator-memory', 'namespace', 'run-id', 'deadline', 'ttl', 'scenario-in-image'] as const;
+const NOT_FOR_K8S = ['summary-export', 'out', 'workers', 'no-color', 'quiet'] as const;
 
 function envPairs(list: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
@@ -118,6 +194,21 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         'summary-export': { type: 'string' },
         out: { type: 'string' },
         workers: { type: 'string' },
+        agents: { type: 'string' },
+        image: { type: 'string' },
+        nats: { type: 'string' },
+        'nats-token-secret': { type: 'string' },
+        'nats-image': { type: 'string' },
+        'agents-timeout': { type: 'string' },
+        'agent-cpu': { type: 'string' },
+        'agent-memory': { type: 'string' },
+        'coordinator-cpu': { type: 'string' },
+        'coordinator-memory': { type: 'string' },
+        namespace: { type: 'string' },
+        'run-id': { type: 'string' },
+        deadline: { type: 'string' },
+        ttl: { type: 'string' },
+        'scenario-in-image': { type: 'string' },
         'no-color': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -145,7 +236,62 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     return rest[0];
   };
 
+  if (command !== 'k8s') {
+    const wrong = K8S_ONLY.find((f) => v[f] !== undefined);
+    if (wrong) throw new UsageError(`--${wrong}: only for the k8s command`);
+  }
+
   switch (command) {
+    case 'k8s': {
+      const wrong = NOT_FOR_K8S.find((f) => v[f] !== undefined);
+      if (wrong) throw new UsageError(`k8s: --${wrong} does not apply (the coordinator's output is its pod's log)`);
+      const file = needFile();
+      if (v.image === undefined || v.image === '') throw new UsageError('k8s: missing --image IMAGE (the loadlens image the pods run; see the Dockerfile)');
+      if (v.agents === undefined) throw new UsageError('k8s: missing --agents N (how many agent pods)');
+      const overrides = {
+        vus: positiveInt('--vus', v.vus),
+        duration: durationText('--duration', v.duration),
+        rate: positiveNumber('--rate', v.rate),
+        iterations: positiveInt('--iterations', v.iterations),
+      };
+      const env = envPairs(v.env);
+      const runArgs: string[] = [];
+      if (v.scenario !== undefined) runArgs.push('--scenario', v.scenario);
+      for (const flag of ['vus', 'duration', 'rate', 'iterations'] as const) if (v[flag] !== undefined) runArgs.push(`--${flag}`, v[flag]);
+      if (v.target !== undefined) runArgs.push('--target', targetUrl(v.target)!);
+      for (const [k, val] of Object.entries(env)) runArgs.push('-e', `${k}=${val}`);
+      if (v['nats-token-secret'] !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v['nats-token-secret'])) {
+        throw new UsageError(`--nats-token-secret: got "${v['nats-token-secret']}"; expected a Secret name (lower-case letters, digits, '-', '.')`);
+      }
+      if (v.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v.namespace)) {
+        throw new UsageError(`--namespace: got "${v.namespace}"; expected a namespace name (lower-case letters, digits, '-')`);
+      }
+      if (v['scenario-in-image'] !== undefined && !v['scenario-in-image'].startsWith('/')) {
+        throw new UsageError(`--scenario-in-image: got "${v['scenario-in-image']}"; expected an absolute path inside the image`);
+      }
+      return {
+        name: 'k8s',
+        file,
+        agents: positiveInt('--agents', v.agents)!,
+        image: v.image,
+        natsUrl: natsUrl(v.nats),
+        natsTokenSecret: v['nats-token-secret'],
+        natsImage: v['nats-image'],
+        agentsTimeout: durationText('--agents-timeout', v['agents-timeout']),
+        agentCpu: quantity('--agent-cpu', v['agent-cpu'], '1'),
+        agentMemory: quantity('--agent-memory', v['agent-memory'], '1Gi'),
+        coordinatorCpu: quantity('--coordinator-cpu', v['coordinator-cpu'], '500m'),
+        coordinatorMemory: quantity('--coordinator-memory', v['coordinator-memory'], '512Mi'),
+        namespace: v.namespace,
+        runId: v['run-id'],
+        deadline: durationText('--deadline', v.deadline),
+        ttl: durationText('--ttl', v.ttl) ?? '1h',
+        scenarioInImage: v['scenario-in-image'],
+        scenario: v.scenario,
+        overrides,
+        runArgs,
+      };
+    }
     case 'run':
       return {
         name: 'run',
@@ -170,6 +316,6 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list or demo`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, demo or k8s`);
   }
 }

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
 import { ThreadRunner } from '../runner/host';
 import { startDemoServer } from '../demo/server';
-import { USAGE, UsageError, parseCommand, type DisplayOptions } from './args';
+import { USAGE, UsageError, parseCommand, type DisplayOptions, type K8sCommand } from './args';
+import { K8sError, bundleForK8s, k8sOutput } from './k8s';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 import { escapeControl, escapeControlLines } from '../text';
 
@@ -71,7 +72,8 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
   }
 }
 
-async function list(file: string, display: DisplayOptions): Promise<number> {
+/** FILE's scenarios and plans (the runner loads it); errors are reported on stderr. */
+async function listPlans(file: string, display: DisplayOptions): Promise<{ scenarios: PlanInfo[]; code: number }> {
   const runner = newRunner();
   const reporter = new TerminalReporter(display);
   let scenarios: PlanInfo[] = [];
@@ -81,11 +83,39 @@ async function list(file: string, display: DisplayOptions): Promise<number> {
   });
   runner.list(file);
   const exit = await runner.exited;
+  return { scenarios, code: reporter.exitCode ?? exit.code ?? ExitCode.internal };
+}
+
+async function list(file: string, display: DisplayOptions): Promise<number> {
+  const { scenarios, code } = await listPlans(file, display);
   const width = Math.max(8, ...scenarios.map((s) => escapeControl(s.scenario).length));
   for (const s of scenarios) {
     process.stdout.write(`${bold(escapeControl(s.scenario).padEnd(width), display.color)}  ${s.model.padEnd(6)}  ${escapeControl(s.shape)}\n`);
   }
-  return reporter.exitCode ?? exit.code ?? ExitCode.internal;
+  return code;
+}
+
+/** `loadlens k8s`: the manifests on stdout, what they are and how to follow them on stderr. */
+async function k8s(command: K8sCommand): Promise<number> {
+  const display = { color: false, quiet: true };
+  const local = resolve(command.file);
+  let bundle: string | undefined;
+  if (command.scenarioInImage === undefined) bundle = await bundleForK8s(scenarioFile(command.file));
+  // The planned duration sizes the Jobs' deadline; FILE is loaded here as `loadlens list` does.
+  let plans: PlanInfo[] | undefined;
+  if (command.deadline === undefined) {
+    if (!existsSync(local)) throw new UsageError(`no such file: ${command.file} (with --scenario-in-image and no local copy, give --deadline D)`);
+    const listed = await listPlans(local, display);
+    if (listed.code !== ExitCode.ok) return listed.code;
+    plans = listed.scenarios;
+    if (command.scenario !== undefined && !plans.some((p) => p.scenario === command.scenario)) {
+      throw new UsageError(`--scenario: ${command.file} has no scenario "${command.scenario}"; it has ${plans.map((p) => p.scenario).join(', ')}`);
+    }
+  }
+  const out = k8sOutput(command, bundle, plans);
+  process.stdout.write(out.yaml);
+  for (const note of out.notes) process.stderr.write(`loadlens k8s: ${escapeControl(note)}\n`);
+  return ExitCode.ok;
 }
 
 /** The exit code that matters most when several runs end differently. */
@@ -157,6 +187,8 @@ async function main(argv: string[]): Promise<number> {
         return await list(scenarioFile(command.file), command.display);
       case 'demo':
         return await demo(command.display);
+      case 'k8s':
+        return await k8s(command);
       case 'run':
         return await runInRunner(
           {
@@ -173,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
         );
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof K8sError) {
       process.stderr.write(`loadlens: ${escapeControlLines(err.message)}\n`);
       return ExitCode.badOptions;
     }
