@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../engine/duration';
-import type { LoadOverrides } from '../protocol';
+import type { ClusterOptions, LoadOverrides } from '../protocol';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -25,8 +25,10 @@ export type Command =
       summaryExportPath?: string;
       outPath?: string;
       workers?: number;
+      cluster?: ClusterOptions;
       display: DisplayOptions;
     }
+  | { name: 'agent'; nats: string; serve: boolean; display: DisplayOptions }
   | { name: 'list'; file: string; display: DisplayOptions }
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
@@ -36,6 +38,7 @@ export const USAGE = `Usage:
   loadlens run FILE [options]    run the scenarios exported by FILE (*.load.ts)
   loadlens list FILE             list FILE's scenarios and their load shapes (runs nothing)
   loadlens demo                  run examples/ against the embedded demo API on loopback
+  loadlens agent --nats URL      wait for a distributed run, run its share, exit (--serve: keep serving)
 
 Options for run:
   --scenario NAME                run only this exported scenario
@@ -48,6 +51,9 @@ Options for run:
   --summary-export PATH          write the k6-style summary JSON to PATH
   --out PATH                     write JSON lines: one record per second, then the summary
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
+  --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
+  --agents N                     with --nats: how many agents run the load (each one execution segment)
+  --agents-timeout D             with --nats: how long to wait for the agents to join (default 60s; exit 110)
   --no-color                     plain text output
   --quiet                        no live line, only the summary
   -h, --help, --version`;
@@ -100,6 +106,17 @@ function targetUrl(text: string | undefined): string | undefined {
   return text;
 }
 
+function natsUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--nats: got "${text}"; expected a URL such as nats://TOKEN@host:4222`);
+  }
+  if (url.protocol !== 'nats:' && url.protocol !== 'tls:') throw new UsageError(`--nats: got "${text}"; expected a nats:// or tls:// URL`);
+  return text;
+}
+
 export function parseCommand(argv: string[], isTTY: boolean): Command {
   let parsed;
   try {
@@ -118,6 +135,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         'summary-export': { type: 'string' },
         out: { type: 'string' },
         workers: { type: 'string' },
+        nats: { type: 'string' },
+        agents: { type: 'string' },
+        'agents-timeout': { type: 'string' },
+        serve: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -146,7 +167,20 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
   };
 
   switch (command) {
-    case 'run':
+    case 'agent':
+      if (rest.length) throw new UsageError(`agent: takes no FILE (got ${rest.join(' ')}); the coordinator sends the scenario`);
+      if (!v.nats) throw new UsageError('agent: missing --nats URL (e.g. nats://TOKEN@host:4222)');
+      return { name: 'agent', nats: natsUrl(v.nats), serve: Boolean(v.serve), display };
+    case 'run': {
+      if ((v.agents || v['agents-timeout']) && !v.nats) throw new UsageError('--agents and --agents-timeout need --nats URL');
+      if (v.nats && v.workers) throw new UsageError('--workers and --nats do not go together: each agent runs its segment in one worker process');
+      const cluster: ClusterOptions | undefined = v.nats
+        ? {
+            nats: natsUrl(v.nats),
+            agents: positiveInt('--agents', v.agents) ?? 1,
+            agentsTimeoutMs: parseDuration(durationText('--agents-timeout', v['agents-timeout']) ?? '60s', '--agents-timeout'),
+          }
+        : undefined;
       return {
         name: 'run',
         file: needFile(),
@@ -162,14 +196,16 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         summaryExportPath: v['summary-export'],
         outPath: v.out,
         workers: positiveInt('--workers', v.workers),
+        cluster,
         display,
       };
+    }
     case 'list':
       return { name: 'list', file: needFile(), display };
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list or demo`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, demo or agent`);
   }
 }

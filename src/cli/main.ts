@@ -157,6 +157,10 @@ async function main(argv: string[]): Promise<number> {
         return await list(scenarioFile(command.file), command.display);
       case 'demo':
         return await demo(command.display);
+      case 'agent': {
+        const { runAgent } = await import('../runner/cluster/agent');
+        return await runAgent({ nats: command.nats, serve: command.serve, log: (m) => process.stderr.write(`loadlens agent: ${escapeControlLines(m)}\n`) });
+      }
       case 'run':
         return await runInRunner(
           {
@@ -168,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
             outPath: command.outPath && resolve(command.outPath),
             summaryExportPath: command.summaryExportPath && resolve(command.summaryExportPath),
             workers: command.workers,
+            cluster: command.cluster,
           },
           command.display,
         );

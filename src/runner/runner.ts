@@ -23,6 +23,7 @@ import { OutputPathError, Outputs, outRecord, summaryExportText, type OutputFile
 import { httpClientWarning } from './env';
 import { ScenarioExitError } from './exit';
 import { createLoadSource } from './local-source';
+import { ClusterError } from './cluster/nats';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
 
@@ -317,7 +318,7 @@ export class Runner {
       ended: (kind, message, stack) => this.ended(kind, message, stack, name),
     };
 
-    const source = createLoadSource(request.workers ?? defaultWorkerCount());
+    const source = createLoadSource(request.workers ?? defaultWorkerCount(), request.cluster);
     state.source = source;
     state.events = events;
     // A cancel that arrived while the file was bundling applies at once.
@@ -359,6 +360,10 @@ export class Runner {
     if (err instanceof OptionsError) {
       this.send({ type: 'error', kind: 'options', message: err.message, scenario, location: scenario ? optionsLocation(file, scenario, err) : undefined });
       return ExitCode.badOptions;
+    }
+    if (err instanceof ClusterError) {
+      this.send({ type: 'error', kind: 'options', message: err.message, scenario });
+      return ExitCode.cluster;
     }
     if (err instanceof ScenarioSetupError) {
       const cause = err.cause;
