@@ -83,10 +83,11 @@ export class ClusterSource implements LoadSource {
       if (this.invalid === 1 || this.invalid % 100 === 0) events.log('warn', `dropped an invalid message on ${what} (${this.invalid} so far)`);
     };
     const changed = () => this.wake?.();
-    const waitFor = async (cond: () => boolean, untilMs: number): Promise<boolean> => {
+    /** Waits until cond() or untilMs (or a cancel, when `cancellable`). */
+    const waitFor = async (cond: () => boolean, untilMs: number, cancellable = true): Promise<boolean> => {
       while (!cond()) {
         const left = untilMs - Date.now();
-        if (left <= 0 || this.cancelReason !== undefined) return cond();
+        if (left <= 0 || (cancellable && this.cancelReason !== undefined)) return cond();
         await new Promise<void>((r) => {
           const t = setTimeout(r, Math.min(left, 250));
           this.wake = () => { clearTimeout(t); r(); };
@@ -281,9 +282,7 @@ export class ClusterSource implements LoadSource {
         }
         changed();
       }, 250);
-      await waitFor(() => agents.every((a) => a.done || a.lost), endBy);
-      // A cancel (Ctrl-C, abortOnFail) stops waiting early only when the agents end; bound it too.
-      if (this.cancelReason !== undefined) await waitFor(() => agents.every((a) => a.done || a.lost), Math.min(endBy, Date.now() + load.gracefulStopMs + END_GRACE_MS));
+      await waitFor(() => agents.every((a) => a.done || a.lost), endBy, false);
       clearInterval(ticker);
       for (const a of agents) if (!a.done && !a.lost) lose(a, 'it did not finish by the planned end plus gracefulStop plus 10 s');
       merger.flush();
