@@ -196,7 +196,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         summaryExportPath: v['summary-export'],
         outPath: v.out,
         workers: positiveInt('--workers', v.workers),
-        cluster,
+        ...(cluster && { cluster }),
         display,
       };
     }

@@ -45,6 +45,7 @@ export class ClusterSource implements LoadSource {
   private nc: NatsConnection | undefined;
   private run_ = '';
   private cancelReason: string | undefined;
+  private cancelledAt: number | undefined;
   private started = false;
   private wake: (() => void) | undefined;
   /** Messages not valid for their subject, dropped. */
@@ -84,9 +85,9 @@ export class ClusterSource implements LoadSource {
     };
     const changed = () => this.wake?.();
     /** Waits until cond() or untilMs (or a cancel, when `cancellable`). */
-    const waitFor = async (cond: () => boolean, untilMs: number, cancellable = true): Promise<boolean> => {
+    const waitFor = async (cond: () => boolean, until: number | (() => number), cancellable = true): Promise<boolean> => {
       while (!cond()) {
-        const left = untilMs - Date.now();
+        const left = (typeof until === 'number' ? until : until()) - Date.now();
         if (left <= 0 || (cancellable && this.cancelReason !== undefined)) return cond();
         await new Promise<void>((r) => {
           const t = setTimeout(r, Math.min(left, 250));
@@ -282,9 +283,11 @@ export class ClusterSource implements LoadSource {
         }
         changed();
       }, 250);
-      await waitFor(() => agents.every((a) => a.done || a.lost), endBy, false);
+      // After a cancel (Ctrl-C, abortOnFail), the agents have their gracefulStop plus the grace.
+      const until = () => (this.cancelledAt === undefined ? endBy : Math.min(endBy, this.cancelledAt + load.gracefulStopMs + END_GRACE_MS));
+      await waitFor(() => agents.every((a) => a.done || a.lost), until, false);
       clearInterval(ticker);
-      for (const a of agents) if (!a.done && !a.lost) lose(a, 'it did not finish by the planned end plus gracefulStop plus 10 s');
+      for (const a of agents) if (!a.done && !a.lost) lose(a, this.cancelledAt === undefined ? 'it did not finish by the planned end plus gracefulStop plus 10 s' : 'it did not stop within gracefulStop plus 10 s of the cancel');
       merger.flush();
 
       const interrupted = agents.reduce((x, a) => x + a.interrupted, 0);
@@ -313,6 +316,7 @@ export class ClusterSource implements LoadSource {
 
   cancel(reason: string): void {
     this.cancelReason = reason;
+    this.cancelledAt ??= Date.now();
     if (this.started && this.nc && !this.nc.isClosed()) this.nc.publish(subjects(this.run_).ctl, encode({ type: 'cancel', reason }));
     this.wake?.();
   }

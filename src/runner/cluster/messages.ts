@@ -34,12 +34,29 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const isInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
+function isSeries(s: unknown): boolean {
+  if (!isObject(s) || typeof s.metric !== 'string' || !isObject(s.tags)) return false;
+  for (const v of Object.values(s.tags)) if (typeof v !== 'string') return false;
+  switch (s.kind) {
+    case 'trend':
+      return typeof s.hist === 'string';
+    case 'counter':
+      return isNum(s.value);
+    case 'rate':
+      return isNum(s.passes) && isNum(s.fails);
+    case 'gauge':
+      return isNum(s.value) && isNum(s.min) && isNum(s.max);
+    default:
+      return false;
+  }
+}
+
 function isInterval(x: unknown): x is IntervalData {
   if (!isObject(x)) return false;
   if (!isInt(x.index) || !isNum(x.startMs) || !isNum(x.endMs) || !Array.isArray(x.series) || !isObject(x.errors)) return false;
   for (const k of ['vus', 'vusMax', 'iterationsDue', 'iterationsStarted', 'iterationsDropped', 'backlog']) if (!isNum(x[k])) return false;
   for (const v of Object.values(x.errors)) if (!isNum(v)) return false;
-  for (const s of x.series) if (!isObject(s)) return false;
+  for (const s of x.series) if (!isSeries(s)) return false;
   // The deepest check: the parts must merge (histograms decode); a throw here drops the message.
   try {
     mergeIntervals([x as unknown as IntervalData, x as unknown as IntervalData]);
