@@ -340,6 +340,7 @@ export class Runner {
           ? 'cancelled'
           : 'completed';
     const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
+    if (result.notes) summary.notes.push(...result.notes);
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
     send({ type: 'finished', scenario: name, summary });
     out?.write(outRecord({ type: 'summary', scenario: name, summary }));

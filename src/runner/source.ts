@@ -39,6 +39,8 @@ export interface SourceResult {
   incomplete?: boolean;
   /** True when part of the load was ended while its scenario was blocked past the planned end. */
   blocked?: boolean;
+  /** Notes for the summary (e.g. the execution segments a distributed run lost). */
+  notes?: string[];
 }
 
 export interface LoadSource {

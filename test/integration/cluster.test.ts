@@ -211,6 +211,7 @@ test('an agent SIGKILLed mid-run: detected, the run goes on and ends incomplete 
   assert.match(c.output(), /incomplete: lost segment\(s\) 0:1\/2/);
   const s = c.summary();
   assert.equal(s.state.status, 'incomplete');
+  assert.match(c.output(), /note: Lost segment 0:1\/2 \(agent 1\/2/);
   const reqs = s.metrics.http_reqs.values.count;
   assert.ok(reqs >= 120 && reqs < 240, `the other segment's 120 plus what the lost one reported: ${reqs}`);
   assert.equal(await a2.exited, 0, a2.output());
@@ -267,4 +268,27 @@ test('invalid messages on the cluster subjects are dropped and counted; the run 
   assert.equal(served - before, 60);
   assert.equal(await a1.exited, 0);
   assert.equal(await a2.exited, 0);
+});
+
+test('abortOnFail is evaluated on the merged run and stops every agent: exit 108', { skip, timeout: 60_000 }, async () => {
+  const file = join(dir, 'doomed.load.ts');
+  writeFileSync(file, `import { scenario, check, sleep } from 'loadlens';
+export const doomed = scenario({
+  load: { vus: 2, duration: '60s', gracefulStop: '1s' },
+  thresholds: { checks: [{ threshold: 'rate > 0.99', abortOnFail: true }] },
+  async iteration({ http }) {
+    const res = await http.get('/item');
+    check(res, { 'status is 418': (r) => r.status === 418 });
+    await sleep('50ms');
+  },
+});
+`);
+  const a1 = agent();
+  const a2 = agent();
+  const c = coordinator(file, 2);
+  assert.equal(await c.exited, 108, c.output());
+  assert.match(c.output(), /aborting: threshold checks: rate > 0\.99 failed/);
+  assert.equal(c.summary().state.status, 'aborted');
+  await Promise.all([a1.exited, a2.exited]);
+  assert.match(a1.output(), /finished/);
 });

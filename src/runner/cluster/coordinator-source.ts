@@ -308,7 +308,8 @@ export class ClusterSource implements LoadSource {
         merger.flush();
         durationMs += performance.now() - t0;
       }
-      return { durationMs, incomplete, blocked };
+      const notes = lost.map((a) => `Lost segment ${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host}): its remaining load was not run; what it reported before is counted.`);
+      return { durationMs, incomplete, blocked, notes };
     } finally {
       await cleanup();
     }
