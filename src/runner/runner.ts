@@ -14,7 +14,7 @@ import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { normaliseLoad, planOf, validateScenario } from '../engine/load';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
-import type { ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
+import type { AgentCounts, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
@@ -255,6 +255,7 @@ export class Runner {
     let durationMs = 0;
     let reportedMessages = 0;
     let warnedSeriesLimit = false;
+    let agentCounts: AgentCounts | undefined;
 
     const events: SourceEvents = {
       started(plan, startedAt) {
@@ -271,7 +272,7 @@ export class Runner {
         out?.write(outRecord({ type: 'interval', scenario: name, interval }));
         durationMs = Math.max(durationMs, interval.endMs);
         // Whole: the supervisor (host.ts) aggregates it too, and strips the series for the views.
-        send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
+        send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...aggregate.live(), agents: agentCounts } : aggregate.live() });
         const verdicts = aggregate.verdicts();
         const key = verdictsKey(verdicts);
         if (key !== lastVerdicts) {
@@ -314,6 +315,9 @@ export class Runner {
       },
       log(level, message) {
         send({ type: 'log', level, scenario: name, message });
+      },
+      agents(counts) {
+        agentCounts = counts;
       },
       ended: (kind, message, stack) => this.ended(kind, message, stack, name),
     };

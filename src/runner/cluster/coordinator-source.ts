@@ -83,7 +83,16 @@ export class ClusterSource implements LoadSource {
       this.invalid++;
       if (this.invalid === 1 || this.invalid % 100 === 0) events.log('warn', `dropped an invalid message on ${what} (${this.invalid} so far)`);
     };
-    const changed = () => this.wake?.();
+    let lastCounts = '';
+    const changed = () => {
+      const counts = { planned: n, joined: agents.length, running: this.started ? agents.filter((a) => !a.done && !a.lost).length : 0, lost: agents.filter((a) => a.lost).length };
+      const key = JSON.stringify(counts);
+      if (key !== lastCounts) {
+        lastCounts = key;
+        events.agents?.(counts);
+      }
+      this.wake?.();
+    };
     /** Waits until cond() or untilMs (or a cancel, when `cancellable`). */
     const waitFor = async (cond: () => boolean, until: number | (() => number), cancellable = true): Promise<boolean> => {
       while (!cond()) {
@@ -263,6 +272,7 @@ export class ClusterSource implements LoadSource {
       await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
       if (this.cancelReason !== undefined) control({ type: 'cancel', reason: this.cancelReason });
       events.started(plan, Date.now());
+      changed();
       events.log('info', `agents: ${n} running`);
 
       // Until every agent is done or lost; lost = silent for AGENT_LOST_MS; nothing waits past
