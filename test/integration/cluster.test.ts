@@ -292,3 +292,33 @@ export const doomed = scenario({
   await Promise.all([a1.exited, a2.exited]);
   assert.match(a1.output(), /finished/);
 });
+
+test('tls:// URLs connect with TLS (a private CA trusted through NODE_EXTRA_CA_CERTS)', { skip, timeout: 60_000 }, async () => {
+  const key = join(dir, 'tls-key.pem');
+  const cert = join(dir, 'tls-cert.pem');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  assert.equal(made.status, 0, String(made.stderr));
+  const port = await freePort();
+  const tlsNats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--auth', TOKEN, '-sd', join(dir, 'js-tls'),
+    '--tls', '--tlscert', cert, '--tlskey', key], { stdio: 'ignore' });
+  children.add(tlsNats);
+  try {
+    await waitForPort(port);
+    const url = `tls://${TOKEN}@127.0.0.1:${port}`;
+    const env = { NODE_EXTRA_CA_CERTS: cert };
+    const a = agent(env, url);
+    const file = scenarioFile('tls', `{ vus: 2, iterations: 20 }`);
+    const before = served;
+    const exportPath = join(dir, 'tls-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', url, '--agents', '1', '--no-color', '--summary-export', exportPath], env);
+    assert.equal(await c.exited, 0, c.output());
+    assert.equal(await a.exited, 0, a.output());
+    assert.equal(served - before, 20);
+    // Without TLS the same server refuses the connection: the agent fails fast.
+    const plain = agent({}, `nats://${TOKEN}@127.0.0.1:${port}`);
+    assert.notEqual(await plain.exited, 0, plain.output());
+  } finally {
+    tlsNats.kill('SIGTERM');
+  }
+});

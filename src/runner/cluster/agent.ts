@@ -70,7 +70,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
         if (!plan) await new Promise((r) => setTimeout(r, 250));
       }
       seen.add(plan.run);
-      let code: number;
+      let code: number | undefined;
       try {
         code = await runOnce(nc, js, plan, id, o, () => stopping);
       } catch (err) {
@@ -80,6 +80,8 @@ export async function runAgent(o: AgentOptions): Promise<number> {
         }
         throw err;
       }
+      // Not joined (a stale run whose coordinator is gone, or a full one): wait for the next.
+      if (code === undefined) continue;
       if (!o.serve || code !== AgentExit.done || stopping) return code;
       o.log(`agent ${id}: run ${plan.run} ended; waiting for the next run`);
     }
@@ -97,24 +99,24 @@ async function runOnce(
   id: string,
   o: AgentOptions,
   stopping: () => boolean,
-): Promise<number> {
+): Promise<number | undefined> {
   const s = subjects(plan.run);
   const req: JoinRequest = { agent: id, protocolVersion: ownVersion(), host: hostname(), pid: process.pid };
   let reply;
   try {
     reply = decode((await nc.request(s.join, encode(req), { timeout: 5000 })).string());
   } catch (err) {
-    o.log(`agent ${id}: run ${plan.run}: no answer to the join request (${(err as Error).message})`);
-    return AgentExit.failed;
+    o.log(`agent ${id}: run ${plan.run}: no answer to the join request (${(err as Error).message}); waiting for another run`);
+    return undefined;
   }
   if (!validJoinReply(reply)) {
-    o.log(`agent ${id}: run ${plan.run}: invalid join reply`);
-    return AgentExit.failed;
+    o.log(`agent ${id}: run ${plan.run}: invalid join reply; waiting for another run`);
+    return undefined;
   }
   if (!reply.ok) {
     if (/protocol version/.test(reply.error)) throw new Refused(`agent ${id}: refused: ${reply.error}`);
-    o.log(`agent ${id}: run ${plan.run}: refused: ${reply.error}`);
-    return AgentExit.failed;
+    o.log(`agent ${id}: run ${plan.run}: refused: ${reply.error}; waiting for another run`);
+    return undefined;
   }
   const index = reply.index;
   o.log(`agent ${id}: joined run ${plan.run} as segment ${index + 1}/${plan.agents}`);
