@@ -41,6 +41,8 @@ export interface ClusterOptions {
   agents: number;
   /** How long to wait for the agents to join, ms. */
   agentsTimeoutMs: number;
+  /** A NATS credentials file (JWT and nkey seed, --nats-creds). */
+  credsFile?: string;
 }
 
 export interface SourceLocation {

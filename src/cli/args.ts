@@ -2,6 +2,7 @@
 // message names the flag, the value and what is allowed (exit code 2).
 
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { parseDuration } from '../engine/duration';
 import type { ClusterOptions, LoadOverrides } from '../protocol';
 
@@ -28,7 +29,7 @@ export type Command =
       cluster?: ClusterOptions;
       display: DisplayOptions;
     }
-  | { name: 'agent'; nats: string; serve: boolean; display: DisplayOptions }
+  | { name: 'agent'; nats: string; serve: boolean; credsFile?: string; display: DisplayOptions }
   | { name: 'list'; file: string; display: DisplayOptions }
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
@@ -54,6 +55,7 @@ Options for run:
   --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
   --agents N                     with --nats: how many agents run the load (each one execution segment)
   --agents-timeout D             with --nats: how long to wait for the agents to join (default 60s; exit 110)
+  --nats-creds FILE              with --nats (run or agent): a NATS credentials file (JWT and nkey seed)
   --no-color                     plain text output
   --quiet                        no live line, only the summary
   -h, --help, --version`;
@@ -139,6 +141,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         agents: { type: 'string' },
         'agents-timeout': { type: 'string' },
         serve: { type: 'boolean' },
+        'nats-creds': { type: 'string' },
         'no-color': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -170,15 +173,16 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     case 'agent':
       if (rest.length) throw new UsageError(`agent: takes no FILE (got ${rest.join(' ')}); the coordinator sends the scenario`);
       if (!v.nats) throw new UsageError('agent: missing --nats URL (e.g. nats://TOKEN@host:4222)');
-      return { name: 'agent', nats: natsUrl(v.nats), serve: Boolean(v.serve), display };
+      return { name: 'agent', nats: natsUrl(v.nats), serve: Boolean(v.serve), ...(v['nats-creds'] !== undefined && { credsFile: v['nats-creds'] }), display };
     case 'run': {
-      if ((v.agents || v['agents-timeout']) && !v.nats) throw new UsageError('--agents and --agents-timeout need --nats URL');
+      if ((v.agents || v['agents-timeout'] || v['nats-creds']) && !v.nats) throw new UsageError('--agents, --agents-timeout and --nats-creds need --nats URL');
       if (v.nats && v.workers) throw new UsageError('--workers and --nats do not go together: each agent runs its segment in one worker process');
       const cluster: ClusterOptions | undefined = v.nats
         ? {
             nats: natsUrl(v.nats),
             agents: positiveInt('--agents', v.agents) ?? 1,
             agentsTimeoutMs: parseDuration(durationText('--agents-timeout', v['agents-timeout']) ?? '60s', '--agents-timeout'),
+            ...(v['nats-creds'] !== undefined && { credsFile: resolve(v['nats-creds']) }),
           }
         : undefined;
       return {

@@ -159,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
         return await demo(command.display);
       case 'agent': {
         const { runAgent } = await import('../runner/cluster/agent');
-        return await runAgent({ nats: command.nats, serve: command.serve, log: (m) => process.stderr.write(`loadlens agent: ${escapeControlLines(m)}\n`) });
+        return await runAgent({ nats: command.nats, serve: command.serve, credsFile: command.credsFile, log: (m) => process.stderr.write(`loadlens agent: ${escapeControlLines(m)}\n`) });
       }
       case 'run':
         return await runInRunner(

@@ -322,3 +322,9 @@ test('tls:// URLs connect with TLS (a private CA trusted through NODE_EXTRA_CA_C
     tlsNats.kill('SIGTERM');
   }
 });
+
+test('--nats-creds with a file that cannot be read: the agent says so and exits', { skip, timeout: 30_000 }, async () => {
+  const a = start(['agent', '--nats', `nats://127.0.0.1:${natsPort}`, '--nats-creds', join(dir, 'missing.creds')]);
+  assert.notEqual(await a.exited, 0, a.output());
+  assert.match(a.output(), /--nats-creds: cannot read .*missing\.creds/);
+});

@@ -27,6 +27,8 @@ test('CLI: agent --nats [--serve]; run --nats --agents --agents-timeout; misuse 
   assert.throws(() => parseCommand(['agent'], false), UsageError);
   assert.throws(() => parseCommand(['agent', 'x.load.ts', '--nats', 'nats://h'], false), /takes no FILE/);
   assert.throws(() => parseCommand(['run', 'a.load.ts', '--agents', '2'], false), /need --nats/);
+  const k = parseCommand(['agent', '--nats', 'nats://h', '--nats-creds', 'x.creds'], false);
+  assert.equal(k.name === 'agent' && k.credsFile, 'x.creds');
   assert.throws(() => parseCommand(['run', 'a.load.ts', '--nats', 'redis://h'], false), /nats:\/\/ or tls:\/\//);
   assert.throws(() => parseCommand(['run', 'a.load.ts', '--nats', 'nats://h', '--agents', '0'], false), /--agents: got "0"/);
 });

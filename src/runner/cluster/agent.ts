@@ -18,6 +18,7 @@ import { BUCKET, COORDINATOR_LOST_MS, ClusterError, HEARTBEAT_MS, connectNats, d
 export interface AgentOptions {
   nats: string;
   serve: boolean;
+  credsFile?: string;
   log(message: string): void;
 }
 
@@ -34,7 +35,7 @@ function ownVersion(): number {
 export async function runAgent(o: AgentOptions): Promise<number> {
   let nc: NatsConnection;
   try {
-    nc = await connectNats(o.nats, `loadlens-agent ${hostname()} ${process.pid}`);
+    nc = await connectNats(o.nats, `loadlens-agent ${hostname()} ${process.pid}`, o.credsFile);
   } catch (err) {
     if (err instanceof ClusterError) {
       o.log(err.message);

@@ -65,7 +65,7 @@ export class ClusterSource implements LoadSource {
     const run = process.env.LOADLENS_RUN_ID || `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     this.run_ = run;
     const s = subjects(run);
-    const nc = await connectNats(this.options.nats, `loadlens-coordinator ${hostname()} ${process.pid}`);
+    const nc = await connectNats(this.options.nats, `loadlens-coordinator ${hostname()} ${process.pid}`, this.options.credsFile);
     this.nc = nc;
     const { jetstreamManager, jetstream } = await import('@nats-io/jetstream');
     const { Kvm } = await import('@nats-io/kv');

@@ -13,6 +13,7 @@
 //                             loadlens.<run>.chb           coordinator heartbeats (every 500 ms)
 //                             loadlens.<run>.ctl           ToWorker control: worker-start, cancel, and 'end'
 
+import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 export const BUCKET = 'loadlens';
@@ -68,9 +69,20 @@ export function parseNatsUrl(text: string): NatsTarget {
 }
 
 /** Connects, or throws a ClusterError that says what went wrong (authorization, unreachable). */
-export async function connectNats(text: string, name: string): Promise<NatsConnection> {
+export async function connectNats(text: string, name: string, credsFile?: string): Promise<NatsConnection> {
   const t = parseNatsUrl(text);
   const { connect } = await import('@nats-io/transport-node');
+  const { credsAuthenticator } = await import('@nats-io/nats-core');
+  let authenticator;
+  if (credsFile !== undefined) {
+    let creds: Uint8Array;
+    try {
+      creds = new Uint8Array(readFileSync(credsFile));
+    } catch (err) {
+      throw new ClusterError(`--nats-creds: cannot read ${credsFile}: ${(err as Error).message}`);
+    }
+    authenticator = credsAuthenticator(creds);
+  }
   try {
     return await connect({
       servers: t.servers,
@@ -79,13 +91,14 @@ export async function connectNats(text: string, name: string): Promise<NatsConne
       user: t.user,
       pass: t.pass,
       tls: t.tls ? {} : undefined,
+      authenticator,
       maxReconnectAttempts: 10,
       reconnectTimeWait: 500,
     });
   } catch (err) {
     const e = err as Error;
     if (e.name === 'AuthorizationError' || /authoriz/i.test(e.message)) {
-      throw new ClusterError(`authorization failed at ${t.display}: the server refused the ${t.token ? 'token' : t.user ? 'user/password' : 'connection without credentials'} (${e.message})`);
+      throw new ClusterError(`authorization failed at ${t.display}: the server refused the ${credsFile !== undefined ? 'credentials file' : t.token ? 'token' : t.user ? 'user/password' : 'connection without credentials'} (${e.message})`);
     }
     throw new ClusterError(`cannot connect to NATS at ${t.display}: ${e.message}`);
   }
