@@ -328,3 +328,47 @@ test('--nats-creds with a file that cannot be read: the agent says so and exits'
   assert.notEqual(await a.exited, 0, a.output());
   assert.match(a.output(), /--nats-creds: cannot read .*missing\.creds/);
 });
+
+test('a coordinator cut from NATS for a moment reconnects and loses nothing (the stream replays)', { skip, timeout: 90_000 }, async () => {
+  // A TCP proxy between the coordinator and NATS, which the test cuts for about a second.
+  const sockets = new Set<import('node:net').Socket>();
+  let open = true;
+  const proxy = netServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = netConnect(natsPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const close = () => { client.destroy(); upstream.destroy(); };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxyPort = (proxy.address() as AddressInfo).port;
+  try {
+    const file = scenarioFile('blip', `{ rate: 30, duration: '5s', maxVUs: 6 }`);
+    const a1 = agent();
+    const a2 = agent();
+    const before = served;
+    const exportPath = join(dir, 'blip-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', `nats://${TOKEN}@127.0.0.1:${proxyPort}`, '--agents', '2', '--no-color', '--summary-export', exportPath]);
+    await c.waitFor('agents: 2 running');
+    await c.waitFor(/\d+ req\/s/);
+    open = false;
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await c.waitFor('disconnected from');
+    await new Promise((r) => setTimeout(r, 1000));
+    open = true;
+    await c.waitFor('reconnected to');
+    assert.equal(await c.exited, 0, c.output());
+    const s = JSON.parse(readFileSync(exportPath, 'utf8')) as Summary;
+    assert.equal(s.metrics.http_reqs.values.count, 150, c.output());
+    assert.equal(served - before, 150);
+    assert.equal(s.state.status, 'completed');
+    assert.equal(await a1.exited, 0);
+    assert.equal(await a2.exited, 0);
+  } finally {
+    for (const s of sockets) s.destroy();
+    proxy.close();
+  }
+});

@@ -93,6 +93,23 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   }
 }
 
+/**
+ * Publishes one record to the stream, retrying through a short disconnect (a reconnecting client,
+ * a stream leader election) for up to about 10 s: a record that never reached the stream is lost.
+ */
+async function publishRecord(js: import('@nats-io/jetstream').JetStreamClient, subject: string, data: string, msgID: string, failed: (err: Error) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // The message id makes a retry of a record the stream did store a duplicate it drops.
+      await js.publish(subject, data, { timeout: 2000, msgID });
+      return;
+    } catch (err) {
+      if (attempt >= 5) return failed(err as Error);
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
 async function runOnce(
   nc: NatsConnection,
   js: import('@nats-io/jetstream').JetStreamClient,
@@ -126,13 +143,15 @@ async function runOnce(
   const child: ChildProcess = fork(defaultWorkerPath(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
   const toWorker = (m: ToWorker) => { if (child.connected) child.send(m); };
   let publishing: Promise<unknown> = Promise.resolve();
+  let sequence = 0;
   let done = false;
   let lastCoordinatorBeat = Date.now();
   let ended: 'coordinator-gone' | 'end' | undefined;
   child.on('message', (m: FromWorker) => {
     if (m.type === 'worker-done') done = true;
     // In order: each record is published after the previous one's ack.
-    publishing = publishing.then(() => js.publish(s.out(index), encode(m)).catch((err: Error) => o.log(`agent ${id}: publish failed: ${err.message}`)));
+    const msgID = `${plan.run}.${index}.${++sequence}`;
+    publishing = publishing.then(() => publishRecord(js, s.out(index), encode(m), msgID, (err) => o.log(`agent ${id}: publish failed: ${err.message}`)));
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 

@@ -106,6 +106,21 @@ export class ClusterSource implements LoadSource {
       return true;
     };
     const control = (m: Control) => nc.publish(s.ctl, encode(m));
+    // While this coordinator is cut from NATS, its agents' silence is its own: nobody is lost
+    // for it; once reconnected, the stream (an ordered consumer) delivers what it missed.
+    let disconnected = false;
+    void (async () => {
+      for await (const st of nc.status()) {
+        if (st.type === 'disconnect') {
+          disconnected = true;
+          events.log('warn', `disconnected from ${this.natsDisplay()}; reconnecting`);
+        } else if (st.type === 'reconnect') {
+          disconnected = false;
+          for (const a of agents) a.lastBeat = Date.now();
+          events.log('info', `reconnected to ${this.natsDisplay()}`);
+        }
+      }
+    })().catch(() => {});
     const coordinatorBeat = setInterval(() => nc.publish(s.chb, encode({ run })), HEARTBEAT_MS);
     let setupData: unknown;
     const extras: IntervalData[] = [];
@@ -289,7 +304,7 @@ export class ClusterSource implements LoadSource {
         merger.tick();
         const now = Date.now();
         for (const a of agents) {
-          if (!a.done && !a.lost && now - a.lastBeat > AGENT_LOST_MS) lose(a, `no heartbeat for ${((now - a.lastBeat) / 1000).toFixed(1)} s`);
+          if (!disconnected && !a.done && !a.lost && now - a.lastBeat > AGENT_LOST_MS) lose(a, `no heartbeat for ${((now - a.lastBeat) / 1000).toFixed(1)} s`);
         }
         changed();
       }, 250);
