@@ -69,6 +69,8 @@ export type ErrorKind =
   | 'blocked'
   /** The scenario's thread ran out of memory: the run ends with the summary of what was measured. */
   | 'memory'
+  /** A distributed run could not start: NATS unreachable or refused the credentials, too few agents. */
+  | 'cluster'
   /** A bug or crash inside Loadlens itself. */
   | 'internal';
 

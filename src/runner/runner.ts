@@ -367,7 +367,7 @@ export class Runner {
       return ExitCode.badOptions;
     }
     if (err instanceof ClusterError) {
-      this.send({ type: 'error', kind: 'options', message: err.message, scenario });
+      this.send({ type: 'error', kind: 'cluster', message: err.message, scenario });
       return ExitCode.cluster;
     }
     if (err instanceof ScenarioSetupError) {

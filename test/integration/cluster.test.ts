@@ -174,7 +174,7 @@ test('too few agents: a clear error after --agents-timeout, exit 110; the agent 
   const a = agent();
   const c = coordinator(file, 2, ['--agents-timeout', '2s']);
   assert.equal(await c.exited, 110, c.output());
-  assert.match(c.output(), /only 1 of 2 agent\(s\) joined within --agents-timeout 2 s/);
+  assert.match(c.output(), /✗ cluster error in few\s+only 1 of 2 agent\(s\) joined within --agents-timeout 2 s/);
   assert.notEqual(await a.exited, 0, a.output());
 });
 
@@ -371,4 +371,18 @@ test('a coordinator cut from NATS for a moment reconnects and loses nothing (the
     for (const s of sockets) s.destroy();
     proxy.close();
   }
+});
+
+test('agent --serve runs one run after another', { skip, timeout: 60_000 }, async () => {
+  const file = scenarioFile('serve', `{ vus: 1, iterations: 7 }`);
+  const a = start(['agent', '--nats', natsUrl, '--serve']);
+  for (let i = 0; i < 2; i++) {
+    const c = coordinator(file, 1);
+    assert.equal(await c.exited, 0, c.output());
+    assert.equal(c.summary().metrics.iterations.values.count, 7);
+  }
+  await a.waitFor(/segment 1\/1 finished[\s\S]*segment 1\/1 finished/);
+  assert.equal(a.child.exitCode, null, 'still serving');
+  a.child.kill('SIGTERM');
+  await a.exited;
 });
