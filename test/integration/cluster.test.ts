@@ -386,3 +386,14 @@ test('agent --serve runs one run after another', { skip, timeout: 60_000 }, asyn
   a.child.kill('SIGTERM');
   await a.exited;
 });
+
+test('Ctrl-C while the coordinator waits for agents: no load, exit 105, the agent that joined exits', { skip, timeout: 60_000 }, async () => {
+  const file = scenarioFile('early', `{ vus: 2, iterations: 10 }`);
+  const a = agent();
+  const c = coordinator(file, 2);
+  await c.waitFor('1/2 joined');
+  c.child.kill('SIGINT');
+  assert.equal(await c.exited, 105, c.output());
+  assert.match(c.output(), /cancelled before the start: 1 of 2 agent\(s\) had joined/);
+  assert.notEqual(await a.exited, null);
+});

@@ -258,19 +258,32 @@ export class ClusterSource implements LoadSource {
         }
       })();
 
-      await kv.put(`${run}.plan`, encode(planRecord));
+      const planText = encode(planRecord);
+      const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
+      if (Buffer.byteLength(planText) > maxPayload) {
+        throw new ClusterError(`the bundled scenario and what setup() returned take ${(Buffer.byteLength(planText) / 1048576).toFixed(2)} MB, more than the NATS server's max_payload (${(maxPayload / 1048576).toFixed(2)} MB): raise max_payload or return less from setup()`);
+      }
+      await kv.put(`${run}.plan`, planText);
       await kv.put('current', run);
       events.log('info', `cluster run ${run}: waiting up to ${Math.round(this.options.agentsTimeoutMs / 1000)} s for ${n} agent(s) on ${this.natsDisplay()}`);
 
       const deadline = Date.now() + this.options.agentsTimeoutMs;
       const joined = await waitFor(() => agents.length >= n, deadline);
-      if (this.cancelReason !== undefined && !joined) throw new ClusterError(`cancelled while waiting for agents: ${agents.length} of ${n} joined`);
+      // Cancelled (Ctrl-C) before the start: no load ran; the joined agents are told and exit.
+      const cancelledEarly = (): SourceResult => {
+        control({ type: 'cancel', reason: this.cancelReason });
+        events.log('warn', `cancelled before the start: ${agents.length} of ${n} agent(s) had joined; no load was run`);
+        merger.flush();
+        return { durationMs: 0 };
+      };
+      if (this.cancelReason !== undefined && !joined) return cancelledEarly();
       if (!joined) {
         control({ type: 'cancel', reason: 'not enough agents' });
         throw new ClusterError(`only ${agents.length} of ${n} agent(s) joined within --agents-timeout ${Math.round(this.options.agentsTimeoutMs / 1000)} s (run ${run} on ${this.natsDisplay()}); start more with: loadlens agent --nats ${this.natsDisplay()}`);
       }
       await kv.delete('current').catch(() => {});
       const ready = await waitFor(() => agents.every((a) => a.ready || a.loadError !== undefined), deadline + 30_000);
+      if (this.cancelReason !== undefined && !agents.every((a) => a.ready)) return cancelledEarly();
       const failed = agents.find((a) => a.loadError !== undefined);
       if (!ready || failed) {
         control({ type: 'cancel', reason: 'agents not ready' });
