@@ -13,7 +13,7 @@ import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { PROTOCOL_VERSION, type FromWorker, type ToWorker } from '../../protocol';
 import { defaultWorkerPath } from '../workers';
 import { validControl, validJoinReply, validPlan, type ClusterPlan, type JoinRequest } from './messages';
-import { BUCKET, COORDINATOR_LOST_MS, ClusterError, HEARTBEAT_MS, connectNats, decode, encode, subjects } from './nats';
+import { BUCKET, BUCKET_OPTIONS, COORDINATOR_LOST_MS, ClusterError, HEARTBEAT_MS, connectNats, decode, encode, subjects } from './nats';
 
 export interface AgentOptions {
   nats: string;
@@ -46,7 +46,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   const id = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const { Kvm } = await import('@nats-io/kv');
   const { jetstream } = await import('@nats-io/jetstream');
-  const kv = await new Kvm(nc).create(BUCKET, { history: 1 });
+  const kv = await new Kvm(nc).create(BUCKET, BUCKET_OPTIONS);
   const js = jetstream(nc);
   const seen = new Set<string>();
   let stopping = false;

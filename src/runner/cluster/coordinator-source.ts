@@ -21,7 +21,7 @@ import { httpClientFromEnv } from '../env';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from '../source';
 import { IntervalMerger } from '../workers';
 import { validFromWorker, validHeartbeat, validJoinRequest, type ClusterPlan, type Control, type JoinReply } from './messages';
-import { AGENT_LOST_MS, BUCKET, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects } from './nats';
+import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects } from './nats';
 
 /** How long before the start instant the agents are told (broker fan-out plus clock skew). */
 const START_LEAD_MS = 1500;
@@ -75,7 +75,7 @@ export class ClusterSource implements LoadSource {
     } catch {
       await jsm.streams.add({ name: STREAM, subjects: ['loadlens.*.out.*'], storage: 'memory' as never, max_age: 3600 * 1e9 });
     }
-    const kv = await new Kvm(nc).create(BUCKET, { history: 1 });
+    const kv = await new Kvm(nc).create(BUCKET, BUCKET_OPTIONS);
 
     const agents: Agent[] = [];
     const subs: Subscription[] = [];
@@ -135,6 +135,8 @@ export class ClusterSource implements LoadSource {
         control({ type: 'end' });
         const cur = await kv.get('current');
         if (cur?.string() === run) await kv.delete('current');
+        // The bundle is not needed once the run is over (the joins and the start stay, for the record).
+        await kv.purge(`${run}.plan`);
         await nc.drain();
       } catch {
         /* the connection is gone already */

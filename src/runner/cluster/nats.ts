@@ -17,6 +17,8 @@ import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 export const BUCKET = 'loadlens';
+/** The bucket's options (the same wherever it is created): entries expire after a day. */
+export const BUCKET_OPTIONS = { history: 1, ttl: 24 * 3600 * 1000 };
 export const STREAM = 'LOADLENS';
 export const HEARTBEAT_MS = 500;
 /** An agent silent this long is lost. */
