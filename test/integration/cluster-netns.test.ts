@@ -105,4 +105,43 @@ export const spread = scenario({
   await target.exited;
   assert.match(target.out(), /served 200/);
   nats.kill('SIGTERM');
+  await natsOut.exited;
+});
+
+test('a network cut between an agent and NATS: the coordinator loses its segment (exit 1), the agent stops (exit 1)', { skip: !canRun && 'needs root, ip and nats-server', timeout: 90_000 }, async () => {
+  const nats = inNs('nats', 'nats-server', ['-a', ipOf('nats'), '-p', '4222', '-js', '--auth', TOKEN, '-sd', join(dir, 'js2')]);
+  const natsOut = collect(nats);
+  await waitFor(natsOut.out, 'Server is ready');
+  const targetScript = join(dir, 'target2.cjs');
+  writeFileSync(targetScript, `require('http').createServer((q, s) => { q.resume(); s.end('ok'); }).listen(8080, '${ipOf('target')}', () => console.log('listening'));`);
+  const target = inNs('target', process.execPath, [targetScript]);
+  await waitFor(collect(target).out, 'listening');
+  const url = `nats://${TOKEN}@${ipOf('nats')}:4222`;
+  const a1 = collect(inNs('a1', process.execPath, [CLI, 'agent', '--nats', url]));
+  await waitFor(a1.out, 'waiting for a run');
+  const file = join(dir, 'cut.load.ts');
+  writeFileSync(file, `import { scenario } from 'loadlens';
+export const cut = scenario({
+  load: { rate: 20, duration: '10s', maxVUs: 6 },
+  async iteration({ http }) { await http.get('/item'); },
+});
+`);
+  const exportPath = join(dir, 'cut-summary.json');
+  const c = collect(inNs('coord', process.execPath, [CLI, 'run', file, '--target', `http://${ipOf('target')}:8080`, '--nats', url, '--agents', '2', '--no-color', '--summary-export', exportPath]));
+  await waitFor(c.out, '1/2 joined');
+  const a2 = collect(inNs('a2', process.execPath, [CLI, 'agent', '--nats', url]));
+  await waitFor(c.out, 'agents: 2 running');
+  await waitFor(c.out, 'req/s');
+  // Cut a1 (segment 0:1/2) off the network.
+  ip('-n', ns('a1'), 'link', 'set', `v${hosts.a1}${tag}`.slice(0, 15), 'down');
+  assert.equal(await c.exited, 1, c.out());
+  assert.match(c.out(), /incomplete: lost segment\(s\) 0:1\/2/);
+  assert.equal(await a1.exited, 1, a1.out());
+  assert.match(a1.out(), /coordinator .* is gone/);
+  assert.equal(await a2.exited, 0, a2.out());
+  const summary = JSON.parse(readFileSync(exportPath, 'utf8')) as { state: { status: string } };
+  assert.equal(summary.state.status, 'incomplete');
+  target.kill('SIGTERM');
+  nats.kill('SIGTERM');
+  await natsOut.exited;
 });

@@ -13,7 +13,7 @@ import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { PROTOCOL_VERSION, type FromWorker, type ToWorker } from '../../protocol';
 import { defaultWorkerPath } from '../workers';
 import { validControl, validJoinReply, validPlan, type ClusterPlan, type JoinRequest } from './messages';
-import { BUCKET, BUCKET_OPTIONS, COORDINATOR_LOST_MS, ClusterError, HEARTBEAT_MS, connectNats, decode, encode, subjects } from './nats';
+import { BUCKET, BUCKET_OPTIONS, COORDINATOR_LOST_MS, ClusterError, HEARTBEAT_MS, connectNats, decode, encode, subjects, within } from './nats';
 
 export interface AgentOptions {
   nats: string;
@@ -89,7 +89,8 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await nc.drain().catch(() => {});
+    await within(nc.drain(), 2000);
+    if (!nc.isClosed()) await nc.close().catch(() => {});
   }
 }
 
@@ -198,8 +199,9 @@ async function runOnce(
   const code = await exited;
   clearInterval(beat);
   clearTimeout(startTimer);
-  await publishing;
-  await nc.flush().catch(() => {});
+  // Bounded: over a cut network neither the last publishes nor a flush would ever be answered.
+  await within(publishing, ended === 'coordinator-gone' ? 2000 : 15_000);
+  await within(nc.flush(), 2000);
   ctl.unsubscribe();
   chb.unsubscribe();
   if (ended === 'coordinator-gone') return AgentExit.failed;

@@ -21,7 +21,7 @@ import { httpClientFromEnv } from '../env';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from '../source';
 import { IntervalMerger } from '../workers';
 import { validFromWorker, validHeartbeat, validJoinRequest, type ClusterPlan, type Control, type JoinReply } from './messages';
-import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects } from './nats';
+import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects, within } from './nats';
 
 /** How long before the start instant the agents are told (broker fan-out plus clock skew). */
 const START_LEAD_MS = 1500;
@@ -133,11 +133,15 @@ export class ClusterSource implements LoadSource {
       for (const sub of subs) sub.unsubscribe();
       try {
         control({ type: 'end' });
-        const cur = await kv.get('current');
-        if (cur?.string() === run) await kv.delete('current');
-        // The bundle is not needed once the run is over (the joins and the start stay, for the record).
-        await kv.purge(`${run}.plan`);
-        await nc.drain();
+        // Bounded: a cut connection answers nothing.
+        await within((async () => {
+          const cur = await kv.get('current');
+          if (cur?.string() === run) await kv.delete('current');
+          // The bundle is not needed once the run is over (the joins and the start stay, for the record).
+          await kv.purge(`${run}.plan`);
+        })(), 3000);
+        await within(nc.drain(), 3000);
+        if (!nc.isClosed()) await nc.close();
       } catch {
         /* the connection is gone already */
       }

@@ -110,6 +110,12 @@ export function encode(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Waits for `p`, at most `ms` (a connection that is cut without a reset answers nothing). */
+export function within(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
+
 /** JSON.parse that returns undefined instead of throwing. */
 export function decode(data: string): unknown {
   try {
