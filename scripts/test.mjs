@@ -22,6 +22,12 @@ const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit
 const files = roots.flatMap((r) => collect(r, []));
 if (files.length === 0) { console.error('no test files found under', roots.join(' ')); process.exit(1); }
 
+// The cluster suites start a real nats-server (and `ip netns`): install them once (idempotent).
+if (files.some((f) => /cluster/.test(f))) {
+  const deps = spawnSync('bash', ['scripts/system-deps.sh'], { stdio: 'inherit' });
+  if (deps.status !== 0) { console.error('system-deps failed'); process.exit(deps.status ?? 1); }
+}
+
 // The e2e suite needs Chromium, Node 24 and code-server: install them once (idempotent).
 if (files.some((f) => f.startsWith('test/e2e') || f.startsWith('test/webview')) && existsSync('test/e2e/setup.sh')) {
   const setup = spawnSync('bash', ['test/e2e/setup.sh'], { stdio: 'inherit' });

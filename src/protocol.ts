@@ -31,6 +31,18 @@ export interface RunRequest {
   workers?: number;
   /** Debug mode: one VU, `iterations` iterations (default 1), no thresholds abort. */
   debug?: { iterations?: number };
+  /** A distributed run: the load runs on `agents` agents reached through NATS (src/runner/cluster). */
+  cluster?: ClusterOptions;
+}
+
+export interface ClusterOptions {
+  /** nats:// or tls:// URL, with a token (nats://TOKEN@host:port) or user:password. */
+  nats: string;
+  agents: number;
+  /** How long to wait for the agents to join, ms. */
+  agentsTimeoutMs: number;
+  /** A NATS credentials file (JWT and nkey seed, --nats-creds). */
+  credsFile?: string;
 }
 
 export interface SourceLocation {
@@ -57,6 +69,8 @@ export type ErrorKind =
   | 'blocked'
   /** The scenario's thread ran out of memory: the run ends with the summary of what was measured. */
   | 'memory'
+  /** A distributed run could not start: NATS unreachable or refused the credentials, too few agents. */
+  | 'cluster'
   /** A bug or crash inside Loadlens itself. */
   | 'internal';
 
@@ -182,8 +196,9 @@ export type ToWorker =
        *  start is ended by its process. */
       stopByMs?: number;
     }
-  /** Every worker is ready: start the load now. */
-  | { type: 'worker-start' }
+  /** Every worker is ready: start the load now (a cluster agent: at `at`, ms since the epoch on
+   *  its own clock; its figures are then measured on its monotonic clock from that start). */
+  | { type: 'worker-start'; at?: number }
   | { type: 'cancel'; reason?: string };
 
 /** Process exit codes, shared by the runner and the CLI (documented in the README). */
@@ -210,6 +225,9 @@ export const ExitCode = {
   blocked: 109,
   /** One or more thresholds failed. */
   thresholdsFailed: 99,
+  /** A distributed run could not start: NATS unreachable or refused the credentials, or fewer
+   *  agents than --agents joined within --agents-timeout. */
+  cluster: 110,
 } as const;
 
 /** One line of an --out file. */

@@ -2,8 +2,9 @@
 // message names the flag, the value and what is allowed (exit code 2).
 
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { parseDuration } from '../engine/duration';
-import type { LoadOverrides } from '../protocol';
+import type { ClusterOptions, LoadOverrides } from '../protocol';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -25,8 +26,10 @@ export type Command =
       summaryExportPath?: string;
       outPath?: string;
       workers?: number;
+      cluster?: ClusterOptions;
       display: DisplayOptions;
     }
+  | { name: 'agent'; nats: string; serve: boolean; credsFile?: string; display: DisplayOptions }
   | { name: 'list'; file: string; display: DisplayOptions }
   | K8sCommand
   | { name: 'demo'; display: DisplayOptions }
@@ -65,6 +68,7 @@ export const USAGE = `Usage:
   loadlens k8s FILE --agents N --image IMAGE
                                  print Kubernetes manifests of a distributed run of FILE
                                  (for kubectl apply -f -; see README "Run on Kubernetes")
+  loadlens agent --nats URL      wait for a distributed run, run its share, exit (--serve: keep serving)
 
 Options for run:
   --scenario NAME                run only this exported scenario
@@ -77,6 +81,10 @@ Options for run:
   --summary-export PATH          write the k6-style summary JSON to PATH
   --out PATH                     write JSON lines: one record per second, then the summary
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
+  --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
+  --agents N                     with --nats: how many agents run the load (each one execution segment)
+  --agents-timeout D             with --nats: how long to wait for the agents to join (default 60s; exit 110)
+  --nats-creds FILE              with --nats (run or agent): a NATS credentials file (JWT and nkey seed)
   --no-color                     plain text output
   --quiet                        no live line, only the summary
   -h, --help, --version
@@ -132,20 +140,6 @@ function quantity(flag: string, text: string | undefined, fallback: string): str
   return text;
 }
 
-function natsUrl(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--nats: got "${text}"; expected a URL such as nats://nats.example:4222`);
-  }
-  if (!['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol) || !url.hostname) {
-    throw new UsageError(`--nats: got "${text}"; expected a nats://, tls://, ws:// or wss:// URL with a host`);
-  }
-  return text;
-}
-
 // --agents, --nats and --agents-timeout are not listed: `run` takes them too (the coordinator of a
 // distributed run), and parses them itself.
 const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
@@ -173,6 +167,18 @@ function targetUrl(text: string | undefined): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--target: got "${text}"; expected an http:// or https:// URL`);
   }
+  return text;
+}
+
+/** A NATS server URL, for `run --nats`, `agent` and `k8s` alike (the Node client speaks nats:// and tls://). */
+function natsUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--nats: got "${text}"; expected a URL such as nats://TOKEN@host:4222`);
+  }
+  if ((url.protocol !== 'nats:' && url.protocol !== 'tls:') || !url.hostname) throw new UsageError(`--nats: got "${text}"; expected a nats:// or tls:// URL with a host`);
   return text;
 }
 
@@ -209,6 +215,8 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         deadline: { type: 'string' },
         ttl: { type: 'string' },
         'scenario-in-image': { type: 'string' },
+        serve: { type: 'boolean' },
+        'nats-creds': { type: 'string' },
         'no-color': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -274,7 +282,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         file,
         agents: positiveInt('--agents', v.agents)!,
         image: v.image,
-        natsUrl: natsUrl(v.nats),
+        natsUrl: v.nats !== undefined ? natsUrl(v.nats) : undefined,
         natsTokenSecret: v['nats-token-secret'],
         natsImage: v['nats-image'],
         agentsTimeout: durationText('--agents-timeout', v['agents-timeout']),
@@ -292,7 +300,21 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         runArgs,
       };
     }
-    case 'run':
+    case 'agent':
+      if (rest.length) throw new UsageError(`agent: takes no FILE (got ${rest.join(' ')}); the coordinator sends the scenario`);
+      if (!v.nats) throw new UsageError('agent: missing --nats URL (e.g. nats://TOKEN@host:4222)');
+      return { name: 'agent', nats: natsUrl(v.nats), serve: Boolean(v.serve), ...(v['nats-creds'] !== undefined && { credsFile: v['nats-creds'] }), display };
+    case 'run': {
+      if ((v.agents || v['agents-timeout'] || v['nats-creds']) && !v.nats) throw new UsageError('--agents, --agents-timeout and --nats-creds need --nats URL');
+      if (v.nats && v.workers) throw new UsageError('--workers and --nats do not go together: each agent runs its segment in one worker process');
+      const cluster: ClusterOptions | undefined = v.nats
+        ? {
+            nats: natsUrl(v.nats),
+            agents: positiveInt('--agents', v.agents) ?? 1,
+            agentsTimeoutMs: parseDuration(durationText('--agents-timeout', v['agents-timeout']) ?? '60s', '--agents-timeout'),
+            ...(v['nats-creds'] !== undefined && { credsFile: resolve(v['nats-creds']) }),
+          }
+        : undefined;
       return {
         name: 'run',
         file: needFile(),
@@ -308,14 +330,16 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         summaryExportPath: v['summary-export'],
         outPath: v.out,
         workers: positiveInt('--workers', v.workers),
+        ...(cluster && { cluster }),
         display,
       };
+    }
     case 'list':
       return { name: 'list', file: needFile(), display };
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list, demo or k8s`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, demo, agent or k8s`);
   }
 }

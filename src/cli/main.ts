@@ -189,6 +189,10 @@ async function main(argv: string[]): Promise<number> {
         return await demo(command.display);
       case 'k8s':
         return await k8s(command);
+      case 'agent': {
+        const { runAgent } = await import('../runner/cluster/agent');
+        return await runAgent({ nats: command.nats, serve: command.serve, credsFile: command.credsFile, log: (m) => process.stderr.write(`loadlens agent: ${escapeControlLines(m)}\n`) });
+      }
       case 'run':
         return await runInRunner(
           {
@@ -200,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
             outPath: command.outPath && resolve(command.outPath),
             summaryExportPath: command.summaryExportPath && resolve(command.summaryExportPath),
             workers: command.workers,
+            cluster: command.cluster,
           },
           command.display,
         );

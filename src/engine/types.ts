@@ -320,6 +320,16 @@ export interface LiveStats {
   inFlight?: number;
   /** How long no request had finished while requests were in flight (ms; 0: none in flight). */
   noResponseMs?: number;
+  /** A distributed run's agents (absent: a local run). */
+  agents?: AgentCounts;
+}
+
+/** A distributed run's agents: how many joined (of `planned`), are still running, were lost. */
+export interface AgentCounts {
+  planned: number;
+  joined: number;
+  running: number;
+  lost: number;
 }
 
 // ---------------------------------------------------------------------------------------------

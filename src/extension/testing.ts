@@ -290,7 +290,7 @@ export class LoadlensTesting implements Disposable {
       run.skipped(item);
       return 'skipped';
     }
-    const fatal = outcome.errors.find((e) => e.kind === 'compile' || e.kind === 'options' || e.kind === 'setup' || e.kind === 'internal');
+    const fatal = outcome.errors.find((e) => e.kind === 'compile' || e.kind === 'options' || e.kind === 'setup' || e.kind === 'cluster' || e.kind === 'internal');
     if (outcome.failure && outcome.ending !== 'done') {
       const measured = result?.live ? `\nMeasured before it stopped: ${liveSummaryText(result.live)}` : '';
       const failure = escapeControlLines(outcome.failure);

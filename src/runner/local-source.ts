@@ -3,6 +3,8 @@
 import { runScenario } from '../engine/run';
 import { WorkerSource } from './workers';
 import { httpClientFromEnv } from './env';
+import { ClusterSource } from './cluster/coordinator-source';
+import type { ClusterOptions } from '../protocol';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
 
 export class InProcessSource implements LoadSource {
@@ -39,6 +41,7 @@ export class InProcessSource implements LoadSource {
  * The source for a run: in process for one worker. Worker processes (`--workers N` > 1) plug in
  * here (src/runner/workers.ts) with the same LoadSource contract.
  */
-export function createLoadSource(workers: number): LoadSource {
+export function createLoadSource(workers: number, cluster?: ClusterOptions): LoadSource {
+  if (cluster) return new ClusterSource(cluster);
   return workers > 1 ? new WorkerSource(workers) : new InProcessSource();
 }

@@ -14,7 +14,7 @@ import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { normaliseLoad, planOf, validateScenario } from '../engine/load';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
-import type { IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
+import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
@@ -23,6 +23,7 @@ import { OutputPathError, Outputs, outRecord, summaryExportText, type OutputFile
 import { httpClientWarning } from './env';
 import { ScenarioExitError } from './exit';
 import { createLoadSource } from './local-source';
+import { ClusterError } from './cluster/nats';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
 
@@ -276,6 +277,7 @@ export class Runner {
     let durationMs = 0;
     let reportedMessages = 0;
     let warnedSeriesLimit = false;
+    let agentCounts: AgentCounts | undefined;
     /** Intervals being merged in slices, in order (see AGGREGATE_SLICE); undefined when none is. */
     let merging: Promise<void> | undefined;
     let mergeError: unknown;
@@ -291,7 +293,7 @@ export class Runner {
       durationMs = Math.max(durationMs, interval.endMs);
       // Whole: the supervisor (host.ts) aggregates it too, so that it can summarise a run it has to
       // stop (blocked, out of memory), and strips the series before relaying it to the views.
-      send({ type: 'snapshot', scenario: name, interval, live: aggregate.live() });
+      send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...aggregate.live(), agents: agentCounts } : aggregate.live() });
       const verdicts = aggregate.verdicts();
       const key = verdictsKey(verdicts);
       if (key !== lastVerdicts) {
@@ -358,10 +360,13 @@ export class Runner {
       log(level, message) {
         send({ type: 'log', level, scenario: name, message });
       },
+      agents(counts) {
+        agentCounts = counts;
+      },
       ended: (kind, message, stack) => this.ended(kind, message, stack, name),
     };
 
-    const source = createLoadSource(request.workers ?? defaultWorkerCount());
+    const source = createLoadSource(request.workers ?? defaultWorkerCount(), request.cluster);
     state.source = source;
     state.events = events;
     // A cancel that arrived while the file was bundling applies at once.
@@ -386,6 +391,7 @@ export class Runner {
           ? 'cancelled'
           : 'completed';
     const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
+    if (result.notes) summary.notes.push(...result.notes);
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
     send({ type: 'finished', scenario: name, summary });
     out?.write(outRecord({ type: 'summary', scenario: name, summary }));
@@ -406,6 +412,10 @@ export class Runner {
     if (err instanceof OptionsError) {
       this.send({ type: 'error', kind: 'options', message: err.message, scenario, location: scenario ? optionsLocation(file, scenario, err) : undefined });
       return ExitCode.badOptions;
+    }
+    if (err instanceof ClusterError) {
+      this.send({ type: 'error', kind: 'cluster', message: err.message, scenario });
+      return ExitCode.cluster;
     }
     if (err instanceof ScenarioSetupError) {
       const cause = err.cause;

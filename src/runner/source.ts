@@ -3,7 +3,7 @@
 // interval it measured (already merged across its processes, in index order) and the errors it
 // saw; the runner does everything else (aggregation, thresholds, abort, --out, snapshots, summary).
 
-import type { IntervalData, ScenarioDefinition } from '../engine/types';
+import type { AgentCounts, IntervalData, ScenarioDefinition } from '../engine/types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 
 export interface SourceEvents {
@@ -16,6 +16,8 @@ export interface SourceEvents {
   teardownError(error: unknown): void;
   /** A sleep() nobody awaited (its stack, source-mapped); once per call site per process. */
   unawaitedSleep(stack: string): void;
+  /** A distributed run's agents changed (joined, finished, lost): shown on the live line. */
+  agents?(counts: AgentCounts): void;
   /** Informational messages (e.g. a worker that died). */
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Part of the load ended badly (a worker process's scenario called process.exit(), blocked its
@@ -39,6 +41,8 @@ export interface SourceResult {
   incomplete?: boolean;
   /** True when part of the load was ended while its scenario was blocked past the planned end. */
   blocked?: boolean;
+  /** Notes for the summary (e.g. the execution segments a distributed run lost). */
+  notes?: string[];
 }
 
 export interface LoadSource {

@@ -1,0 +1,400 @@
+// Distributed runs (`loadlens agent`, `loadlens run --nats --agents N`) against a real nats-server
+// with JetStream and a token, started here on a free loopback port; agents are real
+// `node dist/cli.js agent` processes. Every run is bounded in count and time; nothing asserts
+// wall-clock durations (a wait that never ends fails the test by its own timeout).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { connect as netConnect, createServer as netServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve('dist/cli.js');
+const TOKEN = 's3cret-token';
+const hasNats = spawnSync('nats-server', ['--version']).status === 0;
+const dir = mkdtempSync(join(tmpdir(), 'loadlens-cluster-'));
+let nats: ChildProcess | undefined;
+let natsUrl = '';
+let natsPort = 0;
+let server: Server;
+let target = '';
+let served = 0;
+const children = new Set<ChildProcess>();
+
+async function freePort(): Promise<number> {
+  const s = netServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const c = netConnect(port, '127.0.0.1', () => { c.destroy(); r(true); });
+      c.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nats-server did not listen on ${port}`);
+}
+
+before(async () => {
+  server = createServer((req, res) => {
+    served++;
+    req.resume();
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // scripts/test.mjs installs nats-server (scripts/system-deps.sh): a missing one fails, never skips.
+  assert.ok(hasNats, 'nats-server is not installed: run scripts/system-deps.sh');
+  natsPort = await freePort();
+  nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '--auth', TOKEN, '-sd', join(dir, 'js')], { stdio: 'ignore' });
+  await waitForPort(natsPort);
+  natsUrl = `nats://${TOKEN}@127.0.0.1:${natsPort}`;
+});
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  nats?.kill('SIGTERM');
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Resolves once the output contains `text`. */
+  waitFor(text: string | RegExp): Promise<void>;
+}
+
+function start(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  children.add(child);
+  let out = '';
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer) => {
+    out += d;
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitFor: (text) =>
+      new Promise<void>((res, rej) => {
+        const check = () => {
+          if (typeof text === 'string' ? out.includes(text) : text.test(out)) {
+            waiters.splice(waiters.indexOf(check), 1);
+            res();
+          }
+        };
+        waiters.push(check);
+        void exited.then(() => setTimeout(() => { if (waiters.includes(check)) rej(new Error(`exited before printing ${text}; output:\n${out}`)); }, 50));
+        check();
+      }),
+  };
+}
+
+const agent = (env: Record<string, string> = {}, url = natsUrl) => start(['agent', '--nats', url], env);
+
+function scenarioFile(name: string, load: string, thresholds = `{ checks: ['rate == 1'] }`): string {
+  const file = join(dir, `${name}.load.ts`);
+  writeFileSync(file, `import { scenario, check } from 'loadlens';
+export const ${name} = scenario({
+  load: ${load},
+  thresholds: ${thresholds},
+  async iteration({ http }) {
+    const res = await http.get('/item');
+    check(res, { 'status is 200': (r) => r.status === 200 });
+  },
+});
+`);
+  return file;
+}
+
+interface Summary {
+  state: { status: string };
+  metrics: Record<string, { values: Record<string, number> }>;
+}
+
+function coordinator(file: string, agents: number, extra: string[] = [], env: Record<string, string> = {}) {
+  const exportPath = join(dir, `summary-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const p = start(['run', file, '--target', target, '--nats', natsUrl, '--agents', String(agents), '--no-color', '--summary-export', exportPath, ...extra], env);
+  return { ...p, summary: (): Summary => JSON.parse(readFileSync(exportPath, 'utf8')) };
+}
+
+
+
+test('2 agents run exactly what one machine runs: counts, global thresholds, one summary, exit code', { timeout: 60_000 }, async () => {
+  // count == 201 only holds on the merged run (each agent issues about half).
+  const file = scenarioFile('shared', `{ vus: 5, iterations: 201 }`, `{ checks: ['rate == 1'], http_reqs: ['count == 201'] }`);
+  const beforeOne = served;
+  const exportOne = join(dir, 'one.json');
+  const one = start(['run', file, '--target', target, '--workers', '1', '--no-color', '--summary-export', exportOne]);
+  assert.equal(await one.exited, 0, one.output());
+  const servedOne = served - beforeOne;
+
+  const beforeTwo = served;
+  const a1 = agent();
+  const a2 = agent();
+  const outPath = join(dir, 'two.jsonl');
+  const c = coordinator(file, 2, ['--out', outPath]);
+  const code = await c.exited;
+  assert.equal(code, 0, c.output());
+  assert.equal(await a1.exited, 0, a1.output());
+  assert.equal(await a2.exited, 0, a2.output());
+  const oneSummary = JSON.parse(readFileSync(exportOne, 'utf8')) as Summary;
+  const two = c.summary();
+  for (const s of [oneSummary, two]) {
+    assert.equal(s.metrics.iterations.values.count, 201);
+    assert.equal(s.metrics.http_reqs.values.count, 201);
+    assert.equal(s.metrics.checks.values.passes, 201);
+    assert.equal(s.state.status, 'completed');
+  }
+  assert.equal(servedOne, 201);
+  assert.equal(served - beforeTwo, 201, 'requests the target saw from the 2 agents');
+  assert.equal(c.output().match(/scenario shared/g)?.length, 1, 'one summary');
+  assert.match(c.output(), /✓ .*count == 201/);
+  const records = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+  assert.equal(records.filter((r) => r.type === 'summary').length, 1);
+  assert.match(a1.output() + a2.output(), /segment 1\/2 finished/);
+  assert.match(a1.output() + a2.output(), /segment 2\/2 finished/);
+});
+
+test('too few agents: a clear error after --agents-timeout, exit 110; the agent that came exits', { timeout: 60_000 }, async () => {
+  const file = scenarioFile('few', `{ vus: 2, iterations: 10 }`);
+  const a = agent();
+  const c = coordinator(file, 2, ['--agents-timeout', '2s']);
+  assert.equal(await c.exited, 110, c.output());
+  assert.match(c.output(), /✗ cluster error in few\s+only 1 of 2 agent\(s\) joined within --agents-timeout 2 s/);
+  assert.notEqual(await a.exited, 0, a.output());
+});
+
+test('wrong token: the agent fails fast saying authorization failed', { timeout: 30_000 }, async () => {
+  const a = agent({}, `nats://wrong-token@127.0.0.1:${natsPort}`);
+  assert.equal(await a.exited, 2, a.output());
+  assert.match(a.output(), /authorization failed at nats:\/\/127\.0\.0\.1:\d+/);
+  assert.doesNotMatch(a.output(), /wrong-token/, 'the token is not echoed');
+});
+
+test('protocol version mismatch: refused, naming both versions', { timeout: 60_000 }, async () => {
+  const file = scenarioFile('version', `{ vus: 1, iterations: 5 }`);
+  const a = agent({ LOADLENS_FAKE_PROTOCOL_VERSION: '99' });
+  const c = coordinator(file, 1, ['--agents-timeout', '3s']);
+  assert.equal(await a.exited, 2, a.output());
+  assert.match(a.output(), /protocol version mismatch: the agent speaks version 99, the coordinator version 1/);
+  assert.equal(await c.exited, 110, c.output());
+  assert.match(c.output(), /refused agent .*protocol version 99, the coordinator's is 1/);
+});
+
+test('an agent SIGKILLed mid-run: detected, the run goes on and ends incomplete (exit 1) naming the lost segment', { timeout: 90_000 }, async () => {
+  const file = scenarioFile('lost', `{ rate: 40, duration: '6s', maxVUs: 10 }`);
+  const a1 = agent();
+  await a1.waitFor('waiting for a run');
+  const c = coordinator(file, 2);
+  await c.waitFor('1/2 joined');
+  const a2 = agent();
+  await c.waitFor('agents: 2 running');
+  await c.waitFor(/\d+ req\/s/);
+  // a1 joined first: segment 0:1/2.
+  a1.child.kill('SIGKILL');
+  assert.equal(await c.exited, 1, c.output());
+  assert.match(c.output(), /agent 1\/2 .*lost: no heartbeat/);
+  assert.match(c.output(), /incomplete: lost segment\(s\) 0:1\/2/);
+  const s = c.summary();
+  assert.equal(s.state.status, 'incomplete');
+  assert.match(c.output(), /note: Lost segment 0:1\/2 \(agent 1\/2/);
+  const reqs = s.metrics.http_reqs.values.count;
+  assert.ok(reqs >= 120 && reqs < 240, `the other segment's 120 plus what the lost one reported: ${reqs}`);
+  assert.equal(await a2.exited, 0, a2.output());
+});
+
+test('the coordinator SIGKILLed: its agents stop and exit non-zero', { timeout: 60_000 }, async () => {
+  const file = scenarioFile('orphan', `{ rate: 10, duration: '60s', maxVUs: 4 }`);
+  const a1 = agent();
+  const a2 = agent();
+  const c = coordinator(file, 2);
+  await c.waitFor('agents: 2 running');
+  c.child.kill('SIGKILL');
+  const [e1, e2] = await Promise.all([a1.exited, a2.exited]);
+  assert.equal(e1, 1, a1.output());
+  assert.equal(e2, 1, a2.output());
+  assert.match(a1.output(), /the coordinator of run .* is gone/);
+});
+
+test('Ctrl-C on the coordinator: every agent stops, the merged summary, exit 105', { timeout: 60_000 }, async () => {
+  const file = scenarioFile('interrupt', `{ rate: 10, duration: '60s', maxVUs: 4 }`);
+  const a1 = agent();
+  const a2 = agent();
+  const c = coordinator(file, 2);
+  await c.waitFor('agents: 2 running');
+  await c.waitFor(/\d+ req\/s/);
+  c.child.kill('SIGINT');
+  assert.equal(await c.exited, 105, c.output());
+  assert.match(c.output(), /scenario interrupt/);
+  assert.equal(c.summary().state.status, 'cancelled');
+  assert.ok(c.summary().metrics.http_reqs.values.count > 0);
+  await Promise.all([a1.exited, a2.exited]);
+});
+
+test('invalid messages on the cluster subjects are dropped and counted; the run is unaffected', { timeout: 60_000 }, async () => {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream } = await import('@nats-io/jetstream');
+  const run = `rtest${Date.now().toString(36)}`;
+  const file = scenarioFile('invalid', `{ rate: 20, duration: '3s', maxVUs: 4 }`);
+  const a1 = agent();
+  const a2 = agent();
+  const before = served;
+  const c = coordinator(file, 2, [], { LOADLENS_RUN_ID: run });
+  await c.waitFor('agents: 2 running');
+  const nc = await connect({ servers: `127.0.0.1:${natsPort}`, token: TOKEN });
+  const js = jetstream(nc);
+  await js.publish(`loadlens.${run}.out.0`, 'not json');
+  await js.publish(`loadlens.${run}.out.1`, JSON.stringify({ type: 'worker-interval', index: 1, scenario: 'invalid', interval: { index: 0, series: 'x' } }));
+  nc.publish(`loadlens.${run}.hb.0`, JSON.stringify({ agent: 'somebody-else', index: 0 }));
+  await nc.flush();
+  await nc.close();
+  assert.equal(await c.exited, 0, c.output());
+  assert.match(c.output(), /3 invalid message\(s\) dropped/);
+  assert.equal(c.summary().metrics.http_reqs.values.count, 60);
+  assert.equal(served - before, 60);
+  assert.equal(await a1.exited, 0);
+  assert.equal(await a2.exited, 0);
+});
+
+test('abortOnFail is evaluated on the merged run and stops every agent: exit 108', { timeout: 60_000 }, async () => {
+  const file = join(dir, 'doomed.load.ts');
+  writeFileSync(file, `import { scenario, check, sleep } from 'loadlens';
+export const doomed = scenario({
+  load: { vus: 2, duration: '60s', gracefulStop: '1s' },
+  thresholds: { checks: [{ threshold: 'rate > 0.99', abortOnFail: true }] },
+  async iteration({ http }) {
+    const res = await http.get('/item');
+    check(res, { 'status is 418': (r) => r.status === 418 });
+    await sleep('50ms');
+  },
+});
+`);
+  const a1 = agent();
+  const a2 = agent();
+  const c = coordinator(file, 2);
+  assert.equal(await c.exited, 108, c.output());
+  assert.match(c.output(), /aborting: threshold checks: rate > 0\.99 failed/);
+  assert.equal(c.summary().state.status, 'aborted');
+  await Promise.all([a1.exited, a2.exited]);
+  assert.match(a1.output(), /finished/);
+});
+
+test('tls:// URLs connect with TLS (a private CA trusted through NODE_EXTRA_CA_CERTS)', { timeout: 60_000 }, async () => {
+  const key = join(dir, 'tls-key.pem');
+  const cert = join(dir, 'tls-cert.pem');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  assert.equal(made.status, 0, String(made.stderr));
+  const port = await freePort();
+  const tlsNats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--auth', TOKEN, '-sd', join(dir, 'js-tls'),
+    '--tls', '--tlscert', cert, '--tlskey', key], { stdio: 'ignore' });
+  children.add(tlsNats);
+  try {
+    await waitForPort(port);
+    const url = `tls://${TOKEN}@127.0.0.1:${port}`;
+    const env = { NODE_EXTRA_CA_CERTS: cert };
+    const a = agent(env, url);
+    const file = scenarioFile('tls', `{ vus: 2, iterations: 20 }`);
+    const before = served;
+    const exportPath = join(dir, 'tls-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', url, '--agents', '1', '--no-color', '--summary-export', exportPath], env);
+    assert.equal(await c.exited, 0, c.output());
+    assert.equal(await a.exited, 0, a.output());
+    assert.equal(served - before, 20);
+    // Without TLS the same server refuses the connection: the agent fails fast.
+    const plain = agent({}, `nats://${TOKEN}@127.0.0.1:${port}`);
+    assert.notEqual(await plain.exited, 0, plain.output());
+  } finally {
+    tlsNats.kill('SIGTERM');
+  }
+});
+
+test('--nats-creds with a file that cannot be read: the agent says so and exits', { timeout: 30_000 }, async () => {
+  const a = start(['agent', '--nats', `nats://127.0.0.1:${natsPort}`, '--nats-creds', join(dir, 'missing.creds')]);
+  assert.notEqual(await a.exited, 0, a.output());
+  assert.match(a.output(), /--nats-creds: cannot read .*missing\.creds/);
+});
+
+test('a coordinator cut from NATS for a moment reconnects and loses nothing (the stream replays)', { timeout: 90_000 }, async () => {
+  // A TCP proxy between the coordinator and NATS, which the test cuts for about a second.
+  const sockets = new Set<import('node:net').Socket>();
+  let open = true;
+  const proxy = netServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = netConnect(natsPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const close = () => { client.destroy(); upstream.destroy(); };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxyPort = (proxy.address() as AddressInfo).port;
+  try {
+    const file = scenarioFile('blip', `{ rate: 30, duration: '5s', maxVUs: 6 }`);
+    const a1 = agent();
+    const a2 = agent();
+    const before = served;
+    const exportPath = join(dir, 'blip-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', `nats://${TOKEN}@127.0.0.1:${proxyPort}`, '--agents', '2', '--no-color', '--summary-export', exportPath]);
+    await c.waitFor('agents: 2 running');
+    await c.waitFor(/\d+ req\/s/);
+    open = false;
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await c.waitFor('disconnected from');
+    await new Promise((r) => setTimeout(r, 1000));
+    open = true;
+    await c.waitFor('reconnected to');
+    assert.equal(await c.exited, 0, c.output());
+    const s = JSON.parse(readFileSync(exportPath, 'utf8')) as Summary;
+    assert.equal(s.metrics.http_reqs.values.count, 150, c.output());
+    assert.equal(served - before, 150);
+    assert.equal(s.state.status, 'completed');
+    assert.equal(await a1.exited, 0);
+    assert.equal(await a2.exited, 0);
+  } finally {
+    for (const s of sockets) s.destroy();
+    proxy.close();
+  }
+});
+
+test('agent --serve runs one run after another', { timeout: 60_000 }, async () => {
+  const file = scenarioFile('serve', `{ vus: 1, iterations: 7 }`);
+  const a = start(['agent', '--nats', natsUrl, '--serve']);
+  for (let i = 0; i < 2; i++) {
+    const c = coordinator(file, 1);
+    assert.equal(await c.exited, 0, c.output());
+    assert.equal(c.summary().metrics.iterations.values.count, 7);
+  }
+  await a.waitFor(/segment 1\/1 finished[\s\S]*segment 1\/1 finished/);
+  assert.equal(a.child.exitCode, null, 'still serving');
+  a.child.kill('SIGTERM');
+  await a.exited;
+});
+
+test('Ctrl-C while the coordinator waits for agents: no load, exit 105, the agent that joined exits', { timeout: 60_000 }, async () => {
+  const file = scenarioFile('early', `{ vus: 2, iterations: 10 }`);
+  const a = agent();
+  const c = coordinator(file, 2);
+  await c.waitFor('1/2 joined');
+  c.child.kill('SIGINT');
+  assert.equal(await c.exited, 105, c.output());
+  assert.match(c.output(), /cancelled before the start: 1 of 2 agent\(s\) had joined/);
+  assert.notEqual(await a.exited, null);
+});
