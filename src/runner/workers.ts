@@ -17,6 +17,7 @@ import { equalSegment } from '../engine/segments';
 import type { FromWorker, ToWorker } from '../protocol';
 import { bundleScenarioFile } from './bundle';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
+import { SegmentReports, type SegmentState } from './segment-reports';
 
 /**
  * Default worker count: one per core, leaving one core for the machine (the target, the editor,
@@ -147,15 +148,9 @@ export function defaultWorkerPath(): string {
   return process.env.LOADLENS_WORKER_PATH ?? join(__dirname, 'worker.js');
 }
 
-interface WorkerState {
+interface WorkerState extends SegmentState {
   child: ChildProcess;
-  ready: boolean;
-  done: boolean;
   exited: boolean;
-  durationMs: number;
-  interrupted: number;
-  /** The first error it reported before the load started. */
-  loadError?: Extract<FromWorker, { type: 'worker-error' }>['error'];
 }
 
 /**
@@ -197,16 +192,15 @@ export class WorkerSource implements LoadSource {
     const code = await bundleScenarioFile(o.file);
 
     let incomplete = false;
-    let blocked = false;
     const merger = new IntervalMerger({ workers: n, emit: (interval) => events.interval(interval) });
     for (const e of extras) merger.addExtra(e);
-    const errorCounts = new Map<string, number[]>();
     let allExited!: () => void;
     const exitedAll = new Promise<void>((r) => (allExited = r));
     let readyAll!: () => void;
     let failedStart!: (err: Error) => void;
     const readyOrFailed = new Promise<void>((resolve, reject) => { readyAll = resolve; failedStart = reject; });
     let started = false;
+    const reports = new SegmentReports(n, merger, events, () => started);
 
     this.workers = [];
     for (let i = 0; i < n; i++) {
@@ -214,44 +208,8 @@ export class WorkerSource implements LoadSource {
       const w: WorkerState = { child, ready: false, done: false, exited: false, durationMs: 0, interrupted: 0 };
       this.workers.push(w);
       child.on('message', (m: FromWorker) => {
-        switch (m.type) {
-          case 'worker-ready':
-            w.ready = true;
-            if (this.workers.every((x) => x.ready)) readyAll();
-            break;
-          case 'worker-interval':
-            merger.add(i, m.interval);
-            break;
-          case 'worker-error': {
-            if (!started) { w.loadError ??= m.error; break; }
-            if (m.error.kind === 'exit' || m.error.kind === 'blocked' || m.error.kind === 'memory') {
-              events.ended(m.error.kind, `worker ${i + 1}/${n}: ${m.error.message}`, m.error.stack);
-              break;
-            }
-            if (m.error.kind !== 'iteration') {
-              events.log('error', `worker ${i + 1}/${n}: ${m.error.stack ?? m.error.message}`);
-              break;
-            }
-            const counts = errorCounts.get(m.error.message) ?? new Array<number>(n).fill(0);
-            counts[i] = m.error.count ?? counts[i] + 1;
-            errorCounts.set(m.error.message, counts);
-            const err = Object.assign(new Error(m.error.message), { stack: m.error.stack });
-            events.iterationError(err, counts.reduce((a, b) => a + b, 0));
-            break;
-          }
-          case 'worker-unawaited-sleep':
-            events.unawaitedSleep(m.stack);
-            break;
-          case 'worker-done':
-            w.done = true;
-            w.durationMs = m.durationMs ?? 0;
-            w.interrupted = m.interrupted ?? 0;
-            if (m.blocked) {
-              blocked = true;
-              events.log('error', `worker ${i + 1}/${n}: the scenario's event loop was still blocked after the planned duration and gracefulStop: its segment was stopped`);
-            }
-            break;
-        }
+        reports.report(m, i, `worker ${i + 1}/${n}`, w);
+        if (m.type === 'worker-ready' && this.workers.every((x) => x.ready)) readyAll();
       });
       child.once('exit', (exitCode, signal) => {
         w.exited = true;
@@ -307,7 +265,7 @@ export class WorkerSource implements LoadSource {
       merger.flush();
       durationMs += performance.now() - t0;
     }
-    return { durationMs, incomplete, blocked };
+    return { durationMs, incomplete, blocked: reports.blocked };
   }
 
   cancel(reason: string): void {

@@ -15,6 +15,7 @@
 import { connect, type Socket } from 'node:net';
 import { HttpErrorKind } from './error-kinds';
 import { HttpFailure, kindOfSystemError, type ConnectionPool, type ExchangeHandler, type PoolRequest } from './pool';
+import { Sweep } from './sweep';
 
 interface ParserInstance {
   initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
@@ -75,8 +76,6 @@ interface Waiting {
  * every tenth of the shortest limit in use (within these bounds), not by a timer per socket
  * (~300 bytes per VU).
  */
-const SWEEP_MAX_MS = 250;
-const SWEEP_MIN_MS = 10;
 /** Request heads without extra headers or body are encoded once per (method, path). */
 const MAX_CACHED_HEADS = 1000;
 
@@ -117,8 +116,13 @@ export class H1Pool implements ConnectionPool {
   private readonly heads = new Map<string, Map<string, Buffer>>();
   private headCount = 0;
   private closed = false;
-  private sweepTimer: NodeJS.Timeout | null = null;
-  private sweepMs = 0;
+  /** Checks the connections' limits (connect, idle): one timer per pool, not one per socket. */
+  private readonly sweep = new Sweep(() => {
+    const now = this.now();
+    for (const c of this.all) {
+      if (c.timeoutMs > 0 && now - c.activeAt >= c.timeoutMs) c.timedOut();
+    }
+  });
   readonly hostname: string;
   readonly port: number;
   readonly hostHeader: string;
@@ -249,21 +253,8 @@ export class H1Pool implements ConnectionPool {
 
   /** @internal A connection has an inactivity limit of `ms`: the sweep runs often enough for it. */
   watch(ms: number): void {
-    if (ms <= 0) return;
-    const every = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, Math.floor(ms / 10)));
-    if (this.closed || (this.sweepTimer !== null && every >= this.sweepMs)) return;
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    this.sweepMs = every;
-    this.sweepTimer = setInterval(this.sweep, every);
-    this.sweepTimer.unref();
+    if (!this.closed) this.sweep.watch(ms);
   }
-
-  private readonly sweep = (): void => {
-    const now = this.now();
-    for (const c of this.all) {
-      if (c.timeoutMs > 0 && now - c.activeAt >= c.timeoutMs) c.timedOut();
-    }
-  };
 
   /**
    * The request line and headers: a cached Buffer for the plain case, else a latin1 string.
@@ -332,8 +323,7 @@ export class H1Pool implements ConnectionPool {
   /** Aborts every request in flight and closes every connection. */
   async destroy(): Promise<void> {
     this.closed = true;
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    this.sweepTimer = null;
+    this.sweep.stop();
     const conns = [...this.all];
     this.all.clear();
     this.idle.length = 0;

@@ -12,6 +12,7 @@ import { HttpErrorKind } from './error-kinds';
 import { H1Pool, leanClientProblem } from './h1';
 import { HttpFailure, isIdempotent, type ConnectionPool, type ExchangeHandler, type RawHeader } from './pool';
 import { UndiciPool } from './undici-pool';
+import { Sweep } from './sweep';
 
 export interface TransportOptions {
   /** Base URL for relative request URLs. */
@@ -129,9 +130,6 @@ class RequestSeries {
 }
 
 const EMPTY: RawHeader[] = [];
-/** The timeout sweep's period: a tenth of the shortest timeout in use, within these bounds. */
-const SWEEP_MAX_MS = 250;
-const SWEEP_MIN_MS = 10;
 
 /** Whole microseconds from `from` to `to` (both ms). */
 function usSince(from: number, to: number): number {
@@ -512,8 +510,8 @@ export class HttpTransport {
   private lastDoneAt: number;
   /** The shortest timeout of any request so far: the sweep's period follows it, and its scan stops at the first request younger than it. */
   private minTimeoutMs = Infinity;
-  private sweepTimer: NodeJS.Timeout | null = null;
-  private sweepMs = 0;
+  /** Checks the requests in flight against their timeouts: one timer, not one per request. */
+  private readonly sweep = new Sweep(() => this.expireTimedOut());
 
   constructor(readonly recorder: MetricsRecorder, private readonly options: TransportOptions) {
     this.now = options.now;
@@ -671,16 +669,11 @@ export class HttpTransport {
 
   /** The sweep runs every tenth of the shortest timeout in use (10-250 ms), not a timer per request. */
   private watch(ms: number): void {
-    const every = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, Math.floor(ms / 10)));
-    if (this.closed || (this.sweepTimer !== null && every >= this.sweepMs)) return;
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    this.sweepMs = every;
-    this.sweepTimer = setInterval(this.sweep, every);
-    this.sweepTimer.unref();
+    if (!this.closed) this.sweep.watch(ms);
   }
 
   /** Fails every request in flight for longer than its timeout (ETIMEDOUT). */
-  private readonly sweep = (): void => {
+  private expireTimedOut(): void {
     const now = this.now();
     const min = this.minTimeoutMs;
     for (let e = this.first; e !== null; ) {
@@ -695,14 +688,13 @@ export class HttpTransport {
       }
       e = next;
     }
-  };
+  }
 
   /** Aborts every request still in flight and closes every connection. */
   async close(): Promise<void> {
     this.recording = false;
     this.closed = true;
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    this.sweepTimer = null;
+    this.sweep.stop();
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.pool.destroy().catch(() => undefined)));

@@ -22,23 +22,19 @@ import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from '.
 import { IntervalMerger } from '../workers';
 import { validFromWorker, validHeartbeat, validJoinRequest, type ClusterPlan, type Control, type JoinReply } from './messages';
 import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects, within } from './nats';
+import { SegmentReports, type SegmentState } from '../segment-reports';
 
 /** How long before the start instant the agents are told (broker fan-out plus clock skew). */
 const START_LEAD_MS = 1500;
 /** Past the planned end plus gracefulStop, how long the run waits for its agents before ending. */
 const END_GRACE_MS = 10_000;
 
-interface Agent {
+interface Agent extends SegmentState {
   id: string;
   host: string;
   index: number;
-  ready: boolean;
-  done: boolean;
   lost: boolean;
   lastBeat: number;
-  durationMs: number;
-  interrupted: number;
-  loadError?: Extract<FromWorker, { type: 'worker-error' }>['error'];
 }
 
 export class ClusterSource implements LoadSource {
@@ -125,9 +121,8 @@ export class ClusterSource implements LoadSource {
     let setupData: unknown;
     const extras: IntervalData[] = [];
     let incomplete = false;
-    let blocked = false;
     const merger = new IntervalMerger({ workers: n, emit: (interval) => events.interval(interval) });
-    const errorCounts = new Map<string, number[]>();
+    const reports = new SegmentReports(n, merger, events, () => this.started);
     const cleanup = async () => {
       clearInterval(coordinatorBeat);
       for (const sub of subs) sub.unsubscribe();
@@ -215,43 +210,8 @@ export class ClusterSource implements LoadSource {
         if (a.lost) return;
         a.lastBeat = Date.now();
         const name = `agent ${a.index + 1}/${n} (${a.host}, segment ${equalSegment(a.index, n).toString()})`;
-        switch (m.type) {
-          case 'worker-ready':
-            a.ready = true;
-            break;
-          case 'worker-interval':
-            merger.add(index, m.interval);
-            break;
-          case 'worker-error': {
-            if (!this.started) { a.loadError ??= m.error; break; }
-            if (m.error.kind === 'exit' || m.error.kind === 'blocked' || m.error.kind === 'memory') {
-              events.ended(m.error.kind, `${name}: ${m.error.message}`, m.error.stack);
-              break;
-            }
-            if (m.error.kind !== 'iteration') {
-              events.log('error', `${name}: ${m.error.stack ?? m.error.message}`);
-              break;
-            }
-            const counts = errorCounts.get(m.error.message) ?? new Array<number>(n).fill(0);
-            counts[index] = m.error.count ?? counts[index] + 1;
-            errorCounts.set(m.error.message, counts);
-            events.iterationError(Object.assign(new Error(m.error.message), { stack: m.error.stack }), counts.reduce((x, y) => x + y, 0));
-            break;
-          }
-          case 'worker-unawaited-sleep':
-            events.unawaitedSleep(m.stack);
-            break;
-          case 'worker-done':
-            a.done = true;
-            a.durationMs = m.durationMs ?? 0;
-            a.interrupted = m.interrupted ?? 0;
-            if (m.blocked) {
-              blocked = true;
-              events.log('error', `${name}: the scenario's event loop was still blocked after the planned duration and gracefulStop: its segment was stopped`);
-            }
-            merger.retire(index);
-            break;
-        }
+        reports.report(m, index, name, a);
+        if (m.type === 'worker-done') merger.retire(index);
         changed();
       };
       void (async () => {
@@ -353,7 +313,7 @@ export class ClusterSource implements LoadSource {
         durationMs += performance.now() - t0;
       }
       const notes = lost.map((a) => `Lost segment ${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host}): its remaining load was not run; what it reported before is counted.`);
-      return { durationMs, incomplete, blocked, notes };
+      return { durationMs, incomplete, blocked: reports.blocked, notes };
     } finally {
       await cleanup();
     }
