@@ -2,7 +2,10 @@
 // of the load: local worker processes (workers.ts) and cluster agents (cluster/coordinator-source.ts)
 // speak the same worker messages, and are counted and forwarded the same way here.
 
+import { runHook } from '../engine/run';
+import type { ScenarioDefinition } from '../engine/types';
 import type { FromWorker } from '../protocol';
+import { httpClientFromEnv } from './env';
 import type { SourceEvents } from './source';
 import type { IntervalMerger } from './workers';
 
@@ -73,4 +76,37 @@ export class SegmentReports {
         break;
     }
   }
+}
+
+/**
+ * Once every segment has ended: says what they cut off, runs teardown once (here, not in the
+ * segments) and returns the load's duration, teardown included. `what` names the segments'
+ * processes in messages ('worker', 'agent').
+ */
+export async function endSegments(o: {
+  states: readonly SegmentState[];
+  merger: IntervalMerger;
+  events: SourceEvents;
+  definition: ScenarioDefinition;
+  env: Record<string, string>;
+  setupData: unknown;
+  what: string;
+}): Promise<number> {
+  const { merger, events, definition } = o;
+  const interrupted = o.states.reduce((a, s) => a + s.interrupted, 0);
+  if (interrupted > 0) events.log('warn', `${interrupted} iteration(s) still running after gracefulStop were interrupted`);
+  if (merger.lateParts > 0) events.log('info', `${merger.lateParts} ${o.what} interval(s) arrived after their interval closed; counted in the next one`);
+  let durationMs = Math.max(0, ...o.states.map((s) => s.durationMs));
+  if (definition.teardown) {
+    const t0 = performance.now();
+    try {
+      const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: o.setupData }), httpClientFromEnv());
+      merger.addExtra(r.interval);
+    } catch (err) {
+      events.teardownError(err);
+    }
+    merger.flush();
+    durationMs += performance.now() - t0;
+  }
+  return durationMs;
 }

@@ -17,7 +17,7 @@ import { equalSegment } from '../engine/segments';
 import type { FromWorker, ToWorker } from '../protocol';
 import { bundleScenarioFile } from './bundle';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
-import { SegmentReports, type SegmentState } from './segment-reports';
+import { SegmentReports, endSegments, type SegmentState } from './segment-reports';
 
 /**
  * Default worker count: one per core, leaving one core for the machine (the target, the editor,
@@ -250,21 +250,7 @@ export class WorkerSource implements LoadSource {
     clearInterval(ticker);
     merger.flush();
 
-    const interrupted = this.workers.reduce((a, w) => a + w.interrupted, 0);
-    if (interrupted > 0) events.log('warn', `${interrupted} iteration(s) still running after gracefulStop were interrupted`);
-    if (merger.lateParts > 0) events.log('info', `${merger.lateParts} worker interval(s) arrived after their interval closed; counted in the next one`);
-    let durationMs = Math.max(0, ...this.workers.map((w) => w.durationMs));
-    if (definition.teardown) {
-      const t0 = performance.now();
-      try {
-        const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: setupData }), httpClientFromEnv());
-        merger.addExtra(r.interval);
-      } catch (err) {
-        events.teardownError(err);
-      }
-      merger.flush();
-      durationMs += performance.now() - t0;
-    }
+    const durationMs = await endSegments({ states: this.workers, merger, events, definition, env: o.env, setupData, what: 'worker' });
     return { durationMs, incomplete, blocked: reports.blocked };
   }
 

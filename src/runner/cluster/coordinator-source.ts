@@ -22,7 +22,7 @@ import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from '.
 import { IntervalMerger } from '../workers';
 import { validFromWorker, validHeartbeat, validJoinRequest, type ClusterPlan, type Control, type JoinReply } from './messages';
 import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects, within } from './nats';
-import { SegmentReports, type SegmentState } from '../segment-reports';
+import { SegmentReports, endSegments, type SegmentState } from '../segment-reports';
 
 /** How long before the start instant the agents are told (broker fan-out plus clock skew). */
 const START_LEAD_MS = 1500;
@@ -294,24 +294,10 @@ export class ClusterSource implements LoadSource {
       for (const a of agents) if (!a.done && !a.lost) lose(a, this.cancelledAt === undefined ? 'it did not finish by the planned end plus gracefulStop plus 10 s' : 'it did not stop within gracefulStop plus 10 s of the cancel');
       merger.flush();
 
-      const interrupted = agents.reduce((x, a) => x + a.interrupted, 0);
-      if (interrupted > 0) events.log('warn', `${interrupted} iteration(s) still running after gracefulStop were interrupted`);
-      if (merger.lateParts > 0) events.log('info', `${merger.lateParts} agent interval(s) arrived after their interval closed; counted in the next one`);
       if (this.invalid > 0) events.log('warn', `${this.invalid} invalid message(s) dropped`);
       const lost = agents.filter((a) => a.lost);
       if (lost.length > 0) events.log('error', `incomplete: lost segment(s) ${lost.map((a) => `${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host})`).join(', ')}`);
-      let durationMs = Math.max(0, ...agents.map((a) => a.durationMs));
-      if (definition.teardown) {
-        const t0 = performance.now();
-        try {
-          const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: setupData }), httpClientFromEnv());
-          merger.addExtra(r.interval);
-        } catch (err) {
-          events.teardownError(err);
-        }
-        merger.flush();
-        durationMs += performance.now() - t0;
-      }
+      const durationMs = await endSegments({ states: agents, merger, events, definition, env: o.env, setupData, what: 'agent' });
       const notes = lost.map((a) => `Lost segment ${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host}): its remaining load was not run; what it reported before is counted.`);
       return { durationMs, incomplete, blocked: reports.blocked, notes };
     } finally {
