@@ -2,8 +2,9 @@
 // of the load: local worker processes (workers.ts) and cluster agents (cluster/coordinator-source.ts)
 // speak the same worker messages, and are counted and forwarded the same way here.
 
+import { ScenarioSetupError } from '../engine/errors';
 import { runHook } from '../engine/run';
-import type { ScenarioDefinition } from '../engine/types';
+import type { IntervalData, ScenarioDefinition } from '../engine/types';
 import type { FromWorker } from '../protocol';
 import { httpClientFromEnv } from './env';
 import type { SourceEvents } from './source';
@@ -75,6 +76,21 @@ export class SegmentReports {
         }
         break;
     }
+  }
+}
+
+/**
+ * Before the segments start: setup() runs once, here (the segments get what it returned), with an
+ * http client of its own; its requests are the run's too (`extras`, merged into the first interval).
+ * Throws ScenarioSetupError when setup() throws.
+ */
+export async function setupOnce(definition: ScenarioDefinition, env: Record<string, string>, scenario: string): Promise<{ setupData: unknown; extras: IntervalData[] }> {
+  if (!definition.setup) return { setupData: undefined, extras: [] };
+  try {
+    const r = await runHook(definition, (http) => definition.setup!({ http, env }), httpClientFromEnv());
+    return { setupData: r.value, extras: [r.interval] };
+  } catch (err) {
+    throw new ScenarioSetupError(err, scenario);
   }
 }
 

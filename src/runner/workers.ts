@@ -17,7 +17,7 @@ import { equalSegment } from '../engine/segments';
 import type { FromWorker, ToWorker } from '../protocol';
 import { bundleScenarioFile } from './bundle';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
-import { SegmentReports, endSegments, type SegmentState } from './segment-reports';
+import { SegmentReports, endSegments, setupOnce, type SegmentState } from './segment-reports';
 
 /**
  * Default worker count: one per core, leaving one core for the machine (the target, the editor,
@@ -177,18 +177,8 @@ export class WorkerSource implements LoadSource {
     const n = Math.max(1, Math.min(this.count, maxVUsOf(load)));
     if (n < this.count) events.log('info', `${n} worker process(es), not ${this.count}: the scenario has ${maxVUsOf(load)} VU(s) at most`);
 
-    let setupData: unknown;
-    const extras: IntervalData[] = [];
-    // setup() and teardown() run once, here in the parent, with an http client of their own.
-    if (definition.setup) {
-      try {
-        const r = await runHook(definition, (http) => definition.setup!({ http, env: o.env }), httpClientFromEnv());
-        setupData = r.value;
-        extras.push(r.interval);
-      } catch (err) {
-        throw new ScenarioSetupError(err, o.name);
-      }
-    }
+    // setup() and teardown() run once, here in the parent.
+    const { setupData, extras } = await setupOnce(definition, o.env, o.name);
     const code = await bundleScenarioFile(o.file);
 
     let incomplete = false;

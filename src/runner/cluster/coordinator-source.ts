@@ -22,7 +22,7 @@ import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from '.
 import { IntervalMerger } from '../workers';
 import { validFromWorker, validHeartbeat, validJoinRequest, type ClusterPlan, type Control, type JoinReply } from './messages';
 import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects, within } from './nats';
-import { SegmentReports, endSegments, type SegmentState } from '../segment-reports';
+import { SegmentReports, endSegments, setupOnce, type SegmentState } from '../segment-reports';
 
 /** How long before the start instant the agents are told (broker fan-out plus clock skew). */
 const START_LEAD_MS = 1500;
@@ -119,7 +119,6 @@ export class ClusterSource implements LoadSource {
     })().catch(() => {});
     const coordinatorBeat = setInterval(() => nc.publish(s.chb, encode({ run })), HEARTBEAT_MS);
     let setupData: unknown;
-    const extras: IntervalData[] = [];
     let incomplete = false;
     const merger = new IntervalMerger({ workers: n, emit: (interval) => events.interval(interval) });
     const reports = new SegmentReports(n, merger, events, () => this.started);
@@ -144,16 +143,9 @@ export class ClusterSource implements LoadSource {
 
     try {
       // setup() runs once, here.
-      if (definition.setup) {
-        try {
-          const r = await runHook(definition, (http) => definition.setup!({ http, env: o.env }), httpClientFromEnv());
-          setupData = r.value;
-          extras.push(r.interval);
-        } catch (err) {
-          throw new ScenarioSetupError(err, o.name);
-        }
-      }
-      for (const e of extras) merger.addExtra(e);
+      const setup = await setupOnce(definition, o.env, o.name);
+      setupData = setup.setupData;
+      for (const e of setup.extras) merger.addExtra(e);
       const planRecord: ClusterPlan = {
         run,
         protocolVersion: PROTOCOL_VERSION,
