@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,12 +26,14 @@ after(async () => {
 });
 
 /** Runs the CLI; killed after 60 s, so a hang (the /proc mkdir loop) fails the test instead of blocking it. */
-function cli(args: string[], uid?: number): Promise<CliResult & { killed: boolean }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+function cli(args: string[], withoutRootOverride = false): Promise<CliResult & { killed: boolean }> {
+  // As root, `setpriv` drops the capabilities that let root write into read-only folders, so the
+  // CLI meets permissions as a user would (and still reads the build wherever it is).
+  const command = withoutRootOverride ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, CLI, ...args]] as const : [process.execPath, [CLI, ...args]] as const;
+  const child = spawn(command[0], [...command[1]], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
-    ...(uid !== undefined ? { uid, gid: uid } : {}),
   });
   let stdout = '';
   let stderr = '';
@@ -58,9 +60,9 @@ function requests(): number {
 }
 
 /** Runs pass.load.ts (12 iterations) with `extra` options; asserts exit 2 before any request. */
-async function refusedBeforeLoad(extra: string[], file = fixture('pass.load.ts'), uid?: number): Promise<string> {
+async function refusedBeforeLoad(extra: string[], file = fixture('pass.load.ts'), withoutRootOverride = false): Promise<string> {
   const before = requests();
-  const r = await cli(['run', file, '--target', target.url, ...extra], uid);
+  const r = await cli(['run', file, '--target', target.url, ...extra], withoutRootOverride);
   assert.equal(r.killed, false, `the CLI hung; stderr:\n${r.stderr}`);
   assert.equal(r.code, ExitCode.badOptions, r.stderr);
   assert.equal(requests() - before, 0, 'no request reaches the target');
@@ -95,30 +97,19 @@ test('an output path that is a folder: exit 2 before any request', async () => {
   }
 });
 
-// Root writes into read-only folders: as root, the CLI runs as 'nobody' (uid 65534) for this one,
-// when nobody can read the build and the fixtures (not in a private home folder, say).
-const NOBODY = 65534;
-
-function readOnlySkip(): string | false {
-  if (process.platform === 'win32') return 'POSIX permissions';
-  if (!isRoot) return false;
-  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}); require('fs').accessSync(${JSON.stringify(fixture('pass.load.ts'))})`], { uid: NOBODY, gid: NOBODY });
-  return probe.status === 0 ? false : 'running as root, and uid 65534 cannot read the build to run the CLI without root';
-}
-
-test('an output file in a read-only folder: exit 2 before any request, permission denied', { skip: readOnlySkip() }, async () => {
-  const uid = isRoot ? NOBODY : undefined;
+// Root writes into read-only folders: as root, the CLI runs without that capability (cli() above).
+test('an output file in a read-only folder: exit 2 before any request, permission denied', async () => {
+  const dropRoot = isRoot;
   const ro = join(tmp, 'read-only');
   mkdirSync(ro);
-  chmodSync(tmp, 0o755); // mkdtemp's 0700 would keep 'nobody' out of everything below
   chmodSync(ro, 0o555);
   try {
     for (const flag of ['--summary-export', '--out']) {
       const path = join(ro, 'summary.json');
-      const stderr = await refusedBeforeLoad([flag, path], fixture('pass.load.ts'), uid);
+      const stderr = await refusedBeforeLoad([flag, path], fixture('pass.load.ts'), dropRoot);
       assert.ok(stderr.includes(`${flag} ${path}: cannot open it for writing: permission denied (EACCES)`), stderr);
       const nested = join(ro, 'new', 'summary.json');
-      const stderr2 = await refusedBeforeLoad([flag, nested], fixture('pass.load.ts'), uid);
+      const stderr2 = await refusedBeforeLoad([flag, nested], fixture('pass.load.ts'), dropRoot);
       assert.ok(stderr2.includes(`${flag} ${nested}: cannot create the folder ${join(ro, 'new')}: permission denied (EACCES)`), stderr2);
     }
   } finally {
