@@ -11,7 +11,9 @@
 //    record, validFromWorker, IntervalMerger.add (one merged interval per index), then
 //    RunAggregate.add of the merged interval (what the runner does with it), and reports CPU
 //    time per interval (process.cpuUsage) and the share of one core (1 interval = 1000 ms).
-// NATS itself (the server, the ordered consumer's client work) is not measured here.
+// 3. The same end to end: a nats-server -js on loopback (CPU 0, with the publisher), N agents' records
+//    published to loadlens.bench.out.<i>, read by an ordered consumer in a child pinned to one core.
+//    nats-server's own CPU is not measured.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -25,6 +27,7 @@ const AGENTS = [1, 10, 50, 100, 200];
 const CPU = process.env.BENCH_CPU ?? '1';
 
 if (process.argv[2] === '--merge') await mergeChild(Number(process.argv[3]), process.argv[4], Number(process.argv[5]));
+else if (process.argv[2] === '--consume' || process.argv[2] === '--publish') await natsChild(process.argv.slice(2));
 else await main();
 
 async function main() {
@@ -60,13 +63,42 @@ async function main() {
     if (r.status !== 0) throw new Error(`merge child N=${n}: ${r.stderr}`);
     merge.push(JSON.parse(r.stdout.trim().split('\n').pop()));
   }
+  // 3. End to end through a real nats-server (loopback): N simulated agents' records published to the
+  // stream (server and publisher on another core), consumed by an ordered consumer in a child pinned to
+  // one core that does what the coordinator does per record. CPU of that child, from the end of the first
+  // interval (warm-up) to the last record.
+  const nats = [];
+  const port = 14000 + Math.floor(Math.random() * 1000);
+  const storeDir = mkdtempSync(join(tmpdir(), 'cluster-scale-js-'));
+  const otherCpu = CPU === '0' ? '1' : '0';
+  const ns = spawn('taskset', ['-c', otherCpu, 'nats-server', '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const n of AGENTS) {
+      const k = Math.max(10, Math.min(60, Math.round(2000 / n)));
+      const cons = spawn('taskset', ['-c', CPU, process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--consume', String(port), String(n), String(k + 1)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      cons.stdout.on('data', (d) => { text += d; });
+      const done = new Promise((r) => cons.once('exit', r));
+      while (!text.includes('ready')) await new Promise((r) => setTimeout(r, 50));
+      const pub = spawnSync('taskset', ['-c', otherCpu, process.execPath, fileURLToPath(import.meta.url), '--publish', String(port), String(n), String(k + 1), recFile], { cwd: root, encoding: 'utf8' });
+      if (pub.status !== 0) throw new Error(`publisher N=${n}: ${pub.stderr}`);
+      const code = await Promise.race([done, new Promise((r) => setTimeout(() => r('timeout'), 60_000))]);
+      if (code !== 0) { cons.kill(); throw new Error(`consumer N=${n}: ${code}`); }
+      nats.push(JSON.parse(text.trim().split('\n').pop()));
+    }
+  } finally {
+    ns.kill();
+  }
+
   const result = {
     date: new Date().toISOString(),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, shared and noisy; merge child pinned with taskset -c ${CPU}`,
     node: process.version,
     traffic,
     merge,
-    notMeasured: 'nats-server CPU, the NATS client decode/ack work of the ordered consumer, the runner\'s --out/live-line/threshold work per merged interval (independent of N)',
+    nats,
+    notMeasured: 'nats-server CPU; records published as fast as possible (not paced one second apart, not from N processes); the runner\'s --out/live-line work per merged interval (independent of N)',
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/cluster-scale.json'), JSON.stringify(result, null, 2) + '\n');
@@ -81,6 +113,9 @@ async function main() {
   for (const m of merge) {
     console.log(`  ${String(m.agents).padStart(6)}   ${m.cpuMsPerInterval.toFixed(2).padStart(15)}   ${m.coreSharePct.toFixed(1).padStart(13)}   ${m.usPerRecord.toFixed(0).padStart(9)}   ${m.validateMsPerInterval.toFixed(2).padStart(13)}   ${(1000 / m.cpuMsPerInterval).toFixed(0).padStart(7)}×`);
   }
+  console.log(`\nend to end through nats-server (ordered consumer + the same per-record work, one core):`);
+  console.log('  agents   CPU ms/interval   % of one core   headroom');
+  for (const m of nats) console.log(`  ${String(m.agents).padStart(6)}   ${m.cpuMsPerInterval.toFixed(2).padStart(15)}   ${(m.cpuMsPerInterval / 10).toFixed(1).padStart(13)}   ${(1000 / m.cpuMsPerInterval).toFixed(0).padStart(7)}×`);
 }
 
 async function mergeChild(n, recFile, intervals) {
@@ -126,6 +161,58 @@ async function mergeChild(n, recFile, intervals) {
   const per = cpuMs / intervals;
   // validateMsPerInterval: wall time inside validFromWorker (its trial merge of the histograms).
   console.log(JSON.stringify({ agents: n, intervals, cpuMsPerInterval: per, coreSharePct: per / 10, usPerRecord: (per * 1000) / n, validateMsPerInterval: validMs / intervals }));
+}
+
+async function natsChild([mode, port, nS, kS, recFile]) {
+  const N = Number(nS);
+  const K = Number(kS);
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: `127.0.0.1:${port}` });
+  const run = 'bench';
+  if (mode === '--consume') {
+    const jsm = await jetstreamManager(nc);
+    try { await jsm.streams.delete('LOADLENS'); } catch { /* none yet */ }
+    await jsm.streams.add({ name: 'LOADLENS', subjects: ['loadlens.*.out.*'], storage: 'memory', max_age: 3600 * 1e9 });
+    const { IntervalMerger } = await import(join(root, 'src/runner/workers.ts'));
+    const { RunAggregate } = await import(join(root, 'src/engine/aggregate.ts'));
+    const { validFromWorker } = await import(join(root, 'src/runner/cluster/messages.ts'));
+    const thresholds = { http_req_duration: ['p(95) < 200'], 'http_req_duration{name:item}': ['p(99) < 300'], http_req_failed: ['rate < 0.05'], checks: ['rate > 0.95'] };
+    const agg = new RunAggregate({ scenario: 'browse', file: 'browse.load.ts', model: 'open', plannedMs: K * 1000, thresholds });
+    let emitted = 0;
+    const merger = new IntervalMerger({ workers: N, emit: (i) => { agg.add(i); emitted++; } });
+    // As coordinator-source.ts: an ordered consumer on loadlens.<run>.out.*.
+    const consumer = await jetstream(nc).consumers.get('LOADLENS', { filter_subjects: `loadlens.${run}.out.*` });
+    const records = await consumer.consume();
+    console.log('ready');
+    let got = 0;
+    let c0;
+    for await (const m of records) {
+      const index = Number(m.subject.slice(m.subject.lastIndexOf('.') + 1));
+      const x = JSON.parse(m.string());
+      if (!validFromWorker(x, index)) throw new Error('invalid');
+      merger.add(index, x.interval);
+      if (++got === N) c0 = process.cpuUsage(); // the first interval is the warm-up
+      if (got === N * K) break;
+    }
+    const d = process.cpuUsage(c0);
+    if (emitted !== K) throw new Error(`emitted ${emitted} of ${K}`);
+    const per = (d.user + d.system) / 1000 / (K - 1);
+    console.log(JSON.stringify({ agents: N, intervals: K - 1, cpuMsPerInterval: per, coreSharePct: per / 10 }));
+    process.exit(0);
+  }
+  const base = JSON.parse(readFileSync(recFile, 'utf8')).map((r) => JSON.parse(r));
+  const js = jetstream(nc);
+  for (let k = 0; k < K; k++) {
+    const rec = base[k % base.length];
+    const ps = [];
+    for (let a = 0; a < N; a++) {
+      const interval = { ...rec.interval, index: k, startMs: k * 1000, endMs: (k + 1) * 1000 };
+      ps.push(js.publish(`loadlens.${run}.out.${a}`, JSON.stringify({ ...rec, index: a, interval }), { msgID: `${run}.${a}.${k}` }));
+    }
+    await Promise.all(ps);
+  }
+  await nc.drain();
 }
 
 async function record(dir, name, fileArgs, target, scenario) {
