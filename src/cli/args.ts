@@ -31,6 +31,7 @@ export type Command =
     }
   | { name: 'agent'; nats: string; serve: boolean; credsFile?: string; display: DisplayOptions }
   | { name: 'list'; file: string; display: DisplayOptions }
+  | { name: 'convert'; file: string; output?: string; includeStatic: boolean; force: boolean }
   | K8sCommand
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
@@ -69,6 +70,9 @@ export const USAGE = `Usage:
                                  print Kubernetes manifests of a distributed run of FILE
                                  (for kubectl apply -f -; see README "Run on Kubernetes")
   loadlens agent --nats URL      wait for a distributed run, run its share, exit (--serve: keep serving)
+  loadlens convert REC.har [-o OUT.load.ts] [--include-static] [--force]
+                                 write a scenario that replays a browser recording (HAR 1.2);
+                                 default OUT: REC.load.ts next to it (--force: overwrite)
 
 Options for run:
   --scenario NAME                run only this exported scenario
@@ -216,6 +220,9 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         ttl: { type: 'string' },
         'scenario-in-image': { type: 'string' },
         serve: { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
+        'include-static': { type: 'boolean' },
+        force: { type: 'boolean' },
         'nats-creds': { type: 'string' },
         'no-color': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
@@ -336,10 +343,13 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     }
     case 'list':
       return { name: 'list', file: needFile(), display };
+    case 'convert':
+      if (rest.length !== 1) throw new UsageError(`convert: expected one recording (a .har file), got ${rest.length ? rest.join(' ') : 'none'}`);
+      return { name: 'convert', file: rest[0], output: v.output, includeStatic: Boolean(v['include-static']), force: Boolean(v.force) };
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list, demo, agent or k8s`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, convert, demo, agent or k8s`);
   }
 }

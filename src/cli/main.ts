@@ -6,12 +6,13 @@
 
 // First: starts the runner thread while the rest loads.
 import { takeEarlyThread } from './prestart';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
 import { ThreadRunner } from '../runner/host';
 import { startDemoServer } from '../demo/server';
-import { USAGE, UsageError, parseCommand, type DisplayOptions, type K8sCommand } from './args';
+import { USAGE, UsageError, parseCommand, type Command, type DisplayOptions, type K8sCommand } from './args';
+import { HarError, harToScenario } from '../convert/har';
 import { K8sError, bundleForK8s, k8sOutput } from './k8s';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 import { escapeControl, escapeControlLines } from '../text';
@@ -118,6 +119,26 @@ async function k8s(command: K8sCommand): Promise<number> {
   return ExitCode.ok;
 }
 
+/** `loadlens convert REC.har`: writes the scenario, says what it left out on stderr. */
+function convert(command: Extract<Command, { name: 'convert' }>): number {
+  const har = resolve(command.file);
+  if (!existsSync(har)) throw new UsageError(`no such file: ${command.file}`);
+  const output = resolve(command.output ?? har.replace(/(\.har)?$/i, '.load.ts'));
+  if (!output.endsWith('.load.ts')) throw new UsageError(`-o: got "${command.output}"; expected a file name ending in .load.ts, which Loadlens discovers`);
+  if (existsSync(output) && !command.force) throw new UsageError(`${output} exists; give --force to overwrite it, or -o another path`);
+  const result = harToScenario(readFileSync(har, 'utf8'), { source: har, includeStatic: command.includeStatic });
+  writeFileSync(output, result.code);
+  const notes = [
+    `${result.requests} request(s)`,
+    result.target && `target ${result.target}`,
+    result.staticLeftOut && `${result.staticLeftOut} static asset(s) left out (--include-static keeps them)`,
+    result.otherLeftOut && `${result.otherLeftOut} that cannot replay left out`,
+    result.correlations && `${result.correlations} value(s) to correlate: see the CORRELATE comments`,
+  ].filter(Boolean);
+  process.stderr.write(`loadlens convert: wrote ${escapeControl(output)}: ${escapeControl(notes.join('; '))}\n`);
+  return ExitCode.ok;
+}
+
 /** The exit code that matters most when several runs end differently. */
 function worstExitCode(codes: number[]): number {
   const rank = [
@@ -187,6 +208,8 @@ async function main(argv: string[]): Promise<number> {
         return await list(scenarioFile(command.file), command.display);
       case 'demo':
         return await demo(command.display);
+      case 'convert':
+        return convert(command);
       case 'k8s':
         return await k8s(command);
       case 'agent': {
@@ -210,7 +233,7 @@ async function main(argv: string[]): Promise<number> {
         );
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof K8sError) {
+    if (err instanceof UsageError || err instanceof K8sError || err instanceof HarError) {
       process.stderr.write(`loadlens: ${escapeControlLines(err.message)}\n`);
       return ExitCode.badOptions;
     }

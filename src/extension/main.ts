@@ -17,6 +17,7 @@ import { readSettings, resultsFolderFor } from './settings';
 import { listRuns, loadRun, type SavedRun } from './history';
 import { recordE2e } from './e2e';
 import { escapeControlLines } from '../text';
+import { HarError, harToScenario } from '../convert/har';
 
 /** How long a run waits for a newly opened panel to load before it starts anyway. */
 const PANEL_READY_TIMEOUT_MS = 10_000;
@@ -188,6 +189,7 @@ export function activate(context: ExtensionContext): void {
       writeFileSync(target.fsPath, JSON.stringify(lastSummaryRun, null, 2));
       void vscode.window.showInformationMessage(`Exported the run to ${vscode.workspace.asRelativePath(target)}`);
     }),
+    vscode.commands.registerCommand('loadlens.importHar', (uri?: vscode.Uri) => importHar(uri)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => testing.syncAll()),
   );
 
@@ -198,6 +200,27 @@ export function activate(context: ExtensionContext): void {
       files: index.all().map((f) => ({ file: f.uri.fsPath, scenarios: f.result.scenarios.map((s) => s.name) })),
     });
   }, (err) => log.appendLine(`Discovery failed: ${escapeControlLines(String((err as Error).stack ?? err))}`));
+}
+
+/** "Loadlens: Import HAR…": the same conversion as `loadlens convert`, then opens the scenario. */
+async function importHar(uri?: vscode.Uri): Promise<void> {
+  const har = uri ?? (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Import', filters: { 'HAR recordings': ['har'] } }))?.[0];
+  if (!har) return;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(har.fsPath.replace(/(\.har)?$/i, '.load.ts')),
+    filters: { 'Loadlens scenario': ['ts'] },
+  });
+  if (!target) return;
+  try {
+    const result = harToScenario(Buffer.from(await vscode.workspace.fs.readFile(har)).toString('utf8'), { source: har.fsPath });
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(result.code));
+    await vscode.window.showTextDocument(target);
+    const correlate = result.correlations ? `; ${result.correlations} value(s) to correlate (see the CORRELATE comments)` : '';
+    void vscode.window.showInformationMessage(`Imported ${result.requests} request(s), ${result.staticLeftOut} static asset(s) left out${correlate}.`);
+  } catch (err) {
+    if (!(err instanceof HarError)) throw err;
+    void vscode.window.showErrorMessage(err.message);
+  }
 }
 
 export function deactivate(): void {
