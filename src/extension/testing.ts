@@ -354,6 +354,13 @@ export class LoadlensTesting implements Disposable {
       run.failed(item, messages, duration);
       return 'failed';
     }
+    // Part of the load never ran (a worker process or a cluster agent was lost; exit 1): whatever
+    // the thresholds of the rest say, this is not a pass.
+    if (result.summary.state.status === 'incomplete') {
+      const why = result.summary.notes.length ? `: ${result.summary.notes.map(escapeControlLines).join(' ')}` : '';
+      run.errored(item, new vscode.TestMessage(`The run is incomplete${why}`), duration);
+      return 'errored';
+    }
     if (outcome.cancelled) {
       run.appendOutput(crlf(`Run stopped before its planned end: not counted as passed.\n`), undefined, item);
       run.skipped(item);
