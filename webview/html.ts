@@ -57,6 +57,8 @@ export function renderPanelHtml(o: PanelHtmlOptions): string {
   <h1 id="title">${title}</h1>
   <p id="status" role="status" aria-live="polite">Waiting for a run…</p>
   <p id="warning" role="alert" hidden></p>
+  <p id="agents" role="status" hidden></p>
+  <ul id="lost-segments" class="lost-segments" aria-label="Lost segments" hidden></ul>
   <div class="buttons" role="toolbar" aria-label="Run">
     <button id="stop" type="button" disabled>Stop</button>
     <button id="run-again" type="button" disabled>Run again</button>

@@ -10,7 +10,7 @@ import {
 import type { FromPanel, RunListItem, ToPanel } from './messages';
 import {
   compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
-  orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
+  agentsLine, orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
   type PanelState, type RunView, type SeriesPoint,
 } from './reducers';
 import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatObserved, formatPercent } from './format';
@@ -218,8 +218,23 @@ function renderToolbar(run: RunView | null): void {
   const w = $('warning');
   w.hidden = warning === null;
   if (w.textContent !== (warning ?? '')) w.textContent = warning ?? '';
+  renderAgents(run);
   $('toggle-table').setAttribute('aria-pressed', String(showTable));
   $('data-box').classList.toggle('visually-hidden', !showTable);
+}
+
+/** A distributed run's agents (joined / running / lost, and the segments lost); hidden for a local run. */
+function renderAgents(run: RunView | null): void {
+  const line = agentsLine(run);
+  const p = $('agents');
+  p.hidden = line === null;
+  if (p.textContent !== (line ?? '')) p.textContent = line ?? '';
+  const a = run?.agents;
+  for (const key of ['planned', 'joined', 'running', 'lost'] as const) p.dataset[key] = a ? String(a[key]) : '';
+  const lost = a?.lostSegments ?? [];
+  const list = $('lost-segments');
+  list.hidden = lost.length === 0;
+  list.replaceChildren(...lost.map((segment) => el('li', `segment ${segment} lost: its remaining load was not run`)));
 }
 
 function renderScenarioTabs(): void {

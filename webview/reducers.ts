@@ -6,9 +6,10 @@
 // past that, neighbouring points merge pairwise (latencies keep the worst, rates the mean).
 
 import type { FromRunner, PlanInfo, ErrorKind, SourceLocation } from '../src/protocol';
-import type { CheckSummary, IntervalData, LiveStats, SummaryData, ThresholdVerdict } from '../src/engine/types';
+import type { AgentCounts, CheckSummary, IntervalData, LiveStats, SummaryData, ThresholdVerdict } from '../src/engine/types';
 import type { RunListItem, SavedRun, ToPanel } from './messages';
 import { noResponseWarning, unfinishedText } from '../src/engine/no-response';
+import { agentsText } from '../src/engine/agents-text';
 
 export const STATE_VERSION = 1;
 /** Points per run's series before pairs merge: 600 = 10 minutes at one point per second. */
@@ -55,6 +56,8 @@ export interface RunView {
   checks: CheckSummary[];
   errorsByKind: Record<string, number>;
   summary: SummaryData | null;
+  /** A distributed run's agents as last reported (snapshots' live.agents); null for a local run. */
+  agents?: AgentCounts | null;
 }
 
 export interface PanelState {
@@ -116,8 +119,13 @@ export function appendPoint(series: SeriesPoint[], bucket: number, point: Series
 function newRun(scenario: string, file: string, plan: PlanInfo | null, startedAt: number): RunView {
   return {
     scenario, file, plan, startedAt, status: 'live', bucket: 1, series: [], live: null,
-    thresholds: [], checks: [], errorsByKind: {}, summary: null,
+    thresholds: [], checks: [], errorsByKind: {}, summary: null, agents: null,
   };
+}
+
+/** Once a scenario is over, none of its agents runs any more (its last snapshot may predate that). */
+function agentsDone(agents: AgentCounts | null | undefined): AgentCounts | null {
+  return agents ? { ...agents, running: 0 } : null;
 }
 
 function updateRun(state: PanelState, scenario: string, f: (run: RunView) => RunView): PanelState {
@@ -154,7 +162,7 @@ function reduceRunner(state: PanelState, m: FromRunner): PanelState {
       return updateRun(live, m.scenario, (r) => {
         const { series, bucket } = appendPoint(r.series, r.bucket, seriesPointOf(m.interval, m.live));
         return {
-          ...r, series, bucket, live: m.live,
+          ...r, series, bucket, live: m.live, agents: m.live.agents ?? r.agents ?? null,
           thresholds: m.live.thresholds.length ? m.live.thresholds : r.thresholds,
           checks: m.live.checks, errorsByKind: m.live.errorsByKind,
         };
@@ -164,7 +172,7 @@ function reduceRunner(state: PanelState, m: FromRunner): PanelState {
       return updateRun(state, m.scenario, (r) => ({ ...r, thresholds: m.verdicts }));
     case 'finished':
       return updateRun(state, m.scenario, (r) => ({
-        ...r, status: 'finished', summary: m.summary, file: r.file || m.summary.file,
+        ...r, status: 'finished', summary: m.summary, file: r.file || m.summary.file, agents: agentsDone(r.agents),
         thresholds: m.summary.thresholds, checks: m.summary.checks, errorsByKind: m.summary.errorsByKind,
       }));
     case 'error':
@@ -186,7 +194,7 @@ function reduceRunner(state: PanelState, m: FromRunner): PanelState {
       return {
         ...state, mode: 'finished', exitCode: m.exitCode,
         // A scenario that never sent `finished` (runner stopped early) is over all the same.
-        runs: state.runs.map((r) => (r.status === 'live' ? { ...r, status: 'finished' } : r)),
+        runs: state.runs.map((r) => (r.status === 'live' ? { ...r, status: 'finished', agents: agentsDone(r.agents) } : r)),
       };
     case 'listed':
       return state;
@@ -263,6 +271,11 @@ export function runWarning(run: RunView | null): string | null {
   const u = run.summary?.unfinished;
   if (u !== undefined && u.requests > 0) return `${unfinishedText(u)} (counted as failed; their durations are lower bounds)`;
   return null;
+}
+
+/** The agents line of a distributed run ('agents 2/2 joined, 2 running, 0 lost'), or null for a local one. */
+export function agentsLine(run: RunView | null): string | null {
+  return run?.agents ? agentsText(run.agents) : null;
 }
 
 /**

@@ -5,6 +5,7 @@ import { formatDuration } from './duration';
 import { escapeControl } from '../text';
 import { HttpErrorKind } from './http/error-kinds';
 import { noResponseWarning, unfinishedText } from './no-response';
+import { agentsText } from './agents-text';
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -259,10 +260,7 @@ export function formatLiveLine(live: LiveStats): string {
   const stall = noResponseWarning(live);
   if (stall !== undefined) parts.push(`⚠ ${stall}`);
   if (live.dropped > 0) parts.push(`dropped ${formatNumber(live.dropped)}`);
-  if (live.agents) {
-    const a = live.agents;
-    parts.push(`agents ${a.joined}/${a.planned} joined, ${a.running} running${a.lost > 0 ? `, ⚠ ${a.lost} lost` : ', 0 lost'}`);
-  }
+  if (live.agents) parts.push(agentsText(live.agents));
   const failing = live.thresholds.filter((t) => !t.ok && t.observed !== null).length;
   if (failing > 0) parts.push(`✗ ${failing} threshold${failing === 1 ? '' : 's'}`);
   return parts.join('  ');

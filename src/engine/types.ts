@@ -330,6 +330,8 @@ export interface AgentCounts {
   joined: number;
   running: number;
   lost: number;
+  /** The execution segments ('from:to') of the lost agents, when the coordinator names them, e.g. '1/2:1'. */
+  lostSegments?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { formatObserved } from '../../webview/format';
 
 export const LENS_RUN = '▶ Run';
 export const LENS_DEBUG = 'Debug';
+export const LENS_CLUSTER = '☁ Run on cluster';
 export const LENS_STOP = '■ Stop';
 export const LENS_UNTRUSTED = 'Loadlens: trust this workspace to run';
 
@@ -73,13 +74,20 @@ export class ScenarioLensProvider implements CodeLensProvider, Disposable {
   readonly onDidChangeCodeLenses: Event<void>;
   private readonly subs: Disposable[] = [];
 
-  constructor(private readonly vscode: VSCode, private readonly index: ScenarioIndex, private readonly states: ScenarioStates) {
+  constructor(
+    private readonly vscode: VSCode,
+    private readonly index: ScenarioIndex,
+    private readonly states: ScenarioStates,
+    /** The NATS URL without credentials when loadlens.cluster.natsUrl is set (a "Run on cluster" lens), else undefined. */
+    private readonly clusterUrl: () => string | undefined = () => undefined,
+  ) {
     this.changed = new vscode.EventEmitter<void>();
     this.onDidChangeCodeLenses = this.changed.event;
     this.subs.push(
       states.onDidChange(() => this.changed.fire()),
       index.onDidChange(() => this.changed.fire()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('loadlens.cluster')) this.changed.fire(); }),
     );
   }
 
@@ -93,6 +101,7 @@ export class ScenarioLensProvider implements CodeLensProvider, Disposable {
       lenses.push(new vscode.CodeLens(range, { title, command, arguments: args, tooltip }));
     };
     const trusted = vscode.workspace.isTrusted;
+    const cluster = this.clusterUrl();
     for (const s of file.result.scenarios) {
       const { line, character } = s.span.start;
       const args = [doc.uri.toString(), s.name];
@@ -108,6 +117,7 @@ export class ScenarioLensProvider implements CodeLensProvider, Disposable {
       } else {
         lens(line, character, LENS_RUN, 'loadlens.run', args, `Run ${s.name}${s.shape ? ` (${s.shape})` : ''}`);
         lens(line, character, LENS_DEBUG, 'loadlens.debug', args, `Debug ${s.name}: one VU, breakpoints in iteration() are hit`);
+        if (cluster) lens(line, character, LENS_CLUSTER, 'loadlens.runOnCluster', args, `Run ${s.name} on the agents of ${cluster}`);
       }
       if (state?.summary) lens(line, character, resultLensText(state.summary), 'loadlens.showPanel', [], 'Show the run in the Loadlens panel');
       for (const t of s.thresholds) {

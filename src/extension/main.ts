@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import type { ExtensionContext, TextEditor, Uri } from 'vscode';
 import { ScenarioIndex } from './workspace';
 import { RunManager } from './runManager';
-import { LoadlensTesting, UNTRUSTED_MESSAGE } from './testing';
+import { LoadlensTesting, UNTRUSTED_MESSAGE, type RunMode } from './testing';
 import { ScenarioLensProvider, ScenarioStates } from './lenses';
 import { PanelHost } from './panel';
 import { RunStatusBar } from './statusBar';
@@ -18,6 +18,10 @@ import { listRuns, loadRun, type SavedRun } from './history';
 import { recordE2e } from './e2e';
 import { escapeControlLines } from '../text';
 import { HarError, harToScenario } from '../convert/har';
+import {
+  clusterSecretKey, CREDENTIALS_IN_SETTINGS_WARNING, ClusterSettingsError, SET_CREDENTIALS_COMMAND, clusterOptions,
+  clusterSettingsFrom, displayUrl, urlHasCredentials,
+} from './cluster';
 
 /** How long a run waits for a newly opened panel to load before it starts anyway. */
 const PANEL_READY_TIMEOUT_MS = 10_000;
@@ -27,6 +31,34 @@ export function activate(context: ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Loadlens');
   const diagnostics = vscode.languages.createDiagnosticCollection('loadlens');
   const index = new ScenarioIndex(vscode);
+  const clusterSettings = () => {
+    const config = vscode.workspace.getConfiguration('loadlens');
+    return clusterSettingsFrom((key) => config.get(key));
+  };
+  /** Settings + secret → the run's ClusterOptions; says what to fix (with a button) when it cannot. */
+  const resolveCluster = async () => {
+    try {
+      const settings = clusterSettings();
+      return clusterOptions(settings, settings.natsUrl ? await context.secrets.get(clusterSecretKey(settings.natsUrl)) : undefined);
+    } catch (err) {
+      const fix = err instanceof ClusterSettingsError ? err.fix : 'settings';
+      const action = fix === 'credentials' ? 'Set Cluster Credentials' : 'Open Settings';
+      void vscode.window.showErrorMessage((err as Error).message, action).then((pick) => {
+        if (!pick) return;
+        if (fix === 'credentials') void vscode.commands.executeCommand(SET_CREDENTIALS_COMMAND);
+        else void vscode.commands.executeCommand('workbench.action.openSettings', 'loadlens.cluster');
+      });
+      throw err;
+    }
+  };
+  /** Credentials written into settings.json: said once per activation and on each change. */
+  const warnCredentialsInSettings = () => {
+    if (!urlHasCredentials(clusterSettings().natsUrl)) return;
+    recordE2e('cluster-credentials-in-settings');
+    void vscode.window.showWarningMessage(CREDENTIALS_IN_SETTINGS_WARNING, 'Set Cluster Credentials').then((pick) => {
+      if (pick) void vscode.commands.executeCommand(SET_CREDENTIALS_COMMAND);
+    });
+  };
 
   const manager = new RunManager({
     runnerPath,
@@ -55,9 +87,13 @@ export function activate(context: ExtensionContext): void {
       if (!readSettings(vscode).openPanelOnRun) return undefined;
       panel.show(true);
       return panel.whenReady(PANEL_READY_TIMEOUT_MS);
-    });
+    },
+    resolveCluster);
   const states = new ScenarioStates(vscode, manager);
-  const lenses = new ScenarioLensProvider(vscode, index, states);
+  const lenses = new ScenarioLensProvider(vscode, index, states, () => {
+    const url = clusterSettings().natsUrl;
+    return url ? displayUrl(url) : undefined;
+  });
   const runsTree = new RunsTree(vscode, resultsFolders);
   const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false });
 
@@ -116,7 +152,7 @@ export function activate(context: ExtensionContext): void {
     return item;
   };
 
-  const runCommand = (debug: boolean) => async (uriArg?: unknown, name?: unknown) => {
+  const runCommand = (mode: RunMode) => async (uriArg?: unknown, name?: unknown) => {
     if (!trusted()) return;
     if (manager.active) {
       void vscode.window.showWarningMessage('A Loadlens run is already in progress; stop it first.', 'Stop').then((pick) => {
@@ -125,7 +161,7 @@ export function activate(context: ExtensionContext): void {
       return;
     }
     const item = await pickScenario(uriArg, name);
-    if (item) await testing.runItems([item], debug);
+    if (item) await testing.runItems([item], mode);
   };
 
   const nodesOf = (node?: RunNode, selected?: RunNode[]): RunNode[] =>
@@ -134,15 +170,43 @@ export function activate(context: ExtensionContext): void {
   context.subscriptions.push(
     log, diagnostics, index, testing, states, lenses, runsTree, runsView, panel, statusBar, manager,
     vscode.languages.registerCodeLensProvider({ language: 'typescript', pattern: '**/*.load.ts' }, lenses),
-    vscode.commands.registerCommand('loadlens.run', runCommand(false)),
-    vscode.commands.registerCommand('loadlens.debug', runCommand(true)),
+    vscode.commands.registerCommand('loadlens.run', runCommand('run')),
+    vscode.commands.registerCommand('loadlens.debug', runCommand('debug')),
+    vscode.commands.registerCommand('loadlens.runOnCluster', runCommand('cluster')),
+    vscode.commands.registerCommand(SET_CREDENTIALS_COMMAND, async () => {
+      const url = clusterSettings().natsUrl;
+      if (!url) {
+        void vscode.window.showErrorMessage('Set loadlens.cluster.natsUrl (e.g. nats://nats.example:4222) first: the credentials are stored for that server.', 'Open Settings')
+          .then((pick) => { if (pick) void vscode.commands.executeCommand('workbench.action.openSettings', 'loadlens.cluster'); });
+        return;
+      }
+      const key = clusterSecretKey(url);
+      const value = await vscode.window.showInputBox({
+        title: 'Loadlens: NATS credentials for cluster runs',
+        prompt: `The token, or user:password, for ${displayUrl(url)}. ` +
+          'Kept in VS Code\'s secret storage, never in settings. Empty: forget the stored credentials.',
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (value === undefined) return; // dismissed: keep what is stored
+      if (value.trim() === '') {
+        await context.secrets.delete(key);
+        recordE2e('cluster-credentials', { stored: false });
+        void vscode.window.showInformationMessage('Loadlens: the cluster credentials were removed.');
+        return;
+      }
+      await context.secrets.store(key, value.trim());
+      recordE2e('cluster-credentials', { stored: true });
+      void vscode.window.showInformationMessage(`Loadlens: credentials for ${displayUrl(url)} stored in VS Code's secret storage.`);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('loadlens.cluster.natsUrl')) warnCredentialsInSettings(); }),
     vscode.commands.registerCommand('loadlens.stop', () => {
       if (!manager.cancelActive('stopped by the user')) void vscode.window.showInformationMessage('No Loadlens run is in progress.');
     }),
     vscode.commands.registerCommand('loadlens.showPanel', () => panel.show(false)),
     vscode.commands.registerCommand('loadlens.runAgain', async () => {
       if (!trusted()) return;
-      if (!(await testing.runAgain())) await runCommand(false)();
+      if (!(await testing.runAgain())) await runCommand('run')();
     }),
     vscode.commands.registerCommand('loadlens.refreshRuns', () => { runsTree.refresh(); panel.refreshHistory(); }),
     vscode.commands.registerCommand('loadlens.openRun', (node?: RunNode | string) => {
@@ -193,6 +257,7 @@ export function activate(context: ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => testing.syncAll()),
   );
 
+  warnCredentialsInSettings();
   void index.start().then(() => {
     testing.syncAll();
     recordE2e('activated', {

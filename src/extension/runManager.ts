@@ -2,11 +2,12 @@
 // path for code lenses, the Test Explorer and the panel's "run again". No vscode import: the
 // extension passes settings in as functions, so this runs (and is tested) under plain Node.
 
-import type { FromRunner, LoadOverrides, PlanInfo, RunRequest } from '../protocol';
+import type { ClusterOptions, FromRunner, LoadOverrides, PlanInfo, RunRequest } from '../protocol';
 import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import { RunnerProcess } from '../runner/client';
 import { appendPoint, seriesPointOf, type SeriesPoint } from '../../webview/reducers';
 import { runId, saveRun, type SavedRun } from './history';
+import { redactor, secretsOf } from './cluster';
 
 export type RunnerError = Extract<FromRunner, { type: 'error' }>;
 
@@ -21,6 +22,9 @@ export interface RunSpec {
   /** Run one VU for `iterations` iterations under the inspector (paused until a debugger attaches). */
   debug?: { iterations: number };
   env?: Record<string, string>;
+  /** Run on agents through NATS; `nats` holds the credentials, which never leave the session
+   *  except in the run request (everything the runner says is redacted). */
+  cluster?: ClusterOptions;
 }
 
 export interface RunManagerConfig {
@@ -95,6 +99,8 @@ export class RunSession {
   private exitCode: number | null = null;
   private sawDone = false;
   private spawnError: Error | undefined;
+  /** Hides the cluster credentials in whatever the runner says (a message may quote the URL). */
+  private readonly redact: (text: string) => string;
 
   /**
    * Forks the runner at once (its start-up overlaps whatever `gate` waits for, e.g. the panel
@@ -102,6 +108,7 @@ export class RunSession {
    */
   constructor(readonly spec: RunSpec, private readonly config: RunManagerConfig, gate?: Promise<unknown>) {
     const nodePath = config.nodePath()?.trim() || undefined;
+    this.redact = redactor(spec.cluster ? secretsOf(spec.cluster.nats) : []);
     const request: RunRequest = {
       file: spec.file,
       scenario: spec.scenario,
@@ -109,6 +116,7 @@ export class RunSession {
       target: spec.target,
       env: spec.env,
       debug: spec.debug ? { iterations: spec.debug.iterations } : undefined,
+      cluster: spec.cluster,
     };
     this.process = new RunnerProcess({
       runnerPath: config.runnerPath,
@@ -126,15 +134,15 @@ export class RunSession {
     this.debugPort = new Promise((resolve) => { resolvePort = resolve; });
     if (!spec.debug) resolvePort(undefined);
     let stderrLine = '';
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => this.output.fire(text));
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => this.output.fire(this.redact(text)));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       stderrLine += text;
       const m = DEBUGGER_LISTENING.exec(stderrLine);
       if (m) { resolvePort(Number(m[2])); stderrLine = ''; }
       else if (stderrLine.length > 4096) stderrLine = stderrLine.slice(-1024);
-      this.output.fire(text);
+      this.output.fire(this.redact(text));
     });
-    this.process.onMessage((m) => this.handle(m));
+    this.process.onMessage((m) => this.handle(this.redacted(m)));
     const send = () => {
       // Stopped before the request went out: nothing ran, nothing to summarise.
       if (this.cancelRequested) this.process.kill();
@@ -187,6 +195,14 @@ export class RunSession {
       this.byScenario.set(scenario, r);
     }
     return r;
+  }
+
+  /** The message with the cluster credentials hidden in its free text. */
+  private redacted(m: FromRunner): FromRunner {
+    if (!this.spec.cluster) return m;
+    if (m.type === 'log') return { ...m, message: this.redact(m.message) };
+    if (m.type === 'error') return { ...m, message: this.redact(m.message), ...(m.stack !== undefined ? { stack: this.redact(m.stack) } : {}) };
+    return m;
   }
 
   private handle(m: FromRunner): void {

@@ -4,7 +4,7 @@
 // terminal and the output channel shows what it is given: text from the scenario, the server or
 // the runner is escaped (src/text.ts) on its way to either, and into Test Explorer messages.
 
-import { ExitCode, type FromRunner } from '../protocol';
+import { ExitCode, type ClusterOptions, type FromRunner } from '../protocol';
 
 const BLOCKED_EXIT: number = ExitCode.blocked;
 import type {
@@ -34,6 +34,10 @@ function crlf(text: string): string {
 
 export type RunVerdict = 'passed' | 'failed' | 'errored' | 'skipped';
 
+/** How a scenario runs: here, under the debugger, or on the cluster's agents (loadlens.cluster.*). */
+export type RunMode = 'run' | 'debug' | 'cluster';
+export const CLUSTER_PROFILE_LABEL = 'Run on cluster';
+
 export interface ScenarioRunEnd {
   ref: ScenarioRef;
   verdict: RunVerdict;
@@ -45,10 +49,11 @@ export class LoadlensTesting implements Disposable {
   readonly controller: TestController;
   readonly runProfile: TestRunProfile;
   readonly debugProfile: TestRunProfile;
+  readonly clusterProfile: TestRunProfile;
   private readonly refs = new WeakMap<TestItem, ScenarioRef>();
   private readonly disposables: Disposable[] = [];
   /** The last scenarios run, for "run again". */
-  private lastRun: { items: TestItem[]; debug: boolean } | undefined;
+  private lastRun: { items: TestItem[]; mode: RunMode } | undefined;
   private readonly endListeners: Array<(end: ScenarioRunEnd) => void> = [];
 
   constructor(
@@ -60,13 +65,18 @@ export class LoadlensTesting implements Disposable {
     private readonly attachDebugger: (session: RunSession, name: string, uri: Uri) => Promise<boolean>,
     /** Called before each run; the run request is sent when the returned promise settles. */
     private readonly beforeRun: () => Promise<unknown> | undefined = () => undefined,
+    /** The cluster options of a "Run on cluster" (settings + secret); throws what the user must fix. */
+    private readonly clusterOptions: () => Promise<ClusterOptions> = async () => { throw new Error('Running on a cluster is not available here'); },
   ) {
     this.controller = vscode.tests.createTestController(CONTROLLER_ID, 'Loadlens');
     this.controller.refreshHandler = async () => { this.syncAll(); };
     this.runProfile = this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run,
-      (request, token) => this.handleRun(request, token, false), true);
+      (request, token) => this.handleRun(request, token, 'run'), true);
     this.debugProfile = this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug,
-      (request, token) => this.handleRun(request, token, true), true);
+      (request, token) => this.handleRun(request, token, 'debug'), true);
+    // Not a default: a plain ▶ in the Test Explorer runs here; this one is picked from its menu.
+    this.clusterProfile = this.controller.createRunProfile(CLUSTER_PROFILE_LABEL, vscode.TestRunProfileKind.Run,
+      (request, token) => this.handleRun(request, token, 'cluster'), false);
     this.disposables.push(this.controller, index.onDidChange((uri) => this.syncFile(uri)));
     this.syncAll();
   }
@@ -129,8 +139,8 @@ export class LoadlensTesting implements Disposable {
   // Runs
 
   /** Runs scenarios through the profile's handler, as the Test Explorer would (lenses use this). */
-  async runItems(items: TestItem[], debug: boolean): Promise<void> {
-    const profile = debug ? this.debugProfile : this.runProfile;
+  async runItems(items: TestItem[], mode: RunMode): Promise<void> {
+    const profile = mode === 'debug' ? this.debugProfile : mode === 'cluster' ? this.clusterProfile : this.runProfile;
     const cts = new this.vscode.CancellationTokenSource();
     try {
       await profile.runHandler(new this.vscode.TestRunRequest(items, undefined, profile), cts.token);
@@ -141,7 +151,7 @@ export class LoadlensTesting implements Disposable {
 
   async runAgain(): Promise<boolean> {
     if (!this.lastRun) return false;
-    await this.runItems(this.lastRun.items, this.lastRun.debug);
+    await this.runItems(this.lastRun.items, this.lastRun.mode);
     return true;
   }
 
@@ -158,29 +168,39 @@ export class LoadlensTesting implements Disposable {
     return out;
   }
 
-  private async handleRun(request: TestRunRequest, token: CancellationToken, debug: boolean): Promise<void> {
+  private async handleRun(request: TestRunRequest, token: CancellationToken, mode: RunMode): Promise<void> {
     const { vscode } = this;
     const items = this.collect(request);
-    const run = this.controller.createTestRun(request, debug ? 'Loadlens debug' : 'Loadlens');
+    const run = this.controller.createTestRun(request, mode === 'debug' ? 'Loadlens debug' : mode === 'cluster' ? 'Loadlens on cluster' : 'Loadlens');
     try {
       if (!vscode.workspace.isTrusted) {
         for (const item of items) run.errored(item, new vscode.TestMessage(UNTRUSTED_MESSAGE));
         recordE2e('refused', { reason: 'untrusted', scenarios: items.map((i) => i.label) });
         return;
       }
-      this.lastRun = { items, debug };
+      this.lastRun = { items, mode };
+      let cluster: ClusterOptions | undefined;
+      if (mode === 'cluster') {
+        try {
+          cluster = await this.clusterOptions();
+        } catch (err) {
+          for (const item of items) run.errored(item, new vscode.TestMessage((err as Error).message));
+          recordE2e('refused', { reason: 'cluster-settings', message: (err as Error).message, scenarios: items.map((i) => i.label) });
+          return;
+        }
+      }
       for (const item of items) run.enqueued(item);
       // One at a time: concurrent load runs would measure each other.
       for (const item of items) {
         if (token.isCancellationRequested || run.token.isCancellationRequested) { run.skipped(item); continue; }
-        await this.runOne(run, item, token, debug);
+        await this.runOne(run, item, token, mode === 'debug', cluster);
       }
     } finally {
       run.end();
     }
   }
 
-  private async runOne(run: TestRun, item: TestItem, token: CancellationToken, debug: boolean): Promise<void> {
+  private async runOne(run: TestRun, item: TestItem, token: CancellationToken, debug: boolean, cluster: ClusterOptions | undefined): Promise<void> {
     const { vscode } = this;
     const ref = this.refs.get(item)!;
     const settings = readSettings(vscode, ref.uri);
@@ -192,6 +212,7 @@ export class LoadlensTesting implements Disposable {
         scenario: ref.name,
         overrides: debug ? undefined : settings.overrides,
         debug: debug ? { iterations: settings.debugIterations } : undefined,
+        cluster,
       }, this.beforeRun());
     } catch (err) {
       run.errored(item, new vscode.TestMessage(escapeControlLines((err as Error).message)));
@@ -206,7 +227,7 @@ export class LoadlensTesting implements Disposable {
       session.onOutput((text) => { const safe = escapeControlLines(text); out(safe); this.log.append(safe); }),
       session.onMessage((m) => this.report(m, out)),
     ];
-    recordE2e('run-started', { file: ref.uri.fsPath, scenario: ref.name, debug });
+    recordE2e('run-started', { file: ref.uri.fsPath, scenario: ref.name, debug, cluster: cluster ? { agents: cluster.agents } : null });
     if (debug) {
       const attached = await this.attachDebugger(session, ref.name, ref.uri);
       if (!attached) {
@@ -220,7 +241,7 @@ export class LoadlensTesting implements Disposable {
     const result = session.results.find((r) => r.scenario === ref.name) ?? session.results[0];
     const verdict = this.decide(run, item, ref, outcome, result);
     recordE2e('run-ended', {
-      file: ref.uri.fsPath, scenario: ref.name, debug, verdict, ending: outcome.ending, exitCode: outcome.exitCode,
+      file: ref.uri.fsPath, scenario: ref.name, debug, cluster: !!cluster, verdict, ending: outcome.ending, exitCode: outcome.exitCode,
       failure: outcome.failure ?? null, cancelled: outcome.cancelled,
       lens: result?.summary ? resultLensText(result.summary) : null,
       thresholds: result?.thresholds ?? [], summary: result?.summary ?? null, lastLive: result?.live ?? null,
@@ -332,6 +353,13 @@ export class LoadlensTesting implements Disposable {
       });
       run.failed(item, messages, duration);
       return 'failed';
+    }
+    // Part of the load never ran (a worker process or a cluster agent was lost; exit 1): whatever
+    // the thresholds of the rest say, this is not a pass.
+    if (result.summary.state.status === 'incomplete') {
+      const why = result.summary.notes.length ? `: ${result.summary.notes.map(escapeControlLines).join(' ')}` : '';
+      run.errored(item, new vscode.TestMessage(`The run is incomplete${why}`), duration);
+      return 'errored';
     }
     if (outcome.cancelled) {
       run.appendOutput(crlf(`Run stopped before its planned end: not counted as passed.\n`), undefined, item);

@@ -10,149 +10,20 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import {
+  SHOTS, VsCodeServer, lens, openFile, openWorkbench, panelFrame, runCommand, setUpE2e, shot, tearDownE2e, waitForEvent,
+} from './harness';
 import { startTarget, type RunningServer } from '../servers/target';
 import { summaryPercentile } from '../../webview/reducers';
 import type { SummaryData, ThresholdVerdict } from '../../src/engine/types';
 
-const ROOT = resolve(__dirname, '..', '..');
-const E2E = join(ROOT, '.e2e');
-const NODE24_BIN = join(E2E, 'node_modules', '.bin');
-const NODE24 = join(E2E, 'node_modules', 'node', 'bin', 'node');
-const CODE_SERVER = join(E2E, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const EXT_ID = 'loadlens.loadlens';
 const SCENARIO_FILE = 'api.load.ts';
 
-/** PATH with Node 24 first: code-server and vsce 4 need it (recipe P2, P12). */
-const env24 = { ...process.env, PATH: `${NODE24_BIN}:${process.env.PATH}` };
-
-interface E2eEvent { event: string; at: number; [k: string]: unknown }
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
-
-let vsix = '';
-let browser: Browser;
-const started = Date.now();
-
-before(async () => {
-  assert.ok(existsSync(CODE_SERVER), `code-server missing at ${CODE_SERVER}: run bash test/e2e/setup.sh`);
-  // Build and package the extension exactly as a user would get it (LOADLENS_VSIX: use that one).
-  if (!process.env.LOADLENS_VSIX) {
-    const pkg = spawnSync('npm', ['run', 'package'], { cwd: ROOT, env: env24, encoding: 'utf8' });
-    assert.equal(pkg.status, 0, `npm run package failed:\n${pkg.stdout}\n${pkg.stderr}`);
-  }
-  const built = readdirSync(ROOT).filter((f) => f.endsWith('.vsix')).map((f) => join(ROOT, f));
-  built.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  vsix = process.env.LOADLENS_VSIX ?? built[0];
-  assert.ok(vsix && existsSync(vsix), 'npm run package produced no .vsix');
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  console.log(`# e2e total ${((Date.now() - started) / 1000).toFixed(1)} s (vsix ${vsix ? (statSync(vsix).size / 1024).toFixed(0) : '?'} KiB)`);
-});
-
-/** One code-server instance with a fresh profile, workspace and extension install. */
-class VsCodeServer {
-  readonly dir = mkdtempSync(join(tmpdir(), 'loadlens-e2e-'));
-  readonly workspace = join(this.dir, 'workspace');
-  readonly eventsPath = join(this.dir, 'events.jsonl');
-  port = 0;
-  private proc: ChildProcess | undefined;
-
-  constructor(private readonly trust: 'disabled' | 'enabled') {}
-
-  private args(): string[] {
-    return [CODE_SERVER, '--config', join(this.dir, 'config.yaml'), '--user-data-dir', join(this.dir, 'user-data'), '--extensions-dir', join(this.dir, 'extensions')];
-  }
-
-  async start(files: Record<string, string>): Promise<void> {
-    this.port = await freePort();
-    writeFileSync(join(this.dir, 'config.yaml'), `bind-addr: 127.0.0.1:${this.port}\nauth: none\ncert: false\n`);
-    mkdirSync(join(this.dir, 'user-data', 'User'), { recursive: true });
-    writeFileSync(join(this.dir, 'user-data', 'User', 'settings.json'), JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'telemetry.telemetryLevel': 'off',
-      'update.mode': 'none',
-      'extensions.autoCheckUpdates': false,
-      'extensions.autoUpdate': false,
-      'extensions.ignoreRecommendations': true,
-      'editor.codeLens': true,
-      'git.enabled': false,
-      'chat.disableAIFeatures': true,
-      // The scenario is TypeScript: keep tsserver from competing for the 2 cores.
-      'typescript.validate.enable': false,
-      'typescript.suggest.enabled': false,
-      ...(this.trust === 'disabled' ? { 'security.workspace.trust.enabled': false } : {}),
-    }, null, 2));
-    mkdirSync(this.workspace, { recursive: true });
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(this.workspace, name), text);
-
-    const install = spawnSync(NODE24, [...this.args(), '--install-extension', vsix], { env: env24, encoding: 'utf8' });
-    assert.match(install.stdout + install.stderr, /was successfully installed/, `install failed: ${install.stdout}${install.stderr}`);
-    const list = spawnSync(NODE24, [...this.args(), '--list-extensions', '--show-versions'], { env: env24, encoding: 'utf8' });
-    assert.match(list.stdout, new RegExp(EXT_ID.replace('.', '\\.'), 'i'));
-
-    // Its own process group, so teardown reaches the extension host, runner and tsserver (P14).
-    this.proc = spawn(NODE24, [
-      ...this.args(), '--disable-telemetry', '--disable-update-check', '--ignore-last-opened',
-      ...(this.trust === 'disabled' ? ['--disable-workspace-trust'] : []), this.workspace,
-    ], { env: { ...env24, LOADLENS_E2E_OUT: this.eventsPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const log: string[] = [];
-    this.proc.stdout!.on('data', (d) => log.push(String(d)));
-    this.proc.stderr!.on('data', (d) => log.push(String(d)));
-    // /healthz answers before VS Code can serve; the workbench page must answer too (P5).
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`http://127.0.0.1:${this.port}/healthz`).then((r) => r.ok, () => false)
-        && await fetch(this.url()).then((r) => r.status === 200, () => false);
-      if (ok) break;
-      assert.ok(i < 300 && this.proc.exitCode === null, `code-server did not come up:\n${log.join('')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  url(): string {
-    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`;
-  }
-
-  events(): E2eEvent[] {
-    if (!existsSync(this.eventsPath)) return [];
-    return readFileSync(this.eventsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as E2eEvent);
-  }
-
-  async stop(): Promise<void> {
-    const pid = this.proc?.pid;
-    if (pid) {
-      const alive = () => { try { process.kill(-pid, 0); return true; } catch { return false; } };
-      try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
-      for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
-      if (alive()) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
-      for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!process.env.KEEP_E2E) rmSync(this.dir, { recursive: true, force: true });
-  }
-}
+before(setUpE2e);
+after(tearDownE2e);
 
 function scenarioFile(target: string): string {
   // Line numbers matter: the test looks for the failing threshold's report at line 20.
@@ -184,64 +55,6 @@ function scenarioFile(target: string): string {
     '});',                                                                // 25
     '',
   ].join('\n');
-}
-
-async function openWorkbench(server: VsCodeServer): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-  const page = await context.newPage();
-  await page.goto(server.url(), { waitUntil: 'domcontentloaded' });
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  return page;
-}
-
-/** Quick Open (Ctrl+P), retried: the file index can lag behind the workbench (P11). */
-async function openFile(page: Page, name: string): Promise<void> {
-  const tab = page.locator('.tabs-container .tab', { hasText: name });
-  for (let attempt = 0; attempt < 20 && !(await tab.isVisible()); attempt++) {
-    await page.locator('.monaco-workbench').click({ position: { x: 800, y: 500 } }).catch(() => {});
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(name);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name });
-    if (await row.first().waitFor({ timeout: 3_000 }).then(() => true, () => false)) await page.keyboard.press('Enter');
-    else await page.keyboard.press('Escape');
-    await tab.waitFor({ timeout: 3_000 }).catch(() => {});
-  }
-  await tab.waitFor({ timeout: 5_000 });
-}
-
-/** Runs a command from the palette (F1), by its full title. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title.replace(/^[^:]*: /, '') }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
-}
-
-function lens(page: Page, text: string | RegExp) {
-  return page.locator('.monaco-editor .codelens-decoration a', { hasText: text });
-}
-
-function panelFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
-}
-
-async function waitForEvent(server: VsCodeServer, pick: (e: E2eEvent) => boolean, what: string, timeoutMs = 120_000): Promise<E2eEvent> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const found = server.events().find(pick);
-    if (found) return found;
-    assert.ok(Date.now() < until, `no ${what} event; events so far: ${server.events().map((e) => e.event).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, name) });
 }
 
 describe('Loadlens in a real VS Code (code-server)', () => {

@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  appendPoint, compareRows, currentRun, curveFrom, curvePoints, curveTicks, curveX, initialState, isPanelState,
+  agentsLine, appendPoint, compareRows, currentRun, curveFrom, curvePoints, curveTicks, curveX, initialState, isPanelState,
   MAX_POINTS, MAX_PROBLEMS, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryPercentile,
   type PanelState, type SeriesPoint,
 } from '../../webview/reducers';
@@ -39,6 +39,33 @@ describe('panel reducer', () => {
     assert.equal(done.summary?.metrics.http_reqs.values.count, 5500);
     assert.deepEqual(done.thresholds.map((t) => t.ok), [true, false, false]);
     assert.deepEqual(done.series[3], { t: 3, n: 1, p50: 13, p90: 26, p99: 55, max: 110, rps: 530, errorsPerSec: 11, vus: 13, dropped: 1, late: 0 });
+  });
+
+  test('a distributed run: the agents line follows live.agents (joined, running, lost, the lost segments); none for a local run', () => {
+    const messages = hostileRun(4);
+    const snaps = messages.filter((m): m is Extract<FromRunner, { type: 'snapshot' }> => m.type === 'snapshot');
+    const withAgents = (m: Extract<FromRunner, { type: 'snapshot' }>, agents: { planned: number; joined: number; running: number; lost: number; lostSegments?: string[] }): FromRunner =>
+      ({ ...m, live: { ...m.live, agents } });
+    const local = feed(messages);
+    assert.equal(currentRun(local)?.agents, null);
+    assert.equal(agentsLine(currentRun(local)), null, 'a local run shows no agents');
+
+    let s = feed([messages[0], withAgents(snaps[0], { planned: 2, joined: 2, running: 2, lost: 0 })]);
+    assert.equal(agentsLine(currentRun(s)), 'agents 2/2 joined, 2 running, 0 lost');
+    // A snapshot without agent counts (they are sent when they change) keeps the last ones.
+    s = feed([snaps[1]], s);
+    assert.equal(agentsLine(currentRun(s)), 'agents 2/2 joined, 2 running, 0 lost');
+    s = feed([withAgents(snaps[2], { planned: 2, joined: 2, running: 1, lost: 1, lostSegments: ['1/2:1'] })], s);
+    assert.equal(agentsLine(currentRun(s)), 'agents 2/2 joined, 1 running, ⚠ 1 lost');
+    assert.deepEqual(currentRun(s)?.agents?.lostSegments, ['1/2:1']);
+    // Finished: no agent runs any more, what was lost stays shown.
+    s = feed(messages.slice(messages.findIndex((m) => m.type === 'finished')), s);
+    assert.equal(s.mode, 'finished');
+    assert.equal(agentsLine(currentRun(s)), 'agents 2/2 joined, 0 running, ⚠ 1 lost');
+    assert.deepEqual(currentRun(s)?.agents?.lostSegments, ['1/2:1']);
+    // The next run starts without the previous run's agents.
+    s = feed([messages[0]], s);
+    assert.equal(agentsLine(currentRun(s)), null);
   });
 
   test('the warning line: live, that the target stopped answering; finished, the requests the end cut off', () => {

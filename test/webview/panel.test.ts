@@ -166,6 +166,29 @@ describe('panel page in Chromium', () => {
     await page.context().close();
   });
 
+  test('a distributed run shows its agents, then the one lost and its segment; a local run shows none', async () => {
+    const page = await openPanel();
+    const messages = hostileRun(4);
+    const snaps = messages.filter((m): m is Extract<FromRunner, { type: 'snapshot' }> => m.type === 'snapshot');
+    await feedAll(page, messages);
+    assert.equal(await page.locator('#agents').isHidden(), true, 'a local run has no agents line');
+    const agents = (m: Extract<FromRunner, { type: 'snapshot' }>, a: { planned: number; joined: number; running: number; lost: number; lostSegments?: string[] }): FromRunner =>
+      ({ ...m, live: { ...m.live, agents: a } });
+    await send(page, runner([messages[0], agents(snaps[0], { planned: 3, joined: 3, running: 3, lost: 0 })]));
+    await page.waitForFunction(() => document.getElementById('agents')?.dataset.running === '3');
+    assert.equal(await text(page, '#agents'), 'agents 3/3 joined, 3 running, 0 lost');
+    assert.equal(await page.locator('#lost-segments').isHidden(), true);
+    await send(page, runner([agents(snaps[1], { planned: 3, joined: 3, running: 2, lost: 1, lostSegments: ['1/3:2/3'] })]));
+    await page.waitForFunction(() => document.getElementById('agents')?.dataset.lost === '1');
+    assert.equal(await text(page, '#agents'), 'agents 3/3 joined, 2 running, ⚠ 1 lost');
+    assert.deepEqual(await page.locator('#lost-segments li').allInnerTexts(), ['segment 1/3:2/3 lost: its remaining load was not run']);
+    await feedAll(page, messages.slice(messages.findIndex((m) => m.type === 'finished')));
+    assert.equal(await text(page, '#agents'), 'agents 3/3 joined, 0 running, ⚠ 1 lost');
+    assert.equal(await page.locator('#lost-segments li').count(), 1);
+    await assertClean(page);
+    await page.context().close();
+  });
+
   test('a target that stops answering is named while live, and the requests the end cut off once finished', async () => {
     const page = await openPanel();
     const messages = hostileRun(3);
