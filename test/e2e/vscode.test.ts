@@ -14,7 +14,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { startTarget, type RunningServer } from '../servers/target';
@@ -78,7 +78,8 @@ class VsCodeServer {
   port = 0;
   private proc: ChildProcess | undefined;
 
-  constructor(private readonly trust: 'disabled' | 'enabled') {}
+  /** `settings` override the defaults below, `extensions` are more .vsix files to install, `env` reaches the extension host. */
+  constructor(private readonly trust: 'disabled' | 'enabled', private readonly opts: { settings?: Record<string, unknown>; extensions?: string[]; env?: NodeJS.ProcessEnv } = {}) {}
 
   private args(): string[] {
     return [CODE_SERVER, '--config', join(this.dir, 'config.yaml'), '--user-data-dir', join(this.dir, 'user-data'), '--extensions-dir', join(this.dir, 'extensions')];
@@ -105,12 +106,15 @@ class VsCodeServer {
       'typescript.validate.enable': false,
       'typescript.suggest.enabled': false,
       ...(this.trust === 'disabled' ? { 'security.workspace.trust.enabled': false } : {}),
+      ...this.opts.settings,
     }, null, 2));
     mkdirSync(this.workspace, { recursive: true });
     for (const [name, text] of Object.entries(files)) writeFileSync(join(this.workspace, name), text);
 
-    const install = spawnSync(NODE24, [...this.args(), '--install-extension', vsix], { env: env24, encoding: 'utf8' });
-    assert.match(install.stdout + install.stderr, /was successfully installed/, `install failed: ${install.stdout}${install.stderr}`);
+    for (const ext of [vsix, ...(this.opts.extensions ?? [])]) {
+      const install = spawnSync(NODE24, [...this.args(), '--install-extension', ext], { env: env24, encoding: 'utf8' });
+      assert.match(install.stdout + install.stderr, /was successfully installed/, `install failed: ${install.stdout}${install.stderr}`);
+    }
     const list = spawnSync(NODE24, [...this.args(), '--list-extensions', '--show-versions'], { env: env24, encoding: 'utf8' });
     assert.match(list.stdout, new RegExp(EXT_ID.replace('.', '\\.'), 'i'));
 
@@ -118,7 +122,7 @@ class VsCodeServer {
     this.proc = spawn(NODE24, [
       ...this.args(), '--disable-telemetry', '--disable-update-check', '--ignore-last-opened',
       ...(this.trust === 'disabled' ? ['--disable-workspace-trust'] : []), this.workspace,
-    ], { env: { ...env24, LOADLENS_E2E_OUT: this.eventsPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { env: { ...env24, ...this.opts.env, LOADLENS_E2E_OUT: this.eventsPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const log: string[] = [];
     this.proc.stdout!.on('data', (d) => log.push(String(d)));
     this.proc.stderr!.on('data', (d) => log.push(String(d)));
@@ -398,6 +402,74 @@ describe('Loadlens in a real VS Code (code-server)', () => {
       await page?.context().close();
       await server.stop();
       await target.close();
+    }
+  });
+
+  test('first run: a new api.load.ts in a folder without npm install gets lenses and loadlens types, no errors', async () => {
+    // The probe extension reports what VS Code's TypeScript features say (diagnostics, hovers,
+    // completions) through the public API; it is packaged from test/e2e/probe as it is.
+    const probeVsix = join(mkdtempSync(join(tmpdir(), 'loadlens-probe-')), 'probe.vsix');
+    const pack = spawnSync(join(NODE24_BIN, 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', probeVsix],
+      { cwd: join(__dirname, 'probe'), env: env24, encoding: 'utf8' });
+    assert.equal(pack.status, 0, `probe packaging failed:\n${pack.stdout}\n${pack.stderr}`);
+    const server = new VsCodeServer('disabled', {
+      // TypeScript on, as in a user's editor (the other tests turn it off to save CPU).
+      settings: { 'typescript.validate.enable': true, 'typescript.suggest.enabled': true },
+      extensions: [probeVsix],
+      env: { LOADLENS_PROBE_OUT: join(dirname(probeVsix), 'probe.json') },
+    });
+    let page: Page | undefined;
+    try {
+      // A folder with no scenario, no package.json, no node_modules: workspaceContains does not fire.
+      await server.start({ 'README.md': '# my service\n' });
+      page = await openWorkbench(server);
+      assert.ok(!existsSync(join(server.workspace, 'node_modules')));
+      // The user creates the file (what a user types, as the README shows it) and opens it.
+      writeFileSync(join(server.workspace, 'api.load.ts'), [
+        "import { scenario, check } from 'loadlens';",
+        '',
+        'export const api = scenario({',
+        "  target: 'http://127.0.0.1:9',",
+        "  load: { vus: 1, duration: '1s' },",
+        "  thresholds: { http_req_duration: ['p(95) < 500'] },",
+        '  async iteration({ http, vu }) {',
+        "    const res = await http.get('/items', { tags: { name: 'items' } });",
+        "    check(res, { 'status is 200': (r) => r.status === 200 && vu.id > 0 });",
+        '  },',
+        '});',
+        '',
+      ].join('\n'));
+      await openFile(page, 'api.load.ts');
+      // Lenses without a reload: opening a TypeScript file activates the extension.
+      await lens(page, '▶ Run').first().waitFor({ timeout: 60_000 });
+      assert.equal(await lens(page, '▶ Run').count(), 1);
+      await shot(page, 'e2e-08-first-file-lens.png');
+
+      await runCommand(page, 'Loadlens Probe: Check Types');
+      const out = join(dirname(probeVsix), 'probe.json');
+      for (let i = 0; i < 1200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 250));
+      assert.ok(existsSync(out), 'the probe reported');
+      const report = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+      console.log(`# probe: ${JSON.stringify(report)}`);
+      assert.equal(report.error, undefined);
+      assert.match(String(report.scenarioHover), /scenario<\w+>\(options: ScenarioOptions<\w+>\): ScenarioDefinition/);
+      assert.match(String(report.httpHover), /http: HttpClient/, 'the iteration parameters are typed');
+      assert.match(String(report.resHover), /res: HttpResponse/);
+      for (const m of ['get', 'post', 'put', 'patch', 'del', 'head', 'request']) {
+        assert.ok((report.completions as string[]).includes(m), `completion offers http.${m}`);
+      }
+      // The negative check: one error, the mistake itself, found through loadlens's types.
+      assert.deepEqual((report.broken as Array<{ message: string }>).map((d) => d.message), ["Property 'gett' does not exist on type 'HttpClient'. Did you mean 'get'?"]);
+      assert.deepEqual(report.fixed, [], 'no diagnostics on the file as the user wrote it');
+      await page.locator('.tabs-container .tab', { hasText: 'api.load.ts' }).click();
+      await shot(page, 'e2e-09-first-file-types.png');
+    } catch (err) {
+      if (page) await shot(page, 'FAIL-first-run.png').catch(() => {});
+      throw err;
+    } finally {
+      await page?.context().close();
+      await server.stop();
+      rmSync(dirname(probeVsix), { recursive: true, force: true });
     }
   });
 
