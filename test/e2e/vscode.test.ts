@@ -7,6 +7,9 @@
 // extension writes to LOADLENS_E2E_OUT) and with the server's own request count, then see the
 // Test Explorer verdict and the failing threshold reported at its line.
 // Untrusted: trust enabled, folder not trusted: the lens says why, and nothing reaches the server.
+// First run: a folder with no scenario and no node_modules; the api.load.ts a user creates gets
+// its lens without a reload, and TypeScript (through the extension's tsserver plugin) knows
+// loadlens's types: no diagnostics, typed hovers and completions, a real mistake reported.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
