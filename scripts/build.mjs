@@ -28,6 +28,8 @@ const entries = [
   { ...node, entryPoints: ['src/runner/worker-thread.ts'], outfile: 'dist/worker-thread.js', external: ['esbuild'] },
   // The VS Code extension host side.
   { ...node, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'esbuild'] },
+  // The TypeScript server plugin (runs in tsserver; scripts/package.mjs ships it in the .vsix).
+  { ...node, entryPoints: ['src/ts-plugin/index.ts'], outfile: 'dist/ts-plugin.js' },
   // The webview panel script (browser).
   { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: true, minify: production,
     entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },

@@ -69,10 +69,10 @@ export class VsCodeServer {
   port = 0;
   private proc: ChildProcess | undefined;
 
+  /** `settings`: more user settings on top of the quiet defaults below; `extensions`: more .vsix files to install; `env`: reaches the extension host. */
   constructor(
     private readonly trust: 'disabled' | 'enabled',
-    /** More user settings (e.g. loadlens.*) on top of the quiet defaults below. */
-    private readonly settings: Record<string, unknown> = {},
+    private readonly opts: { settings?: Record<string, unknown>; extensions?: string[]; env?: NodeJS.ProcessEnv } = {},
   ) {}
 
   private args(): string[] {
@@ -100,13 +100,15 @@ export class VsCodeServer {
       'typescript.validate.enable': false,
       'typescript.suggest.enabled': false,
       ...(this.trust === 'disabled' ? { 'security.workspace.trust.enabled': false } : {}),
-      ...this.settings,
+      ...this.opts.settings,
     }, null, 2));
     mkdirSync(this.workspace, { recursive: true });
     for (const [name, text] of Object.entries(files)) writeFileSync(join(this.workspace, name), text);
 
-    const install = spawnSync(NODE24, [...this.args(), '--install-extension', e2e.vsix], { env: env24, encoding: 'utf8' });
-    assert.match(install.stdout + install.stderr, /was successfully installed/, `install failed: ${install.stdout}${install.stderr}`);
+    for (const ext of [e2e.vsix, ...(this.opts.extensions ?? [])]) {
+      const install = spawnSync(NODE24, [...this.args(), '--install-extension', ext], { env: env24, encoding: 'utf8' });
+      assert.match(install.stdout + install.stderr, /was successfully installed/, `install failed: ${install.stdout}${install.stderr}`);
+    }
     const list = spawnSync(NODE24, [...this.args(), '--list-extensions', '--show-versions'], { env: env24, encoding: 'utf8' });
     assert.match(list.stdout, new RegExp(EXT_ID.replace('.', '\\.'), 'i'));
 
@@ -114,7 +116,7 @@ export class VsCodeServer {
     this.proc = spawn(NODE24, [
       ...this.args(), '--disable-telemetry', '--disable-update-check', '--ignore-last-opened',
       ...(this.trust === 'disabled' ? ['--disable-workspace-trust'] : []), this.workspace,
-    ], { env: { ...env24, LOADLENS_E2E_OUT: this.eventsPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { env: { ...env24, ...this.opts.env, LOADLENS_E2E_OUT: this.eventsPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const log: string[] = [];
     this.proc.stdout!.on('data', (d) => log.push(String(d)));
     this.proc.stderr!.on('data', (d) => log.push(String(d)));

@@ -58,9 +58,11 @@ describe('Run on cluster in a real VS Code (code-server)', () => {
     const nats: RunningNats = await startNats(TOKEN);
     const agents: Agent[] = [];
     const server = new VsCodeServer('disabled', {
-      'loadlens.cluster.natsUrl': nats.url,
-      'loadlens.cluster.agents': 2,
-      'loadlens.cluster.agentsTimeout': '60s',
+      settings: {
+        'loadlens.cluster.natsUrl': nats.url,
+        'loadlens.cluster.agents': 2,
+        'loadlens.cluster.agentsTimeout': '60s',
+      },
     });
     let page: Page | undefined;
     try {

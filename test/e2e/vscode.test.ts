@@ -7,14 +7,19 @@
 // extension writes to LOADLENS_E2E_OUT) and with the server's own request count, then see the
 // Test Explorer verdict and the failing threshold reported at its line.
 // Untrusted: trust enabled, folder not trusted: the lens says why, and nothing reaches the server.
+// First run: a folder with no scenario and no node_modules; the api.load.ts a user creates gets
+// its lens without a reload, and TypeScript (through the extension's tsserver plugin) knows
+// loadlens's types: no diagnostics, typed hovers and completions, a real mistake reported.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  SHOTS, VsCodeServer, lens, openFile, openWorkbench, panelFrame, runCommand, setUpE2e, shot, tearDownE2e, waitForEvent,
+  NODE24_BIN, SHOTS, VsCodeServer, env24, lens, openFile, openWorkbench, panelFrame, runCommand, setUpE2e, shot, tearDownE2e, waitForEvent,
 } from './harness';
 import { startTarget, type RunningServer } from '../servers/target';
 import { summaryPercentile } from '../../webview/reducers';
@@ -211,6 +216,74 @@ describe('Loadlens in a real VS Code (code-server)', () => {
       await page?.context().close();
       await server.stop();
       await target.close();
+    }
+  });
+
+  test('first run: a new api.load.ts in a folder without npm install gets lenses and loadlens types, no errors', async () => {
+    // The probe extension reports what VS Code's TypeScript features say (diagnostics, hovers,
+    // completions) through the public API; it is packaged from test/e2e/probe as it is.
+    const probeVsix = join(mkdtempSync(join(tmpdir(), 'loadlens-probe-')), 'probe.vsix');
+    const pack = spawnSync(join(NODE24_BIN, 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', probeVsix],
+      { cwd: join(__dirname, 'probe'), env: env24, encoding: 'utf8' });
+    assert.equal(pack.status, 0, `probe packaging failed:\n${pack.stdout}\n${pack.stderr}`);
+    const server = new VsCodeServer('disabled', {
+      // TypeScript on, as in a user's editor (the other tests turn it off to save CPU).
+      settings: { 'typescript.validate.enable': true, 'typescript.suggest.enabled': true },
+      extensions: [probeVsix],
+      env: { LOADLENS_PROBE_OUT: join(dirname(probeVsix), 'probe.json') },
+    });
+    let page: Page | undefined;
+    try {
+      // A folder with no scenario, no package.json, no node_modules: workspaceContains does not fire.
+      await server.start({ 'README.md': '# my service\n' });
+      page = await openWorkbench(server);
+      assert.ok(!existsSync(join(server.workspace, 'node_modules')));
+      // The user creates the file (what a user types, as the README shows it) and opens it.
+      writeFileSync(join(server.workspace, 'api.load.ts'), [
+        "import { scenario, check } from 'loadlens';",
+        '',
+        'export const api = scenario({',
+        "  target: 'http://127.0.0.1:9',",
+        "  load: { vus: 1, duration: '1s' },",
+        "  thresholds: { http_req_duration: ['p(95) < 500'] },",
+        '  async iteration({ http, vu }) {',
+        "    const res = await http.get('/items', { tags: { name: 'items' } });",
+        "    check(res, { 'status is 200': (r) => r.status === 200 && vu.id > 0 });",
+        '  },',
+        '});',
+        '',
+      ].join('\n'));
+      await openFile(page, 'api.load.ts');
+      // Lenses without a reload: opening a TypeScript file activates the extension.
+      await lens(page, '▶ Run').first().waitFor({ timeout: 60_000 });
+      assert.equal(await lens(page, '▶ Run').count(), 1);
+      await shot(page, 'e2e-08-first-file-lens.png');
+
+      await runCommand(page, 'Loadlens Probe: Check Types');
+      const out = join(dirname(probeVsix), 'probe.json');
+      for (let i = 0; i < 1200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 250));
+      assert.ok(existsSync(out), 'the probe reported');
+      const report = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+      console.log(`# probe: ${JSON.stringify(report)}`);
+      assert.equal(report.error, undefined);
+      assert.match(String(report.scenarioHover), /scenario<\w+>\(options: ScenarioOptions<\w+>\): ScenarioDefinition/);
+      assert.match(String(report.httpHover), /http: HttpClient/, 'the iteration parameters are typed');
+      assert.match(String(report.resHover), /res: HttpResponse/);
+      for (const m of ['get', 'post', 'put', 'patch', 'del', 'head', 'request']) {
+        assert.ok((report.completions as string[]).includes(m), `completion offers http.${m}`);
+      }
+      // The negative check: one error, the mistake itself, found through loadlens's types.
+      assert.deepEqual((report.broken as Array<{ message: string }>).map((d) => d.message), ["Property 'gett' does not exist on type 'HttpClient'. Did you mean 'get'?"]);
+      assert.deepEqual(report.fixed, [], 'no diagnostics on the file as the user wrote it');
+      await page.locator('.tabs-container .tab', { hasText: 'api.load.ts' }).click();
+      await shot(page, 'e2e-09-first-file-types.png');
+    } catch (err) {
+      if (page) await shot(page, 'FAIL-first-run.png').catch(() => {});
+      throw err;
+    } finally {
+      await page?.context().close();
+      await server.stop();
+      rmSync(dirname(probeVsix), { recursive: true, force: true });
     }
   });
 
