@@ -40,7 +40,7 @@ export const s = scenario({
   async iteration(ctx) {
     const u = ${withData ? 'users.cycle(ctx)' : 'users[0]'};
     await ctx.http.get('/?id=' + u.id);
-    if (ctx.vu.iteration % 50 === 0) heap.set(getHeapStatistics().used_heap_size / 1048576);
+    if (ctx.vu.iteration % 50 === 0) heap.add(getHeapStatistics().used_heap_size / 1048576);
   },
 });
 `);
