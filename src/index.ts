@@ -3,6 +3,8 @@
 // (through globalThis.__loadlens), so check() and custom metrics record into the running scenario.
 
 export { scenario, check, sleep, url, Counter, Gauge, Rate, Trend, api } from './engine/api';
+export { csv, json } from './engine/data';
+export type { DataRows, CsvOptions } from './engine/data';
 export type {
   Duration,
   Tags,

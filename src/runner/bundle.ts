@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { collectDeclaredMetrics } from '../engine/api';
+import { withDataFolder } from '../engine/data';
 import { OptionsError } from '../engine/errors';
 import type { MetricKind, ScenarioDefinition } from '../engine/types';
 import type { ErrorKind, SourceLocation } from '../protocol';
@@ -102,7 +103,7 @@ export function loadBundle(code: string, file: string): Record<string, unknown> 
   mod.filename = file;
   mod.paths = ModuleCtor._nodeModulePaths(dirname(file));
   try {
-    mod._compile(code, file);
+    withDataFolder(dirname(file), () => mod._compile(code, file));
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     // Bad options at the top level (e.g. `new Trend('bad name')`) are option errors, not compile errors.

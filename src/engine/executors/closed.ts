@@ -74,9 +74,14 @@ abstract class LoopingExecutor extends ExecutorBase implements Executor {
 
   private count = 0;
 
-  /** The next iteration's index in the scenario, or -1 when this VU should stop looping. */
+  /**
+   * The next iteration's index in the scenario, or -1 when this VU should stop looping. With a
+   * segment, the local count maps to the segment's own global indexes (as k6 does), so indexes
+   * stay unique across worker processes and agents: what `rows.unique()` relies on.
+   */
   protected nextIteration(): number {
-    return this.count++;
+    const local = this.count++;
+    return this.x.segment ? this.x.segment.globalIndex(local) : local;
   }
 
   protected async loop(vu: Vu): Promise<void> {
