@@ -24,7 +24,7 @@ if (files.length === 0) { console.error('no test files found under', roots.join(
 
 // The cluster suites start a real nats-server (and `ip netns`), the Prometheus suite a real
 // prometheus: install them once (idempotent).
-if (files.some((f) => /cluster|prometheus/.test(f))) {
+if (files.some((f) => /cluster|integration[\\/]prometheus/.test(f))) {
   const deps = spawnSync('bash', ['scripts/system-deps.sh'], { stdio: 'inherit' });
   if (deps.status !== 0) { console.error('system-deps failed'); process.exit(deps.status ?? 1); }
 }

@@ -37,7 +37,8 @@ export const CLOSE_WAIT_MS = 5000;
 
 /** The upper-bound index of the native bucket that holds `value` (> 0): (base^(i-1), base^i]. */
 export function nativeBucketIndex(value: number, schema = NATIVE_SCHEMA): number {
-  return Math.ceil(Math.log2(value) * 2 ** schema);
+  // (`|| 0`: no -0 for values just below 1.)
+  return Math.ceil(Math.log2(value) * 2 ** schema) || 0;
 }
 
 /** A cumulative native histogram: counts per bucket index, plus the zero bucket. */
@@ -284,7 +285,9 @@ export function encodeWriteRequest(request: { timeseries: ProtoTimeSeries[] }): 
 function failureText(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError') return `no answer within ${WRITE_TIMEOUT_MS / 1000} s`;
+  // fetch's own error says only 'fetch failed': the reason is its cause.
   if (e?.cause?.code) return `${e.cause.code}${e.cause.message ? ` (${e.cause.message})` : ''}`;
+  if (e?.cause?.message) return e.cause.message;
   return e?.message ?? String(err);
 }
 
