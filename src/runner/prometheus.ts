@@ -12,7 +12,7 @@
 
 import type { EncodedSeries, IntervalData, Tags } from '../engine/types';
 import { decodeSparse, medianValueAtIndex } from '../engine/metrics/hdr';
-import { metricInfo } from '../engine/metrics/names';
+import { BUILTIN_METRICS, metricInfo } from '../engine/metrics/names';
 import type { OutRecord } from '../protocol';
 import type { RunOutput } from './out-file';
 
@@ -140,6 +140,15 @@ export function exportedName(s: EncodedSeries): { name: string; scale: number } 
   }
 }
 
+/** Errors by kind (network errors and iteration exceptions), label `kind`. */
+export const ERRORS_METRIC = 'loadlens_errors_total';
+
+/** Every metric name a run exports besides custom metrics' (for the Grafana dashboard's test). */
+export function builtinExportedNames(): string[] {
+  const names = Object.entries(BUILTIN_METRICS).map(([metric, { kind }]) => exportedName({ kind, metric, tags: {} } as EncodedSeries).name);
+  return [...names, ERRORS_METRIC];
+}
+
 type SeriesState =
   | { kind: 'sample'; labels: ProtoTimeSeries['labels']; value: number }
   | { kind: 'histogram'; labels: ProtoTimeSeries['labels']; histogram: NativeHistogram };
@@ -216,7 +225,7 @@ export class PrometheusSeries {
         }
       }
     }
-    for (const [kind, n] of Object.entries(interval.errors)) this.add(this.labels('loadlens_errors_total', scenario, {}, { kind }), n);
+    for (const [kind, n] of Object.entries(interval.errors)) this.add(this.labels(ERRORS_METRIC, scenario, {}, { kind }), n);
     // Samples of one series must come in time order: never earlier than the last write's.
     const at = Math.round((this.startedAt.get(scenario) ?? Date.now() - interval.endMs) + interval.endMs);
     const timestamp = Math.max(at, this.lastTimestamp + 1);

@@ -14,6 +14,7 @@ import { createServer as netServer, type Server as NetServer, type Socket } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, fixture, runCli } from './cli-helpers';
+import { panelQueries, variableQueries } from '../unit/helpers/grafana';
 
 const hasPrometheus = spawnSync('prometheus', ['--version']).status === 0;
 /** Relative error of a quantile from schema-5 native buckets (2^(1/32) - 1), plus HDR's 0.1 %. */
@@ -131,6 +132,20 @@ test('a run sent to Prometheus reads back as its summary: counters exactly, p95 
   // Sent live, once a second: the run's first seconds are there before its end.
   const points = await query(`count_over_time(loadlens_iterations_total${sel}[10m])`);
   assert.ok(points[0].value >= 2, `one write a second: ${points[0].value} points`);
+  // Every query of the Grafana dashboard runs on this Prometheus; those of what this run did show it.
+  for (const [name, q] of variableQueries()) {
+    // Grafana runs label_values(SELECTOR, LABEL) as Prometheus' label values API.
+    const [, selector, label] = /^label_values\((.+), (\w+)\)$/.exec(q)!;
+    const res = await fetch(`${promUrl}/api/v1/label/${label}/values?match[]=${encodeURIComponent(selector.replaceAll('$testid', 'live'))}`);
+    const values = ((await res.json()) as { data: string[] }).data;
+    assert.ok(values.includes(name === 'testid' ? 'live' : 'remote'), `variable ${name}: ${values}`);
+  }
+  for (const expr of panelQueries()) {
+    const concrete = expr.replaceAll('$testid', 'live').replaceAll('$scenario', '.*').replaceAll('$window', '1m');
+    const result = await query(concrete);
+    const expectData = !/dropped_iterations|errors_total|iteration_lag|status=~"0/.test(expr);
+    if (expectData) assert.ok(result.length > 0 && result.every((r) => Number.isFinite(r.value)), `dashboard query returned nothing: ${concrete}`);
+  }
   // The JSON lines output beside it is whole.
   const records = readFileSync(join(dir, 'live.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
   assert.equal(records[0].type, 'start');
