@@ -12,6 +12,7 @@
 
 import type { EncodedSeries, IntervalData, Tags } from '../engine/types';
 import { decodeSparse, medianValueAtIndex } from '../engine/metrics/hdr';
+import { tagsKey } from '../engine/metrics/recorder';
 import { BUILTIN_METRICS, metricInfo } from '../engine/metrics/names';
 import type { OutRecord } from '../protocol';
 import type { RunOutput } from './out-file';
@@ -41,47 +42,120 @@ export function nativeBucketIndex(value: number, schema = NATIVE_SCHEMA): number
   return Math.ceil(Math.log2(value) * 2 ** schema) || 0;
 }
 
+const ZERO_BUCKET = -0x7fffffff;
+
+/** The native bucket of each HDR counts index at one scale, computed once per index (a log2 each). */
+class NativeIndexMap {
+  private table = new Int32Array(0);
+  private known = new Uint8Array(0);
+
+  constructor(private readonly scale: number) {}
+
+  at(hdrIndex: number): number {
+    if (hdrIndex >= this.table.length) {
+      const length = Math.max(hdrIndex + 1, this.table.length * 2, 1024);
+      const table = new Int32Array(length);
+      table.set(this.table);
+      const known = new Uint8Array(length);
+      known.set(this.known);
+      this.table = table;
+      this.known = known;
+    }
+    if (this.known[hdrIndex] === 0) {
+      const value = medianValueAtIndex(hdrIndex) * this.scale;
+      this.table[hdrIndex] = value <= ZERO_THRESHOLD ? ZERO_BUCKET : nativeBucketIndex(value);
+      this.known[hdrIndex] = 1;
+    }
+    return this.table[hdrIndex];
+  }
+}
+
+const indexMaps = new Map<number, NativeIndexMap>();
+function nativeIndexMap(scale: number): NativeIndexMap {
+  let m = indexMaps.get(scale);
+  if (m === undefined) indexMaps.set(scale, (m = new NativeIndexMap(scale)));
+  return m;
+}
+
 /** A cumulative native histogram: counts per bucket index, plus the zero bucket. */
 export class NativeHistogram {
   count = 0;
   sum = 0;
   zeroCount = 0;
-  readonly buckets = new Map<number, number>();
+  /** Counts of bucket indexes low .. low + counts.length - 1, grown to the range in use (no map, no sort). */
+  private counts = new Float64Array(0);
+  private low = 0;
+  /** The last message built, while no value was added since (most series are idle most seconds). */
+  private built: ProtoHistogram | undefined;
 
   /** Adds an encoded HDR histogram (integer microseconds); `scale` turns µs into the exported unit. */
   addHdr(encoded: string, scale: number): void {
     const sparse = decodeSparse(encoded);
+    if (sparse.total > 0) this.built = undefined;
+    const map = nativeIndexMap(scale);
     for (let k = 0; k < sparse.indexes.length; k++) {
       const n = sparse.counts[k];
-      const value = medianValueAtIndex(sparse.indexes[k]) * scale;
+      const hdrIndex = sparse.indexes[k];
       this.count += n;
-      this.sum += value * n;
-      if (value <= ZERO_THRESHOLD) this.zeroCount += n;
+      this.sum += medianValueAtIndex(hdrIndex) * scale * n;
+      const i = map.at(hdrIndex);
+      if (i === ZERO_BUCKET) this.zeroCount += n;
       else {
-        const i = nativeBucketIndex(value);
-        this.buckets.set(i, (this.buckets.get(i) ?? 0) + n);
+        // slotOf may replace `counts`: index it after the call.
+        const at = this.slotOf(i);
+        this.counts[at] += n;
       }
     }
   }
 
+  /** The position of bucket `i` in `counts`, growing it (to twice the need, at least 64) to hold it. */
+  private slotOf(i: number): number {
+    const at = i - this.low;
+    if (at >= 0 && at < this.counts.length) return at;
+    if (this.counts.length === 0) {
+      this.counts = new Float64Array(64);
+      this.low = i - 32;
+      return 32;
+    }
+    const low = Math.min(this.low, i);
+    const high = Math.max(this.low + this.counts.length - 1, i);
+    const span = high - low + 1;
+    const grown = new Float64Array(span * 2);
+    // Room on the side it grew towards.
+    const newLow = i < this.low ? high - grown.length + 1 : low;
+    grown.set(this.counts, this.low - newLow);
+    this.counts = grown;
+    this.low = newLow;
+    return i - newLow;
+  }
+
+  /** Count per bucket index, ascending (for tests and reading). */
+  get buckets(): Map<number, number> {
+    const out = new Map<number, number>();
+    this.counts.forEach((n, k) => n > 0 && out.set(this.low + k, n));
+    return out;
+  }
+
   /** The remote-write Histogram message: spans of adjacent buckets, counts as deltas. */
   toProto(timestamp: number): ProtoHistogram {
-    const indexes = [...this.buckets.keys()].sort((a, b) => a - b);
+    if (this.built !== undefined) return { ...this.built, timestamp };
     const spans: Array<{ offset: number; length: number }> = [];
     const deltas: number[] = [];
+    const counts = this.counts;
     let previousIndex = 0;
     let previousCount = 0;
-    for (let k = 0; k < indexes.length; k++) {
-      const i = indexes[k];
-      if (k === 0) spans.push({ offset: i, length: 1 });
+    for (let k = 0; k < counts.length; k++) {
+      const n = counts[k];
+      if (n === 0) continue;
+      const i = this.low + k;
+      if (spans.length === 0) spans.push({ offset: i, length: 1 });
       else if (i === previousIndex + 1) spans[spans.length - 1].length++;
       else spans.push({ offset: i - previousIndex - 1, length: 1 });
-      const n = this.buckets.get(i)!;
       deltas.push(n - previousCount);
       previousCount = n;
       previousIndex = i;
     }
-    return {
+    return (this.built = {
       countInt: this.count,
       sum: this.sum,
       schema: NATIVE_SCHEMA,
@@ -90,7 +164,7 @@ export class NativeHistogram {
       positiveSpans: spans,
       positiveDeltas: deltas,
       timestamp,
-    };
+    });
   }
 }
 
@@ -149,6 +223,9 @@ export function builtinExportedNames(): string[] {
   return [...names, ERRORS_METRIC];
 }
 
+const PASS = { result: 'pass' };
+const FAIL = { result: 'fail' };
+
 type SeriesState =
   | { kind: 'sample'; labels: ProtoTimeSeries['labels']; value: number }
   | { kind: 'histogram'; labels: ProtoTimeSeries['labels']; histogram: NativeHistogram };
@@ -165,7 +242,7 @@ export class PrometheusSeries {
   constructor(private readonly testid: string) {}
 
   /** The labels of one series: its tags (sanitised), then ours, which win. */
-  private labels(name: string, scenario: string, tags: Tags, extra: Record<string, string> = {}): ProtoTimeSeries['labels'] {
+  private labels(name: string, scenario: string, tags: Tags, extra: Record<string, string>): ProtoTimeSeries['labels'] {
     const map = new Map<string, string>();
     for (const [k, v] of Object.entries(tags)) if (v !== '') map.set(promName(k), v);
     for (const [k, v] of Object.entries(extra)) map.set(k, v);
@@ -176,23 +253,25 @@ export class PrometheusSeries {
     return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, value]) => ({ name: n, value }));
   }
 
-  private slot(kind: SeriesState['kind'], labels: ProtoTimeSeries['labels']): SeriesState {
-    const key = JSON.stringify(labels);
+  /** The series' state, found by a cheap key (labels are built once, for a new series). */
+  private slot(kind: SeriesState['kind'], name: string, scenario: string, tags: Tags, extra: Record<string, string> = {}): SeriesState {
+    const key = `${name}\u0002${scenario}\u0002${tagsKey(tags)}\u0002${tagsKey(extra)}`;
     let state = this.series.get(key);
     if (state === undefined) {
+      const labels = this.labels(name, scenario, tags, extra);
       state = kind === 'sample' ? { kind, labels, value: 0 } : { kind, labels, histogram: new NativeHistogram() };
       this.series.set(key, state);
     }
     return state;
   }
 
-  private add(labels: ProtoTimeSeries['labels'], n: number): void {
-    const state = this.slot('sample', labels);
+  private add(name: string, scenario: string, tags: Tags, n: number, extra?: Record<string, string>): void {
+    const state = this.slot('sample', name, scenario, tags, extra);
     if (state.kind === 'sample') state.value += n;
   }
 
-  private set(labels: ProtoTimeSeries['labels'], value: number): void {
-    const state = this.slot('sample', labels);
+  private set(name: string, scenario: string, tags: Tags, value: number): void {
+    const state = this.slot('sample', name, scenario, tags);
     if (state.kind === 'sample') state.value = value;
   }
 
@@ -206,26 +285,26 @@ export class PrometheusSeries {
       const { name, scale } = exportedName(s);
       switch (s.kind) {
         case 'counter':
-          this.add(this.labels(name, scenario, s.tags), s.value * scale);
+          this.add(name, scenario, s.tags, s.value * scale);
           break;
         case 'rate': {
           // checks: result=pass|fail per `check` tag; other rates (http_req_failed) likewise: pass
           // is the rate's "true" (for http_req_failed: the request failed), as k6 counts them.
-          this.add(this.labels(name, scenario, s.tags, { result: 'pass' }), s.passes);
-          this.add(this.labels(name, scenario, s.tags, { result: 'fail' }), s.fails);
+          this.add(name, scenario, s.tags, s.passes, PASS);
+          this.add(name, scenario, s.tags, s.fails, FAIL);
           break;
         }
         case 'gauge':
-          this.set(this.labels(name, scenario, s.tags), s.value * scale);
+          this.set(name, scenario, s.tags, s.value * scale);
           break;
         case 'trend': {
-          const state = this.slot('histogram', this.labels(name, scenario, s.tags));
+          const state = this.slot('histogram', name, scenario, s.tags);
           if (state.kind === 'histogram') state.histogram.addHdr(s.hist, scale);
           break;
         }
       }
     }
-    for (const [kind, n] of Object.entries(interval.errors)) this.add(this.labels(ERRORS_METRIC, scenario, {}, { kind }), n);
+    for (const [kind, n] of Object.entries(interval.errors)) this.add(ERRORS_METRIC, scenario, {}, n, { kind });
     // Samples of one series must come in time order: never earlier than the last write's.
     const at = Math.round((this.startedAt.get(scenario) ?? Date.now() - interval.endMs) + interval.endMs);
     const timestamp = Math.max(at, this.lastTimestamp + 1);
@@ -285,7 +364,8 @@ export function encodeWriteRequest(request: { timeseries: ProtoTimeSeries[] }): 
     const protobuf = require('protobufjs/light') as typeof import('protobufjs/light');
     const snappy = require('snappyjs') as { compress(input: Uint8Array): Uint8Array };
     const type = protobuf.Root.fromJSON(PROMPB).lookupType('prometheus.WriteRequest');
-    encoder = (r) => snappy.compress(type.encode(type.fromObject(r)).finish());
+    // Plain objects with the messages' field names: encode() takes them as they are (no fromObject copy).
+    encoder = (r) => snappy.compress(type.encode(r).finish());
   }
   return encoder(request);
 }
