@@ -439,10 +439,13 @@ export class RemoteWriter {
           failure = undefined;
           break;
         } catch (err) {
+          // Stopped by close(): the write stays queued, and close() counts it with the real reason.
+          if (this.inFlight.signal.aborted) return;
           failure = failureText(err);
           const retriable = !(err instanceof HttpFailure) || err.status >= 500 || err.status === 429;
-          if (!retriable || this.inFlight.signal.aborted || (this.closing && this.failing) || attempt === WRITE_ATTEMPTS) break;
+          if (!retriable || (this.closing && this.failing) || attempt === WRITE_ATTEMPTS) break;
           await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * attempt));
+          if (this.inFlight.signal.aborted) return;
         }
       }
       this.queue.shift();
