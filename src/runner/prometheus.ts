@@ -26,7 +26,7 @@ import type { RunOutput } from './out-file';
 export const NATIVE_SCHEMA = 5;
 /** Prometheus' (and client_golang's) default zero bucket width: only exact zeros fall in it. */
 export const ZERO_THRESHOLD = 2 ** -128;
-/** Encoded writes waiting to be sent; past it the oldest is dropped (30 s of samples). */
+/** Encoded writes waiting to be sent (besides the one in flight); past it the oldest is dropped (30 s of samples). */
 export const MAX_QUEUED_WRITES = 30;
 /** One HTTP attempt's limit. */
 export const WRITE_TIMEOUT_MS = 5000;
@@ -412,8 +412,8 @@ export class RemoteWriter {
   push(payload: Uint8Array): void {
     if (this.closing) return;
     this.queue.push(payload);
-    if (this.queue.length > MAX_QUEUED_WRITES) {
-      // The oldest that is not in flight (queue[0] is, while pumping).
+    // queue[0] is in flight while pumping: at most MAX_QUEUED_WRITES wait behind it.
+    if (this.queue.length > MAX_QUEUED_WRITES + (this.pumping ? 1 : 0)) {
       this.queue.splice(this.pumping ? 1 : 0, 1);
       this.drop('Prometheus took the writes more slowly than one a second; the oldest waiting write was dropped');
     }

@@ -119,3 +119,39 @@ test('an interval becomes every series so far: cumulative counters, rates by res
     { name: 'x_y', value: 'z' },
   ]);
 });
+
+test('a Prometheus slower than one write a second: the queue stays bounded, the oldest waiting writes are dropped and counted, order is kept', async () => {
+  const { createServer } = await import('node:http');
+  const { MAX_QUEUED_WRITES, RemoteWriter } = await import('../../src/runner/prometheus');
+  const received: number[] = [];
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  const server = createServer((req, res) => {
+    let first = -1;
+    req.on('data', (c: Uint8Array) => (first = first < 0 ? c[0] : first));
+    req.on('end', async () => {
+      received.push(first);
+      await held; // the first write hangs until released: the others queue up behind it
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const warnings: string[] = [];
+    const writer = new RemoteWriter(`http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1/write`, (w) => warnings.push(w));
+    const extra = 5;
+    for (let i = 0; i < MAX_QUEUED_WRITES + extra + 1; i++) writer.push(new Uint8Array([i]));
+    assert.equal(writer.dropped, extra, 'past the bound, one write dropped per write pushed');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /more slowly than one a second/);
+    release();
+    await writer.close();
+    assert.equal(writer.sent, MAX_QUEUED_WRITES + 1);
+    assert.equal(writer.dropped, extra);
+    // The one in flight first, then the newest 30 in order: writes 1..5 were the oldest waiting.
+    assert.deepEqual(received, [0, ...Array.from({ length: MAX_QUEUED_WRITES }, (_, k) => k + 1 + extra)]);
+  } finally {
+    server.close();
+  }
+});
