@@ -514,6 +514,7 @@ export class PrometheusOutput implements RunOutput {
   private readonly series: PrometheusSeries;
   private readonly writer: RemoteWriter;
   private readonly label: string;
+  private broken = false;
 
   constructor(
     url: string,
@@ -529,8 +530,15 @@ export class PrometheusOutput implements RunOutput {
   }
 
   write(record: OutRecord): void {
-    if (record.type === 'start') this.series.start(record.scenario, record.startedAt);
-    else if (record.type === 'interval') this.writer.push(encodeWriteRequest(this.series.interval(record.scenario, record.interval)));
+    if (this.broken) return;
+    try {
+      if (record.type === 'start') this.series.start(record.scenario, record.startedAt);
+      else if (record.type === 'interval') this.writer.push(encodeWriteRequest(this.series.interval(record.scenario, record.interval)));
+    } catch (err) {
+      // No output may stop the run: say why once, send nothing more.
+      this.broken = true;
+      this.warn(`${this.label}: could not encode the metrics (${err instanceof Error ? err.message : String(err)}); nothing more is sent`);
+    }
   }
 
   async close(): Promise<void> {
