@@ -22,8 +22,9 @@ const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit
 const files = roots.flatMap((r) => collect(r, []));
 if (files.length === 0) { console.error('no test files found under', roots.join(' ')); process.exit(1); }
 
-// The cluster suites start a real nats-server (and `ip netns`): install them once (idempotent).
-if (files.some((f) => /cluster/.test(f))) {
+// The cluster suites start a real nats-server (and `ip netns`), the Prometheus suite a real
+// prometheus: install them once (idempotent).
+if (files.some((f) => /cluster|integration[\\/]prometheus/.test(f))) {
   const deps = spawnSync('bash', ['scripts/system-deps.sh'], { stdio: 'inherit' });
   if (deps.status !== 0) { console.error('system-deps failed'); process.exit(deps.status ?? 1); }
 }

@@ -23,8 +23,8 @@ export interface RunRequest {
    *  falls back to env.LOADLENS_TARGET. */
   target?: string;
   env?: Record<string, string>;
-  /** JSON lines: one record per interval, then the summary. Flushed as it goes. */
-  outPath?: string;
+  /** Live outputs (--out, repeatable): JSON lines files, Prometheus remote write. */
+  outputs?: OutSpec[];
   /** k6-style summary JSON written at the end. */
   summaryExportPath?: string;
   /** Worker processes on this machine (1 = run in the runner process itself). */
@@ -34,6 +34,13 @@ export interface RunRequest {
   /** A distributed run: the load runs on `agents` agents reached through NATS (src/runner/cluster). */
   cluster?: ClusterOptions;
 }
+
+/** One --out destination. */
+export type OutSpec =
+  /** JSON lines: one record per interval, then the summary. Flushed as it goes. Absolute path. */
+  | { kind: 'json'; path: string }
+  /** Prometheus remote write 1.0 (src/runner/prometheus.ts): every series so far, once a second. */
+  | { kind: 'prometheus'; url: string; /** The `testid` label on every series. */ testid: string };
 
 export interface ClusterOptions {
   /** nats:// or tls:// URL, with a token (nats://TOKEN@host:port) or user:password. */

@@ -2,9 +2,9 @@
 // message names the flag, the value and what is allowed (exit code 2).
 
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseDuration } from '../engine/duration';
-import type { ClusterOptions, LoadOverrides } from '../protocol';
+import type { ClusterOptions, LoadOverrides, OutSpec } from '../protocol';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -24,7 +24,8 @@ export type Command =
       env: Record<string, string>;
       target?: string;
       summaryExportPath?: string;
-      outPath?: string;
+      /** --out, in order (JSON paths as given, not yet resolved). */
+      outputs: OutSpec[];
       workers?: number;
       cluster?: ClusterOptions;
       display: DisplayOptions;
@@ -83,7 +84,10 @@ Options for run:
   --target URL                   base URL for every scenario (replaces the scenario's target)
   -e, --env KEY=VALUE            set env.KEY for setup() and iteration(); repeatable
   --summary-export PATH          write the k6-style summary JSON to PATH
-  --out PATH                     write JSON lines: one record per second, then the summary
+  --out [json=]PATH              write JSON lines: one record per second, then the summary
+  --out prometheus=URL           send the metrics live to Prometheus remote write, e.g.
+                                 http://127.0.0.1:9090/api/v1/write (label testid: LOADLENS_TESTID,
+                                 from -e or the environment; default FILE-DATE); --out is repeatable
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
   --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
   --agents N                     with --nats: how many agents run the load (each one execution segment)
@@ -186,6 +190,46 @@ function natsUrl(text: string): string {
   return text;
 }
 
+/** The `testid` label of a Prometheus output: LOADLENS_TESTID (-e first), else FILE-YYYYMMDD-HHMMSS (UTC). */
+function testidFor(file: string, env: Record<string, string>): string {
+  const given = env.LOADLENS_TESTID ?? process.env.LOADLENS_TESTID;
+  if (given !== undefined) {
+    if (given.trim() === '') throw new UsageError('LOADLENS_TESTID: is empty; expected a name for this run (the testid label)');
+    return given;
+  }
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  return `${basename(file).replace(/\.load\.ts$/, '')}-${stamp}`;
+}
+
+const OUT_KINDS = 'json=PATH (or a bare PATH) or prometheus=URL';
+
+/** One --out value: `json=PATH`, `prometheus=URL`, or a bare PATH (JSON lines). */
+function outSpec(text: string, testid: () => string): OutSpec {
+  const typed = /^([a-z][a-z0-9-]*)=(.*)$/s.exec(text);
+  if (typed === null) {
+    if (text === '') throw new UsageError(`--out: got ""; expected ${OUT_KINDS}`);
+    return { kind: 'json', path: text };
+  }
+  const [, kind, value] = typed;
+  if (kind === 'json') {
+    if (value === '') throw new UsageError(`--out: got "${text}"; expected a path after json=`);
+    return { kind: 'json', path: value };
+  }
+  if (kind === 'prometheus') {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      // Reported below.
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new UsageError(`--out: got "${text}"; expected prometheus=URL with an http(s) URL of a remote write endpoint, e.g. prometheus=http://127.0.0.1:9090/api/v1/write`);
+    }
+    return { kind: 'prometheus', url: value, testid: testid() };
+  }
+  throw new UsageError(`--out: got "${text}"; unknown output "${kind}", expected ${OUT_KINDS} (a file whose name holds "=": json=${text})`);
+}
+
 export function parseCommand(argv: string[], isTTY: boolean): Command {
   let parsed;
   try {
@@ -202,7 +246,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         target: { type: 'string' },
         env: { type: 'string', short: 'e', multiple: true },
         'summary-export': { type: 'string' },
-        out: { type: 'string' },
+        out: { type: 'string', multiple: true },
         workers: { type: 'string' },
         agents: { type: 'string' },
         image: { type: 'string' },
@@ -322,9 +366,11 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
             ...(v['nats-creds'] !== undefined && { credsFile: resolve(v['nats-creds']) }),
           }
         : undefined;
+      const file = needFile();
+      const env = envPairs(v.env);
       return {
         name: 'run',
-        file: needFile(),
+        file,
         scenario: v.scenario,
         overrides: {
           vus: positiveInt('--vus', v.vus),
@@ -332,10 +378,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
           rate: positiveNumber('--rate', v.rate),
           iterations: positiveInt('--iterations', v.iterations),
         },
-        env: envPairs(v.env),
+        env,
         target: targetUrl(v.target),
         summaryExportPath: v['summary-export'],
-        outPath: v.out,
+        outputs: (v.out ?? []).map((o) => outSpec(o, () => testidFor(file, env))),
         workers: positiveInt('--workers', v.workers),
         ...(cluster && { cluster }),
         display,

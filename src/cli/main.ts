@@ -224,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
             overrides: command.overrides,
             target: command.target,
             env: command.env,
-            outPath: command.outPath && resolve(command.outPath),
+            outputs: command.outputs.map((o) => (o.kind === 'json' ? { ...o, path: resolve(o.path) } : o)),
             summaryExportPath: command.summaryExportPath && resolve(command.summaryExportPath),
             workers: command.workers,
             cluster: command.cluster,

@@ -325,7 +325,11 @@ export class ThreadRunner implements RunnerConnection {
     // Wait for the thread to be gone: it holds the same files open and must not touch them after us.
     await this.worker.terminate();
     const problem = (message: string): void => this.deliver({ type: 'log', level: 'error', message });
-    const out = this.request?.outPath && this.running.size > 0 ? OutputFile.append({ flag: '--out', path: this.request.outPath }, problem) : undefined;
+    // The JSON lines files get the summaries (a Prometheus output died with the thread: its last
+    // second is missing there).
+    const outs = this.running.size > 0
+      ? (this.request?.outputs ?? []).flatMap((o) => (o.kind === 'json' ? [OutputFile.append({ flag: '--out', path: o.path }, problem)] : [])).filter((f) => f !== undefined)
+      : [];
     try {
       for (const r of this.running.values()) {
         const durationMs = Math.max(r.lastEndMs, Date.now() - r.startedAt);
@@ -333,7 +337,7 @@ export class ThreadRunner implements RunnerConnection {
         this.finished.push(summary);
         this.deliver({ type: 'thresholds', scenario: r.scenario, verdicts: summary.thresholds });
         this.deliver({ type: 'finished', scenario: r.scenario, summary });
-        out?.write(outRecord({ type: 'summary', scenario: r.scenario, summary, incomplete: ending.why }));
+        for (const out of outs) out.write(outRecord({ type: 'summary', scenario: r.scenario, summary, incomplete: ending.why }));
       }
       if (this.request?.summaryExportPath && this.finished.length > 0) {
         try {
@@ -345,7 +349,7 @@ export class ThreadRunner implements RunnerConnection {
         }
       }
     } finally {
-      out?.close();
+      for (const out of outs) out.close();
     }
     this.running.clear();
     this.deliver({ type: 'done', exitCode: ending.code });

@@ -1,5 +1,6 @@
 // The one owner of every file a run writes (--out, --summary-export, and the report paths to
-// come). Each output is created and opened before the scenario file is even bundled, so a bad
+// come), and of the RunOutput interface every --out destination implements (JSON lines here,
+// Prometheus remote write in prometheus.ts). Each output is created and opened before the scenario file is even bundled, so a bad
 // path is a usage error (exit 2) before the first request, never a surprise after the load.
 // Once open, nothing about an output can fail the run: a write that fails (disk full, I/O error)
 // is reported once and the rest of that file's writes are dropped; the exit code stays the
@@ -256,16 +257,39 @@ export class OutputFile {
   }
 }
 
-/** The open outputs of one run, by flag. */
+/**
+ * One `--out` destination: gets every record of the run as it happens (start, one interval a
+ * second, summary). write() never throws and never waits; close() delivers what is left within
+ * a bound of its own and reports problems itself: no output can slow the run or change its exit code.
+ */
+export interface RunOutput {
+  write(record: OutRecord): void;
+  close(): Promise<void>;
+}
+
+/** `--out PATH` / `--out json=PATH`: the records as JSON lines in a file opened by Outputs. */
+export class JsonLinesOutput implements RunOutput {
+  constructor(private readonly file: OutputFile) {}
+
+  write(record: OutRecord): void {
+    this.file.write(outRecord(record));
+  }
+
+  async close(): Promise<void> {
+    // The file is closed with the other outputs (Outputs.close).
+  }
+}
+
+/** The open outputs of one run, by flag (an option given several times opens several files). */
 export class Outputs {
-  private constructor(private readonly files: Map<string, OutputFile>) {}
+  private constructor(private readonly files: Array<[string, OutputFile]>) {}
 
   /**
    * Opens every target (in order) before the run; on the first failure closes the ones already
    * open and throws OutputPathError. Two options naming one file are an error too.
    */
   static open(targets: OutputTarget[], problem: OutputProblem): Outputs {
-    const files = new Map<string, OutputFile>();
+    const files: Array<[string, OutputFile]> = [];
     try {
       const seen = new Map<string, string>();
       for (const t of targets) {
@@ -273,22 +297,27 @@ export class Outputs {
         const other = seen.get(path);
         if (other !== undefined) throw new OutputPathError(t.flag, path, `${other} writes the same file`);
         seen.set(path, t.flag);
-        files.set(t.flag, OutputFile.open(t, problem));
+        files.push([t.flag, OutputFile.open(t, problem)]);
       }
     } catch (err) {
-      for (const f of files.values()) f.close();
+      for (const [, f] of files) f.close();
       throw err;
     }
     return new Outputs(files);
   }
 
-  /** The output the option opened, if it was given. */
+  /** The output the option opened, if it was given (the first one, if given several times). */
   get(flag: string): OutputFile | undefined {
-    return this.files.get(flag);
+    return this.files.find(([f]) => f === flag)?.[1];
+  }
+
+  /** Every output the option opened, in order. */
+  all(flag: string): OutputFile[] {
+    return this.files.filter(([f]) => f === flag).map(([, file]) => file);
   }
 
   close(): void {
-    for (const f of this.files.values()) f.close();
+    for (const [, f] of this.files) f.close();
   }
 }
 

@@ -19,7 +19,8 @@ import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type R
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
-import { OutputPathError, Outputs, outRecord, summaryExportText, type OutputFile, type OutputTarget } from './out-file';
+import { JsonLinesOutput, OutputPathError, Outputs, summaryExportText, type OutputTarget, type RunOutput } from './out-file';
+import { PrometheusOutput } from './prometheus';
 import { httpClientWarning } from './env';
 import { ScenarioExitError } from './exit';
 import { createLoadSource } from './local-source';
@@ -100,9 +101,16 @@ const SUMMARY_EXPORT = '--summary-export';
 /** Every file the request asks for, named by its CLI option (report paths join here). */
 function outputTargets(request: RunRequest): OutputTarget[] {
   const targets: OutputTarget[] = [];
-  if (request.outPath) targets.push({ flag: OUT, path: request.outPath });
+  for (const o of request.outputs ?? []) if (o.kind === 'json') targets.push({ flag: OUT, path: o.path });
   if (request.summaryExportPath) targets.push({ flag: SUMMARY_EXPORT, path: request.summaryExportPath });
   return targets;
+}
+
+/** The --out destinations, in the order given: JSON lines in the files `outputs` opened, Prometheus. */
+function runOutputs(request: RunRequest, outputs: Outputs, warn: (message: string) => void): RunOutput[] {
+  const files = outputs.all(OUT);
+  let nextFile = 0;
+  return (request.outputs ?? []).map((o) => (o.kind === 'json' ? new JsonLinesOutput(files[nextFile++]) : new PrometheusOutput(o.url, o.testid, warn)));
 }
 
 /**
@@ -265,7 +273,7 @@ export class Runner {
   }
 
   /** Runs one scenario to its end; returns its summary. */
-  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutputFile | undefined): Promise<SummaryData> {
+  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, outs: RunOutput[]): Promise<SummaryData> {
     // The events below are plain callbacks: they reach the runner through these.
     const { send, state } = this;
     const { name, definition, aggregate } = p;
@@ -289,7 +297,7 @@ export class Runner {
         warnedSeriesLimit = true;
         send({ type: 'log', level: 'warn', scenario: name, message: describeSeriesLimit(interval.seriesLimit) });
       }
-      out?.write(outRecord({ type: 'interval', scenario: name, interval }));
+      for (const o of outs) o.write({ type: 'interval', scenario: name, interval });
       durationMs = Math.max(durationMs, interval.endMs);
       // Whole: the supervisor (host.ts) aggregates it too, so that it can summarise a run it has to
       // stop (blocked, out of memory), and strips the series before relaying it to the views.
@@ -311,7 +319,7 @@ export class Runner {
     const events: SourceEvents = {
       started(plan, startedAt) {
         send({ type: 'started', scenario: name, file, plan, startedAt, gracefulStopMs, thresholds });
-        out?.write(outRecord({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt }));
+        for (const o of outs) o.write({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt });
       },
       interval(interval) {
         if (merging === undefined && interval.series.length <= AGGREGATE_SLICE) {
@@ -394,7 +402,7 @@ export class Runner {
     if (result.notes) summary.notes.push(...result.notes);
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
     send({ type: 'finished', scenario: name, summary });
-    out?.write(outRecord({ type: 'summary', scenario: name, summary }));
+    for (const o of outs) o.write({ type: 'summary', scenario: name, summary });
     return summary;
   }
 
@@ -456,14 +464,23 @@ export class Runner {
     const clientWarning = httpClientWarning();
     if (clientWarning !== undefined) this.send({ type: 'log', level: 'warn', message: clientWarning });
 
-    const out = outputs.get(OUT);
+    const outs = runOutputs(request, outputs, (message) => this.send({ type: 'log', level: 'warn', message }));
+    try {
+      return await this.runScenarios(request, prepared, env, outputs, outs);
+    } finally {
+      // Bounded (see PrometheusOutput.close): the summary is already on screen.
+      await Promise.all(outs.map((o) => o.close()));
+    }
+  }
+
+  private async runScenarios(request: RunRequest, prepared: Prepared[], env: Record<string, string>, outputs: Outputs, outs: RunOutput[]): Promise<number> {
     const summaries: SummaryData[] = [];
     let failureCode: number | undefined;
     try {
       for (const p of prepared) {
         if (this.state.cancelled || this.state.aborted) break;
         try {
-          summaries.push(await this.runOne(p, request, env, out));
+          summaries.push(await this.runOne(p, request, env, outs));
         } catch (err) {
           failureCode = this.reportFailure(err, request.file, p.name);
           // A setup failure stops this scenario only; the file's other scenarios still run.

@@ -18,7 +18,7 @@ test('run: overrides, repeated -e pairs (values may hold =), target and output p
     env: { TOKEN: 'a=b', EMPTY: '', X: '1' },
     target: 'http://127.0.0.1:8080',
     summaryExportPath: 's.json',
-    outPath: 'o.jsonl',
+    outputs: [{ kind: 'json', path: 'o.jsonl' }],
     workers: undefined,
     display: { color: !process.env.NO_COLOR, quiet: true },
   });
@@ -73,4 +73,34 @@ test('help and version', () => {
   assert.deepEqual(parseCommand([], false), { name: 'help' });
   assert.deepEqual(parseCommand(['run', '--help'], false), { name: 'help' });
   assert.deepEqual(parseCommand(['--version'], false), { name: 'version' });
+});
+
+test('--out is repeatable and typed: json=PATH, a bare PATH (JSON lines), prometheus=URL with its testid', () => {
+  const saved = process.env.LOADLENS_TESTID;
+  delete process.env.LOADLENS_TESTID;
+  try {
+    const outs = (argv: string[]) => {
+      const c = parseCommand(['run', 'api.load.ts', ...argv], false);
+      assert.ok(c.name === 'run');
+      return c.outputs;
+    };
+    assert.deepEqual(outs(['--out', 'a.jsonl', '--out', 'json=b=c.jsonl', '--out', 'prometheus=http://127.0.0.1:9090/api/v1/write', '-e', 'LOADLENS_TESTID=nightly-42']), [
+      { kind: 'json', path: 'a.jsonl' },
+      { kind: 'json', path: 'b=c.jsonl' },
+      { kind: 'prometheus', url: 'http://127.0.0.1:9090/api/v1/write', testid: 'nightly-42' },
+    ]);
+    // Without LOADLENS_TESTID: the file's name and the start time (UTC), so each run is its own.
+    const [p] = outs(['--out', 'prometheus=https://prom.example/api/v1/write']);
+    assert.ok(p.kind === 'prometheus');
+    assert.match(p.testid, /^api-\d{8}-\d{6}$/);
+    process.env.LOADLENS_TESTID = 'from-env';
+    assert.deepEqual(outs(['--out', 'prometheus=http://h:9090/api/v1/write'])[0], { kind: 'prometheus', url: 'http://h:9090/api/v1/write', testid: 'from-env' });
+    assert.throws(() => outs(['--out', 'prometheus=localhost:9090']), /--out: got "prometheus=localhost:9090"; expected prometheus=URL with an http\(s\) URL/);
+    assert.throws(() => outs(['--out', 'influxdb=http://h:8086']), /--out: got "influxdb=http:\/\/h:8086"; unknown output "influxdb", expected json=PATH \(or a bare PATH\) or prometheus=URL/);
+    assert.throws(() => outs(['--out', 'json=']), /--out: got "json="; expected a path after json=/);
+    assert.throws(() => outs(['--out', 'prometheus=http://h/w', '-e', 'LOADLENS_TESTID= ']), /LOADLENS_TESTID: is empty/);
+  } finally {
+    if (saved === undefined) delete process.env.LOADLENS_TESTID;
+    else process.env.LOADLENS_TESTID = saved;
+  }
 });

@@ -84,6 +84,14 @@ function valueAtIndex(index: number): number {
   return sub * 2 ** bucket;
 }
 
+/**
+ * The value HdrHistogram stands for a counts index (its medianEquivalentValue: the bucket's
+ * middle), for exporting a decoded histogram bucket by bucket (e.g. to Prometheus).
+ */
+export function medianValueAtIndex(index: number): number {
+  return valueAtIndex(index) + Math.floor(bucketWidth(index) / 2);
+}
+
 /** Width of the bucket at counts index `index` (HdrHistogram's sizeOfEquivalentValueRange). */
 function bucketWidth(index: number): number {
   return 2 ** Math.max((index >> SUB_BUCKET_HALF_MAGNITUDE) - 1, 0);
