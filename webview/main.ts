@@ -9,10 +9,12 @@ import {
 } from 'chart.js';
 import type { FromPanel, RunListItem, ToPanel } from './messages';
 import {
-  compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
+  currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
   orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
   type PanelState, type RunView, type SeriesPoint,
 } from './reducers';
+// The CLI's `loadlens compare` tabulates the same rows.
+import { compareRows } from '../src/report/compare';
 import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatObserved, formatPercent } from './format';
 import type { MetricSummary } from '../src/engine/types';
 

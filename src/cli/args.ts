@@ -24,6 +24,8 @@ export type Command =
       env: Record<string, string>;
       target?: string;
       summaryExportPath?: string;
+      junitPath?: string;
+      summaryMdPath?: string;
       outPath?: string;
       workers?: number;
       cluster?: ClusterOptions;
@@ -31,10 +33,23 @@ export type Command =
     }
   | { name: 'agent'; nats: string; serve: boolean; credsFile?: string; display: DisplayOptions }
   | { name: 'list'; file: string; display: DisplayOptions }
+  | CompareCommand
   | K8sCommand
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
   | { name: 'version' };
+
+/** `loadlens compare BASE NEW [--fail-on RULE]... [--json] [--scenario NAME]`. */
+export interface CompareCommand {
+  name: 'compare';
+  base: string;
+  new: string;
+  /** --fail-on rules as written (parsed by src/report/compare.ts). */
+  failOn: string[];
+  json: boolean;
+  scenario?: string;
+  display: DisplayOptions;
+}
 
 /** `loadlens k8s FILE --agents N --image IMAGE`: prints the manifests of a distributed run. */
 export interface K8sCommand {
@@ -69,6 +84,9 @@ export const USAGE = `Usage:
                                  print Kubernetes manifests of a distributed run of FILE
                                  (for kubectl apply -f -; see README "Run on Kubernetes")
   loadlens agent --nats URL      wait for a distributed run, run its share, exit (--serve: keep serving)
+  loadlens compare BASE NEW      deltas between two runs (--summary-export files or saved runs);
+                                 --fail-on RULE (repeatable) exits 99 on a regression, --json,
+                                 --scenario NAME (see README "Comparing runs")
 
 Options for run:
   --scenario NAME                run only this exported scenario
@@ -79,6 +97,9 @@ Options for run:
   --target URL                   base URL for every scenario (replaces the scenario's target)
   -e, --env KEY=VALUE            set env.KEY for setup() and iteration(); repeatable
   --summary-export PATH          write the k6-style summary JSON to PATH
+  --junit PATH                   write JUnit XML to PATH: a test case per threshold and per check
+  --summary-md PATH              write a Markdown summary to PATH (also appended to
+                                 $GITHUB_STEP_SUMMARY when it is set)
   --out PATH                     write JSON lines: one record per second, then the summary
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
   --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
@@ -144,7 +165,7 @@ function quantity(flag: string, text: string | undefined, fallback: string): str
 // distributed run), and parses them itself.
 const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
   'coordinator-cpu', 'coordinator-memory', 'namespace', 'run-id', 'deadline', 'ttl', 'scenario-in-image'] as const;
-const NOT_FOR_K8S = ['summary-export', 'out', 'workers', 'no-color', 'quiet'] as const;
+const NOT_FOR_K8S = ['summary-export', 'junit', 'summary-md', 'out', 'workers', 'no-color', 'quiet'] as const;
 
 function envPairs(list: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
@@ -198,6 +219,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         target: { type: 'string' },
         env: { type: 'string', short: 'e', multiple: true },
         'summary-export': { type: 'string' },
+        junit: { type: 'string' },
+        'summary-md': { type: 'string' },
+        'fail-on': { type: 'string', multiple: true },
+        json: { type: 'boolean' },
         out: { type: 'string' },
         workers: { type: 'string' },
         agents: { type: 'string' },
@@ -247,6 +272,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
   if (command !== 'k8s') {
     const wrong = K8S_ONLY.find((f) => v[f] !== undefined);
     if (wrong) throw new UsageError(`--${wrong}: only for the k8s command`);
+  }
+  if (command !== 'compare') {
+    const wrong = (['fail-on', 'json'] as const).find((f) => v[f] !== undefined);
+    if (wrong) throw new UsageError(`--${wrong}: only for the compare command`);
   }
 
   switch (command) {
@@ -328,6 +357,8 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         env: envPairs(v.env),
         target: targetUrl(v.target),
         summaryExportPath: v['summary-export'],
+        junitPath: v.junit,
+        summaryMdPath: v['summary-md'],
         outPath: v.out,
         workers: positiveInt('--workers', v.workers),
         ...(cluster && { cluster }),
@@ -336,10 +367,16 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     }
     case 'list':
       return { name: 'list', file: needFile(), display };
+    case 'compare': {
+      if (rest.length !== 2) throw new UsageError(`compare: expected BASE and NEW (two --summary-export files or saved runs), got ${rest.length}${rest.length ? `: ${rest.join(' ')}` : ''}`);
+      const runOnly = Object.keys(v).find((k) => !['fail-on', 'json', 'scenario', 'no-color', 'quiet'].includes(k));
+      if (runOnly) throw new UsageError(`compare: --${runOnly} does not apply (compare takes --fail-on, --json, --scenario)`);
+      return { name: 'compare', base: rest[0], new: rest[1], failOn: v['fail-on'] ?? [], json: Boolean(v.json), scenario: v.scenario, display };
+    }
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list, demo, agent or k8s`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, compare, demo, agent or k8s`);
   }
 }

@@ -13,6 +13,7 @@ import { ThreadRunner } from '../runner/host';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type DisplayOptions, type K8sCommand } from './args';
 import { K8sError, bundleForK8s, k8sOutput } from './k8s';
+import { compareCommand } from './compare';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 import { escapeControl, escapeControlLines } from '../text';
 
@@ -187,6 +188,8 @@ async function main(argv: string[]): Promise<number> {
         return await list(scenarioFile(command.file), command.display);
       case 'demo':
         return await demo(command.display);
+      case 'compare':
+        return compareCommand(command);
       case 'k8s':
         return await k8s(command);
       case 'agent': {
@@ -203,6 +206,10 @@ async function main(argv: string[]): Promise<number> {
             env: command.env,
             outPath: command.outPath && resolve(command.outPath),
             summaryExportPath: command.summaryExportPath && resolve(command.summaryExportPath),
+            junitPath: command.junitPath && resolve(command.junitPath),
+            summaryMdPath: command.summaryMdPath && resolve(command.summaryMdPath),
+            // GitHub Actions' job page: each step appends its Markdown to this file.
+            stepSummaryPath: process.env.GITHUB_STEP_SUMMARY ? resolve(process.env.GITHUB_STEP_SUMMARY) : undefined,
             workers: command.workers,
             cluster: command.cluster,
           },

@@ -19,7 +19,7 @@ import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type R
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
-import { OutputPathError, Outputs, outRecord, summaryExportText, type OutputFile, type OutputTarget } from './out-file';
+import { OutputPathError, Outputs, endOfRunFiles, outRecord, type OutputFile, type OutputTarget } from './out-file';
 import { httpClientWarning } from './env';
 import { ScenarioExitError } from './exit';
 import { createLoadSource } from './local-source';
@@ -95,13 +95,12 @@ function exitCodeOf(summaries: SummaryData[]): number {
 }
 
 const OUT = '--out';
-const SUMMARY_EXPORT = '--summary-export';
 
 /** Every file the request asks for, named by its CLI option (report paths join here). */
 function outputTargets(request: RunRequest): OutputTarget[] {
   const targets: OutputTarget[] = [];
   if (request.outPath) targets.push({ flag: OUT, path: request.outPath });
-  if (request.summaryExportPath) targets.push({ flag: SUMMARY_EXPORT, path: request.summaryExportPath });
+  targets.push(...endOfRunFiles(request));
   return targets;
 }
 
@@ -471,7 +470,7 @@ export class Runner {
         }
       }
       // Never throws: a failed write is reported, and the exit code stays the verdict's.
-      if (summaries.length > 0) outputs.get(SUMMARY_EXPORT)?.write(summaryExportText(summaries));
+      if (summaries.length > 0) for (const f of endOfRunFiles(request)) outputs.get(f.flag)?.write(f.text(summaries));
     } catch (err) {
       failureCode = this.reportFailure(err, request.file);
     }
