@@ -278,7 +278,15 @@ export function parseRunFile(text: string, file: string): RunFile {
   } catch (err) {
     // Not one JSON document: an --out file is one JSON record per line, its summaries at the end.
     const lines = text.split('\n').filter((l) => l.trim() !== '');
-    if (lines.length > 1) {
+    const firstLineIsJson = (() => {
+      try {
+        return isObject(JSON.parse(lines[0]));
+      } catch {
+        return false;
+      }
+    })();
+    // A truncated pretty-printed document is not JSON lines: its first line is not a record.
+    if (lines.length > 1 && firstLineIsJson) {
       const summaries: SummaryData[] = [];
       lines.forEach((line, i) => {
         let rec: unknown;
