@@ -318,11 +318,12 @@ export function endOfRunFiles(request: RunRequest): EndOfRunFile[] {
   const files: EndOfRunFile[] = [];
   if (request.summaryExportPath) files.push({ flag: '--summary-export', path: request.summaryExportPath, text: summaryExportText });
   if (request.junitPath) files.push({ flag: '--junit', path: request.junitPath, text: junitXml });
-  if (request.summaryMdPath) files.push({ flag: '--summary-md', path: request.summaryMdPath, text: summaryMarkdown });
-  // The step summary holds every step's Markdown: ours is added to it. When --summary-md names the same file, once.
-  if (request.stepSummaryPath && (!request.summaryMdPath || resolve(request.summaryMdPath) !== resolve(request.stepSummaryPath))) {
-    files.push({ flag: '$GITHUB_STEP_SUMMARY', path: request.stepSummaryPath, append: true, text: summaryMarkdown });
-  }
+  // The step summary holds every step's Markdown: ours is added to it. --summary-md naming that
+  // same file writes it once, appended too (replacing it would lose the earlier steps').
+  const step = request.stepSummaryPath;
+  const mdIsStep = step !== undefined && request.summaryMdPath !== undefined && resolve(request.summaryMdPath) === resolve(step);
+  if (request.summaryMdPath) files.push({ flag: '--summary-md', path: request.summaryMdPath, append: mdIsStep, text: summaryMarkdown });
+  if (step && !mdIsStep) files.push({ flag: '$GITHUB_STEP_SUMMARY', path: step, append: true, text: summaryMarkdown });
   return files;
 }
 

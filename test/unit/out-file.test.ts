@@ -80,7 +80,7 @@ test('a file deleted while open is reported at close', () => {
   assert.match(problems[0], /the file was deleted during the run/);
 });
 
-test('an append target ($GITHUB_STEP_SUMMARY) adds to what the file holds; --summary-md naming the same file writes it once', () => {
+test('an append target ($GITHUB_STEP_SUMMARY) adds to what the file holds; --summary-md naming the same file appends once', () => {
   const path = join(tmp, 'step.md');
   writeFileSync(path, 'earlier step\n');
   const f = OutputFile.open({ flag: '$GITHUB_STEP_SUMMARY', path, append: true }, noProblem);
@@ -91,5 +91,5 @@ test('an append target ($GITHUB_STEP_SUMMARY) adds to what the file holds; --sum
   const flags = (r: Parameters<typeof endOfRunFiles>[0]) => endOfRunFiles(r).map((x) => [x.flag, x.append ?? false]);
   assert.deepEqual(flags({ file: 'a', summaryExportPath: 's.json', junitPath: 'j.xml', summaryMdPath: 's.md', stepSummaryPath: path }),
     [['--summary-export', false], ['--junit', false], ['--summary-md', false], ['$GITHUB_STEP_SUMMARY', true]]);
-  assert.deepEqual(flags({ file: 'a', summaryMdPath: path, stepSummaryPath: path }), [['--summary-md', false]]);
+  assert.deepEqual(flags({ file: 'a', summaryMdPath: path, stepSummaryPath: path }), [['--summary-md', true]]);
 });
