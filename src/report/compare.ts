@@ -104,6 +104,16 @@ const ENDPOINT_ROWS: Array<Pick<CompareRow, 'key' | 'label' | 'unit'>> = [
   { key: 'failed', label: 'failed', unit: 'percent' },
 ];
 
+/** Per-endpoint totals a saved run may carry beyond its summary (`endpoints`: method and `name` tag; ms). */
+export interface EndpointTotals {
+  tags: Tags;
+  requests: number;
+  failed: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
 export interface EndpointComparison {
   /** The tag filter that selects the endpoint, e.g. { name: 'checkout' }. */
   tags: Tags;
@@ -116,14 +126,22 @@ export interface EndpointComparison {
  * Per endpoint: every tag-filtered http_req_duration / http_reqs / http_req_failed entry either
  * summary holds (as k6's sub-metrics: 'http_req_duration{name:checkout}'), matched by tag filter.
  */
-export function compareEndpoints(a: SummaryData, b: SummaryData): EndpointComparison[] {
-  const filters = endpointFilters(a);
-  for (const t of endpointFilters(b)) if (!filters.some((f) => sameTags(f, t))) filters.push(t);
+export function compareEndpoints(a: SummaryData, b: SummaryData, totalsA: EndpointTotals[] = [], totalsB: EndpointTotals[] = []): EndpointComparison[] {
+  const filters: Tags[] = [];
+  for (const t of [...totalsA.map((e) => e.tags), ...totalsB.map((e) => e.tags), ...endpointFilters(a), ...endpointFilters(b)]) {
+    if (!filters.some((f) => sameTags(f, t))) filters.push(t);
+  }
+  const figuresOf = (s: SummaryData, totals: EndpointTotals[], tags: Tags) => {
+    const e = totals.find((x) => sameTags(x.tags, tags));
+    if (!e) return endpointFigures(s, tags);
+    const seconds = s.state.testRunDurationMs / 1000;
+    return { requests: e.requests, rps: seconds > 0 ? e.requests / seconds : null, failed: e.requests > 0 ? e.failed / e.requests : null, p50: e.p50, p95: e.p95, p99: e.p99 };
+  };
   return filters
     .map((tags) => {
-      const fa = endpointFigures(a, tags);
-      const fb = endpointFigures(b, tags);
-      const rows = ENDPOINT_ROWS.map((r) => ({ ...r, a: fa[r.key], b: fb[r.key], better: HIGHER_IS_BETTER.has(r.key) ? 'higher' as const : 'lower' as const }))
+      const fa = figuresOf(a, totalsA, tags);
+      const fb = figuresOf(b, totalsB, tags);
+      const rows = ENDPOINT_ROWS.map((r) => ({ ...r, a: fa[r.key as keyof typeof fa], b: fb[r.key as keyof typeof fb], better: HIGHER_IS_BETTER.has(r.key) ? 'higher' as const : 'lower' as const }))
         .filter((r) => r.a !== null || r.b !== null);
       return { tags, label: tagsText(tags), rows };
     })
@@ -237,6 +255,19 @@ export interface RunFile {
   file: string;
   kind: 'summary export' | 'saved run' | '--out JSON lines';
   summaries: SummaryData[];
+  /** Per-endpoint totals by scenario, when the file has them (saved runs with `endpoints`). */
+  endpoints?: Record<string, EndpointTotals[]>;
+}
+
+/** A saved run's `endpoints` ({ method, name, requests, failed, p50, p95, p99, ... }), the entries that have those figures. */
+function endpointTotals(v: unknown): EndpointTotals[] {
+  if (!Array.isArray(v)) return [];
+  const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  return v.filter((e) => isObject(e) && typeof e.name === 'string' && ['requests', 'failed', 'p50', 'p95', 'p99'].every((k) => num(e[k])))
+    .map((e): EndpointTotals => ({
+      tags: typeof e.method === 'string' && e.method !== '' ? { method: e.method, name: e.name as string } : { name: e.name as string },
+      requests: e.requests, failed: e.failed, p50: e.p50, p95: e.p95, p99: e.p99,
+    }));
 }
 
 const EXPECTED = 'expected a Loadlens --summary-export JSON, a saved run (.loadlens/runs/<id>.json) or an --out JSON lines file';
@@ -305,7 +336,8 @@ export function parseRunFile(text: string, file: string): RunFile {
     throw new CompareInputError(`${file}: not JSON (${(err as Error).message}); ${EXPECTED}`);
   }
   if (isObject(json) && isObject(json.summary) && Array.isArray(json.series) && typeof json.id === 'string') {
-    return { file, kind: 'saved run', summaries: [asSummary(json.summary, file, 'summary: ')] };
+    const summary = asSummary(json.summary, file, 'summary: ');
+    return { file, kind: 'saved run', summaries: [summary], endpoints: { [summary.scenario]: endpointTotals(json.endpoints) } };
   }
   if (isObject(json) && isObject(json.scenarios)) {
     const summaries = Object.entries(json.scenarios).map(([name, s]) => asSummary(isObject(s) ? { scenario: name, ...s } : s, file, `scenarios["${name}"]: `));
@@ -367,7 +399,10 @@ export function compareRuns(base: RunFile, next: RunFile, rules: CompareRule[], 
   return {
     base: { file: base.file, kind: base.kind },
     new: { file: next.file, kind: next.kind },
-    scenarios: pairs.map(([s, t]) => ({ scenario: t.scenario, baseScenario: s.scenario, figures: compareRows(s, t), endpoints: compareEndpoints(s, t) })),
+    scenarios: pairs.map(([s, t]) => ({
+      scenario: t.scenario, baseScenario: s.scenario, figures: compareRows(s, t),
+      endpoints: compareEndpoints(s, t, base.endpoints?.[s.scenario], next.endpoints?.[t.scenario]),
+    })),
     unmatched,
     rules: results,
     ok: results.every((r) => r.ok),

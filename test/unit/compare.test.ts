@@ -184,6 +184,21 @@ describe('run files', () => {
     assert.deepEqual(parseRunFile(JSON.stringify(old), 'old.json').summaries[0].checks, []);
   });
 
+  test('a saved run\'s per-endpoint totals (method and name) are compared too, with the summary\'s tag-filtered entries', () => {
+    const endpoint = (name: string, requests: number, failed: number, p95: number) =>
+      ({ method: 'GET', name, requests, failed, avg: 1, p50: p95 / 2, p95, p99: p95 * 2, max: p95 * 3, totalMs: 1, phases: {} });
+    const saved = (p95: number, endpoints: unknown) => JSON.stringify({ id: 'r', scenario: 'shop', file: 'f', startedAt: 0, series: [], summary: summary('shop', 100), endpoints });
+    const a = parseRunFile(saved(100, [endpoint('item', 500, 5, 40), { name: 'broken' }]), 'a.json');
+    const b = parseRunFile(saved(100, [endpoint('item', 400, 40, 80), endpoint('cart', 10, 0, 9)]), 'b.json');
+    assert.deepEqual(a.endpoints, { shop: [{ tags: { method: 'GET', name: 'item' }, requests: 500, failed: 5, p50: 20, p95: 40, p99: 80 }] });
+    const e = compareRuns(a, b, []).scenarios[0].endpoints;
+    assert.deepEqual(e.map((x) => x.label), ['method=GET name=cart', 'method=GET name=item', 'name=item']);
+    const item = new Map(e[1].rows.map((r) => [r.key, [r.a, r.b]]));
+    // 10 s runs: 500 requests = 50/s; 5 of 500 failed = 1%.
+    assert.deepEqual(Object.fromEntries(item), { p50: [20, 40], p95: [40, 80], p99: [80, 160], requests: [500, 400], rps: [50, 40], failed: [0.01, 0.1] });
+    assert.deepEqual(e[0].rows.map((r) => [r.key, r.a, r.b]), [['p50', null, 4.5], ['p95', null, 9], ['p99', null, 18], ['requests', null, 10], ['rps', null, 1], ['failed', null, 0]]);
+  });
+
   test('a corrupt or foreign file is an error naming the file and what was expected', () => {
     const cases: Array<[string, RegExp]> = [
       ['{"scenario": "shop", "metr', /^bad\.json: not JSON \(.*\); expected a Loadlens --summary-export JSON, a saved run/],
