@@ -9,9 +9,8 @@ import { CompareError, CompareInputError, comparisonText, compareRuns, parseRule
 import { escapeControl } from '../text';
 import type { CompareCommand } from './args';
 import { red } from './terminal';
-
-/** Where the extension (and the CLI) keep saved runs, relative to the working folder. */
-const RUNS_FOLDER = join('.loadlens', 'runs');
+// Type-only imports there: the constant, not VS Code.
+import { DEFAULT_RESULTS_FOLDER as RUNS_FOLDER } from '../extension/settings';
 
 /** The file `arg` names: a path, a saved run's path without `.json`, or a run id under .loadlens/runs/. */
 function locate(arg: string): string {
