@@ -13,7 +13,6 @@ import { ThreadRunner } from '../runner/host';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type DisplayOptions, type K8sCommand } from './args';
 import { K8sError, bundleForK8s, k8sOutput } from './k8s';
-import { compareCommand } from './compare';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 import { escapeControl, escapeControlLines } from '../text';
 
@@ -188,8 +187,11 @@ async function main(argv: string[]): Promise<number> {
         return await list(scenarioFile(command.file), command.display);
       case 'demo':
         return await demo(command.display);
-      case 'compare':
+      case 'compare': {
+        // Loaded only for this command, as the agent is: a run's start-up does not pay for it.
+        const { compareCommand } = await import('./compare');
         return compareCommand(command);
+      }
       case 'k8s':
         return await k8s(command);
       case 'agent': {
