@@ -339,6 +339,10 @@ export function parseRunFile(text: string, file: string): RunFile {
     const summary = asSummary(json.summary, file, 'summary: ');
     return { file, kind: 'saved run', summaries: [summary], endpoints: { [summary.scenario]: endpointTotals(json.endpoints) } };
   }
+  // An --out file of one line: just its summary record.
+  if (isObject(json) && json.type === 'summary' && isObject(json.summary)) {
+    return { file, kind: '--out JSON lines', summaries: [asSummary(json.summary, file, 'line 1: ')] };
+  }
   if (isObject(json) && isObject(json.scenarios)) {
     const summaries = Object.entries(json.scenarios).map(([name, s]) => asSummary(isObject(s) ? { scenario: name, ...s } : s, file, `scenarios["${name}"]: `));
     if (summaries.length === 0) throw new CompareInputError(`${file}: a summary export with no scenarios`);

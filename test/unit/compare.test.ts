@@ -177,6 +177,7 @@ describe('run files', () => {
     // An --out file: start and interval records, a summary per scenario; a torn last line is ignored.
     const lines = [JSON.stringify({ type: 'start', scenario: 'shop' }) + '\n', outRecord({ type: 'summary', scenario: 'shop', summary: summary('shop', 7) }), '{"type":"interv'].join('');
     const out = parseRunFile(lines, 'run.jsonl');
+    assert.equal(parseRunFile(outRecord({ type: 'summary', scenario: 'shop', summary: summary('shop', 8) }), 'one.jsonl').summaries[0].metrics.http_req_duration.values['p(95)'], 8);
     assert.deepEqual([out.kind, out.summaries[0].metrics.http_req_duration.values['p(95)']], ['--out JSON lines', 7]);
     // An older export without the newer fields still reads.
     const old = exportSummary(summary('shop', 1)) as Record<string, unknown>;
