@@ -4,6 +4,7 @@
 
 import type { SummaryData, ThresholdVerdict } from '../engine/types';
 import { escapeControl } from '../text';
+import { formatDuration } from '../engine/duration';
 import { formatCount, formatObserved } from '../../webview/format';
 import { summaryFigures } from '../../webview/reducers';
 import { formatFigure } from './compare';
@@ -48,7 +49,7 @@ export function junitXml(summaries: SummaryData[]): string {
       cases.push(`    <testcase classname="loadlens.${scenario}.${classname}" name="${xml(name)}" time="0">${inner}</testcase>`);
     };
     if (s.state.status !== 'completed') {
-      addCase('run', 'run completed', { message: `the run ended ${s.state.status}`, type: 'run', body: `status ${s.state.status} after ${seconds(s.state.testRunDurationMs)} s` });
+      addCase('run', 'run completed', { message: `the run ended ${s.state.status}`, type: 'run', body: `${s.state.status} in ${formatDuration(Math.round(s.state.testRunDurationMs))}` });
     }
     for (const t of s.thresholds) {
       const observed = `observed ${formatObserved(t)}`;
@@ -92,7 +93,7 @@ export function summaryMarkdown(summaries: SummaryData[]): string {
       ? `⚠️ ${s.state.status}`
       : failed > 0 ? `❌ ${failed} of ${s.thresholds.length} threshold(s) failed` : s.thresholds.length ? `✅ ${s.thresholds.length} threshold(s) passed` : '✅ completed (no thresholds)';
     out.push(`### Loadlens: ${md(s.scenario)} — ${verdict}`, '');
-    out.push(`${md(s.file)} · ${s.model} model · ${(s.state.testRunDurationMs / 1000).toFixed(1)} s`, '');
+    out.push(`${md(s.file)} · ${s.model} model · ${s.state.status} in ${formatDuration(Math.round(s.state.testRunDurationMs))}`, '');
     const figures = summaryFigures(s);
     const shown = HEADLINE.map((k) => figures.find((f) => f.key === k)!);
     out.push(`| ${shown.map((f) => f.label).join(' | ')} |`, `|${shown.map(() => '---:').join('|')}|`);

@@ -77,6 +77,7 @@ test('JUnit and Markdown stay well-formed whatever a check or scenario is named'
 test('Markdown: verdict, headline figures, thresholds with observed values, checks, errors by kind', () => {
   const md = summaryMarkdown([summary()]);
   assert.match(md, /^### Loadlens: shop — ❌ 1 of 2 threshold\(s\) failed$/m);
+  assert.match(md, /^\/w\/shop\.load\.ts · open model · completed in 12\.345s$/m);
   assert.match(md, /^\| req\/s \| requests \| failed \| p50 \| p95 \| p99 \| max \|$/m);
   assert.match(md, /^\| 1,980 \| 19,800 \| 0\.25% \| 12\.3 ms \| 212 ms \| 480 ms \| 900 ms \|$/m);
   assert.match(md, /^\| ❌ \| http\\_req\\_duration: p\(95\) &lt; 200 \| 212 ms \|$/m);
