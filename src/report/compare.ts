@@ -235,7 +235,9 @@ export function evaluateRule(rule: CompareRule, base: SummaryData, next: Summary
   const unit: RuleResult['unit'] = time ? 'ms' : a.m.type === 'rate' && rule.stat === 'rate' ? 'percent' : a.m.contains === 'data' ? 'bytes' : 'count';
   const allowed = rule.unit === '%' ? (Math.abs(a.value) * rule.amount) / 100 : rule.unit === 's' ? rule.amount * 1000 : rule.amount;
   const change = b.value - a.value;
-  const ok = rule.direction === '+' ? change <= allowed : -change <= allowed;
+  // A change exactly at the limit holds, whatever the float rounding of BASE × N / 100.
+  const slack = 1e-9 * Math.max(1, Math.abs(a.value), Math.abs(b.value));
+  const ok = (rule.direction === '+' ? change : -change) <= allowed + slack;
   const relative = a.value !== 0 ? change / a.value : null;
   const fmt = (n: number) => formatFigure(unit, n);
   const limit = rule.unit === '%' ? `${rule.direction}${rule.amount}%` : `${rule.direction}${fmt(allowed)}`;

@@ -62,6 +62,10 @@ describe('rules on two runs', () => {
   test('+N% allows NEW up to BASE × (1 + N/100); the result names base, new and the change', () => {
     const held = evaluateRule(parseRule('http_req_duration p(95) +10%'), base, summary('shop', 110));
     assert.equal(held.ok, true);
+    // Exactly at the limit, whatever the float rounding: 0.3 + 10% of it is 0.33.
+    const at = (v: number) => { const s = summary('shop', 100); s.metrics.http_req_duration.values.avg = v; return s; };
+    assert.equal(evaluateRule(parseRule('http_req_duration avg +10%'), at(0.3), at(0.33)).ok, true);
+    assert.equal(evaluateRule(parseRule('http_req_duration avg +10%'), at(0.3), at(0.3301)).ok, false);
     const broken = evaluateRule(parseRule('http_req_duration p(95) +10%'), base, summary('shop', 110.5));
     assert.deepEqual([broken.ok, broken.base, broken.new, broken.unit], [false, 100, 110.5, 'ms']);
     assert.ok(Math.abs(broken.relative! - 0.105) < 1e-12);
