@@ -27,6 +27,12 @@ export interface RunRequest {
   outputs?: OutSpec[];
   /** k6-style summary JSON written at the end. */
   summaryExportPath?: string;
+  /** JUnit XML written at the end (CLI --junit): a test case per threshold and per check. */
+  junitPath?: string;
+  /** Markdown summary written at the end (CLI --summary-md). */
+  summaryMdPath?: string;
+  /** The same Markdown, appended (CLI: $GITHUB_STEP_SUMMARY, as GitHub expects). */
+  stepSummaryPath?: string;
   /** Worker processes on this machine (1 = run in the runner process itself). */
   workers?: number;
   /** Debug mode: one VU, `iterations` iterations (default 1), no thresholds abort. */

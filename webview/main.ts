@@ -9,10 +9,12 @@ import {
 } from 'chart.js';
 import type { FromPanel, RunListItem, ToPanel } from './messages';
 import {
-  compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
+  currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
   agentsLine, orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
   type PanelState, type RunView, type SeriesPoint,
 } from './reducers';
+// The CLI's `loadlens compare` tabulates the same rows.
+import { compareRows, formatFigure } from '../src/report/compare';
 import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatObserved, formatPercent } from './format';
 import type { MetricSummary } from '../src/engine/types';
 
@@ -376,9 +378,8 @@ function renderCompare(): void {
   charts.compare.data.datasets[0].data = curveFrom(c.a.summary.latencyCurve ?? []);
   charts.compare.data.datasets[1].data = curveFrom(c.b.summary.latencyCurve ?? []);
   charts.compare.update('none');
-  const fmt = (unit: string) => (n: number) => (unit === 'ms' ? formatMs(n) : unit === 'percent' ? formatPercent(n) : formatCount(n));
   fillBody('compare-table', compareRows(c.a.summary, c.b.summary).map((r) => {
-    const f = fmt(r.unit);
+    const f = (n: number) => formatFigure(r.unit, n);
     const tr = row([r.label, r.a === null ? '–' : f(r.a), r.b === null ? '–' : f(r.b), formatDelta(r.a, r.b, f)]);
     tr.dataset.key = r.key;
     if (r.a !== null && r.b !== null && r.a !== r.b) tr.dataset.better = String((r.b < r.a) === (r.better === 'lower'));

@@ -366,24 +366,6 @@ export function summaryFigures(s: SummaryData): Figure[] {
   ];
 }
 
-export interface CompareRow {
-  key: string;
-  label: string;
-  unit: Figure['unit'];
-  a: number | null;
-  b: number | null;
-  /** For latencies and failures lower is better; for throughput higher is. */
-  better: 'lower' | 'higher';
-}
-
-export function compareRows(a: SummaryData, b: SummaryData): CompareRow[] {
-  const fb = new Map(summaryFigures(b).map((f) => [f.key, f]));
-  return summaryFigures(a).map((f) => ({
-    key: f.key, label: f.label, unit: f.unit, a: f.value, b: fb.get(f.key)?.value ?? null,
-    better: f.key === 'rps' || f.key === 'requests' || f.key === 'iterations' ? 'higher' : 'lower',
-  }));
-}
-
 /** Summary value keys in reading order; others follow alphabetically. */
 const VALUE_ORDER = ['count', 'rate', 'avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'max', 'value', 'passes', 'fails'];
 

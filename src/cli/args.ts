@@ -26,6 +26,8 @@ export type Command =
       summaryExportPath?: string;
       /** --out, in order (JSON paths as given, not yet resolved). */
       outputs: OutSpec[];
+      junitPath?: string;
+      summaryMdPath?: string;
       workers?: number;
       cluster?: ClusterOptions;
       display: DisplayOptions;
@@ -33,10 +35,23 @@ export type Command =
   | { name: 'agent'; nats: string; serve: boolean; credsFile?: string; display: DisplayOptions }
   | { name: 'list'; file: string; display: DisplayOptions }
   | { name: 'convert'; file: string; output?: string; includeStatic: boolean; force: boolean }
+  | CompareCommand
   | K8sCommand
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
   | { name: 'version' };
+
+/** `loadlens compare BASE NEW [--fail-on RULE]... [--json] [--scenario NAME]`. */
+export interface CompareCommand {
+  name: 'compare';
+  base: string;
+  new: string;
+  /** --fail-on rules as written (parsed by src/report/compare.ts). */
+  failOn: string[];
+  json: boolean;
+  scenario?: string;
+  display: DisplayOptions;
+}
 
 /** `loadlens k8s FILE --agents N --image IMAGE`: prints the manifests of a distributed run. */
 export interface K8sCommand {
@@ -74,6 +89,9 @@ export const USAGE = `Usage:
   loadlens convert REC.har [-o OUT.load.ts] [--include-static] [--force]
                                  write a scenario that replays a browser recording (HAR 1.2);
                                  default OUT: REC.load.ts next to it (--force: overwrite)
+  loadlens compare BASE NEW      deltas between two runs (--summary-export files or saved runs);
+                                 --fail-on RULE (repeatable) exits 99 on a regression, --json,
+                                 --scenario NAME (see README "Comparing runs")
 
 Options for run:
   --scenario NAME                run only this exported scenario
@@ -88,6 +106,9 @@ Options for run:
   --out prometheus=URL           send the metrics live to Prometheus remote write, e.g.
                                  http://127.0.0.1:9090/api/v1/write (label testid: LOADLENS_TESTID,
                                  from -e or the environment; default FILE-DATE); --out is repeatable
+  --junit PATH                   write JUnit XML to PATH: a test case per threshold and per check
+  --summary-md PATH              write a Markdown summary to PATH (also appended to
+                                 $GITHUB_STEP_SUMMARY when it is set)
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
   --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
   --agents N                     with --nats: how many agents run the load (each one execution segment)
@@ -152,7 +173,7 @@ function quantity(flag: string, text: string | undefined, fallback: string): str
 // distributed run), and parses them itself.
 const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
   'coordinator-cpu', 'coordinator-memory', 'namespace', 'run-id', 'deadline', 'ttl', 'scenario-in-image'] as const;
-const NOT_FOR_K8S = ['summary-export', 'out', 'workers', 'no-color', 'quiet'] as const;
+const NOT_FOR_K8S = ['summary-export', 'junit', 'summary-md', 'out', 'workers', 'no-color', 'quiet'] as const;
 
 function envPairs(list: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
@@ -247,6 +268,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         env: { type: 'string', short: 'e', multiple: true },
         'summary-export': { type: 'string' },
         out: { type: 'string', multiple: true },
+        junit: { type: 'string' },
+        'summary-md': { type: 'string' },
+        'fail-on': { type: 'string', multiple: true },
+        json: { type: 'boolean' },
         workers: { type: 'string' },
         agents: { type: 'string' },
         image: { type: 'string' },
@@ -298,6 +323,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
   if (command !== 'k8s') {
     const wrong = K8S_ONLY.find((f) => v[f] !== undefined);
     if (wrong) throw new UsageError(`--${wrong}: only for the k8s command`);
+  }
+  if (command !== 'compare') {
+    const wrong = (['fail-on', 'json'] as const).find((f) => v[f] !== undefined);
+    if (wrong) throw new UsageError(`--${wrong}: only for the compare command`);
   }
 
   switch (command) {
@@ -382,6 +411,8 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         target: targetUrl(v.target),
         summaryExportPath: v['summary-export'],
         outputs: (v.out ?? []).map((o) => outSpec(o, () => testidFor(file, env))),
+        junitPath: v.junit,
+        summaryMdPath: v['summary-md'],
         workers: positiveInt('--workers', v.workers),
         ...(cluster && { cluster }),
         display,
@@ -392,10 +423,16 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     case 'convert':
       if (rest.length !== 1) throw new UsageError(`convert: expected one recording (a .har file), got ${rest.length ? rest.join(' ') : 'none'}`);
       return { name: 'convert', file: rest[0], output: v.output, includeStatic: Boolean(v['include-static']), force: Boolean(v.force) };
+    case 'compare': {
+      if (rest.length !== 2) throw new UsageError(`compare: expected BASE and NEW (two --summary-export files or saved runs), got ${rest.length}${rest.length ? `: ${rest.join(' ')}` : ''}`);
+      const runOnly = Object.keys(v).find((k) => !['fail-on', 'json', 'scenario', 'no-color', 'quiet'].includes(k));
+      if (runOnly) throw new UsageError(`compare: --${runOnly} does not apply (compare takes --fail-on, --json, --scenario)`);
+      return { name: 'compare', base: rest[0], new: rest[1], failOn: v['fail-on'] ?? [], json: Boolean(v.json), scenario: v.scenario, display };
+    }
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list, convert, demo, agent or k8s`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, compare, convert, demo, agent or k8s`);
   }
 }

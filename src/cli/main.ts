@@ -210,6 +210,11 @@ async function main(argv: string[]): Promise<number> {
         return await demo(command.display);
       case 'convert':
         return convert(command);
+      case 'compare': {
+        // Loaded only for this command, as the agent is: a run's start-up does not pay for it.
+        const { compareCommand } = await import('./compare');
+        return compareCommand(command);
+      }
       case 'k8s':
         return await k8s(command);
       case 'agent': {
@@ -226,6 +231,10 @@ async function main(argv: string[]): Promise<number> {
             env: command.env,
             outputs: command.outputs.map((o) => (o.kind === 'json' ? { ...o, path: resolve(o.path) } : o)),
             summaryExportPath: command.summaryExportPath && resolve(command.summaryExportPath),
+            junitPath: command.junitPath && resolve(command.junitPath),
+            summaryMdPath: command.summaryMdPath && resolve(command.summaryMdPath),
+            // GitHub Actions' job page: each step appends its Markdown to this file.
+            stepSummaryPath: process.env.GITHUB_STEP_SUMMARY ? resolve(process.env.GITHUB_STEP_SUMMARY) : undefined,
             workers: command.workers,
             cluster: command.cluster,
           },

@@ -24,7 +24,7 @@ import {
   type ToRunner,
 } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
-import { OutputFile, outRecord, summaryExportText } from './out-file';
+import { OutputFile, endOfRunFiles, outRecord } from './out-file';
 import { writeOutput } from './thread-output';
 import { startThread } from './thread-start';
 import { cleanStack, locateInStack } from './stack';
@@ -339,10 +339,10 @@ export class ThreadRunner implements RunnerConnection {
         this.deliver({ type: 'finished', scenario: r.scenario, summary });
         for (const out of outs) out.write(outRecord({ type: 'summary', scenario: r.scenario, summary, incomplete: ending.why }));
       }
-      if (this.request?.summaryExportPath && this.finished.length > 0) {
+      for (const f of this.request && this.finished.length > 0 ? endOfRunFiles(this.request) : []) {
         try {
-          const file = OutputFile.open({ flag: '--summary-export', path: this.request.summaryExportPath }, problem);
-          file.write(summaryExportText(this.finished));
+          const file = OutputFile.open(f, problem);
+          file.write(f.text(this.finished));
           file.close();
         } catch (err) {
           problem(`${(err as Error).message} (the exit code is still the run's verdict)`);

@@ -15,7 +15,8 @@ import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, st
 import { dirname, resolve } from 'node:path';
 import { exportSummary } from '../engine/aggregate';
 import type { SummaryData } from '../engine/types';
-import type { OutRecord } from '../protocol';
+import type { OutRecord, RunRequest } from '../protocol';
+import { junitXml, summaryMarkdown } from '../report/ci';
 
 /** An output path that cannot be written: a usage error, reported before the run starts. */
 export class OutputPathError extends Error {
@@ -34,6 +35,8 @@ export class OutputPathError extends Error {
 export interface OutputTarget {
   flag: string;
   path: string;
+  /** Add to the end of what the file holds instead of replacing it ($GITHUB_STEP_SUMMARY). */
+  append?: boolean;
 }
 
 /** Reports a problem with an output once the run is under way (it never changes the exit code). */
@@ -136,6 +139,7 @@ export class OutputFile {
     /** True when opening created the file. */
     private readonly created: boolean,
     private readonly problem: OutputProblem,
+    private readonly appending = false,
   ) {
     this.fd = fd;
     this.regular = fstatSync(fd).isFile();
@@ -166,7 +170,7 @@ export class OutputFile {
     if (before?.isDirectory()) throw new OutputPathError(flag, path, 'it is a folder, not a file');
     // A FIFO nobody reads would block open() for ever: non-blocking, it fails with ENXIO instead.
     const fifo = before?.isFIFO() === true && constants.O_NONBLOCK !== undefined;
-    const flags = constants.O_WRONLY | constants.O_CREAT;
+    const flags = constants.O_WRONLY | constants.O_CREAT | (target.append ? constants.O_APPEND : 0);
     let fd: number;
     try {
       if (fifo) {
@@ -184,7 +188,7 @@ export class OutputFile {
     } catch (err) {
       throw new OutputPathError(flag, path, `cannot open it for writing: ${why(err)}`);
     }
-    return new OutputFile(flag, path, fd, before === undefined, problem);
+    return new OutputFile(flag, path, fd, before === undefined, problem, target.append);
   }
 
   /**
@@ -208,7 +212,7 @@ export class OutputFile {
     if (this.fd === undefined || this.failed) return;
     try {
       // The first write replaces what the file held before this run.
-      if (!this.written && this.regular) ftruncateSync(this.fd, 0);
+      if (!this.written && this.regular && !this.appending) ftruncateSync(this.fd, 0);
       this.written = true;
       const data = encoder.encode(text);
       // One write per record: a line is either all there or not at all (up to the page cache).
@@ -328,6 +332,28 @@ export function summaryExportText(summaries: SummaryData[]): string {
       ? exportSummary(summaries[0])
       : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
   return JSON.stringify(body, null, 2) + '\n';
+}
+
+/** A file written once, at the end, from the run's summaries. */
+export interface EndOfRunFile extends OutputTarget {
+  text(summaries: SummaryData[]): string;
+}
+
+/**
+ * The files a request asks for that are written from the summaries at the end, by option: the
+ * runner writes them after the last scenario, the host when it had to end the run itself.
+ */
+export function endOfRunFiles(request: RunRequest): EndOfRunFile[] {
+  const files: EndOfRunFile[] = [];
+  if (request.summaryExportPath) files.push({ flag: '--summary-export', path: request.summaryExportPath, text: summaryExportText });
+  if (request.junitPath) files.push({ flag: '--junit', path: request.junitPath, text: junitXml });
+  // The step summary holds every step's Markdown: ours is added to it. --summary-md naming that
+  // same file writes it once, appended too (replacing it would lose the earlier steps').
+  const step = request.stepSummaryPath;
+  const mdIsStep = step !== undefined && request.summaryMdPath !== undefined && resolve(request.summaryMdPath) === resolve(step);
+  if (request.summaryMdPath) files.push({ flag: '--summary-md', path: request.summaryMdPath, append: mdIsStep, text: summaryMarkdown });
+  if (step && !mdIsStep) files.push({ flag: '$GITHUB_STEP_SUMMARY', path: step, append: true, text: summaryMarkdown });
+  return files;
 }
 
 /** One --out line: a protocol OutRecord as JSON, newline-terminated (one write per record). */

@@ -19,7 +19,7 @@ import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type R
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
-import { JsonLinesOutput, OutputPathError, Outputs, summaryExportText, type OutputTarget, type RunOutput } from './out-file';
+import { JsonLinesOutput, OutputPathError, Outputs, endOfRunFiles, type OutputTarget, type RunOutput } from './out-file';
 import { PrometheusOutput } from './prometheus';
 import { httpClientWarning } from './env';
 import { ScenarioExitError } from './exit';
@@ -96,13 +96,12 @@ function exitCodeOf(summaries: SummaryData[]): number {
 }
 
 const OUT = '--out';
-const SUMMARY_EXPORT = '--summary-export';
 
 /** Every file the request asks for, named by its CLI option (report paths join here). */
 function outputTargets(request: RunRequest): OutputTarget[] {
   const targets: OutputTarget[] = [];
   for (const o of request.outputs ?? []) if (o.kind === 'json') targets.push({ flag: OUT, path: o.path });
-  if (request.summaryExportPath) targets.push({ flag: SUMMARY_EXPORT, path: request.summaryExportPath });
+  targets.push(...endOfRunFiles(request));
   return targets;
 }
 
@@ -488,7 +487,7 @@ export class Runner {
         }
       }
       // Never throws: a failed write is reported, and the exit code stays the verdict's.
-      if (summaries.length > 0) outputs.get(SUMMARY_EXPORT)?.write(summaryExportText(summaries));
+      if (summaries.length > 0) for (const f of endOfRunFiles(request)) outputs.get(f.flag)?.write(f.text(summaries));
     } catch (err) {
       failureCode = this.reportFailure(err, request.file);
     }

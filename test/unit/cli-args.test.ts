@@ -19,6 +19,8 @@ test('run: overrides, repeated -e pairs (values may hold =), target and output p
     target: 'http://127.0.0.1:8080',
     summaryExportPath: 's.json',
     outputs: [{ kind: 'json', path: 'o.jsonl' }],
+    junitPath: undefined,
+    summaryMdPath: undefined,
     workers: undefined,
     display: { color: !process.env.NO_COLOR, quiet: true },
   });
@@ -62,7 +64,7 @@ test('usage errors name the flag, the value and what is allowed', () => {
     [['run', 'a.load.ts', '--target', 'not a url'], /--target: got "not a url"; expected an absolute http\(s\) URL/],
     [['run', 'a.load.ts', 'b.load.ts'], /run: expected one FILE, got 2/],
     [['run', 'a.load.ts', '--vuss', '3'], /Unknown option '--vuss'/],
-    [['bench'], /unknown command "bench"; expected run, list, convert, demo, agent or k8s/],
+    [['bench'], /unknown command "bench"; expected run, list, compare, convert, demo, agent or k8s/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(() => parseCommand(argv, false), (err: unknown) => err instanceof UsageError && message.test(err.message), argv.join(' '));
@@ -103,4 +105,18 @@ test('--out is repeatable and typed: json=PATH, a bare PATH (JSON lines), promet
     if (saved === undefined) delete process.env.LOADLENS_TESTID;
     else process.env.LOADLENS_TESTID = saved;
   }
+});
+
+test('compare: BASE NEW, repeatable --fail-on, --json, --scenario; run options and a third file are refused', () => {
+  const display = { color: false, quiet: false };
+  assert.deepEqual(parseCommand(['compare', 'a.json', 'b.json', '--fail-on', 'http_req_duration p(95) +10%', '--fail-on', 'http_reqs rate -5%', '--json', '--no-color'], false), {
+    name: 'compare', base: 'a.json', new: 'b.json', failOn: ['http_req_duration p(95) +10%', 'http_reqs rate -5%'], json: true, scenario: undefined, display,
+  });
+  assert.throws(() => parseCommand(['compare', 'a.json'], false), /compare: expected BASE and NEW \(two --summary-export files or saved runs\), got 1: a\.json/);
+  assert.throws(() => parseCommand(['compare', 'a', 'b', 'c'], false), /got 3/);
+  assert.throws(() => parseCommand(['compare', 'a', 'b', '--vus', '3'], false), /compare: --vus does not apply/);
+  assert.throws(() => parseCommand(['run', 'a.load.ts', '--fail-on', 'x p(95) +1%'], false), /--fail-on: only for the compare command/);
+  const run = parseCommand(['run', 'a.load.ts', '--junit', 'j.xml', '--summary-md', 's.md'], false);
+  assert.deepEqual(run.name === 'run' && [run.junitPath, run.summaryMdPath], ['j.xml', 's.md']);
+  assert.throws(() => parseCommand(['k8s', 'a.load.ts', '--agents', '2', '--image', 'i', '--junit', 'j.xml'], false), /k8s: --junit does not apply/);
 });

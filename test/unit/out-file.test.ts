@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OutputFile, OutputPathError, Outputs } from '../../src/runner/out-file';
+import { OutputFile, OutputPathError, Outputs, endOfRunFiles } from '../../src/runner/out-file';
 
 let tmp: string;
 before(() => (tmp = mkdtempSync(join(tmpdir(), 'loadlens-outfile-'))));
@@ -78,4 +78,18 @@ test('a file deleted while open is reported at close', () => {
   f.close();
   assert.equal(problems.length, 1);
   assert.match(problems[0], /the file was deleted during the run/);
+});
+
+test('an append target ($GITHUB_STEP_SUMMARY) adds to what the file holds; --summary-md naming the same file appends once', () => {
+  const path = join(tmp, 'step.md');
+  writeFileSync(path, 'earlier step\n');
+  const f = OutputFile.open({ flag: '$GITHUB_STEP_SUMMARY', path, append: true }, noProblem);
+  f.write('ours\n');
+  f.close();
+  assert.equal(readFileSync(path, 'utf8'), 'earlier step\nours\n');
+
+  const flags = (r: Parameters<typeof endOfRunFiles>[0]) => endOfRunFiles(r).map((x) => [x.flag, x.append ?? false]);
+  assert.deepEqual(flags({ file: 'a', summaryExportPath: 's.json', junitPath: 'j.xml', summaryMdPath: 's.md', stepSummaryPath: path }),
+    [['--summary-export', false], ['--junit', false], ['--summary-md', false], ['$GITHUB_STEP_SUMMARY', true]]);
+  assert.deepEqual(flags({ file: 'a', summaryMdPath: path, stepSummaryPath: path }), [['--summary-md', true]]);
 });

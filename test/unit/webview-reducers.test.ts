@@ -3,10 +3,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  agentsLine, appendPoint, compareRows, currentRun, curveFrom, curvePoints, curveTicks, curveX, initialState, isPanelState,
+  agentsLine, appendPoint, currentRun, curveFrom, curvePoints, curveTicks, curveX, initialState, isPanelState,
   MAX_POINTS, MAX_PROBLEMS, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryPercentile,
   type PanelState, type SeriesPoint,
 } from '../../webview/reducers';
+import { compareRows } from '../../src/report/compare';
 import { formatCount, formatDelta, formatMs, formatObserved, formatPercent } from '../../webview/format';
 import { escapeHtml, panelCsp, renderPanelHtml } from '../../webview/html';
 import type { FromRunner } from '../../src/protocol';
