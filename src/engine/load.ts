@@ -32,6 +32,15 @@ export type NormalLoad =
     }
   | {
       model: 'closed';
+      /** k6's per-vu-iterations: each VU runs exactly `iterationsPerVU` iterations. */
+      kind: 'per-vu-iterations';
+      vus: number;
+      iterationsPerVU: number;
+      maxDurationMs: number;
+      gracefulStopMs: number;
+    }
+  | {
+      model: 'closed';
       kind: 'ramping-vus';
       steps: VuStep[];
       peakVUs: number;
@@ -59,11 +68,12 @@ export type NormalLoad =
     };
 
 const SHAPES_ALLOWED =
-  "one of { vus, duration }, { vus, iterations }, { stages, by: 'vus' }, { rate, duration, maxVUs }, { stages, by: 'rate', maxVUs }";
+  "one of { vus, duration }, { vus, iterations }, { vus, iterationsPerVU }, { stages, by: 'vus' }, { rate, duration, maxVUs }, { stages, by: 'rate', maxVUs }";
 
 const KEYS: Record<string, string[]> = {
   'constant-vus': ['vus', 'duration', 'gracefulStop'],
   'shared-iterations': ['vus', 'iterations', 'maxDuration', 'gracefulStop'],
+  'per-vu-iterations': ['vus', 'iterationsPerVU', 'maxDuration', 'gracefulStop'],
   'ramping-vus': ['stages', 'by', 'startVUs', 'gracefulStop'],
   'constant-rate': ['rate', 'duration', 'maxVUs', 'preAllocatedVUs', 'timeUnit', 'whenBusy', 'gracefulStop'],
   'ramping-rate': ['stages', 'by', 'maxVUs', 'preAllocatedVUs', 'startRate', 'timeUnit', 'whenBusy', 'gracefulStop'],
@@ -111,7 +121,11 @@ function whichShape(load: Record<string, unknown>): keyof typeof KEYS {
     throw new OptionsError('load.by', load.by, "'vus' (ramp the VU count) or 'rate' (ramp the arrival rate)");
   }
   if ('rate' in load) return 'constant-rate';
-  if ('iterations' in load) return 'shared-iterations';
+  if ('iterations' in load) {
+    if ('iterationsPerVU' in load) throw new OptionsError('load.iterationsPerVU', load.iterationsPerVU, 'either iterations (shared by the VUs) or iterationsPerVU (each VU runs that many), not both');
+    return 'shared-iterations';
+  }
+  if ('iterationsPerVU' in load) return 'per-vu-iterations';
   if ('vus' in load) return 'constant-vus';
   throw new OptionsError('load', load, SHAPES_ALLOWED);
 }
@@ -229,6 +243,12 @@ export function normaliseLoad(load: LoadShape | unknown, overrides: LoadOverride
     durationMs = shape === 'constant-vus' ? positiveDuration(load.duration, 'load.duration') : 0;
   }
 
+  if (shape === 'per-vu-iterations' && ovIterations === undefined) {
+    const iterationsPerVU = positiveInt(load.iterationsPerVU, 'load.iterationsPerVU');
+    const maxDurationMs = load.maxDuration !== undefined ? positiveDuration(load.maxDuration, 'load.maxDuration') : ovDurationMs ?? DEFAULT_MAX_DURATION_MS;
+    return { model: 'closed', kind: 'per-vu-iterations', vus: ovVus ?? vus, iterationsPerVU, maxDurationMs, gracefulStopMs };
+  }
+
   if (ovIterations !== undefined || shape === 'shared-iterations') {
     const iterations = ovIterations ?? positiveInt(load.iterations, 'load.iterations');
     const maxDurationMs =
@@ -258,6 +278,8 @@ export function describeLoad(load: NormalLoad): string {
       return `${load.vus} VU${load.vus === 1 ? '' : 's'} for ${formatDuration(load.durationMs)}`;
     case 'shared-iterations':
       return `${load.iterations} iteration${load.iterations === 1 ? '' : 's'} shared by ${load.vus} VU${load.vus === 1 ? '' : 's'} (max ${formatDuration(load.maxDurationMs)})`;
+    case 'per-vu-iterations':
+      return `${load.iterationsPerVU} iteration${load.iterationsPerVU === 1 ? '' : 's'} per VU × ${load.vus} VU${load.vus === 1 ? '' : 's'} = ${load.iterationsPerVU * load.vus} (max ${formatDuration(load.maxDurationMs)})`;
     case 'ramping-vus':
       return `VUs ${[load.startVUs, ...load.targets].join(' → ')} over ${formatDuration(load.durationMs)}`;
     case 'arrival-rate': {
@@ -271,9 +293,9 @@ export function describeLoad(load: NormalLoad): string {
   }
 }
 
-/** Planned length of the load phase (shared iterations: their maxDuration, an upper bound). */
+/** Planned length of the load phase (iteration-bound shapes: their maxDuration, an upper bound). */
 export function plannedMsOf(load: NormalLoad): number {
-  return load.kind === 'shared-iterations' ? load.maxDurationMs : load.durationMs;
+  return load.kind === 'shared-iterations' || load.kind === 'per-vu-iterations' ? load.maxDurationMs : load.durationMs;
 }
 
 export function maxVUsOf(load: NormalLoad): number {

@@ -26,6 +26,8 @@ export interface Stage {
 export type LoadShape =
   | { vus: number; duration: Duration; gracefulStop?: Duration }
   | { vus: number; iterations: number; maxDuration?: Duration; gracefulStop?: Duration }
+  /** k6's per-vu-iterations: each of `vus` VUs runs exactly `iterationsPerVU` iterations (maxDuration caps it, default 10m). */
+  | { vus: number; iterationsPerVU: number; maxDuration?: Duration; gracefulStop?: Duration }
   | { stages: Stage[]; by: 'vus'; startVUs?: number; gracefulStop?: Duration }
   | {
       rate: number;
