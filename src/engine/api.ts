@@ -8,8 +8,9 @@ import { CHECKS, CHECK_TAG } from './metrics/names';
 import { parseDuration } from './duration';
 import { OptionsError } from './errors';
 import { url } from './http/url';
+import { file } from './http/body';
 
-export { url };
+export { url, file };
 
 /** What check() and custom metrics record into while a scenario runs. */
 export interface ActiveRun {

@@ -344,7 +344,10 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
     if (h.connections !== undefined) positiveInt(h.connections, 'http.connections');
     if (h.timeout !== undefined) positiveDuration(h.timeout, 'http.timeout');
     if (h.maxResponseBodyBytes !== undefined) positiveInt(h.maxResponseBodyBytes, 'http.maxResponseBodyBytes');
-    for (const k of ['cookies', 'insecureSkipTLSVerify', 'discardResponseBodies'] as const) {
+    if (h.cookies !== undefined && typeof h.cookies !== 'boolean' && h.cookies !== 'per-iteration' && h.cookies !== 'per-vu') {
+      throw new OptionsError('http.cookies', h.cookies, "'per-iteration' (default: an empty jar as each iteration starts), 'per-vu' (kept across a VU's iterations) or false");
+    }
+    for (const k of ['insecureSkipTLSVerify', 'discardResponseBodies'] as const) {
       if (h[k] !== undefined && typeof h[k] !== 'boolean') throw new OptionsError(`http.${k}`, h[k], 'true or false');
     }
     for (const k of Object.keys(h)) {

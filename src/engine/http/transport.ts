@@ -13,6 +13,7 @@ import { H1Pool, leanClientProblem } from './h1';
 import { HttpFailure, isIdempotent, type ConnectionPool, type ExchangeHandler, type RawHeader } from './pool';
 import { UndiciPool } from './undici-pool';
 import { Sweep } from './sweep';
+import { decodeBody } from './decode';
 
 export interface TransportOptions {
   /** Base URL for relative request URLs. */
@@ -22,6 +23,8 @@ export interface TransportOptions {
   /** Default request timeout (ms). */
   timeoutMs: number;
   cookies: boolean;
+  /** Keep each VU's cookies across its iterations (else the jar is emptied as each starts). */
+  cookiesPerVu?: boolean;
   /** Accept any TLS certificate. */
   insecure?: boolean;
   scenarioTags: Tags;
@@ -222,6 +225,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   private bodyBytes = 0;
   private keepBytes = -1;
   private receivedBytes = 0;
+  /** The decoded body would have exceeded maxBodyBytes (a Content-Encoding body): nothing kept. */
+  private decodedTooLarge = false;
   /** @internal When the scenario sent it (the transport's clock, ms): its timeout counts from here. */
   readonly t0: number;
   // The phases as whole microseconds after t0 (-1: not reached): small integers are stored in
@@ -372,6 +377,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     // (it would check an aborted response and record that into a finished run).
     if (state === INTERRUPTED) return;
     if (state === IN_FLIGHT) T.untrack(this, now);
+    // After the end time: decoding is the client's work, not the server's latency.
+    if (this.body !== null && this.error === undefined) this.decode();
     this.measure(usSince(this.t0, now), T.recording);
     // The microtask runs once undici's parser callback has returned, so this Immediate is queued
     // after the one that releases the connection (see OriginPool.resolveAfterRelease).
@@ -424,6 +431,26 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     return duration;
   }
 
+  /** Undoes the body's Content-Encoding (the kept bytes; bodySize stays the wire size). A corrupt body: EDECOMPRESS. */
+  private decode(): void {
+    const coding = this.header('content-encoding');
+    if (coding === undefined) return;
+    const b = this.body!;
+    const raw = Array.isArray(b) ? Buffer.concat(b as unknown as Uint8Array[]) : b;
+    const d = decodeBody(raw, coding, this.transport.maxBodyBytes, this.bodyBytes > this.keepBytes);
+    if (!d.ok) {
+      this.error = HttpErrorKind.decode;
+      this.decodeError = d.message;
+      this.body = null;
+    } else if (d.tooLarge) {
+      this.decodedTooLarge = true;
+      this.body = null;
+    } else this.body = d.body;
+  }
+
+  /** Why the body did not decode (EDECOMPRESS). */
+  private decodeError: string | undefined;
+
   // --- the response -----------------------------------------------------------------------
 
   get headers(): Record<string, string> {
@@ -454,7 +481,7 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   }
 
   get bodyTruncated(): boolean {
-    return this.keepBytes > 0 && this.bodyBytes > this.keepBytes;
+    return (this.keepBytes > 0 && this.bodyBytes > this.keepBytes) || this.decodedTooLarge;
   }
 
   get bodyDiscarded(): boolean {
@@ -465,6 +492,10 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     if (this.bodyDiscarded) {
       throw new Error(`the response body of ${this.method} ${this.url} was discarded (${this.bodySize} bytes): http.discardResponseBodies or discardResponseBody is set`);
     }
+    if (this.decodedTooLarge) {
+      throw new Error(`the decoded response body of ${this.method} ${this.url} is larger than http.maxResponseBodyBytes (${this.transport.maxBodyBytes} bytes; ${this.bodySize} bytes on the wire)`);
+    }
+    if (this.decodeError !== undefined) throw new Error(`${this.method} ${this.url}: ${this.decodeError}`);
     const b = this.body;
     if (b === null) return '';
     if (Array.isArray(b)) return Buffer.concat(b as unknown as Uint8Array[]).toString('utf8');
@@ -472,7 +503,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   }
 
   json<T = any>(): T {
-    if (this.bodyTruncated) {
+    // (A decoded body over the cap: text() says so.)
+    if (this.bodyTruncated && !this.decodedTooLarge) {
       throw new Error(
         `the response body of ${this.method} ${this.url} was truncated at ${this.keepBytes} bytes (http.maxResponseBodyBytes) of ${this.bodySize} received: it cannot be parsed as JSON`,
       );
@@ -490,6 +522,7 @@ const ZERO_TIMINGS: RequestTimings = Object.freeze({ blocked: 0, connecting: 0, 
 export class HttpTransport {
   readonly now: () => number;
   readonly cookies: boolean;
+  readonly cookiesPerVu: boolean;
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly discardBodies: boolean;
@@ -516,6 +549,7 @@ export class HttpTransport {
   constructor(readonly recorder: MetricsRecorder, private readonly options: TransportOptions) {
     this.now = options.now;
     this.cookies = options.cookies;
+    this.cookiesPerVu = options.cookiesPerVu ?? false;
     this.timeoutMs = options.timeoutMs;
     this.maxBodyBytes = options.maxBodyBytes;
     this.discardBodies = options.discardBodies;
