@@ -3,6 +3,7 @@
 
 import type { LoadShape, ScenarioDefinition } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
+import { createSecureContext } from 'node:tls';
 import { OptionsError } from './errors';
 import { formatDuration, parseDuration } from './duration';
 import { constantArrivals, peakVUs, rampArrivals, vuSteps, type ArrivalSchedule, type VuStep } from './schedule';
@@ -337,6 +338,7 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
       throw new OptionsError('tags', def.tags, "an object of string values, e.g. { team: 'checkout' }");
     }
   }
+  if (def.tls !== undefined) validateTls(def.tls);
   if (def.http !== undefined) {
     const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies'];
     if (!isObject(def.http)) throw new OptionsError('http', def.http, `{ ${fields.map((f) => f + '?').join(', ')} }`);
@@ -352,6 +354,36 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
     }
     for (const k of Object.keys(h)) {
       if (!fields.includes(k)) throw new OptionsError(`http.${k}`, h[k], `only the fields ${fields.join(', ')}`);
+    }
+  }
+}
+
+const TLS_FIELDS = ['ca', 'cert', 'key', 'passphrase', 'insecureSkipTLSVerify'];
+
+function isPem(v: unknown): boolean {
+  return typeof v === 'string' || ArrayBuffer.isView(v);
+}
+
+/** `tls`: known fields of the right types, and PEM that Node's TLS accepts (checked now, not at the first connect). */
+function validateTls(t: unknown): void {
+  if (!isObject(t)) throw new OptionsError('tls', t, `{ ${TLS_FIELDS.map((f) => f + '?').join(', ')} }`);
+  for (const k of Object.keys(t)) if (!TLS_FIELDS.includes(k)) throw new OptionsError(`tls.${k}`, t[k], `only the fields ${TLS_FIELDS.join(', ')}`);
+  if (t.ca !== undefined && !(isPem(t.ca) || (Array.isArray(t.ca) && t.ca.every(isPem)))) throw new OptionsError('tls.ca', t.ca, 'PEM text (a string or a Buffer) or an array of them');
+  for (const k of ['cert', 'key'] as const) if (t[k] !== undefined && !isPem(t[k])) throw new OptionsError(`tls.${k}`, t[k], 'PEM text (a string or a Buffer)');
+  if ((t.cert === undefined) !== (t.key === undefined)) throw new OptionsError(t.cert === undefined ? 'tls.cert' : 'tls.key', undefined, 'tls.cert and tls.key together (a client certificate and its private key)');
+  if (t.passphrase !== undefined && typeof t.passphrase !== 'string') throw new OptionsError('tls.passphrase', t.passphrase, 'a string');
+  if (t.insecureSkipTLSVerify !== undefined && typeof t.insecureSkipTLSVerify !== 'boolean') throw new OptionsError('tls.insecureSkipTLSVerify', t.insecureSkipTLSVerify, 'true or false');
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    if (t[k] === undefined) continue;
+    const texts = (Array.isArray(t[k]) ? (t[k] as unknown[]) : [t[k]]).map((p) => (typeof p === 'string' ? p : Buffer.from((p as ArrayBufferView).buffer, (p as ArrayBufferView).byteOffset, (p as ArrayBufferView).byteLength).toString('latin1')));
+    // Node ignores text without a PEM block in a CA list: say so instead of trusting nothing.
+    if (texts.some((p) => !p.includes('-----BEGIN '))) throw new OptionsError(`tls.${k}`, '(not PEM)', "valid PEM text ('-----BEGIN ...'): read the file with readFileSync");
+    try {
+      if (k === 'ca') createSecureContext({ ca: t.ca as never });
+      else if (k === 'cert') createSecureContext({ cert: t.cert as never });
+      else createSecureContext({ key: t.key as never, passphrase: t.passphrase as string | undefined });
+    } catch (err) {
+      throw new OptionsError(`tls.${k}`, '(PEM)', `valid PEM: ${(err as Error).message}`);
     }
   }
 }

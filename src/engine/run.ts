@@ -101,6 +101,7 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
     cookies: def.http?.cookies !== false,
     cookiesPerVu: def.http?.cookies === 'per-vu',
     insecure: def.http?.insecureSkipTLSVerify ?? false,
+    tls: def.tls,
     maxBodyBytes: def.http?.maxResponseBodyBytes ?? DEFAULT_MAX_RESPONSE_BODY_BYTES,
     discardBodies: def.http?.discardResponseBodies ?? false,
     scenarioTags: def.tags ?? {},

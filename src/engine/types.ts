@@ -86,6 +86,24 @@ export interface ScenarioOptions<D = unknown> {
   teardown?(ctx: SetupContext & { data: D }): void | Promise<void>;
   /** HTTP options for this scenario. */
   http?: HttpOptions;
+  /** TLS for this scenario's https requests: a custom CA, a client certificate. */
+  tls?: TlsOptions;
+}
+
+/** PEM text (a string or bytes, e.g. `readFileSync('ca.pem')`). */
+export type Pem = string | ArrayBufferView;
+
+export interface TlsOptions {
+  /** Certificate authorities to trust instead of the system's (PEM; several in one string or an array). */
+  ca?: Pem | Pem[];
+  /** A client certificate (PEM, with its chain), sent when a server asks for one; needs `key`. */
+  cert?: Pem;
+  /** The client certificate's private key (PEM). */
+  key?: Pem;
+  /** The key's passphrase, if it is encrypted. */
+  passphrase?: string;
+  /** Accept any server certificate (same as `http.insecureSkipTLSVerify`; default false). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /** What `scenario()` returns: the options plus a brand the runner uses to find exports. */

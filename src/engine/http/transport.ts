@@ -4,7 +4,7 @@
 // metrics through series handles cached per (method, status, name, tags), so the hot path
 // builds no tag objects and no keys in the recorder.
 
-import type { HttpResponse, RequestTimings, Tags } from '../types';
+import type { HttpResponse, RequestTimings, Tags, TlsOptions } from '../types';
 import type { MetricsRecorder } from '../metrics/recorder';
 import type { CounterSeries, RateSeries, TrendSeries } from '../metrics/recorder';
 import * as M from '../metrics/names';
@@ -27,6 +27,8 @@ export interface TransportOptions {
   cookiesPerVu?: boolean;
   /** Accept any TLS certificate. */
   insecure?: boolean;
+  /** The scenario's CA and client certificate (validated: see load.ts). */
+  tls?: TlsOptions;
   scenarioTags: Tags;
   /** Milliseconds, fractional (performance.now by default). */
   now: () => number;
@@ -74,7 +76,7 @@ export class OriginPool {
    */
   readonly resolveAfterRelease: boolean;
 
-  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false, client: HttpClientChoice = 'auto') {
+  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false, client: HttpClientChoice = 'auto', tls?: TlsOptions) {
     const u = new URL(origin);
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.https = u.protocol === 'https:';
@@ -86,8 +88,8 @@ export class OriginPool {
         if (fresh.length < 10_000) fresh.push({ connecting, tls: 0, at });
       });
     } else {
-      this.pool = new UndiciPool(origin, connections, now, insecure, (connecting, tls, at) => {
-        if (fresh.length < 10_000) fresh.push({ connecting, tls, at });
+      this.pool = new UndiciPool(origin, connections, now, { ...tls, insecureSkipTLSVerify: insecure || tls?.insecureSkipTLSVerify === true }, (connecting, tlsMs, at) => {
+        if (fresh.length < 10_000) fresh.push({ connecting, tls: tlsMs, at });
       });
     }
   }
@@ -563,7 +565,7 @@ export class HttpTransport {
   pool(origin: string): OriginPool {
     let p = this.pools.get(origin);
     if (p === undefined) {
-      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure, this.options.client);
+      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure, this.options.client, this.options.tls);
       this.pools.set(origin, p);
     }
     return p;

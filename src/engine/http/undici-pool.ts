@@ -4,6 +4,7 @@
 
 import type * as Undici from 'undici';
 import type { Socket } from 'node:net';
+import type { TlsOptions } from '../types';
 import { HttpErrorKind } from './error-kinds';
 import { HttpFailure, kindOfSystemError, type ConnectionPool, type ExchangeHandler, type PoolRequest } from './pool';
 
@@ -53,11 +54,16 @@ export class UndiciPool implements ConnectionPool {
     readonly origin: string,
     connections: number | undefined,
     now: () => number,
-    insecure: boolean,
+    tls: TlsOptions,
     onConnected: OnConnected,
   ) {
     const { Pool, buildConnector } = undici();
-    const base = buildConnector({ timeout: 10_000, ...(insecure ? { rejectUnauthorized: false } : {}) });
+    const base = buildConnector({
+      timeout: 10_000,
+      ...(tls.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+      ...(tls.ca !== undefined ? { ca: tls.ca as never } : {}),
+      ...(tls.cert !== undefined ? { cert: tls.cert as never, key: tls.key as never, passphrase: tls.passphrase } : {}),
+    });
     const https = origin.startsWith('https:');
     // Measures each new connection; the first request that waited at least that long takes it.
     const connect: SocketConnector = (opts, callback) => {
