@@ -205,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
             summaryExportPath: command.summaryExportPath && resolve(command.summaryExportPath),
             workers: command.workers,
             cluster: command.cluster,
+            ...(command.httpDebug && { httpDebug: command.httpDebug }),
           },
           command.display,
         );

@@ -9,6 +9,7 @@ import { ScenarioSetupError, describeValue } from './errors';
 import { parseDuration } from './duration';
 import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, type NormalLoad } from './load';
 import { HttpTransport, type HttpClientChoice, type TransportOptions } from './http/transport';
+import type { HttpDebug } from './http/debug';
 import { VuHttp } from './http/client';
 import { createExecutor, type ExecContext } from './executors';
 import { OpenExecutor } from './executors/open';
@@ -39,6 +40,8 @@ export interface RunScenarioOptions {
   now?: () => number;
   /** Which client serves plain http:// (default 'auto': the lean one). */
   httpClient?: HttpClientChoice;
+  /** --http-debug: print each request and response through `write`. */
+  httpDebug?: HttpDebug;
   /** Called every second, and once more with the final partial interval. */
   onInterval(interval: IntervalData): void;
   /** Called when the load starts (after setup). startedAt is epoch ms. */
@@ -147,7 +150,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const env = opts.env ?? {};
   const tags: Tags = def.tags ?? {};
   const recorder = new MetricsRecorder();
-  const transportOptions = transportOptionsOf(def, clock, opts.httpClient);
+  const transportOptions = { ...transportOptionsOf(def, clock, opts.httpClient), httpDebug: opts.httpDebug };
   let transport = new HttpTransport(recorder, transportOptions);
   // Iteration errors and stray rejections by message: each counted under its own kind, up to
   // MAX_ERROR_KINDS kinds; the rest are pooled.

@@ -13,6 +13,7 @@ import { HttpErrorKind } from './error-kinds';
 import { DEFAULT_ACCEPT_ENCODING } from './decode';
 import { DEFAULT_REQUEST_HEADERS } from './pool';
 import { encodeMultipart, urlEncode } from './body';
+import { formatExchange } from './debug';
 
 const DEFAULT_REDIRECTS = 10;
 const DEFAULT_HEADERS = DEFAULT_REQUEST_HEADERS as Record<string, string>;
@@ -210,6 +211,7 @@ export class VuHttp implements HttpClient {
   /** @internal An exchange of `plan` has finished: keep its cookies, follow a redirect or answer. */
   settle(plan: RequestPlan, ex: Exchange): void {
     const pool = ex.originPool;
+    if (this.transport.httpDebug !== undefined) this.debug(ex);
     if (ex.setCookies !== null) {
       const jar = this.ownJar();
       for (const c of ex.setCookies) jar.set(c, pool.hostname, ex.path, pool.https);
@@ -231,6 +233,17 @@ export class VuHttp implements HttpClient {
       }
     }
     plan.resolve(ex);
+  }
+
+  /** --http-debug: the exchange's request and response, credentials redacted. */
+  private debug(ex: Exchange): void {
+    const d = this.transport.httpDebug!;
+    const sent = this.transport.sentRequests.get(ex);
+    d.write(formatExchange({
+      method: ex.method, url: ex.url, requestHeaders: sent?.headers, requestBody: sent?.body,
+      status: ex.status, error: ex.error, responseHeaders: ex.headerPairs(), responseSize: ex.bodySize, durationMs: ex.timings.duration,
+      responseBody: () => (ex.bodyDiscarded ? undefined : ex.text()),
+    }, d.mode));
   }
 
   private redirect(plan: RequestPlan, ex: Exchange, next: URL): void {
@@ -278,6 +291,7 @@ export class VuHttp implements HttpClient {
     if (body !== undefined) sentBytes += body.length + 20;
     const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes, plan.timeoutMs);
     ex.requester = plan;
+    if (T.httpDebug !== undefined) T.sentRequests.set(ex, { headers, body });
     ex.redirectsLeft = plan.maxRedirects > 0 ? plan.hops : -1;
     if (T.closed) {
       ex.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));

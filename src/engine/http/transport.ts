@@ -14,6 +14,7 @@ import { HttpFailure, isIdempotent, type ConnectionPool, type ExchangeHandler, t
 import { UndiciPool } from './undici-pool';
 import { Sweep } from './sweep';
 import { decodeBody } from './decode';
+import type { HttpDebug } from './debug';
 
 export interface TransportOptions {
   /** Base URL for relative request URLs. */
@@ -38,6 +39,8 @@ export interface TransportOptions {
   maxBodyBytes: number;
   /** Keep no bodies (a request's `discardResponseBody` overrides it). */
   discardBodies: boolean;
+  /** Print each request and response (--http-debug). */
+  httpDebug?: HttpDebug;
 }
 
 /** Which client serves plain http:// origins: the lean one ('auto') or undici. */
@@ -469,6 +472,14 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     return this.parsedHeaders;
   }
 
+  /** The response's header pairs as received (names as the server wrote them). */
+  headerPairs(): Array<[string, string]> {
+    const raw = this.rawHeaders;
+    const out: Array<[string, string]> = [];
+    for (let i = 0; i < raw.length; i += 2) out.push([rawString(raw[i]), rawString(raw[i + 1])]);
+    return out;
+  }
+
   /** One header by lowercase name, without building the whole record. */
   header(lowerName: string): string | undefined {
     const raw = this.rawHeaders;
@@ -528,6 +539,9 @@ export class HttpTransport {
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly discardBodies: boolean;
+  readonly httpDebug: HttpDebug | undefined;
+  /** With httpDebug: each exchange's request headers and body as sent (not kept otherwise). */
+  readonly sentRequests = new WeakMap<Exchange, { headers: Record<string, string> | undefined; body: Buffer | undefined }>();
   /** Off once the run has ended: abandoned iterations record nothing. */
   recording = true;
   /** Closed: requests fail at once with EABORTED, nothing is sent. */
@@ -555,6 +569,7 @@ export class HttpTransport {
     this.timeoutMs = options.timeoutMs;
     this.maxBodyBytes = options.maxBodyBytes;
     this.discardBodies = options.discardBodies;
+    this.httpDebug = options.httpDebug;
     this.lastDoneAt = options.now();
     if (options.target !== undefined) {
       this.target = new URL(options.target);
