@@ -340,7 +340,7 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
   }
   if (def.tls !== undefined) validateTls(def.tls);
   if (def.http !== undefined) {
-    const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies'];
+    const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies', 'http2'];
     if (!isObject(def.http)) throw new OptionsError('http', def.http, `{ ${fields.map((f) => f + '?').join(', ')} }`);
     const h = def.http;
     if (h.connections !== undefined) positiveInt(h.connections, 'http.connections');
@@ -349,7 +349,7 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
     if (h.cookies !== undefined && typeof h.cookies !== 'boolean' && h.cookies !== 'per-iteration' && h.cookies !== 'per-vu') {
       throw new OptionsError('http.cookies', h.cookies, "'per-iteration' (default: an empty jar as each iteration starts), 'per-vu' (kept across a VU's iterations) or false");
     }
-    for (const k of ['insecureSkipTLSVerify', 'discardResponseBodies'] as const) {
+    for (const k of ['insecureSkipTLSVerify', 'discardResponseBodies', 'http2'] as const) {
       if (h[k] !== undefined && typeof h[k] !== 'boolean') throw new OptionsError(`http.${k}`, h[k], 'true or false');
     }
     for (const k of Object.keys(h)) {

@@ -105,6 +105,7 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
     cookiesPerVu: def.http?.cookies === 'per-vu',
     insecure: def.http?.insecureSkipTLSVerify ?? false,
     tls: def.tls,
+    http2: def.http?.http2 ?? true,
     maxBodyBytes: def.http?.maxResponseBodyBytes ?? DEFAULT_MAX_RESPONSE_BODY_BYTES,
     discardBodies: def.http?.discardResponseBodies ?? false,
     scenarioTags: def.tags ?? {},

@@ -128,6 +128,11 @@ export interface HttpOptions {
   /** Accept any TLS certificate, e.g. a self-signed one on a staging server (default false). */
   insecureSkipTLSVerify?: boolean;
   /**
+   * Offer HTTP/2 to https targets (default true, as browsers and k6): a server that picks it in the
+   * TLS handshake gets multiplexed connections (up to 100 requests each); false keeps HTTP/1.1.
+   */
+  http2?: boolean;
+  /**
    * Keep at most this many bytes of each response body for `text()` / `json()` (default 10 MiB,
    * 10485760). Bytes past the cap are still received and counted in `data_received`, then dropped;
    * the response says `bodyTruncated: true` and `json()` throws.

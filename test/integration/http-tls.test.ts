@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { gzipSync } from 'node:zlib';
 import type { TLSSocket } from 'node:tls';
 import { runHook } from '../../src/engine/run';
 import { scenario } from '../../src/engine/api';
@@ -94,4 +96,40 @@ test('bad tls options are errors before the run, naming the field', () => {
   assert.throws(v({ cert: pem.cliCert, key: 'garbage' }), /tls\.key: .*valid PEM/);
   assert.throws(v({ cas: pem.ca }), /tls\.cas: .*only the fields ca, cert, key/);
   assert.throws(v({ ca: 42 }), /tls\.ca: .*PEM text/);
+});
+
+test('HTTP/2: an https server that negotiates h2 gets it, multiplexed on one connection; http2: false keeps HTTP/1.1', async () => {
+  const sessions = new Set<unknown>();
+  const h2: Http2SecureServer = createSecureServer({ key: pem.srvKey, cert: pem.srvCert, allowHTTP1: true }, (req, res) => {
+    if (req.httpVersion === '2.0') sessions.add(req.stream.session);
+    const body = gzipSync(JSON.stringify({ version: req.httpVersion, path: req.url }));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'set-cookie': 'h2=yes; Path=/' });
+    res.end(body as unknown as Uint8Array);
+  });
+  await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(h2.address() as { port: number }).port}`;
+  try {
+    const run = async (http2: boolean | undefined) => {
+      const def = scenario({ target: url, load: { vus: 1, iterations: 1 }, tls: { ca: pem.ca }, http: { http2 }, iteration() {} });
+      return (await runHook(def as never, async (http) => {
+        // Once a connection has negotiated h2, 20 at once share it (a burst before any connection
+        // exists opens one per request: the Pool cannot know the server speaks h2 before a handshake).
+        assert.equal((await http.get('/warm')).status, 200);
+        const all = await Promise.all(Array.from({ length: 20 }, (_, i) => http.get(`/item/${i}`)));
+        const cookie = http.jar.get('/').h2;
+        return { all, cookie };
+      })).value;
+    };
+    const on = await run(undefined);
+    assert.deepEqual(on.all.map((r) => r.status), Array(20).fill(200));
+    assert.deepEqual(on.all.map((r) => r.json().version), Array(20).fill('2.0'));
+    assert.deepEqual(on.all.map((r) => r.json().path), Array.from({ length: 20 }, (_, i) => `/item/${i}`));
+    assert.equal(on.cookie, 'yes', 'set-cookie over h2 reaches the jar');
+    assert.equal(sessions.size, 1, 'one multiplexed connection');
+    const off = await run(false);
+    assert.deepEqual(off.all.map((r) => r.json().version), Array(20).fill('1.1'));
+  } finally {
+    h2.close();
+    await new Promise<void>((r) => setTimeout(r, 10));
+  }
 });

@@ -30,6 +30,8 @@ export interface TransportOptions {
   insecure?: boolean;
   /** The scenario's CA and client certificate (validated: see load.ts). */
   tls?: TlsOptions;
+  /** Offer HTTP/2 to https origins (default true). */
+  http2?: boolean;
   scenarioTags: Tags;
   /** Milliseconds, fractional (performance.now by default). */
   now: () => number;
@@ -79,7 +81,7 @@ export class OriginPool {
    */
   readonly resolveAfterRelease: boolean;
 
-  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false, client: HttpClientChoice = 'auto', tls?: TlsOptions) {
+  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false, client: HttpClientChoice = 'auto', tls?: TlsOptions, http2 = true) {
     const u = new URL(origin);
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.https = u.protocol === 'https:';
@@ -93,7 +95,7 @@ export class OriginPool {
     } else {
       this.pool = new UndiciPool(origin, connections, now, { ...tls, insecureSkipTLSVerify: insecure || tls?.insecureSkipTLSVerify === true }, (connecting, tlsMs, at) => {
         if (fresh.length < 10_000) fresh.push({ connecting, tls: tlsMs, at });
-      });
+      }, http2 && this.https);
     }
   }
 }
@@ -580,7 +582,7 @@ export class HttpTransport {
   pool(origin: string): OriginPool {
     let p = this.pools.get(origin);
     if (p === undefined) {
-      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure, this.options.client, this.options.tls);
+      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure, this.options.client, this.options.tls, this.options.http2 ?? true);
       this.pools.set(origin, p);
     }
     return p;

@@ -12,9 +12,15 @@ import { HttpFailure, kindOfSystemError, type ConnectionPool, type ExchangeHandl
 // ~1 MB of bundle to compile at every start (~70 ms of CPU); the pool and connector are under half.
 // Required on first use: plain http runs on the lean H1Pool, so most runs never evaluate undici
 // (~15-30 ms less start-up).
-function undici(): { Pool: typeof Undici.Pool; buildConnector: (options: Undici.buildConnector.BuildOptions) => SocketConnector } {
-  return { Pool: require('undici/lib/dispatcher/pool'), buildConnector: require('undici/lib/core/connect') };
+function undici(): { Pool: typeof Undici.Pool; Client: typeof Undici.Client; buildConnector: (options: Undici.buildConnector.BuildOptions) => SocketConnector } {
+  return { Pool: require('undici/lib/dispatcher/pool'), Client: require('undici/lib/dispatcher/client'), buildConnector: require('undici/lib/core/connect') };
 }
+
+/**
+ * Concurrent requests on one HTTP/2 connection: what a Node h2 server allows by default (100), and
+ * what browsers see from most servers. Past it, the Pool opens another connection.
+ */
+const H2_STREAMS_PER_CONNECTION = 100;
 
 /** undici's connector as it is (its types say it returns nothing; it returns the socket). */
 type SocketConnector = (options: Undici.buildConnector.Options, callback: Undici.buildConnector.Callback) => Socket;
@@ -56,10 +62,13 @@ export class UndiciPool implements ConnectionPool {
     now: () => number,
     tls: TlsOptions,
     onConnected: OnConnected,
+    /** Offer h2 in the TLS handshake (ALPN); a server that picks it gets one multiplexed connection. */
+    http2 = false,
   ) {
-    const { Pool, buildConnector } = undici();
+    const { Pool, Client, buildConnector } = undici();
     const base = buildConnector({
       timeout: 10_000,
+      ...(http2 ? { allowH2: true } : {}),
       ...(tls.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
       ...(tls.ca !== undefined ? { ca: tls.ca as never } : {}),
       ...(tls.cert !== undefined ? { cert: tls.cert as never, key: tls.key as never, passphrase: tls.passphrase } : {}),
@@ -81,7 +90,20 @@ export class UndiciPool implements ConnectionPool {
       if (https) socket.once('connect', () => (tcpAt = now()));
       return socket;
     };
-    this.pool = new Pool(origin, { connections: connections ?? null, pipelining: 1, connect });
+    // HTTP/1.1 connections carry one request at a time (no pipelining). One that negotiated h2
+    // multiplexes: its Client is told as it connects (undici's own default stays 1 once set).
+    const factory = (o: string | URL, opts: object): Undici.Dispatcher => {
+      const client: Undici.Client = new Client(o, {
+        ...opts,
+        connect: (co: Undici.buildConnector.Options, cb: Undici.buildConnector.Callback) =>
+          connect(co, (err, sock) => {
+            if (err === null && (sock as { alpnProtocol?: string | false }).alpnProtocol === 'h2') client.pipelining = H2_STREAMS_PER_CONNECTION;
+            cb(err as null, sock as never);
+          }),
+      });
+      return client;
+    };
+    this.pool = new Pool(origin, { connections: connections ?? null, pipelining: 1, connect, factory });
   }
 
   dispatch(req: PoolRequest, handler: ExchangeHandler): void {
