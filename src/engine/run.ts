@@ -118,9 +118,9 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
  * processes): its requests and checks are recorded and returned as one interval (index 0).
  * Whatever `hook` throws is rethrown.
  */
-export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>, httpClient?: HttpClientChoice): Promise<{ value: T; interval: IntervalData }> {
+export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>, httpClient?: HttpClientChoice, httpDebug?: HttpDebug): Promise<{ value: T; interval: IntervalData }> {
   const recorder = new MetricsRecorder();
-  const transport = new HttpTransport(recorder, transportOptionsOf(def, undefined, httpClient));
+  const transport = new HttpTransport(recorder, { ...transportOptionsOf(def, undefined, httpClient), httpDebug });
   setActiveRun({ recorder, tags: def.tags ?? {} });
   try {
     const value = await hook(new VuHttp(transport));

@@ -44,6 +44,8 @@ test('--http-debug=full adds the bodies; it reaches worker processes too', async
   assertRedactedHeads(r.stderr);
   assert.match(r.stderr, /> \{"user":"ann"\}/);
   assert.match(r.stderr, /< \{"welcome":"ann"\}/);
+  // setup() runs in the parent of the worker processes: its requests are printed too.
+  assert.match(r.stderr, new RegExp(`> GET ${target}/setup`));
 });
 
 test('--http-debug=other is a usage error (exit 2)', async () => {
