@@ -7,6 +7,8 @@ import { startTarget, type RunningServer } from '../servers/target';
 import { runCollect } from '../servers/collect';
 import { segmentsOf } from '../../src/engine/segments';
 import { planOf } from '../../src/engine/load';
+import { createServer } from 'node:http';
+import { runCli, fixture } from './cli-helpers';
 
 let srv: RunningServer;
 before(async () => {
@@ -65,4 +67,24 @@ test('the shape is described for `loadlens list`, and bad values name the field'
   assert.throws(() => planOf('x', { load: { vus: 10, iterationsPerVU: 2, iterations: 5 } as never }), /either iterations/);
   // --iterations N makes any closed shape N iterations shared by its VUs, as for the other closed shapes.
   assert.equal(planOf('x', { load: { vus: 2, iterationsPerVU: 3 } }, { iterations: 7 }).shape, '7 iterations shared by 2 VUs (max 10m)');
+});
+
+test('--workers 2 through the CLI: every VU runs its iterations exactly once across the worker processes', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.url!);
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const r = await runCli(['run', fixture('per-vu.load.ts'), '--target', `http://127.0.0.1:${(server.address() as { port: number }).port}`, '--workers', '2', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const perVu = new Map<string, number>();
+    for (const u of seen) perVu.set(u.split('/')[2], (perVu.get(u.split('/')[2]) ?? 0) + 1);
+    assert.deepEqual([...perVu.entries()].sort(), [['1', 4], ['2', 4], ['3', 4]]);
+    assert.deepEqual(seen.map((u) => Number(u.split('/')[3])).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
+    assert.match(r.stdout, /iterations\.*: 12\b|iterations[^\n]*\b12\b/);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });
