@@ -307,4 +307,4 @@ export class Trend extends CustomMetric<{ record(micros: number): void }> {
 }
 
 /** Everything a scenario file can import from 'loadlens' at run time. */
-export const api = { scenario, check, sleep, url, Counter, Gauge, Rate, Trend };
+export const api = { scenario, check, sleep, url, file, Counter, Gauge, Rate, Trend };

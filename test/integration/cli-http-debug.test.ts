@@ -44,6 +44,9 @@ test('--http-debug=full adds the bodies; it reaches worker processes too', async
   assertRedactedHeads(r.stderr);
   assert.match(r.stderr, /> \{"user":"ann"\}/);
   assert.match(r.stderr, /< \{"welcome":"ann"\}/);
+  // file() from 'loadlens' inside a bundled scenario: a multipart part with its filename.
+  assert.match(r.stderr, /> content-type: multipart\/form-data; boundary=/);
+  assert.match(r.stderr, /> content-disposition: form-data; name="note"; filename="a.txt"/);
   // setup() runs in the parent of the worker processes: its requests are printed too.
   assert.match(r.stderr, new RegExp(`> GET ${target}/setup`));
 });
