@@ -29,7 +29,7 @@ export const checkout = scenario({
   },
 
   async iteration({ http, data, vu }) {
-    // Each VU has its own cookie jar: the session cookie from login rides on the next requests.
+    // Each iteration starts with an empty cookie jar (k6's default): the session cookie from login rides on the next requests.
     const login = await http.post('/api/login', { json: { user: `shopper-${vu.id}`, password: 'secret' }, tags: { name: 'login' } });
     if (!check(login, { 'logged in': (r) => r.status === 200 })) return;
 

@@ -631,6 +631,10 @@ export function describeLoad(load: unknown): string | null {
       const it = num(l.iterations);
       return it === null ? null : `${vuText}, ${it} iteration${it === 1 ? '' : 's'} shared`;
     }
+    if (l.iterationsPerVU !== undefined) {
+      const it = num(l.iterationsPerVU);
+      return it === null ? null : `${vuText}, ${it} iteration${it === 1 ? '' : 's'} each`;
+    }
     const duration = describeDuration(l.duration);
     return duration === null ? null : `${vuText} for ${duration}`;
   }

@@ -2,7 +2,7 @@
 // In the runner, the bundled scenario's 'loadlens' import resolves to this very module instance
 // (through globalThis.__loadlens), so check() and custom metrics record into the running scenario.
 
-export { scenario, check, sleep, url, Counter, Gauge, Rate, Trend, api } from './engine/api';
+export { scenario, check, sleep, url, file, Counter, Gauge, Rate, Trend, api } from './engine/api';
 export { csv, json } from './engine/data';
 export type { DataRows, CsvOptions } from './engine/data';
 export type {
@@ -17,7 +17,14 @@ export type {
   ScenarioOptions,
   ScenarioDefinition,
   HttpOptions,
+  TlsOptions,
+  Pem,
+  HttpCookieJar,
+  CookieOptions,
   RequestOptions,
+  FileData,
+  FormValue,
+  MultipartValue,
   RequestTimings,
   HttpResponse,
   HttpClient,

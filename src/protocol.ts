@@ -37,6 +37,8 @@ export interface RunRequest {
   workers?: number;
   /** Debug mode: one VU, `iterations` iterations (default 1), no thresholds abort. */
   debug?: { iterations?: number };
+  /** --http-debug: print each request and response (heads; 'full' with bodies), credentials redacted. */
+  httpDebug?: 'headers' | 'full';
   /** A distributed run: the load runs on `agents` agents reached through NATS (src/runner/cluster). */
   cluster?: ClusterOptions;
 }
@@ -205,6 +207,8 @@ export type ToWorker =
       env: Record<string, string>;
       /** What setup() returned in the runner (JSON). */
       setupData: unknown;
+      /** --http-debug of the run request. */
+      httpDebug?: 'headers' | 'full';
       /** The planned duration plus gracefulStop, ms: a segment still blocked this long after its
        *  start is ended by its process. */
       stopByMs?: number;

@@ -30,6 +30,8 @@ export type Command =
       summaryMdPath?: string;
       workers?: number;
       cluster?: ClusterOptions;
+      /** --http-debug (heads) or --http-debug=full (with bodies). */
+      httpDebug?: 'headers' | 'full';
       display: DisplayOptions;
     }
   | { name: 'agent'; nats: string; serve: boolean; credsFile?: string; display: DisplayOptions }
@@ -114,6 +116,8 @@ Options for run:
   --agents N                     with --nats: how many agents run the load (each one execution segment)
   --agents-timeout D             with --nats: how long to wait for the agents to join (default 60s; exit 110)
   --nats-creds FILE              with --nats (run or agent): a NATS credentials file (JWT and nkey seed)
+  --http-debug[=full]            print each request and response on stderr (=full: with bodies);
+                                 authorization and cookie values are redacted
   --no-color                     plain text output
   --quiet                        no live line, only the summary
   -h, --help, --version
@@ -173,7 +177,7 @@ function quantity(flag: string, text: string | undefined, fallback: string): str
 // distributed run), and parses them itself.
 const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
   'coordinator-cpu', 'coordinator-memory', 'namespace', 'run-id', 'deadline', 'ttl', 'scenario-in-image'] as const;
-const NOT_FOR_K8S = ['summary-export', 'junit', 'summary-md', 'out', 'workers', 'no-color', 'quiet'] as const;
+const NOT_FOR_K8S = ['summary-export', 'junit', 'summary-md', 'out', 'workers', 'no-color', 'quiet', 'http-debug'] as const;
 
 function envPairs(list: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
@@ -251,11 +255,17 @@ function outSpec(text: string, testid: () => string): OutSpec {
   throw new UsageError(`--out: got "${text}"; unknown output "${kind}", expected ${OUT_KINDS} (a file whose name holds "=": json=${text})`);
 }
 
+function httpDebugMode(text: string): 'headers' | 'full' {
+  if (text === 'headers' || text === 'full') return text;
+  throw new UsageError(`--http-debug: got "${text}"; expected --http-debug (heads) or --http-debug=full (with bodies)`);
+}
+
 export function parseCommand(argv: string[], isTTY: boolean): Command {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      // A bare --http-debug is heads only (parseArgs has no optional values).
+      args: argv.map((a) => (a === '--http-debug' ? '--http-debug=headers' : a)),
       allowPositionals: true,
       strict: true,
       options: {
@@ -294,6 +304,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         force: { type: 'boolean' },
         'nats-creds': { type: 'string' },
         'no-color': { type: 'boolean' },
+        'http-debug': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -386,6 +397,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
       return { name: 'agent', nats: natsUrl(v.nats), serve: Boolean(v.serve), ...(v['nats-creds'] !== undefined && { credsFile: v['nats-creds'] }), display };
     case 'run': {
       if ((v.agents || v['agents-timeout'] || v['nats-creds']) && !v.nats) throw new UsageError('--agents, --agents-timeout and --nats-creds need --nats URL');
+      if (v.nats && v['http-debug'] !== undefined) throw new UsageError('--http-debug and --nats do not go together: debug a scenario on this machine (each agent would print to its own log)');
       if (v.nats && v.workers) throw new UsageError('--workers and --nats do not go together: each agent runs its segment in one worker process');
       const cluster: ClusterOptions | undefined = v.nats
         ? {
@@ -415,6 +427,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         summaryMdPath: v['summary-md'],
         workers: positiveInt('--workers', v.workers),
         ...(cluster && { cluster }),
+        ...(v['http-debug'] !== undefined && { httpDebug: httpDebugMode(v['http-debug']) }),
         display,
       };
     }

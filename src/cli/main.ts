@@ -237,6 +237,7 @@ async function main(argv: string[]): Promise<number> {
             stepSummaryPath: process.env.GITHUB_STEP_SUMMARY ? resolve(process.env.GITHUB_STEP_SUMMARY) : undefined,
             workers: command.workers,
             cluster: command.cluster,
+            ...(command.httpDebug && { httpDebug: command.httpDebug }),
           },
           command.display,
         );

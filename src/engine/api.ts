@@ -8,8 +8,9 @@ import { CHECKS, CHECK_TAG } from './metrics/names';
 import { parseDuration } from './duration';
 import { OptionsError } from './errors';
 import { url } from './http/url';
+import { file } from './http/body';
 
-export { url };
+export { url, file };
 
 /** What check() and custom metrics record into while a scenario runs. */
 export interface ActiveRun {
@@ -306,4 +307,4 @@ export class Trend extends CustomMetric<{ record(micros: number): void }> {
 }
 
 /** Everything a scenario file can import from 'loadlens' at run time. */
-export const api = { scenario, check, sleep, url, Counter, Gauge, Rate, Trend };
+export const api = { scenario, check, sleep, url, file, Counter, Gauge, Rate, Trend };

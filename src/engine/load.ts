@@ -3,6 +3,7 @@
 
 import type { LoadShape, ScenarioDefinition } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
+import { createSecureContext } from 'node:tls';
 import { OptionsError } from './errors';
 import { formatDuration, parseDuration } from './duration';
 import { constantArrivals, peakVUs, rampArrivals, vuSteps, type ArrivalSchedule, type VuStep } from './schedule';
@@ -27,6 +28,15 @@ export type NormalLoad =
       kind: 'shared-iterations';
       vus: number;
       iterations: number;
+      maxDurationMs: number;
+      gracefulStopMs: number;
+    }
+  | {
+      model: 'closed';
+      /** k6's per-vu-iterations: each VU runs exactly `iterationsPerVU` iterations. */
+      kind: 'per-vu-iterations';
+      vus: number;
+      iterationsPerVU: number;
       maxDurationMs: number;
       gracefulStopMs: number;
     }
@@ -59,11 +69,12 @@ export type NormalLoad =
     };
 
 const SHAPES_ALLOWED =
-  "one of { vus, duration }, { vus, iterations }, { stages, by: 'vus' }, { rate, duration, maxVUs }, { stages, by: 'rate', maxVUs }";
+  "one of { vus, duration }, { vus, iterations }, { vus, iterationsPerVU }, { stages, by: 'vus' }, { rate, duration, maxVUs }, { stages, by: 'rate', maxVUs }";
 
 const KEYS: Record<string, string[]> = {
   'constant-vus': ['vus', 'duration', 'gracefulStop'],
   'shared-iterations': ['vus', 'iterations', 'maxDuration', 'gracefulStop'],
+  'per-vu-iterations': ['vus', 'iterationsPerVU', 'maxDuration', 'gracefulStop'],
   'ramping-vus': ['stages', 'by', 'startVUs', 'gracefulStop'],
   'constant-rate': ['rate', 'duration', 'maxVUs', 'preAllocatedVUs', 'timeUnit', 'whenBusy', 'gracefulStop'],
   'ramping-rate': ['stages', 'by', 'maxVUs', 'preAllocatedVUs', 'startRate', 'timeUnit', 'whenBusy', 'gracefulStop'],
@@ -111,7 +122,11 @@ function whichShape(load: Record<string, unknown>): keyof typeof KEYS {
     throw new OptionsError('load.by', load.by, "'vus' (ramp the VU count) or 'rate' (ramp the arrival rate)");
   }
   if ('rate' in load) return 'constant-rate';
-  if ('iterations' in load) return 'shared-iterations';
+  if ('iterations' in load) {
+    if ('iterationsPerVU' in load) throw new OptionsError('load.iterationsPerVU', load.iterationsPerVU, 'either iterations (shared by the VUs) or iterationsPerVU (each VU runs that many), not both');
+    return 'shared-iterations';
+  }
+  if ('iterationsPerVU' in load) return 'per-vu-iterations';
   if ('vus' in load) return 'constant-vus';
   throw new OptionsError('load', load, SHAPES_ALLOWED);
 }
@@ -229,6 +244,12 @@ export function normaliseLoad(load: LoadShape | unknown, overrides: LoadOverride
     durationMs = shape === 'constant-vus' ? positiveDuration(load.duration, 'load.duration') : 0;
   }
 
+  if (shape === 'per-vu-iterations' && ovIterations === undefined) {
+    const iterationsPerVU = positiveInt(load.iterationsPerVU, 'load.iterationsPerVU');
+    const maxDurationMs = load.maxDuration !== undefined ? positiveDuration(load.maxDuration, 'load.maxDuration') : ovDurationMs ?? DEFAULT_MAX_DURATION_MS;
+    return { model: 'closed', kind: 'per-vu-iterations', vus: ovVus ?? vus, iterationsPerVU, maxDurationMs, gracefulStopMs };
+  }
+
   if (ovIterations !== undefined || shape === 'shared-iterations') {
     const iterations = ovIterations ?? positiveInt(load.iterations, 'load.iterations');
     const maxDurationMs =
@@ -258,6 +279,8 @@ export function describeLoad(load: NormalLoad): string {
       return `${load.vus} VU${load.vus === 1 ? '' : 's'} for ${formatDuration(load.durationMs)}`;
     case 'shared-iterations':
       return `${load.iterations} iteration${load.iterations === 1 ? '' : 's'} shared by ${load.vus} VU${load.vus === 1 ? '' : 's'} (max ${formatDuration(load.maxDurationMs)})`;
+    case 'per-vu-iterations':
+      return `${load.iterationsPerVU} iteration${load.iterationsPerVU === 1 ? '' : 's'} per VU × ${load.vus} VU${load.vus === 1 ? '' : 's'} = ${load.iterationsPerVU * load.vus} (max ${formatDuration(load.maxDurationMs)})`;
     case 'ramping-vus':
       return `VUs ${[load.startVUs, ...load.targets].join(' → ')} over ${formatDuration(load.durationMs)}`;
     case 'arrival-rate': {
@@ -271,9 +294,9 @@ export function describeLoad(load: NormalLoad): string {
   }
 }
 
-/** Planned length of the load phase (shared iterations: their maxDuration, an upper bound). */
+/** Planned length of the load phase (iteration-bound shapes: their maxDuration, an upper bound). */
 export function plannedMsOf(load: NormalLoad): number {
-  return load.kind === 'shared-iterations' ? load.maxDurationMs : load.durationMs;
+  return load.kind === 'shared-iterations' || load.kind === 'per-vu-iterations' ? load.maxDurationMs : load.durationMs;
 }
 
 export function maxVUsOf(load: NormalLoad): number {
@@ -315,18 +338,52 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
       throw new OptionsError('tags', def.tags, "an object of string values, e.g. { team: 'checkout' }");
     }
   }
+  if (def.tls !== undefined) validateTls(def.tls);
   if (def.http !== undefined) {
-    const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies'];
+    const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies', 'http2'];
     if (!isObject(def.http)) throw new OptionsError('http', def.http, `{ ${fields.map((f) => f + '?').join(', ')} }`);
     const h = def.http;
     if (h.connections !== undefined) positiveInt(h.connections, 'http.connections');
     if (h.timeout !== undefined) positiveDuration(h.timeout, 'http.timeout');
     if (h.maxResponseBodyBytes !== undefined) positiveInt(h.maxResponseBodyBytes, 'http.maxResponseBodyBytes');
-    for (const k of ['cookies', 'insecureSkipTLSVerify', 'discardResponseBodies'] as const) {
+    if (h.cookies !== undefined && typeof h.cookies !== 'boolean' && h.cookies !== 'per-iteration' && h.cookies !== 'per-vu') {
+      throw new OptionsError('http.cookies', h.cookies, "'per-iteration' (default: an empty jar as each iteration starts), 'per-vu' (kept across a VU's iterations) or false");
+    }
+    for (const k of ['insecureSkipTLSVerify', 'discardResponseBodies', 'http2'] as const) {
       if (h[k] !== undefined && typeof h[k] !== 'boolean') throw new OptionsError(`http.${k}`, h[k], 'true or false');
     }
     for (const k of Object.keys(h)) {
       if (!fields.includes(k)) throw new OptionsError(`http.${k}`, h[k], `only the fields ${fields.join(', ')}`);
+    }
+  }
+}
+
+const TLS_FIELDS = ['ca', 'cert', 'key', 'passphrase', 'insecureSkipTLSVerify'];
+
+function isPem(v: unknown): boolean {
+  return typeof v === 'string' || ArrayBuffer.isView(v);
+}
+
+/** `tls`: known fields of the right types, and PEM that Node's TLS accepts (checked now, not at the first connect). */
+function validateTls(t: unknown): void {
+  if (!isObject(t)) throw new OptionsError('tls', t, `{ ${TLS_FIELDS.map((f) => f + '?').join(', ')} }`);
+  for (const k of Object.keys(t)) if (!TLS_FIELDS.includes(k)) throw new OptionsError(`tls.${k}`, t[k], `only the fields ${TLS_FIELDS.join(', ')}`);
+  if (t.ca !== undefined && !(isPem(t.ca) || (Array.isArray(t.ca) && t.ca.every(isPem)))) throw new OptionsError('tls.ca', t.ca, 'PEM text (a string or a Buffer) or an array of them');
+  for (const k of ['cert', 'key'] as const) if (t[k] !== undefined && !isPem(t[k])) throw new OptionsError(`tls.${k}`, t[k], 'PEM text (a string or a Buffer)');
+  if ((t.cert === undefined) !== (t.key === undefined)) throw new OptionsError(t.cert === undefined ? 'tls.cert' : 'tls.key', undefined, 'tls.cert and tls.key together (a client certificate and its private key)');
+  if (t.passphrase !== undefined && typeof t.passphrase !== 'string') throw new OptionsError('tls.passphrase', t.passphrase, 'a string');
+  if (t.insecureSkipTLSVerify !== undefined && typeof t.insecureSkipTLSVerify !== 'boolean') throw new OptionsError('tls.insecureSkipTLSVerify', t.insecureSkipTLSVerify, 'true or false');
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    if (t[k] === undefined) continue;
+    const texts = (Array.isArray(t[k]) ? (t[k] as unknown[]) : [t[k]]).map((p) => (typeof p === 'string' ? p : Buffer.from((p as ArrayBufferView).buffer, (p as ArrayBufferView).byteOffset, (p as ArrayBufferView).byteLength).toString('latin1')));
+    // Node ignores text without a PEM block in a CA list: say so instead of trusting nothing.
+    if (texts.some((p) => !p.includes('-----BEGIN '))) throw new OptionsError(`tls.${k}`, '(not PEM)', "valid PEM text ('-----BEGIN ...'): read the file with readFileSync");
+    try {
+      if (k === 'ca') createSecureContext({ ca: t.ca as never });
+      else if (k === 'cert') createSecureContext({ cert: t.cert as never });
+      else createSecureContext({ key: t.key as never, passphrase: t.passphrase as string | undefined });
+    } catch (err) {
+      throw new OptionsError(`tls.${k}`, '(PEM)', `valid PEM: ${(err as Error).message}`);
     }
   }
 }

@@ -9,6 +9,7 @@ import { ScenarioSetupError, describeValue } from './errors';
 import { parseDuration } from './duration';
 import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, type NormalLoad } from './load';
 import { HttpTransport, type HttpClientChoice, type TransportOptions } from './http/transport';
+import type { HttpDebug } from './http/debug';
 import { VuHttp } from './http/client';
 import { createExecutor, type ExecContext } from './executors';
 import { OpenExecutor } from './executors/open';
@@ -39,6 +40,8 @@ export interface RunScenarioOptions {
   now?: () => number;
   /** Which client serves plain http:// (default 'auto': the lean one). */
   httpClient?: HttpClientChoice;
+  /** --http-debug: print each request and response through `write`. */
+  httpDebug?: HttpDebug;
   /** Called every second, and once more with the final partial interval. */
   onInterval(interval: IntervalData): void;
   /** Called when the load starts (after setup). startedAt is epoch ms. */
@@ -98,8 +101,11 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
     target: def.target,
     connections: def.http?.connections,
     timeoutMs: def.http?.timeout !== undefined ? parseDuration(def.http.timeout, 'http.timeout') : DEFAULT_TIMEOUT_MS,
-    cookies: def.http?.cookies ?? true,
+    cookies: def.http?.cookies !== false,
+    cookiesPerVu: def.http?.cookies === 'per-vu',
     insecure: def.http?.insecureSkipTLSVerify ?? false,
+    tls: def.tls,
+    http2: def.http?.http2 ?? true,
     maxBodyBytes: def.http?.maxResponseBodyBytes ?? DEFAULT_MAX_RESPONSE_BODY_BYTES,
     discardBodies: def.http?.discardResponseBodies ?? false,
     scenarioTags: def.tags ?? {},
@@ -112,9 +118,9 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
  * processes): its requests and checks are recorded and returned as one interval (index 0).
  * Whatever `hook` throws is rethrown.
  */
-export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>, httpClient?: HttpClientChoice): Promise<{ value: T; interval: IntervalData }> {
+export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>, httpClient?: HttpClientChoice, httpDebug?: HttpDebug): Promise<{ value: T; interval: IntervalData }> {
   const recorder = new MetricsRecorder();
-  const transport = new HttpTransport(recorder, transportOptionsOf(def, undefined, httpClient));
+  const transport = new HttpTransport(recorder, { ...transportOptionsOf(def, undefined, httpClient), httpDebug });
   setActiveRun({ recorder, tags: def.tags ?? {} });
   try {
     const value = await hook(new VuHttp(transport));
@@ -145,7 +151,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const env = opts.env ?? {};
   const tags: Tags = def.tags ?? {};
   const recorder = new MetricsRecorder();
-  const transportOptions = transportOptionsOf(def, clock, opts.httpClient);
+  const transportOptions = { ...transportOptionsOf(def, clock, opts.httpClient), httpDebug: opts.httpDebug };
   let transport = new HttpTransport(recorder, transportOptions);
   // Iteration errors and stray rejections by message: each counted under its own kind, up to
   // MAX_ERROR_KINDS kinds; the rest are pooled.

@@ -26,6 +26,8 @@ export interface Stage {
 export type LoadShape =
   | { vus: number; duration: Duration; gracefulStop?: Duration }
   | { vus: number; iterations: number; maxDuration?: Duration; gracefulStop?: Duration }
+  /** k6's per-vu-iterations: each of `vus` VUs runs exactly `iterationsPerVU` iterations (maxDuration caps it, default 10m). */
+  | { vus: number; iterationsPerVU: number; maxDuration?: Duration; gracefulStop?: Duration }
   | { stages: Stage[]; by: 'vus'; startVUs?: number; gracefulStop?: Duration }
   | {
       rate: number;
@@ -84,6 +86,24 @@ export interface ScenarioOptions<D = unknown> {
   teardown?(ctx: SetupContext & { data: D }): void | Promise<void>;
   /** HTTP options for this scenario. */
   http?: HttpOptions;
+  /** TLS for this scenario's https requests: a custom CA, a client certificate. */
+  tls?: TlsOptions;
+}
+
+/** PEM text (a string or bytes, e.g. `readFileSync('ca.pem')`). */
+export type Pem = string | ArrayBufferView;
+
+export interface TlsOptions {
+  /** Certificate authorities to trust instead of the system's (PEM; several in one string or an array). */
+  ca?: Pem | Pem[];
+  /** A client certificate (PEM, with its chain), sent when a server asks for one; needs `key`. */
+  cert?: Pem;
+  /** The client certificate's private key (PEM). */
+  key?: Pem;
+  /** The key's passphrase, if it is encrypted. */
+  passphrase?: string;
+  /** Accept any server certificate (same as `http.insecureSkipTLSVerify`; default false). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /** What `scenario()` returns: the options plus a brand the runner uses to find exports. */
@@ -99,10 +119,19 @@ export interface HttpOptions {
    * send: '60s' (the default), '500ms', or a number of seconds. Exceeded: `error: 'ETIMEDOUT'`.
    */
   timeout?: Duration;
-  /** Keep a cookie jar per VU (default true). */
-  cookies?: boolean;
+  /**
+   * The VU's cookie jar: 'per-iteration' (the default, as k6: every iteration starts with an empty
+   * jar; `true` is the same), 'per-vu' (kept across a VU's iterations, like one browser per VU) or
+   * false (cookies servers set are not kept; those set with `http.jar` are still sent).
+   */
+  cookies?: boolean | 'per-iteration' | 'per-vu';
   /** Accept any TLS certificate, e.g. a self-signed one on a staging server (default false). */
   insecureSkipTLSVerify?: boolean;
+  /**
+   * Offer HTTP/2 to https targets (default true, as browsers and k6): a server that picks it in the
+   * TLS handshake gets multiplexed connections (up to 100 requests each); false keeps HTTP/1.1.
+   */
+  http2?: boolean;
   /**
    * Keep at most this many bytes of each response body for `text()` / `json()` (default 10 MiB,
    * 10485760). Bytes past the cap are still received and counted in `data_received`, then dropped;
@@ -120,11 +149,33 @@ export interface HttpOptions {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
+/** A form or query value. */
+export type FormValue = string | number | boolean;
+
+/** A file part of a `multipart` body, made by `file(data, filename?, contentType?)`. */
+export interface FileData {
+  readonly __loadlensFile: true;
+  readonly data: Uint8Array;
+  readonly filename: string;
+  readonly contentType: string;
+}
+
+/** A `multipart` field: a value, or a file from `file()`. */
+export type MultipartValue = FormValue | FileData;
+
 export interface RequestOptions {
   headers?: Record<string, string>;
-  query?: Record<string, string | number | boolean>;
+  query?: Record<string, FormValue>;
+  /** A JSON body (content-type application/json unless `headers` set one). */
   json?: unknown;
   body?: string | Uint8Array;
+  /** An application/x-www-form-urlencoded body: `form: { user: 'a', pass: 'b' }`. */
+  form?: Record<string, FormValue>;
+  /**
+   * A multipart/form-data body: fields and files (`file(data, 'a.png', 'image/png')`); an array
+   * sends the field once per element. The content-type with its boundary is set for you.
+   */
+  multipart?: Record<string, MultipartValue | MultipartValue[]>;
   /** Limit on this whole request, counted from its send (not an inactivity limit): '5s', '500ms', or a number of seconds (default: the scenario's `http.timeout`, 60 s); exceeded: `error: 'ETIMEDOUT'`. */
   timeout?: Duration;
   tags?: Tags;
@@ -185,7 +236,32 @@ export interface UrlTemplate {
 /** What a request is sent to: a URL (named by its path), or a UrlTemplate (named by its template). */
 export type RequestUrl = string | UrlTemplate;
 
+/** Options of a cookie set with `http.jar.set` (as a Set-Cookie header's attributes). */
+export interface CookieOptions {
+  /** Also sent to subdomains of this domain (default: only the URL's host). */
+  domain?: string;
+  /** Default '/'. */
+  path?: string;
+  /** Seconds until it expires. */
+  maxAge?: number;
+  expires?: Date | string;
+  /** Only sent over https. */
+  secure?: boolean;
+}
+
+/** The VU's cookie jar (`http.jar`), as a browser keeps them: set by responses and by you. */
+export interface HttpCookieJar {
+  /** Stores a cookie as if a response from `url` (absolute, or relative to the target) had set it. */
+  set(url: string, name: string, value: string, options?: CookieOptions): void;
+  /** The cookies a request to `url` would send, name → value. */
+  get(url: string): Record<string, string>;
+  /** Forgets every cookie, or with `url` the ones a request to it would send. */
+  clear(url?: string): void;
+}
+
 export interface HttpClient {
+  /** The VU's cookie jar (emptied at each iteration's start unless `http.cookies` is 'per-vu'). */
+  readonly jar: HttpCookieJar;
   get(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
   head(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;
   del(url: RequestUrl, opts?: RequestOptions): Promise<HttpResponse>;

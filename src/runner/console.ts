@@ -6,6 +6,7 @@
 
 import { inspect } from 'node:util';
 import { escapeControlLines } from '../text';
+import type { HttpDebug, HttpDebugMode } from '../engine/http/debug';
 
 function safe(arg: unknown): unknown {
   if (typeof arg === 'string') return escapeControlLines(arg);
@@ -28,4 +29,14 @@ export function escapingConsole(target: Console): Console {
       return fn;
     },
   });
+}
+
+/**
+ * --http-debug's output: through the scenario's console (escaped like everything a scenario
+ * logs: headers and bodies come from servers), on stderr, so stdout keeps only the summary.
+ */
+export function httpDebugSink(mode: HttpDebugMode | undefined): HttpDebug | undefined {
+  if (mode === undefined) return undefined;
+  const out = escapingConsole(console);
+  return { mode, write: (text) => out.error(text) };
 }

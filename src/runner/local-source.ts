@@ -3,6 +3,7 @@
 import { runScenario } from '../engine/run';
 import { WorkerSource } from './workers';
 import { httpClientFromEnv } from './env';
+import { httpDebugSink } from './console';
 import { ClusterSource } from './cluster/coordinator-source';
 import type { ClusterOptions } from '../protocol';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from './source';
@@ -19,6 +20,7 @@ export class InProcessSource implements LoadSource {
       env: o.env,
       debug: o.debug,
       httpClient: httpClientFromEnv(),
+      httpDebug: httpDebugSink(o.httpDebug),
       signal: this.controller.signal,
       onStarted: (plan, startedAt) => events.started(plan, startedAt),
       onInterval: (interval) => events.interval(interval),

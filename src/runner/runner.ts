@@ -380,7 +380,7 @@ export class Runner {
     if (state.cancelled) source.cancel('cancelled');
     let result;
     try {
-      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug }, events);
+      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug, httpDebug: request.httpDebug }, events);
       // Every interval in the totals (and in --out) before the summary.
       while (merging !== undefined) await merging;
       if (mergeError !== undefined) throw mergeError;

@@ -7,6 +7,8 @@ import { runHook } from '../engine/run';
 import type { IntervalData, ScenarioDefinition } from '../engine/types';
 import type { FromWorker } from '../protocol';
 import { httpClientFromEnv } from './env';
+import { httpDebugSink } from './console';
+import type { HttpDebugMode } from '../engine/http/debug';
 import type { SourceEvents } from './source';
 import type { IntervalMerger } from './workers';
 
@@ -84,10 +86,10 @@ export class SegmentReports {
  * http client of its own; its requests are the run's too (`extras`, merged into the first interval).
  * Throws ScenarioSetupError when setup() throws.
  */
-export async function setupOnce(definition: ScenarioDefinition, env: Record<string, string>, scenario: string): Promise<{ setupData: unknown; extras: IntervalData[] }> {
+export async function setupOnce(definition: ScenarioDefinition, env: Record<string, string>, scenario: string, httpDebug?: HttpDebugMode): Promise<{ setupData: unknown; extras: IntervalData[] }> {
   if (!definition.setup) return { setupData: undefined, extras: [] };
   try {
-    const r = await runHook(definition, (http) => definition.setup!({ http, env }), httpClientFromEnv());
+    const r = await runHook(definition, (http) => definition.setup!({ http, env }), httpClientFromEnv(), httpDebugSink(httpDebug));
     return { setupData: r.value, extras: [r.interval] };
   } catch (err) {
     throw new ScenarioSetupError(err, scenario);
@@ -107,6 +109,8 @@ export async function endSegments(o: {
   env: Record<string, string>;
   setupData: unknown;
   what: string;
+  /** --http-debug: teardown's requests are printed too. */
+  httpDebug?: HttpDebugMode;
 }): Promise<number> {
   const { merger, events, definition } = o;
   const interrupted = o.states.reduce((a, s) => a + s.interrupted, 0);
@@ -116,7 +120,7 @@ export async function endSegments(o: {
   if (definition.teardown) {
     const t0 = performance.now();
     try {
-      const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: o.setupData }), httpClientFromEnv());
+      const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: o.setupData }), httpClientFromEnv(), httpDebugSink(o.httpDebug));
       merger.addExtra(r.interval);
     } catch (err) {
       events.teardownError(err);

@@ -32,6 +32,8 @@ export interface SourceRunOptions {
   overrides?: LoadOverrides;
   env: Record<string, string>;
   debug?: { iterations?: number };
+  /** --http-debug: print each request and response. */
+  httpDebug?: 'headers' | 'full';
 }
 
 export interface SourceResult {

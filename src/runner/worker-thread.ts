@@ -14,6 +14,7 @@ import { parentPort } from 'node:worker_threads';
 import type { FromRunner, FromWorkerThread, ToWorker } from '../protocol';
 import { cleanStack, findScenarios, loadBundle, selectScenarios } from './bundle';
 import { httpClientFromEnv } from './env';
+import { httpDebugSink } from './console';
 import { ScenarioExitError } from './exit';
 import { relayOutput } from './thread-output';
 import { HEARTBEAT_EVERY_MS } from './watchdog';
@@ -63,6 +64,7 @@ async function start(): Promise<void> {
     setupData: { value: m.setupData },
     runTeardown: false,
     httpClient: httpClientFromEnv(),
+    httpDebug: httpDebugSink(m.httpDebug),
     signal: controller.signal,
     onInterval: (interval) => send({ type: 'worker-interval', index: m.index, scenario: m.scenario, interval }),
     // The first occurrence of each message carries its stack; then every 100th updates the count.

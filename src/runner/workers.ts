@@ -178,7 +178,7 @@ export class WorkerSource implements LoadSource {
     if (n < this.count) events.log('info', `${n} worker process(es), not ${this.count}: the scenario has ${maxVUsOf(load)} VU(s) at most`);
 
     // setup() and teardown() run once, here in the parent.
-    const { setupData, extras } = await setupOnce(definition, o.env, o.name);
+    const { setupData, extras } = await setupOnce(definition, o.env, o.name, o.httpDebug);
     const code = await bundleScenarioFile(o.file);
 
     let incomplete = false;
@@ -218,7 +218,7 @@ export class WorkerSource implements LoadSource {
       });
       this.send(w, {
         type: 'worker-load', index: i, workers: n, file: o.file, code, scenario: o.name,
-        target: definition.target, overrides: o.overrides, env: o.env, setupData,
+        target: definition.target, overrides: o.overrides, env: o.env, setupData, httpDebug: o.httpDebug,
         stopByMs: plan.plannedMs + load.gracefulStopMs,
       });
     }
@@ -240,7 +240,7 @@ export class WorkerSource implements LoadSource {
     clearInterval(ticker);
     merger.flush();
 
-    const durationMs = await endSegments({ states: this.workers, merger, events, definition, env: o.env, setupData, what: 'worker' });
+    const durationMs = await endSegments({ states: this.workers, merger, events, definition, env: o.env, setupData, what: 'worker', httpDebug: o.httpDebug });
     return { durationMs, incomplete, blocked: reports.blocked };
   }
 

@@ -151,6 +151,7 @@ test('files without scenarios: plain exports and calls of other functions are no
 test('describeLoad covers each shape', () => {
   assert.equal(describeLoad({ vus: 1, duration: '10s' }), '1 VU for 10s');
   assert.equal(describeLoad({ stages: [{ to: 5, over: '1s' }], by: 'vus' }), 'ramping VUs: →5 over 1s');
+  assert.equal(describeLoad({ vus: 10, iterationsPerVU: 20 }), '10 VUs, 20 iterations each');
   assert.equal(describeLoad({ rate: 100, duration: '1m', maxVUs: 10 }), '100 it/s for 1m (max 10 VUs)');
   assert.equal(describeLoad('x'), null);
 });

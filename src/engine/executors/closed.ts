@@ -2,6 +2,7 @@
 // slows the load down, which hides queueing: the summary says so).
 // - constant VUs for a duration;
 // - shared iterations: the VUs take iterations from one counter until all have started;
+// - per-VU iterations: each VU runs its own fixed count;
 // - ramping VUs: VUs start and stop at the moments the ramp's VU count crosses their index
 //   (a VU asked to stop finishes its current iteration first).
 // With a segment, each process owns the striped share of VU indexes (and of the shared
@@ -79,7 +80,7 @@ abstract class LoopingExecutor extends ExecutorBase implements Executor {
    * segment, the local count maps to the segment's own global indexes (as k6 does), so indexes
    * stay unique across worker processes and agents: what `rows.unique()` relies on.
    */
-  protected nextIteration(): number {
+  protected nextIteration(_vu: Vu): number {
     const local = this.count++;
     return this.x.segment ? this.x.segment.globalIndex(local) : local;
   }
@@ -91,7 +92,7 @@ abstract class LoopingExecutor extends ExecutorBase implements Executor {
     let lastYield = this.x.elapsed();
     for (;;) {
       if (this.stopping || vu.stopRequested) break;
-      const g = this.nextIteration();
+      const g = this.nextIteration(vu);
       if (g < 0) break;
       this.inFlight++;
       this.started++;
@@ -169,6 +170,47 @@ export class SharedIterationsExecutor extends LoopingExecutor {
   protected loopEnded(): void {
     // All iterations started and every VU done: the load phase is over.
     if (this.looping === 0) this.stop();
+  }
+}
+
+/**
+ * k6's per-vu-iterations: each VU runs exactly `iterationsPerVU` iterations. A segment owns
+ * whole VUs and so all of their iterations: the union over segments is exact. The scenario index
+ * of VU v's i-th iteration is v * iterationsPerVU + i (global VU index v), the same in any split.
+ */
+export class PerVuIterationsExecutor extends LoopingExecutor {
+  private readonly ownVus: number;
+  private readonly maxDurationMs: number;
+
+  constructor(x: ExecContext, private readonly load: { vus: number; iterationsPerVU: number; maxDurationMs: number }) {
+    super(x);
+    this.maxDurationMs = load.maxDurationMs;
+    this.ownVus = x.segment ? x.segment.scaleInt(load.vus) : load.vus;
+  }
+
+  start(): void {
+    this.endAfter(this.maxDurationMs);
+    if (this.ownVus === 0) {
+      this.stop();
+      return;
+    }
+    // A VU whose iterations never await finishes inside loop(): the phase ends only when all have.
+    this.starting = true;
+    for (let i = 0; i < this.ownVus; i++) void this.loop(this.vu(i));
+    this.starting = false;
+    this.loopEnded();
+  }
+
+  private starting = false;
+
+  protected override nextIteration(vu: Vu): number {
+    const n = vu.info.iteration;
+    if (n >= this.load.iterationsPerVU) return -1;
+    return (vu.info.id - 1) * this.load.iterationsPerVU + n;
+  }
+
+  protected loopEnded(): void {
+    if (this.looping === 0 && !this.starting) this.stop();
   }
 }
 

@@ -3,7 +3,7 @@
 import type { NormalLoad } from '../load';
 import type { ExecContext, Executor } from './vu';
 import { OpenExecutor } from './open';
-import { ConstantVusExecutor, RampingVusExecutor, SharedIterationsExecutor } from './closed';
+import { ConstantVusExecutor, PerVuIterationsExecutor, RampingVusExecutor, SharedIterationsExecutor } from './closed';
 
 export type { ExecContext, Executor } from './vu';
 
@@ -13,6 +13,8 @@ export function createExecutor(x: ExecContext, load: NormalLoad): Executor {
       return new ConstantVusExecutor(x, load);
     case 'shared-iterations':
       return new SharedIterationsExecutor(x, load);
+    case 'per-vu-iterations':
+      return new PerVuIterationsExecutor(x, load);
     case 'ramping-vus':
       return new RampingVusExecutor(x, load);
     case 'arrival-rate':

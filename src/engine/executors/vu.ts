@@ -67,6 +67,7 @@ export class Vu {
  */
 export function startIteration(x: ExecContext, vu: Vu, globalIndex: number, lagMs: number): PromiseLike<unknown> | undefined {
   vu.http.lagMs = lagMs;
+  vu.http.newIteration();
   vu.info.iterationInScenario = globalIndex;
   vu.iterationStart = x.elapsed();
   try {

@@ -3,15 +3,20 @@
 // Network failures come back as responses with status 0 and an `error` kind; only programming
 // errors (a bad URL, a bad option) throw.
 
-import type { HttpClient, HttpResponse, RequestOptions, RequestUrl, Tags } from '../types';
+import type { CookieOptions, HttpClient, HttpCookieJar, HttpResponse, RequestOptions, RequestUrl, Tags } from '../types';
 import { parseDuration } from '../duration';
 import { CookieJar } from './cookies';
 import { isUrlTemplate } from './url';
 import { Exchange, type HttpTransport, type OriginPool, type Requester } from './transport';
 import { HttpFailure, type PoolRequest } from './pool';
 import { HttpErrorKind } from './error-kinds';
+import { DEFAULT_ACCEPT_ENCODING } from './decode';
+import { DEFAULT_REQUEST_HEADERS } from './pool';
+import { encodeMultipart, urlEncode } from './body';
+import { formatExchange } from './debug';
 
 const DEFAULT_REDIRECTS = 10;
+const DEFAULT_HEADERS = DEFAULT_REQUEST_HEADERS as Record<string, string>;
 
 /** An HTTP token (RFC 9110 §5.6.2): methods and header names. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -51,17 +56,9 @@ function checkHeaders(headers: Record<string, string>): number {
   return flags;
 }
 
-function encodeQuery(query: Record<string, string | number | boolean>): string {
-  let out = '';
-  for (const k in query) {
-    out += (out ? '&' : '') + encodeURIComponent(k) + '=' + encodeURIComponent(String(query[k]));
-  }
-  return out;
-}
-
 function withQuery(path: string, query: RequestOptions['query']): string {
   if (query === undefined) return path;
-  const q = encodeQuery(query);
+  const q = urlEncode(query);
   if (!q) return path;
   return path + (path.includes('?') ? '&' : '?') + q;
 }
@@ -80,7 +77,7 @@ function isRedirect(status: number): boolean {
 export class VuHttp implements HttpClient {
   /** How late the current iteration started (open model); added to each request's latency. */
   lagMs = 0;
-  private jar: CookieJar | null = null;
+  private cookieJar: CookieJar | null = null;
 
   constructor(private readonly transport: HttpTransport) {}
 
@@ -105,7 +102,29 @@ export class VuHttp implements HttpClient {
 
   /** Forgets the VU's cookies. */
   clearCookies(): void {
-    this.jar?.clear();
+    this.cookieJar?.clear();
+  }
+
+  /** @internal An iteration of this VU starts: its jar starts empty unless cookies are kept per VU. */
+  newIteration(): void {
+    const jar = this.cookieJar;
+    if (jar !== null && jar.size > 0 && !this.transport.cookiesPerVu) jar.clear();
+  }
+
+  private jarApi: HttpCookieJar | null = null;
+
+  get jar(): HttpCookieJar {
+    return (this.jarApi ??= new JarApi(this));
+  }
+
+  /** @internal The VU's jar (made on first use). */
+  ownJar(): CookieJar {
+    return (this.cookieJar ??= new CookieJar());
+  }
+
+  /** @internal `url` resolved against the target, for the jar API. */
+  resolve(url: string): URL {
+    return this.parseUrl(url, this.transport.target);
   }
 
   // Not an async function: a suspended one costs ~400 bytes per request in flight (see
@@ -147,14 +166,35 @@ export class VuHttp implements HttpClient {
     let headers = opts?.headers;
     if (opts !== undefined) {
       path = withQuery(path, opts.query);
+      let bodies = 0;
+      let contentType: string | undefined;
       if (opts.json !== undefined) {
+        bodies++;
         body = Buffer.from(JSON.stringify(opts.json));
-        if (!hasHeader(headers, 'content-type')) headers = { ...headers, 'content-type': 'application/json' };
-      } else if (opts.body !== undefined) {
+        contentType = 'application/json';
+      }
+      if (opts.body !== undefined) {
+        bodies++;
         body = typeof opts.body === 'string' ? Buffer.from(opts.body) : Buffer.from(opts.body.buffer, opts.body.byteOffset, opts.body.byteLength);
       }
+      if (opts.form !== undefined) {
+        bodies++;
+        body = Buffer.from(urlEncode(opts.form));
+        contentType = 'application/x-www-form-urlencoded';
+      }
+      if (opts.multipart !== undefined) {
+        bodies++;
+        const m = encodeMultipart(opts.multipart);
+        body = m.body;
+        contentType = m.contentType;
+      }
+      if (bodies > 1) throw new TypeError('a request takes one body: json, body, form or multipart');
+      if (contentType !== undefined && !hasHeader(headers, 'content-type')) headers = { ...headers, 'content-type': contentType };
     }
-    const check = headers !== undefined ? checkHeaders(headers) : 0;
+    // Compressed responses are asked for (and decoded) unless the request says otherwise.
+    if (headers === undefined) headers = DEFAULT_HEADERS;
+    else if (!hasHeader(headers, 'accept-encoding')) headers = { 'accept-encoding': DEFAULT_ACCEPT_ENCODING, ...headers };
+    const check = headers !== DEFAULT_HEADERS ? checkHeaders(headers) : 0;
     if ((check & STRIP_LENGTH) !== 0) headers = withoutHeaders(headers!, ['content-length']);
     const timeoutMs = opts?.timeout !== undefined ? parseDuration(opts.timeout, 'timeout') : T.timeoutMs;
     const tags = opts?.tags;
@@ -171,8 +211,9 @@ export class VuHttp implements HttpClient {
   /** @internal An exchange of `plan` has finished: keep its cookies, follow a redirect or answer. */
   settle(plan: RequestPlan, ex: Exchange): void {
     const pool = ex.originPool;
+    if (this.transport.httpDebug !== undefined) this.debug(ex);
     if (ex.setCookies !== null) {
-      const jar = (this.jar ??= new CookieJar());
+      const jar = this.ownJar();
       for (const c of ex.setCookies) jar.set(c, pool.hostname, ex.path, pool.https);
     }
     if (plan.hops > 0 && isRedirect(ex.status)) {
@@ -192,6 +233,17 @@ export class VuHttp implements HttpClient {
       }
     }
     plan.resolve(ex);
+  }
+
+  /** --http-debug: the exchange's request and response, credentials redacted. */
+  private debug(ex: Exchange): void {
+    const d = this.transport.httpDebug!;
+    const sent = this.transport.sentRequests.get(ex);
+    d.write(formatExchange({
+      method: ex.method, url: ex.url, requestHeaders: sent?.headers, requestBody: sent?.body,
+      status: ex.status, error: ex.error, responseHeaders: ex.headerPairs(), responseSize: ex.bodySize, durationMs: ex.timings.duration,
+      responseBody: () => (ex.bodyDiscarded ? undefined : ex.text()),
+    }, d.mode));
   }
 
   private redirect(plan: RequestPlan, ex: Exchange, next: URL): void {
@@ -239,6 +291,7 @@ export class VuHttp implements HttpClient {
     if (body !== undefined) sentBytes += body.length + 20;
     const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes, plan.timeoutMs);
     ex.requester = plan;
+    if (T.httpDebug !== undefined) T.sentRequests.set(ex, { headers, body });
     ex.redirectsLeft = plan.maxRedirects > 0 ? plan.hops : -1;
     if (T.closed) {
       ex.onFailure(new HttpFailure(HttpErrorKind.aborted, 'the run has ended'));
@@ -250,8 +303,8 @@ export class VuHttp implements HttpClient {
 
   /** `headers` with the jar's cookies for `pool` and `path` added (the user's own cookie header first). */
   private withCookies(headers: Record<string, string> | undefined, pool: OriginPool, path: string): Record<string, string> | undefined {
-    if (this.jar === null || this.jar.size === 0) return headers;
-    const cookie = this.jar.header(pool.hostname, path, pool.https);
+    if (this.cookieJar === null || this.cookieJar.size === 0) return headers;
+    const cookie = this.cookieJar.header(pool.hostname, path, pool.https);
     if (cookie === undefined) return headers;
     const own = headers && findHeader(headers, 'cookie');
     return own ? { ...withoutHeaders(headers!, ['cookie']), cookie: `${own}; ${cookie}` } : { ...headers, cookie };
@@ -263,6 +316,46 @@ export class VuHttp implements HttpClient {
     const headers = this.withCookies(plan.headers, pool, ex.path);
     const req: PoolRequest = { method: ex.method, path: ex.path, headers, body: plan.body, timeoutMs: 0, close: plan.close, freshConnection: true };
     pool.pool.dispatch(req, ex);
+  }
+}
+
+/** A cookie name: an HTTP token; a value: no CTLs, whitespace, quotes, commas, semicolons or backslashes (RFC 6265 §4.1.1). */
+const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
+
+/** The host as the jar knows it (an IPv6 address without brackets, as OriginPool.hostname). */
+function hostOf(u: URL): string {
+  return u.hostname.replace(/^\[|\]$/g, '');
+}
+
+/** `http.jar`: the VU's cookie jar for the scenario (set/get/clear by URL). */
+class JarApi implements HttpCookieJar {
+  constructor(private readonly http: VuHttp) {}
+
+  set(url: string, name: string, value: string, options: CookieOptions = {}): void {
+    const u = this.http.resolve(url);
+    if (typeof name !== 'string' || !TOKEN.test(name)) throw new TypeError(`jar.set: invalid cookie name ${JSON.stringify(name)}: a cookie name is an HTTP token`);
+    value = String(value);
+    if (!COOKIE_VALUE.test(value)) throw new TypeError(`jar.set: invalid value for cookie ${name}: no spaces, quotes, commas, semicolons, backslashes or control characters (encode it)`);
+    let cookie = `${name}=${value}; Path=${options.path ?? '/'}`;
+    if (options.domain !== undefined) cookie += `; Domain=${options.domain}`;
+    if (options.maxAge !== undefined) cookie += `; Max-Age=${Math.floor(options.maxAge)}`;
+    if (options.expires !== undefined) cookie += `; Expires=${new Date(options.expires).toUTCString()}`;
+    if (options.secure) cookie += '; Secure';
+    if (/[;\r\n]/.test(`${options.path ?? ''}${options.domain ?? ''}`)) throw new TypeError('jar.set: path and domain may not contain ; or line breaks');
+    this.http.ownJar().set(cookie, hostOf(u), u.pathname, u.protocol === 'https:');
+  }
+
+  get(url: string): Record<string, string> {
+    const u = this.http.resolve(url);
+    const out: Record<string, string> = {};
+    for (const c of this.http.ownJar().matching(hostOf(u), u.pathname, u.protocol === 'https:')) out[c.name] ??= c.value;
+    return out;
+  }
+
+  clear(url?: string): void {
+    if (url === undefined) return this.http.clearCookies();
+    const u = this.http.resolve(url);
+    this.http.ownJar().forget(hostOf(u), u.pathname, u.protocol === 'https:');
   }
 }
 

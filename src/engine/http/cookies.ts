@@ -1,5 +1,6 @@
 // A VU's cookie jar: enough of RFC 6265 for load tests (domain and path matching, host-only
-// cookies, Expires / Max-Age, Secure). One jar per VU, like a browser per user.
+// cookies, Expires / Max-Age, Secure). One jar per VU, like a browser per user; emptied at each
+// iteration's start unless the scenario says `http: { cookies: 'per-vu' }` (k6's default).
 
 interface Cookie {
   name: string;
@@ -73,12 +74,10 @@ export class CookieJar {
     if (cookie.expires > nowMs) this.cookies.push(cookie);
   }
 
-  /** The Cookie header for a request, or undefined when no cookie applies. */
-  header(host: string, path: string, https: boolean, nowMs = Date.now()): string | undefined {
-    if (this.cookies.length === 0) return undefined;
+  /** The cookies a request to `host` and `path` would send, longest path first. */
+  matching(host: string, path: string, https: boolean, nowMs = Date.now()): Array<{ name: string; value: string }> {
+    if (this.cookies.length === 0) return [];
     const lowerHost = host.toLowerCase();
-    let out: string | undefined;
-    // Longer paths first, as browsers send them.
     let expired = false;
     const matching: Cookie[] = [];
     for (const c of this.cookies) {
@@ -92,9 +91,22 @@ export class CookieJar {
       matching.push(c);
     }
     if (expired) this.cookies = this.cookies.filter((c) => c.expires > nowMs);
+    // Longer paths first, as browsers send them.
     matching.sort((a, b) => b.path.length - a.path.length);
-    for (const c of matching) out = out === undefined ? `${c.name}=${c.value}` : `${out}; ${c.name}=${c.value}`;
+    return matching;
+  }
+
+  /** The Cookie header for a request, or undefined when no cookie applies. */
+  header(host: string, path: string, https: boolean, nowMs = Date.now()): string | undefined {
+    let out: string | undefined;
+    for (const c of this.matching(host, path, https, nowMs)) out = out === undefined ? `${c.name}=${c.value}` : `${out}; ${c.name}=${c.value}`;
     return out;
+  }
+
+  /** Forgets the cookies a request to `host` and `path` would send. */
+  forget(host: string, path: string, https: boolean): void {
+    const gone = new Set(this.matching(host, path, https));
+    this.cookies = this.cookies.filter((c) => !gone.has(c as Cookie));
   }
 
   clear(): void {

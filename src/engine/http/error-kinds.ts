@@ -29,6 +29,8 @@ export const HttpErrorKind = {
   contentLength: 'ECONTENTLENGTH',
   /** `101 Switching Protocols`: upgrades (WebSocket, h2c) are not requests this client completes. */
   upgrade: 'EUPGRADE',
+  /** The body's Content-Encoding (gzip, deflate, br) did not decode: corrupt or cut compressed data. The response keeps its status. */
+  decode: 'EDECOMPRESS',
   /** More redirects than the request allowed (`redirects`, default 10). */
   redirects: 'EREDIRECTS',
   /**

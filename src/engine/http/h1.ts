@@ -14,7 +14,7 @@
 
 import { connect, type Socket } from 'node:net';
 import { HttpErrorKind } from './error-kinds';
-import { HttpFailure, kindOfSystemError, type ConnectionPool, type ExchangeHandler, type PoolRequest } from './pool';
+import { DEFAULT_REQUEST_HEADERS, HttpFailure, kindOfSystemError, type ConnectionPool, type ExchangeHandler, type PoolRequest } from './pool';
 import { Sweep } from './sweep';
 
 interface ParserInstance {
@@ -114,6 +114,7 @@ export class H1Pool implements ConnectionPool {
   connecting = 0;
   private readonly all = new Set<H1Connection>();
   private readonly heads = new Map<string, Map<string, Buffer>>();
+  private readonly defaultHeads = new Map<string, Map<string, Buffer>>();
   private headCount = 0;
   private closed = false;
   /** Checks the connections' limits (connect, idle): one timer per pool, not one per socket. */
@@ -264,17 +265,22 @@ export class H1Pool implements ConnectionPool {
   private head(req: PoolRequest): Buffer | string {
     const headers = req.headers;
     const body = req.body;
-    if (headers === undefined && body === undefined) {
-      let byPath = this.heads.get(req.method);
-      if (byPath === undefined) this.heads.set(req.method, (byPath = new Map()));
+    if ((headers === undefined || headers === DEFAULT_REQUEST_HEADERS) && body === undefined) {
+      // Requests with no headers, or exactly the engine's default ones, each in their own cache.
+      const heads = headers === undefined ? this.heads : this.defaultHeads;
+      let byPath = heads.get(req.method);
+      if (byPath === undefined) heads.set(req.method, (byPath = new Map()));
       let b = byPath.get(req.path);
       if (b === undefined) {
         if (this.headCount >= MAX_CACHED_HEADS) {
           this.heads.clear();
+          this.defaultHeads.clear();
           this.headCount = 0;
-          this.heads.set(req.method, byPath);
+          heads.set(req.method, byPath);
         }
-        b = Buffer.from(`${req.method} ${req.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\nconnection: keep-alive\r\n\r\n`, 'latin1');
+        let extra = '';
+        if (headers !== undefined) for (const k in headers) extra += `${k}: ${headers[k]}\r\n`;
+        b = Buffer.from(`${req.method} ${req.path} HTTP/1.1\r\n${extra}host: ${this.hostHeader}\r\nconnection: keep-alive\r\n\r\n`, 'latin1');
         byPath.set(req.path, b);
         this.headCount++;
       }

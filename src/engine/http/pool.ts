@@ -4,6 +4,13 @@
 // Two adapters implement it: the lean HTTP/1.1 client (h1.ts) and undici (undici-pool.ts).
 
 import { HttpErrorKind } from './error-kinds';
+import { DEFAULT_ACCEPT_ENCODING } from './decode';
+
+/**
+ * The headers of a request that sets none: one shared, frozen object, so a pool may encode a
+ * head with exactly these once and reuse it (the lean client caches such heads per path).
+ */
+export const DEFAULT_REQUEST_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'accept-encoding': DEFAULT_ACCEPT_ENCODING });
 
 /** One request as the engine hands it to a pool. Method and headers are already validated. */
 export interface PoolRequest {

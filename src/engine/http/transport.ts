@@ -4,7 +4,7 @@
 // metrics through series handles cached per (method, status, name, tags), so the hot path
 // builds no tag objects and no keys in the recorder.
 
-import type { HttpResponse, RequestTimings, Tags } from '../types';
+import type { HttpResponse, RequestTimings, Tags, TlsOptions } from '../types';
 import type { MetricsRecorder } from '../metrics/recorder';
 import type { CounterSeries, RateSeries, TrendSeries } from '../metrics/recorder';
 import * as M from '../metrics/names';
@@ -13,6 +13,8 @@ import { H1Pool, leanClientProblem } from './h1';
 import { HttpFailure, isIdempotent, type ConnectionPool, type ExchangeHandler, type RawHeader } from './pool';
 import { UndiciPool } from './undici-pool';
 import { Sweep } from './sweep';
+import { decodeBody } from './decode';
+import type { HttpDebug } from './debug';
 
 export interface TransportOptions {
   /** Base URL for relative request URLs. */
@@ -22,8 +24,14 @@ export interface TransportOptions {
   /** Default request timeout (ms). */
   timeoutMs: number;
   cookies: boolean;
+  /** Keep each VU's cookies across its iterations (else the jar is emptied as each starts). */
+  cookiesPerVu?: boolean;
   /** Accept any TLS certificate. */
   insecure?: boolean;
+  /** The scenario's CA and client certificate (validated: see load.ts). */
+  tls?: TlsOptions;
+  /** Offer HTTP/2 to https origins (default true). */
+  http2?: boolean;
   scenarioTags: Tags;
   /** Milliseconds, fractional (performance.now by default). */
   now: () => number;
@@ -33,6 +41,8 @@ export interface TransportOptions {
   maxBodyBytes: number;
   /** Keep no bodies (a request's `discardResponseBody` overrides it). */
   discardBodies: boolean;
+  /** Print each request and response (--http-debug). */
+  httpDebug?: HttpDebug;
 }
 
 /** Which client serves plain http:// origins: the lean one ('auto') or undici. */
@@ -71,7 +81,7 @@ export class OriginPool {
    */
   readonly resolveAfterRelease: boolean;
 
-  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false, client: HttpClientChoice = 'auto') {
+  constructor(readonly origin: string, connections: number | undefined, now: () => number, insecure = false, client: HttpClientChoice = 'auto', tls?: TlsOptions, http2 = true) {
     const u = new URL(origin);
     this.hostname = u.hostname.replace(/^\[|\]$/g, '');
     this.https = u.protocol === 'https:';
@@ -83,9 +93,9 @@ export class OriginPool {
         if (fresh.length < 10_000) fresh.push({ connecting, tls: 0, at });
       });
     } else {
-      this.pool = new UndiciPool(origin, connections, now, insecure, (connecting, tls, at) => {
-        if (fresh.length < 10_000) fresh.push({ connecting, tls, at });
-      });
+      this.pool = new UndiciPool(origin, connections, now, { ...tls, insecureSkipTLSVerify: insecure || tls?.insecureSkipTLSVerify === true }, (connecting, tlsMs, at) => {
+        if (fresh.length < 10_000) fresh.push({ connecting, tls: tlsMs, at });
+      }, http2 && this.https);
     }
   }
 }
@@ -222,6 +232,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   private bodyBytes = 0;
   private keepBytes = -1;
   private receivedBytes = 0;
+  /** The decoded body would have exceeded maxBodyBytes (a Content-Encoding body): nothing kept. */
+  private decodedTooLarge = false;
   /** @internal When the scenario sent it (the transport's clock, ms): its timeout counts from here. */
   readonly t0: number;
   // The phases as whole microseconds after t0 (-1: not reached): small integers are stored in
@@ -372,6 +384,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     // (it would check an aborted response and record that into a finished run).
     if (state === INTERRUPTED) return;
     if (state === IN_FLIGHT) T.untrack(this, now);
+    // After the end time: decoding is the client's work, not the server's latency.
+    if (this.body !== null && this.error === undefined) this.decode();
     this.measure(usSince(this.t0, now), T.recording);
     // The microtask runs once undici's parser callback has returned, so this Immediate is queued
     // after the one that releases the connection (see OriginPool.resolveAfterRelease).
@@ -424,6 +438,26 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     return duration;
   }
 
+  /** Undoes the body's Content-Encoding (the kept bytes; bodySize stays the wire size). A corrupt body: EDECOMPRESS. */
+  private decode(): void {
+    const coding = this.header('content-encoding');
+    if (coding === undefined) return;
+    const b = this.body!;
+    const raw = Array.isArray(b) ? Buffer.concat(b as unknown as Uint8Array[]) : b;
+    const d = decodeBody(raw, coding, this.transport.maxBodyBytes, this.bodyBytes > this.keepBytes);
+    if (!d.ok) {
+      this.error = HttpErrorKind.decode;
+      this.decodeError = d.message;
+      this.body = null;
+    } else if (d.tooLarge) {
+      this.decodedTooLarge = true;
+      this.body = null;
+    } else this.body = d.body;
+  }
+
+  /** Why the body did not decode (EDECOMPRESS). */
+  private decodeError: string | undefined;
+
   // --- the response -----------------------------------------------------------------------
 
   get headers(): Record<string, string> {
@@ -440,6 +474,14 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     return this.parsedHeaders;
   }
 
+  /** The response's header pairs as received (names as the server wrote them). */
+  headerPairs(): Array<[string, string]> {
+    const raw = this.rawHeaders;
+    const out: Array<[string, string]> = [];
+    for (let i = 0; i < raw.length; i += 2) out.push([rawString(raw[i]), rawString(raw[i + 1])]);
+    return out;
+  }
+
   /** One header by lowercase name, without building the whole record. */
   header(lowerName: string): string | undefined {
     const raw = this.rawHeaders;
@@ -454,7 +496,7 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   }
 
   get bodyTruncated(): boolean {
-    return this.keepBytes > 0 && this.bodyBytes > this.keepBytes;
+    return (this.keepBytes > 0 && this.bodyBytes > this.keepBytes) || this.decodedTooLarge;
   }
 
   get bodyDiscarded(): boolean {
@@ -465,6 +507,10 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     if (this.bodyDiscarded) {
       throw new Error(`the response body of ${this.method} ${this.url} was discarded (${this.bodySize} bytes): http.discardResponseBodies or discardResponseBody is set`);
     }
+    if (this.decodedTooLarge) {
+      throw new Error(`the decoded response body of ${this.method} ${this.url} is larger than http.maxResponseBodyBytes (${this.transport.maxBodyBytes} bytes; ${this.bodySize} bytes on the wire)`);
+    }
+    if (this.decodeError !== undefined) throw new Error(`${this.method} ${this.url}: ${this.decodeError}`);
     const b = this.body;
     if (b === null) return '';
     if (Array.isArray(b)) return Buffer.concat(b as unknown as Uint8Array[]).toString('utf8');
@@ -472,7 +518,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
   }
 
   json<T = any>(): T {
-    if (this.bodyTruncated) {
+    // (A decoded body over the cap: text() says so.)
+    if (this.bodyTruncated && !this.decodedTooLarge) {
       throw new Error(
         `the response body of ${this.method} ${this.url} was truncated at ${this.keepBytes} bytes (http.maxResponseBodyBytes) of ${this.bodySize} received: it cannot be parsed as JSON`,
       );
@@ -490,9 +537,13 @@ const ZERO_TIMINGS: RequestTimings = Object.freeze({ blocked: 0, connecting: 0, 
 export class HttpTransport {
   readonly now: () => number;
   readonly cookies: boolean;
+  readonly cookiesPerVu: boolean;
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly discardBodies: boolean;
+  readonly httpDebug: HttpDebug | undefined;
+  /** With httpDebug: each exchange's request headers and body as sent (not kept otherwise). */
+  readonly sentRequests = new WeakMap<Exchange, { headers: Record<string, string> | undefined; body: Buffer | undefined }>();
   /** Off once the run has ended: abandoned iterations record nothing. */
   recording = true;
   /** Closed: requests fail at once with EABORTED, nothing is sent. */
@@ -516,9 +567,11 @@ export class HttpTransport {
   constructor(readonly recorder: MetricsRecorder, private readonly options: TransportOptions) {
     this.now = options.now;
     this.cookies = options.cookies;
+    this.cookiesPerVu = options.cookiesPerVu ?? false;
     this.timeoutMs = options.timeoutMs;
     this.maxBodyBytes = options.maxBodyBytes;
     this.discardBodies = options.discardBodies;
+    this.httpDebug = options.httpDebug;
     this.lastDoneAt = options.now();
     if (options.target !== undefined) {
       this.target = new URL(options.target);
@@ -529,7 +582,7 @@ export class HttpTransport {
   pool(origin: string): OriginPool {
     let p = this.pools.get(origin);
     if (p === undefined) {
-      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure, this.options.client);
+      p = new OriginPool(origin, this.options.connections, this.now, this.options.insecure, this.options.client, this.options.tls, this.options.http2 ?? true);
       this.pools.set(origin, p);
     }
     return p;

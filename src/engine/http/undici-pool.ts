@@ -4,6 +4,7 @@
 
 import type * as Undici from 'undici';
 import type { Socket } from 'node:net';
+import type { TlsOptions } from '../types';
 import { HttpErrorKind } from './error-kinds';
 import { HttpFailure, kindOfSystemError, type ConnectionPool, type ExchangeHandler, type PoolRequest } from './pool';
 
@@ -11,9 +12,15 @@ import { HttpFailure, kindOfSystemError, type ConnectionPool, type ExchangeHandl
 // ~1 MB of bundle to compile at every start (~70 ms of CPU); the pool and connector are under half.
 // Required on first use: plain http runs on the lean H1Pool, so most runs never evaluate undici
 // (~15-30 ms less start-up).
-function undici(): { Pool: typeof Undici.Pool; buildConnector: (options: Undici.buildConnector.BuildOptions) => SocketConnector } {
-  return { Pool: require('undici/lib/dispatcher/pool'), buildConnector: require('undici/lib/core/connect') };
+function undici(): { Pool: typeof Undici.Pool; Client: typeof Undici.Client; buildConnector: (options: Undici.buildConnector.BuildOptions) => SocketConnector } {
+  return { Pool: require('undici/lib/dispatcher/pool'), Client: require('undici/lib/dispatcher/client'), buildConnector: require('undici/lib/core/connect') };
 }
+
+/**
+ * Concurrent requests on one HTTP/2 connection: what a Node h2 server allows by default (100), and
+ * what browsers see from most servers. Past it, the Pool opens another connection.
+ */
+const H2_STREAMS_PER_CONNECTION = 100;
 
 /** undici's connector as it is (its types say it returns nothing; it returns the socket). */
 type SocketConnector = (options: Undici.buildConnector.Options, callback: Undici.buildConnector.Callback) => Socket;
@@ -53,11 +60,19 @@ export class UndiciPool implements ConnectionPool {
     readonly origin: string,
     connections: number | undefined,
     now: () => number,
-    insecure: boolean,
+    tls: TlsOptions,
     onConnected: OnConnected,
+    /** Offer h2 in the TLS handshake (ALPN); a server that picks it gets one multiplexed connection. */
+    http2 = false,
   ) {
-    const { Pool, buildConnector } = undici();
-    const base = buildConnector({ timeout: 10_000, ...(insecure ? { rejectUnauthorized: false } : {}) });
+    const { Pool, Client, buildConnector } = undici();
+    const base = buildConnector({
+      timeout: 10_000,
+      ...(http2 ? { allowH2: true } : {}),
+      ...(tls.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+      ...(tls.ca !== undefined ? { ca: tls.ca as never } : {}),
+      ...(tls.cert !== undefined ? { cert: tls.cert as never, key: tls.key as never, passphrase: tls.passphrase } : {}),
+    });
     const https = origin.startsWith('https:');
     // Measures each new connection; the first request that waited at least that long takes it.
     const connect: SocketConnector = (opts, callback) => {
@@ -75,7 +90,20 @@ export class UndiciPool implements ConnectionPool {
       if (https) socket.once('connect', () => (tcpAt = now()));
       return socket;
     };
-    this.pool = new Pool(origin, { connections: connections ?? null, pipelining: 1, connect });
+    // HTTP/1.1 connections carry one request at a time (no pipelining). One that negotiated h2
+    // multiplexes: its Client is told as it connects (undici's own default stays 1 once set).
+    const factory = (o: string | URL, opts: object): Undici.Dispatcher => {
+      const client: Undici.Client = new Client(o, {
+        ...opts,
+        connect: (co: Undici.buildConnector.Options, cb: Undici.buildConnector.Callback) =>
+          connect(co, (err, sock) => {
+            if (err === null && (sock as { alpnProtocol?: string | false }).alpnProtocol === 'h2') client.pipelining = H2_STREAMS_PER_CONNECTION;
+            cb(err as null, sock as never);
+          }),
+      });
+      return client;
+    };
+    this.pool = new Pool(origin, { connections: connections ?? null, pipelining: 1, connect, factory });
   }
 
   dispatch(req: PoolRequest, handler: ExchangeHandler): void {
