@@ -134,41 +134,88 @@ function coordinator(file: string, agents: number, extra: string[] = [], env: Re
 
 
 
-test('2 agents run exactly what one machine runs: counts, global thresholds, one summary, exit code', { timeout: 60_000 }, async () => {
-  // count == 201 only holds on the merged run (each agent issues about half).
-  const file = scenarioFile('shared', `{ vus: 5, iterations: 201 }`, `{ checks: ['rate == 1'], http_reqs: ['count == 201'] }`);
-  const beforeOne = served;
-  const exportOne = join(dir, 'one.json');
-  const one = start(['run', file, '--target', target, '--workers', '1', '--no-color', '--summary-export', exportOne]);
-  assert.equal(await one.exited, 0, one.output());
-  const servedOne = served - beforeOne;
+interface ClusterSummaryExport {
+  agents: number;
+  startSkewMs: { max: number; bySegment: Array<{ segment: string; host: string; ms: number }> };
+  lost: string[];
+  stopped: string[];
+}
 
-  const beforeTwo = served;
-  const a1 = agent();
-  const a2 = agent();
-  const outPath = join(dir, 'two.jsonl');
-  const c = coordinator(file, 2, ['--out', outPath]);
-  const code = await c.exited;
-  assert.equal(code, 0, c.output());
-  assert.equal(await a1.exited, 0, a1.output());
-  assert.equal(await a2.exited, 0, a2.output());
-  const oneSummary = JSON.parse(readFileSync(exportOne, 'utf8')) as Summary;
-  const two = c.summary();
-  for (const s of [oneSummary, two]) {
-    assert.equal(s.metrics.iterations.values.count, 201);
-    assert.equal(s.metrics.http_reqs.values.count, 201);
-    assert.equal(s.metrics.checks.values.passes, 201);
-    assert.equal(s.state.status, 'completed');
-  }
-  assert.equal(servedOne, 201);
-  assert.equal(served - beforeTwo, 201, 'requests the target saw from the 2 agents');
-  assert.equal(c.output().match(/scenario shared/g)?.length, 1, 'one summary');
-  assert.match(c.output(), /✓ .*count == 201/);
-  const records = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-  assert.equal(records.filter((r) => r.type === 'summary').length, 1);
-  assert.match(a1.output() + a2.output(), /segment 1\/2 finished/);
-  assert.match(a1.output() + a2.output(), /segment 2\/2 finished/);
+/** A scenario whose custom Trend `sample` gets one value per iteration, a function of `key`
+ *  (an expression of the iteration context that names the iteration the same on one machine and
+ *  across agents): the merged percentiles must equal one machine's single histogram exactly. */
+function exactFile(name: string, load: string, key: string, after = '', extraThresholds = ''): string {
+  const file = join(dir, `${name}.load.ts`);
+  writeFileSync(file, `import { scenario, check, sleep, Trend } from 'loadlens';
+const sample = new Trend('sample');
+export const ${name} = scenario({
+  load: ${load},
+  thresholds: { checks: ['rate == 1']${extraThresholds} },
+  async iteration({ http, vu }) {
+    sample.add(((${key}) * 7919) % 1000 + 1);
+    const res = await http.get('/item');
+    check(res, { 'status is 200': (r) => r.status === 200 });
+    ${after}
+  },
 });
+`);
+  return file;
+}
+
+// Every load shape: the union of 2-3 agents' segments is the single-machine run, request for
+// request; the merged histograms are one machine's. The closed shape also checks the global
+// threshold (count == 201 holds only on the merged run) and that there is one summary.
+const shapes = [
+  { name: 'closedShared', agents: 2, load: `{ vus: 5, iterations: 201 }`, key: 'vu.iterationInScenario', count: 201, extra: `, http_reqs: ['count == 201']` },
+  { name: 'openRate', agents: 3, load: `{ rate: 40, duration: '3s', maxVUs: 12 }`, key: 'vu.iterationInScenario', count: 120 },
+  // Each VU makes one request, then sleeps past the end: the requests are the VUs the ramp started.
+  { name: 'vuRamp', agents: 3, load: `{ stages: [{ to: 7, over: '1s' }, { to: 7, over: '2s' }], by: 'vus', gracefulStop: '0s' }`, key: 'vu.id', count: 7, after: `await sleep('20s');` },
+  { name: 'rateRamp', agents: 2, load: `{ stages: [{ to: 60, over: '3s' }], by: 'rate', maxVUs: 12 }`, key: 'vu.iterationInScenario', count: 90 },
+];
+
+for (const shape of shapes) {
+  test(`${shape.name}: ${shape.agents} agents run exactly what one machine runs (${shape.load}): counts, merged percentiles, start skew, one summary`, { timeout: 90_000 }, async () => {
+    const file = exactFile(shape.name, shape.load, shape.key, shape.after, shape.extra);
+    const beforeOne = served;
+    const exportOne = join(dir, `${shape.name}-one.json`);
+    const one = start(['run', file, '--target', target, '--workers', '1', '--no-color', '--summary-export', exportOne]);
+    assert.equal(await one.exited, 0, one.output());
+    const servedOne = served - beforeOne;
+
+    const beforeCluster = served;
+    const agents = Array.from({ length: shape.agents }, () => agent());
+    const outPath = join(dir, `${shape.name}-cluster.jsonl`);
+    const c = coordinator(file, shape.agents, ['--out', outPath]);
+    assert.equal(await c.exited, 0, c.output());
+    for (const a of agents) assert.equal(await a.exited, 0, a.output());
+    const oneSummary = JSON.parse(readFileSync(exportOne, 'utf8')) as Summary;
+    const cluster = c.summary();
+    assert.equal(servedOne, shape.count, 'requests the target saw from one machine');
+    assert.equal(served - beforeCluster, shape.count, `requests the target saw from the ${shape.agents} agents`);
+    for (const s of [oneSummary, cluster]) {
+      // vuRamp's iterations never complete (interrupted at the end, after their request).
+      assert.equal(s.metrics.iterations?.values.count ?? 0, shape.name === 'vuRamp' ? 0 : shape.count);
+      assert.equal(s.metrics.http_reqs.values.count, shape.count);
+      assert.equal(s.metrics.checks.values.passes, shape.count);
+      assert.equal(s.state.status, 'completed');
+    }
+    // The same samples in one histogram (one machine) and in the agents' merged ones: identical.
+    assert.ok(oneSummary.metrics.sample, JSON.stringify(Object.keys(oneSummary.metrics)));
+    assert.deepEqual(cluster.metrics.sample.values, oneSummary.metrics.sample.values);
+    assert.equal(c.output().match(new RegExp(`scenario ${shape.name}`, 'g'))?.length, 1, 'one summary');
+    const records = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.equal(records.filter((r) => r.type === 'summary').length, 1);
+    for (let i = 1; i <= shape.agents; i++) assert.match(agents.map((a) => a.output()).join(''), new RegExp(`segment ${i}/${shape.agents} finished`));
+    // Every agent reported how late it started after the agreed instant; the summary shows the max.
+    const skew = (cluster as Summary & { cluster: ClusterSummaryExport }).cluster;
+    assert.equal(skew.agents, shape.agents);
+    assert.equal(skew.startSkewMs.bySegment.length, shape.agents);
+    assert.equal(new Set(skew.startSkewMs.bySegment.map((b) => b.segment)).size, shape.agents, 'one per segment');
+    assert.equal(skew.startSkewMs.max, Math.max(...skew.startSkewMs.bySegment.map((b) => b.ms)), 'max over the agents');
+    assert.match(c.output(), new RegExp(`cluster: ${shape.agents} agent\\(s\\), start skew: max \\d[\\d,]* ms over ${shape.agents} agent\\(s\\)`));
+    if (shape.extra) assert.match(c.output(), /✓ .*count == 201/);
+  });
+}
 
 test('too few agents: a clear error after --agents-timeout, exit 110; the agent that came exits', { timeout: 60_000 }, async () => {
   const file = scenarioFile('few', `{ vus: 2, iterations: 10 }`);
