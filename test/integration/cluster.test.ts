@@ -445,3 +445,128 @@ test('Ctrl-C while the coordinator waits for agents: no load, exit 105, the agen
   assert.match(c.output(), /cancelled before the start: 1 of 2 agent\(s\) had joined/);
   assert.notEqual(await a.exited, null);
 });
+
+test('agents whose wall clocks are off by +5 s and -3 s: exact counts, aligned intervals, start skew far below the offsets', { timeout: 90_000 }, async () => {
+  // LOADLENS_TEST_CLOCK_OFFSET_MS (test-only) shifts an agent's wall clock; the start instant
+  // reaches it through the offset it measured at the join, not through its clock.
+  const file = scenarioFile('offset', `{ rate: 30, duration: '3s', maxVUs: 8 }`);
+  const ahead = agent({ LOADLENS_TEST_CLOCK_OFFSET_MS: '5000' });
+  const behind = agent({ LOADLENS_TEST_CLOCK_OFFSET_MS: '-3000' });
+  const before = served;
+  const outPath = join(dir, 'offset.jsonl');
+  const c = coordinator(file, 2, ['--out', outPath]);
+  assert.equal(await c.exited, 0, c.output());
+  assert.equal(await ahead.exited, 0, ahead.output());
+  assert.equal(await behind.exited, 0, behind.output());
+  // Each agent measured its offset to the coordinator (the coordinator's clock minus its own).
+  const offsetOf = (out: string) => Number(/clock offset to the coordinator ([+-]\d+) ms/.exec(out)?.[1]);
+  assert.ok(Math.abs(offsetOf(ahead.output()) + 5000) < 500, ahead.output());
+  assert.ok(Math.abs(offsetOf(behind.output()) - 3000) < 500, behind.output());
+  const s = c.summary() as Summary & { cluster: ClusterSummaryExport };
+  assert.equal(s.metrics.http_reqs.values.count, 90);
+  assert.equal(served - before, 90);
+  assert.equal(s.state.status, 'completed');
+  // Trusting the wall clocks would start one agent ~1.5 s early (at once) and the other 3 s late.
+  assert.equal(s.cluster.startSkewMs.bySegment.length, 2);
+  for (const b of s.cluster.startSkewMs.bySegment) assert.ok(b.ms > -100 && b.ms < 1000, `start lag of ${b.segment}: ${b.ms} ms`);
+  // Intervals line up: each of the 3 merged seconds holds exactly its 30 due arrivals, none late.
+  const intervals = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; interval?: { index: number; iterationsDue: number } })
+    .filter((r) => r.type === 'interval').map((r) => r.interval!);
+  // (Exactly 30 but for an arrival on a boundary that an interval's timer, a few ms late, takes in.)
+  const due = intervals.slice(0, 3).map((i) => i.iterationsDue);
+  assert.ok(due.every((d) => d >= 27 && d <= 33), `arrivals due per merged second: ${due.join(', ')}`);
+  assert.doesNotMatch(c.output(), /arrived after their interval closed/);
+});
+
+test('an agent sent SIGTERM (a pod evicted) stops its segment gracefully, sends what it measured, exits 1; the run names the stopped segment', { timeout: 90_000 }, async () => {
+  const file = scenarioFile('evicted', `{ rate: 20, duration: '8s', maxVUs: 6 }`);
+  const a1 = agent();
+  await a1.waitFor('waiting for a run');
+  const before = served;
+  const c = coordinator(file, 2);
+  await c.waitFor('1/2 joined');
+  const a2 = agent();
+  await c.waitFor('agents: 2 running');
+  await c.waitFor(/\d+ req\/s/);
+  // a1 joined first: segment 0:1/2.
+  a1.child.kill('SIGTERM');
+  assert.equal(await a1.exited, 1, a1.output());
+  assert.match(a1.output(), /stopping \(signal\): segment 1\/2/);
+  assert.equal(await c.exited, 1, c.output());
+  assert.equal(await a2.exited, 0, a2.output());
+  assert.match(c.output(), /agent 1\/2 .* stopped before the end of its segment/);
+  assert.match(c.output(), /incomplete: stopped segment\(s\) 0:1\/2/);
+  assert.match(c.output(), /note: Stopped segment 0:1\/2 \(agent 1\/2/);
+  assert.doesNotMatch(c.output(), /lost: no heartbeat/, 'stopped, not lost');
+  const s = c.summary() as Summary & { cluster: ClusterSummaryExport };
+  assert.equal(s.state.status, 'incomplete');
+  assert.deepEqual(s.cluster.stopped, ['0:1/2']);
+  // Everything the stopped agent sent was measured and reached the coordinator.
+  const reqs = s.metrics.http_reqs.values.count;
+  assert.equal(served - before, reqs);
+  assert.ok(reqs >= 80 && reqs < 160, `the other segment's 80 plus what the stopped one ran: ${reqs}`);
+});
+
+test('wrong user/password: the agent fails fast saying authorization failed (user/password); the right ones connect', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  const userNats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--user', 'loader', '--pass', 'pa55', '-sd', join(dir, 'js-user')], { stdio: 'ignore' });
+  children.add(userNats);
+  try {
+    await waitForPort(port);
+    const bad = agent({}, `nats://loader:wrong@127.0.0.1:${port}`);
+    assert.equal(await bad.exited, 2, bad.output());
+    assert.match(bad.output(), /authorization failed at nats:\/\/127\.0\.0\.1:\d+: the server refused the user\/password/);
+    assert.doesNotMatch(bad.output(), /wrong/, 'the password is not echoed');
+    const none = agent({}, `nats://127.0.0.1:${port}`);
+    assert.equal(await none.exited, 2, none.output());
+    assert.match(none.output(), /authorization failed .*the connection without credentials/);
+    const good = agent({}, `nats://loader:pa55@127.0.0.1:${port}`);
+    await good.waitFor('waiting for a run');
+    good.child.kill('SIGTERM');
+    await good.exited;
+  } finally {
+    userNats.kill('SIGTERM');
+  }
+});
+
+test('nats-server restarted mid-run (same port and store): agents keep running, everyone reconnects, the stream keeps what it stored', { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const store = join(dir, 'js-restart');
+  const startNats = () => {
+    const p = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--auth', TOKEN, '-sd', store], { stdio: 'ignore' });
+    children.add(p);
+    return p;
+  };
+  let server1 = startNats();
+  try {
+    await waitForPort(port);
+    const url = `nats://${TOKEN}@127.0.0.1:${port}`;
+    const file = scenarioFile('restart', `{ rate: 20, duration: '8s', maxVUs: 6 }`);
+    const a1 = agent({}, url);
+    const a2 = agent({}, url);
+    const before = served;
+    const exportPath = join(dir, 'restart-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', url, '--agents', '2', '--no-color', '--summary-export', exportPath]);
+    await c.waitFor('agents: 2 running');
+    await c.waitFor(/\d+ req\/s/);
+    server1.kill('SIGKILL');
+    await new Promise((r) => server1.once('exit', r));
+    await c.waitFor('disconnected from');
+    await new Promise((r) => setTimeout(r, 1000));
+    server1 = startNats();
+    await c.waitFor('reconnected to');
+    const code = await c.exited;
+    const s = JSON.parse(readFileSync(exportPath, 'utf8')) as Summary;
+    assert.equal(code, 0, `${c.output()}\n${a1.output()}\n${a2.output()}`);
+    assert.equal(s.state.status, 'completed');
+    // Every record reached the coordinator: the ones stored before the restart, the ones the
+    // agents published again after it (the stream drops a retried duplicate by its message id).
+    assert.equal(s.metrics.http_reqs.values.count, 160);
+    assert.equal(served - before, 160);
+    assert.equal(await a1.exited, 0, a1.output());
+    assert.equal(await a2.exited, 0, a2.output());
+    assert.match(a1.output(), /disconnected from NATS; reconnecting[\s\S]*reconnected to NATS/);
+  } finally {
+    server1.kill('SIGTERM');
+  }
+});

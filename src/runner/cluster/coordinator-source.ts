@@ -67,7 +67,7 @@ export class ClusterSource implements LoadSource {
     const s = subjects(run);
     const nc = await connectNats(this.options.nats, `loadlens-coordinator ${hostname()} ${process.pid}`, this.options.credsFile);
     this.nc = nc;
-    const { jetstreamManager, jetstream } = await import('@nats-io/jetstream');
+    const { jetstreamManager, jetstream, DeliverPolicy } = await import('@nats-io/jetstream');
     const { Kvm } = await import('@nats-io/kv');
     const jsm = await jetstreamManager(nc);
     try {
@@ -110,6 +110,7 @@ export class ClusterSource implements LoadSource {
     // While this coordinator is cut from NATS, its agents' silence is its own: nobody is lost
     // for it; once reconnected, the stream (an ordered consumer) delivers what it missed.
     let disconnected = false;
+    const stream = { restart: () => {}, close: () => {} };
     void (async () => {
       for await (const st of nc.status()) {
         if (st.type === 'disconnect') {
@@ -118,6 +119,7 @@ export class ClusterSource implements LoadSource {
         } else if (st.type === 'reconnect') {
           disconnected = false;
           for (const a of agents) a.lastBeat = Date.now();
+          stream.restart();
           events.log('info', `reconnected to ${this.natsDisplay()}`);
         }
       }
@@ -129,6 +131,7 @@ export class ClusterSource implements LoadSource {
     const reports = new SegmentReports(n, merger, events, () => this.started);
     const cleanup = async () => {
       clearInterval(coordinatorBeat);
+      stream.close();
       for (const sub of subs) sub.unsubscribe();
       try {
         control({ type: 'end' });
@@ -197,8 +200,6 @@ export class ClusterSource implements LoadSource {
       }));
       // Each agent's records, from the stream (an ordered consumer: in order, nothing lost).
       const js = jetstream(nc);
-      const consumer = await js.consumers.get(STREAM, { filter_subjects: s.out('*') });
-      const records = await consumer.consume();
       const onRecord = (subject: string, data: Uint8Array) => {
         const index = Number(subject.slice(subject.lastIndexOf('.') + 1));
         const a = agents[index];
@@ -218,15 +219,48 @@ export class ClusterSource implements LoadSource {
         if (m.type === 'worker-done') merger.retire(index);
         changed();
       };
-      void (async () => {
+      // Each agent's records, from the stream: an ordered consumer, in order, nothing lost. A
+      // restarted nats-server keeps the stream (file storage) but not the consumer, which the
+      // client does not always notice: on every reconnect the reader starts a new consumer after
+      // the last record it read (retrying until JetStream answers again).
+      let lastSeq = 0;
+      let reading: { stop(): void } | undefined;
+      let closed = false;
+      const readOnce = async () => {
+        const consumer = await js.consumers.get(STREAM, lastSeq === 0
+          ? { filter_subjects: s.out('*') }
+          : { filter_subjects: s.out('*'), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 });
+        const records = await consumer.consume();
+        reading = records;
+        if (closed) records.stop();
+        return records;
+      };
+      const consume = async (records: Awaited<ReturnType<typeof readOnce>>) => {
         for await (const m of records) {
+          if (m.seq <= lastSeq) continue;
+          lastSeq = m.seq;
           try {
             onRecord(m.subject, m.data);
           } catch (err) {
             dropped(`${m.subject} (${(err as Error).message})`);
           }
         }
+      };
+      // The first consumer exists before the plan is published: no record can come before it.
+      let records: Awaited<ReturnType<typeof readOnce>> | undefined = await readOnce();
+      void (async () => {
+        while (!closed) {
+          try {
+            records ??= await readOnce();
+            await consume(records);
+          } catch {
+            await new Promise((r) => setTimeout(r, 250));
+          }
+          records = undefined;
+        }
       })();
+      stream.restart = () => reading?.stop();
+      stream.close = () => { closed = true; reading?.stop(); };
 
       const planText = encode(planRecord);
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
