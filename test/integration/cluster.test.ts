@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { connect as netConnect, createServer as netServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
 const CLI = resolve('dist/cli.js');
@@ -568,5 +569,62 @@ test('nats-server restarted mid-run (same port and store): agents keep running, 
     assert.match(a1.output(), /disconnected from NATS; reconnecting[\s\S]*reconnected to NATS/);
   } finally {
     server1.kill('SIGTERM');
+  }
+});
+
+/** A NATS credentials file: a user JWT signed by `account` and the user's nkey seed. */
+function natsJwt(issuer: import('@nats-io/nkeys').KeyPair, sub: string, name: string, nats: Record<string, unknown>): string {
+  const b64 = (x: string | Uint8Array) => Buffer.from(x).toString('base64url');
+  const claims: Record<string, unknown> = { iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), sub, name, nats: { ...nats, version: 2 } };
+  claims.jti = createHash('sha256').update(JSON.stringify(claims)).digest('base64url');
+  const body = `${b64(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }))}.${b64(JSON.stringify(claims))}`;
+  return `${body}.${b64(issuer.sign(new TextEncoder().encode(body)))}`;
+}
+
+test('--nats-creds against a nats-server in operator (JWT) mode: a run with credentials files; a user of an unknown account is refused', { timeout: 60_000 }, async () => {
+  const { createOperator, createAccount, createUser } = await import('@nats-io/nkeys');
+  const operator = createOperator();
+  const account = createAccount();
+  const system = createAccount();
+  const unlimited = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+  const credsFor = (acc: import('@nats-io/nkeys').KeyPair, file: string) => {
+    const user = createUser();
+    const jwt = natsJwt(acc, user.getPublicKey(), 'loadlens', { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 });
+    writeFileSync(file, `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${new TextDecoder().decode(user.getSeed())}\n------END USER NKEY SEED------\n`);
+    return file;
+  };
+  const port = await freePort();
+  const conf = join(dir, 'operator.conf');
+  writeFileSync(conf, [
+    `listen: 127.0.0.1:${port}`,
+    `operator: ${natsJwt(operator, operator.getPublicKey(), 'op', { type: 'operator', system_account: system.getPublicKey() })}`,
+    `system_account: ${system.getPublicKey()}`,
+    'resolver: MEMORY',
+    'resolver_preload: {',
+    `  ${account.getPublicKey()}: ${natsJwt(operator, account.getPublicKey(), 'loadlens', { type: 'account', limits: { ...unlimited, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } })}`,
+    `  ${system.getPublicKey()}: ${natsJwt(operator, system.getPublicKey(), 'SYS', { type: 'account', limits: unlimited })}`,
+    '}',
+    `jetstream: { store_dir: "${join(dir, 'js-operator')}" }`,
+  ].join('\n'));
+  const opNats = spawn('nats-server', ['-c', conf], { stdio: 'ignore' });
+  children.add(opNats);
+  try {
+    await waitForPort(port);
+    const url = `nats://127.0.0.1:${port}`;
+    const good = credsFor(account, join(dir, 'good.creds'));
+    const file = scenarioFile('creds', `{ vus: 2, iterations: 12 }`);
+    const before = served;
+    const a = start(['agent', '--nats', url, '--nats-creds', good]);
+    const exportPath = join(dir, 'creds-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', url, '--nats-creds', good, '--agents', '1', '--no-color', '--summary-export', exportPath]);
+    assert.equal(await c.exited, 0, c.output());
+    assert.equal(await a.exited, 0, a.output());
+    assert.equal(served - before, 12);
+    // Signed by an account the server does not know.
+    const stranger = start(['agent', '--nats', url, '--nats-creds', credsFor(createAccount(), join(dir, 'stranger.creds'))]);
+    assert.equal(await stranger.exited, 2, stranger.output());
+    assert.match(stranger.output(), /authorization failed at nats:\/\/127\.0\.0\.1:\d+: the server refused the credentials file/);
+  } finally {
+    opNats.kill('SIGTERM');
   }
 });
