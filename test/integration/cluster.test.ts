@@ -628,3 +628,29 @@ test('--nats-creds against a nats-server in operator (JWT) mode: a run with cred
     opNats.kill('SIGTERM');
   }
 });
+
+test('nats-server gone for good mid-run: agents stop after 10 s without NATS (exit 1), the run ends incomplete by its planned end plus the grace (exit 1)', { timeout: 90_000 }, async () => {
+  const port = await freePort();
+  const gone = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--auth', TOKEN, '-sd', join(dir, 'js-gone')], { stdio: 'ignore' });
+  children.add(gone);
+  await waitForPort(port);
+  const url = `nats://${TOKEN}@127.0.0.1:${port}`;
+  const file = scenarioFile('gone', `{ rate: 10, duration: '20s', maxVUs: 4, gracefulStop: '1s' }`);
+  const a1 = agent({}, url);
+  const a2 = agent({}, url);
+  const exportPath = join(dir, 'gone-summary.json');
+  const c = start(['run', file, '--target', target, '--nats', url, '--agents', '2', '--no-color', '--summary-export', exportPath]);
+  await c.waitFor('agents: 2 running');
+  await c.waitFor(/\d+ req\/s/);
+  gone.kill('SIGKILL');
+  const [e1, e2] = await Promise.all([a1.exited, a2.exited]);
+  assert.equal(e1, 1, a1.output());
+  assert.equal(e2, 1, a2.output());
+  assert.match(a1.output(), /NATS unreachable for 10 s during run .*: stopping/);
+  assert.equal(await c.exited, 1, c.output());
+  assert.match(c.output(), /disconnected from nats:\/\/127\.0\.0\.1:\d+; reconnecting/);
+  assert.match(c.output(), /incomplete: lost segment\(s\) 0:1\/2 .*1\/2:1/);
+  const s = JSON.parse(readFileSync(exportPath, 'utf8')) as Summary;
+  assert.equal(s.state.status, 'incomplete');
+  assert.ok(s.metrics.http_reqs.values.count > 0 && s.metrics.http_reqs.values.count < 300, 'what reached the coordinator before the server went away');
+});

@@ -26,6 +26,10 @@ export const AgentExit = { done: 0, failed: 1, refused: 2 } as const;
 
 class Refused extends Error {}
 
+/** How long an agent runs on while NATS is unreachable (a restarting server): past this its
+ *  records could not be delivered anyway (publishRecord gives up after about 10 s), so it stops. */
+const NATS_DOWN_MS = 10_000;
+
 /** After SIGTERM (a pod evicted: SIGKILL follows, 30 s later by default), how long the segment may
  *  take to stop gracefully before its worker is killed. */
 const SIGTERM_STOP_MS = 5000;
@@ -44,8 +48,9 @@ interface AgentState {
   stopping: boolean;
   /** Tells the run in progress to stop (set by runOnce while it runs). */
   stop?: () => void;
-  /** The connection to NATS is down (reconnecting): the coordinator's silence is not its own. */
-  disconnected: boolean;
+  /** Since when the connection to NATS is down (reconnecting), on wallNow(); undefined: up. While
+   *  it is down the coordinator's silence is not the coordinator's. */
+  disconnectedAt?: number;
   /** Called on every reconnect. */
   reconnected?: () => void;
 }
@@ -73,7 +78,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   const kv = await new Kvm(nc).create(BUCKET, BUCKET_OPTIONS);
   const js = jetstream(nc);
   const seen = new Set<string>();
-  const state: AgentState = { stopping: false, disconnected: false };
+  const state: AgentState = { stopping: false };
   const onSignal = () => {
     state.stopping = true;
     state.stop?.();
@@ -81,10 +86,10 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   void (async () => {
     for await (const st of nc.status()) {
       if (st.type === 'disconnect') {
-        state.disconnected = true;
+        state.disconnectedAt ??= wallNow();
         o.log(`agent ${id}: disconnected from NATS; reconnecting (the segment runs on; its records wait)`);
       } else if (st.type === 'reconnect') {
-        state.disconnected = false;
+        state.disconnectedAt = undefined;
         state.reconnected?.();
         o.log(`agent ${id}: reconnected to NATS`);
       }
@@ -192,11 +197,15 @@ async function runOnce(
   let sequence = 0;
   let done = false;
   let lastCoordinatorBeat = wallNow();
+  let publishFailed = false;
   let ended: 'coordinator-gone' | 'end' | 'stopped' | undefined;
   const publish = (m: AgentRecord) => {
     // In order: each record is published after the previous one's ack.
     const msgID = `${plan.run}.${index}.${++sequence}`;
-    publishing = publishing.then(() => publishRecord(js, s.out(index), packRecord(m), msgID, (err) => o.log(`agent ${id}: publish failed: ${err.message}`)));
+    publishing = publishing.then(() => publishRecord(js, s.out(index), packRecord(m), msgID, (err) => {
+      publishFailed = true;
+      o.log(`agent ${id}: publish failed: ${err.message}`);
+    }));
   };
   child.on('message', (m: FromWorker) => {
     if (m.type === 'worker-done') done = true;
@@ -250,7 +259,12 @@ async function runOnce(
   const beat = setInterval(() => {
     nc.publish(s.hb(index), encode({ agent: id, index }));
     // While this agent is itself cut from NATS, the coordinator's silence is not the coordinator's.
-    if (state.disconnected) lastCoordinatorBeat = wallNow();
+    if (state.disconnectedAt !== undefined) lastCoordinatorBeat = wallNow();
+    if (!done && ended === undefined && state.disconnectedAt !== undefined && wallNow() - state.disconnectedAt > NATS_DOWN_MS) {
+      ended = 'coordinator-gone';
+      o.log(`agent ${id}: NATS unreachable for ${NATS_DOWN_MS / 1000} s during run ${plan.run}: stopping`);
+      child.kill('SIGKILL');
+    }
     if (!done && wallNow() - lastCoordinatorBeat > COORDINATOR_LOST_MS && ended === undefined) {
       ended = 'coordinator-gone';
       o.log(`agent ${id}: the coordinator of run ${plan.run} is gone (no heartbeat for ${COORDINATOR_LOST_MS / 1000} s): stopping`);
@@ -278,6 +292,10 @@ async function runOnce(
   }
   if (!done) {
     o.log(`agent ${id}: its worker process ended (code ${code}) before finishing its segment`);
+    return AgentExit.failed;
+  }
+  if (publishFailed) {
+    o.log(`agent ${id}: segment ${index + 1}/${plan.agents} finished, but some of its records never reached NATS`);
     return AgentExit.failed;
   }
   o.log(`agent ${id}: segment ${index + 1}/${plan.agents} finished`);
