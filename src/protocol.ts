@@ -4,7 +4,8 @@
 
 import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: cluster records deflated on the wire, the join reply carries the coordinator's clock, start lag reported. */
+export const PROTOCOL_VERSION = 2;
 
 export interface LoadOverrides {
   vus?: number;

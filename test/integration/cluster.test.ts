@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { PROTOCOL_VERSION } from '../../src/protocol';
 
 const CLI = resolve('dist/cli.js');
 const TOKEN = 's3cret-token';
@@ -239,9 +240,9 @@ test('protocol version mismatch: refused, naming both versions', { timeout: 60_0
   const a = agent({ LOADLENS_FAKE_PROTOCOL_VERSION: '99' });
   const c = coordinator(file, 1, ['--agents-timeout', '3s']);
   assert.equal(await a.exited, 2, a.output());
-  assert.match(a.output(), /protocol version mismatch: the agent speaks version 99, the coordinator version 1/);
+  assert.match(a.output(), new RegExp(`protocol version mismatch: the agent speaks version 99, the coordinator version ${PROTOCOL_VERSION}`));
   assert.equal(await c.exited, 110, c.output());
-  assert.match(c.output(), /refused agent .*protocol version 99, the coordinator's is 1/);
+  assert.match(c.output(), new RegExp(`refused agent .*protocol version 99, the coordinator's is ${PROTOCOL_VERSION}`));
 });
 
 test('an agent SIGKILLed mid-run: detected, the run goes on and ends incomplete (exit 1) naming the lost segment', { timeout: 90_000 }, async () => {
