@@ -4,11 +4,11 @@
 //
 // 1. Records real intervals once: examples/browse.load.ts (open model, 2 request names, 3 checks,
 //    4 thresholds) at 200 iterations/s on one worker against a loopback HTTP server written
-//    here, with --out. Each 'interval' line is an IntervalData; its wire size is the JSON of the
-//    worker-interval record the agent publishes (agent.ts: encode(m)).
+//    here, with --out. Each 'interval' line is an IntervalData; its wire size is the deflated JSON
+//    of the worker-interval record the agent publishes (agent.ts: packRecord(m)).
 // 2. For N = 1, 10, 50, 100, 200 simulated agents, a child pinned to one core (taskset -c 1) does
-//    per interval what the coordinator does per record (coordinator-source.ts): JSON.parse the
-//    record, validFromWorker, IntervalMerger.add (one merged interval per index), then
+//    per interval what the coordinator does per record (coordinator-source.ts): unpackRecord
+//    (inflate + JSON.parse), validAgentRecord, IntervalMerger.add (one merged interval per index), then
 //    RunAggregate.add of the merged interval (what the runner does with it), and reports CPU
 //    time per interval (process.cpuUsage) and the share of one core (1 interval = 1000 ms).
 // 3. The same end to end: a nats-server -js on loopback (CPU 0, with the publisher), N agents' records
@@ -81,7 +81,7 @@ async function main() {
       cons.stdout.on('data', (d) => { text += d; });
       const done = new Promise((r) => cons.once('exit', r));
       while (!text.includes('ready')) await new Promise((r) => setTimeout(r, 50));
-      const pub = spawnSync('taskset', ['-c', otherCpu, process.execPath, fileURLToPath(import.meta.url), '--publish', String(port), String(n), String(k + 1), recFile], { cwd: root, encoding: 'utf8' });
+      const pub = spawnSync('taskset', ['-c', otherCpu, process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--publish', String(port), String(n), String(k + 1), recFile], { cwd: root, encoding: 'utf8' });
       if (pub.status !== 0) throw new Error(`publisher N=${n}: ${pub.stderr}`);
       const code = await Promise.race([done, new Promise((r) => setTimeout(() => r('timeout'), 60_000))]);
       if (code !== 0) { cons.kill(); throw new Error(`consumer N=${n}: ${code}`); }
@@ -103,10 +103,10 @@ async function main() {
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/cluster-scale.json'), JSON.stringify(result, null, 2) + '\n');
 
-  console.log('\nper-agent traffic: one worker-interval record per one-second interval (JSON as published)');
+  console.log('\nper-agent traffic: one worker-interval record per one-second interval (deflated JSON, as published)');
   for (const t of traffic) {
     console.log(`  ${t.scenario}`);
-    console.log(`    ${t.series} series, ~${Math.round(t.requestsPerInterval)} requests/interval: median ${t.bytesPerInterval.median} B (min ${t.bytesPerInterval.min}, max ${t.bytesPerInterval.max}; deflate would make it ${t.deflatedMedian} B) over ${t.intervals} intervals`);
+    console.log(`    ${t.series} series, ~${Math.round(t.requestsPerInterval)} requests/interval: median ${t.bytesPerInterval.median} B (min ${t.bytesPerInterval.min}, max ${t.bytesPerInterval.max}; ${t.jsonMedian} B as plain JSON) over ${t.intervals} intervals`);
   }
   console.log(`\ncoordinator merge cost per one-second interval, one core (records: ${browse.traffic.scenario.split(' at ')[0]}):`);
   console.log('  agents   CPU ms/interval   % of one core   µs/record   validation ms   headroom');
@@ -121,15 +121,16 @@ async function main() {
 async function mergeChild(n, recFile, intervals) {
   const { IntervalMerger } = await import(join(root, 'src/runner/workers.ts'));
   const { RunAggregate } = await import(join(root, 'src/engine/aggregate.ts'));
-  const { validFromWorker } = await import(join(root, 'src/runner/cluster/messages.ts'));
+  const { validAgentRecord } = await import(join(root, 'src/runner/cluster/messages.ts'));
+  const { packRecord, unpackRecord } = await import(join(root, 'src/runner/cluster/nats.ts'));
   const base = JSON.parse(readFileSync(recFile, 'utf8')).map((r) => JSON.parse(r));
-  // Per agent, per interval, the record text as it arrives (its own index and interval index).
+  // Per agent, per interval, the record as it arrives (its own index and interval index), deflated.
   const texts = (k) => {
     const rec = base[k % base.length];
     const out = [];
     for (let a = 0; a < n; a++) {
       const interval = { ...rec.interval, index: k, startMs: k * 1000, endMs: (k + 1) * 1000 };
-      out.push(JSON.stringify({ ...rec, index: a, interval }));
+      out.push(packRecord({ ...rec, index: a, interval }));
     }
     return out;
   };
@@ -144,9 +145,9 @@ async function mergeChild(n, recFile, intervals) {
       const batch = texts(k); // built outside the timed part: the wire bytes
       const t0 = process.cpuUsage();
       for (let a = 0; a < n; a++) {
-        const m = JSON.parse(batch[a]);
+        const m = unpackRecord(batch[a]);
         const v0 = process.hrtime.bigint();
-        if (!validFromWorker(m, a)) throw new Error('invalid');
+        if (!validAgentRecord(m, a)) throw new Error('invalid');
         validNs += process.hrtime.bigint() - v0;
         merger.add(a, m.interval);
       }
@@ -173,10 +174,11 @@ async function natsChild([mode, port, nS, kS, recFile]) {
   if (mode === '--consume') {
     const jsm = await jetstreamManager(nc);
     try { await jsm.streams.delete('LOADLENS'); } catch { /* none yet */ }
-    await jsm.streams.add({ name: 'LOADLENS', subjects: ['loadlens.*.out.*'], storage: 'memory', max_age: 3600 * 1e9 });
+    await jsm.streams.add({ name: 'LOADLENS', subjects: ['loadlens.*.out.*'], storage: 'file', max_age: 3600 * 1e9 });
     const { IntervalMerger } = await import(join(root, 'src/runner/workers.ts'));
     const { RunAggregate } = await import(join(root, 'src/engine/aggregate.ts'));
-    const { validFromWorker } = await import(join(root, 'src/runner/cluster/messages.ts'));
+    const { validAgentRecord } = await import(join(root, 'src/runner/cluster/messages.ts'));
+    const { unpackRecord } = await import(join(root, 'src/runner/cluster/nats.ts'));
     const thresholds = { http_req_duration: ['p(95) < 200'], 'http_req_duration{name:item}': ['p(99) < 300'], http_req_failed: ['rate < 0.05'], checks: ['rate > 0.95'] };
     const agg = new RunAggregate({ scenario: 'browse', file: 'browse.load.ts', model: 'open', plannedMs: K * 1000, thresholds });
     let emitted = 0;
@@ -189,8 +191,8 @@ async function natsChild([mode, port, nS, kS, recFile]) {
     let c0;
     for await (const m of records) {
       const index = Number(m.subject.slice(m.subject.lastIndexOf('.') + 1));
-      const x = JSON.parse(m.string());
-      if (!validFromWorker(x, index)) throw new Error('invalid');
+      const x = unpackRecord(m.data);
+      if (!validAgentRecord(x, index)) throw new Error('invalid');
       merger.add(index, x.interval);
       if (++got === N) c0 = process.cpuUsage(); // the first interval is the warm-up
       if (got === N * K) break;
@@ -201,6 +203,7 @@ async function natsChild([mode, port, nS, kS, recFile]) {
     console.log(JSON.stringify({ agents: N, intervals: K - 1, cpuMsPerInterval: per, coreSharePct: per / 10 }));
     process.exit(0);
   }
+  const { packRecord } = await import(join(root, 'src/runner/cluster/nats.ts'));
   const base = JSON.parse(readFileSync(recFile, 'utf8')).map((r) => JSON.parse(r));
   const js = jetstream(nc);
   for (let k = 0; k < K; k++) {
@@ -208,7 +211,7 @@ async function natsChild([mode, port, nS, kS, recFile]) {
     const ps = [];
     for (let a = 0; a < N; a++) {
       const interval = { ...rec.interval, index: k, startMs: k * 1000, endMs: (k + 1) * 1000 };
-      ps.push(js.publish(`loadlens.${run}.out.${a}`, JSON.stringify({ ...rec, index: a, interval }), { msgID: `${run}.${a}.${k}` }));
+      ps.push(js.publish(`loadlens.${run}.out.${a}`, packRecord({ ...rec, index: a, interval }), { msgID: `${run}.${a}.${k}` }));
     }
     await Promise.all(ps);
   }
@@ -229,7 +232,8 @@ async function record(dir, name, fileArgs, target, scenario) {
   if (steady.length < 3) throw new Error(`only ${all.length} interval lines in ${out}`);
   const scen = lines.find((l) => l.type === 'interval').scenario;
   const records = steady.map((interval) => JSON.stringify({ type: 'worker-interval', index: 0, scenario: scen, interval }));
-  const bytes = records.map((r) => Buffer.byteLength(r));
+  // On the wire: the deflated JSON (packRecord in src/runner/cluster/nats.ts; this parent runs without tsx).
+  const bytes = records.map((r) => deflateRawSync(r).length);
   const sorted = [...bytes].sort((a, b) => a - b);
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const traffic = {
@@ -237,9 +241,9 @@ async function record(dir, name, fileArgs, target, scenario) {
     series: median(steady.map((i) => i.series.length)),
     intervals: bytes.length,
     bytesPerInterval: { min: sorted[0], median: median(bytes), max: sorted[sorted.length - 1] },
-    deflatedMedian: median(records.map((r) => deflateRawSync(r).length)),
+    jsonMedian: median(records.map((r) => Buffer.byteLength(r))),
     requestsPerInterval: median(steady.map((i) => i.series.filter((s) => s.metric === 'http_reqs').reduce((a, s) => a + s.value, 0))),
-    note: 'JSON payload of the worker-interval record as published; NATS adds the subject, a Nats-Msg-Id header and the JetStream ack (~100-200 B)',
+    note: 'payload of the worker-interval record as published (deflated JSON); NATS adds the subject, a Nats-Msg-Id header and the JetStream ack (~100-200 B)',
   };
   return { traffic, records };
 }

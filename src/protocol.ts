@@ -4,7 +4,8 @@
 
 import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: cluster records deflated on the wire, the join reply carries the coordinator's clock, start lag reported. */
+export const PROTOCOL_VERSION = 2;
 
 export interface LoadOverrides {
   vus?: number;
@@ -170,7 +171,15 @@ export interface Heartbeat {
 /** Worker → runner (local worker processes; the same records cross NATS in a cluster). */
 export type FromWorker =
   | { type: 'worker-ready'; index: number }
-  | { type: 'worker-interval'; index: number; scenario: string; interval: IntervalData }
+  | {
+      type: 'worker-interval';
+      index: number;
+      scenario: string;
+      interval: IntervalData;
+      /** On the first interval of a cluster agent's segment: how late its load started after the
+       *  agreed start instant, ms (the agent's timer lateness plus the worker's own start). */
+      startLagMs?: number;
+    }
   | { type: 'worker-error'; index: number; error: Extract<FromRunner, { type: 'error' }> }
   /** A sleep() nobody awaited: its stack, once per call site (the runner names the line). */
   | { type: 'worker-unawaited-sleep'; index: number; scenario: string; stack: string }
@@ -213,9 +222,11 @@ export type ToWorker =
        *  start is ended by its process. */
       stopByMs?: number;
     }
-  /** Every worker is ready: start the load now (a cluster agent: at `at`, ms since the epoch on
-   *  its own clock; its figures are then measured on its monotonic clock from that start). */
-  | { type: 'worker-start'; at?: number }
+  /** Every worker is ready: start the load now. On the cluster's control subject `at` is the
+   *  agreed start instant on the coordinator's clock (epoch ms), which each agent maps onto its
+   *  monotonic clock; an agent then tells its worker `lateMs`, how late its timer fired, so that
+   *  the worker reports its start lag (startLagMs). */
+  | { type: 'worker-start'; at?: number; lateMs?: number }
   | { type: 'cancel'; reason?: string };
 
 /** Process exit codes, shared by the runner and the CLI (documented in the README). */

@@ -575,6 +575,7 @@ export function exportSummary(summary: SummaryData): object {
     latencyCurve: summary.latencyCurve,
     notes: summary.notes,
     ...(summary.unfinished !== undefined ? { unfinished: summary.unfinished } : {}),
+    ...(summary.cluster !== undefined ? { cluster: summary.cluster } : {}),
   };
 }
 

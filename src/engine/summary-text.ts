@@ -239,6 +239,12 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
     }
   }
 
+  if (s.cluster) {
+    const c = s.cluster;
+    const skew = c.startSkewMs.bySegment.length > 0 ? `start skew: max ${formatNumber(Math.round(c.startSkewMs.max))} ms over ${c.startSkewMs.bySegment.length} agent(s)` : 'start skew: not reported';
+    lines.push('', `  cluster: ${c.agents} agent(s), ${skew}`);
+  }
+
   if (s.notes.length) {
     lines.push('');
     for (const note of s.notes) lines.push(`  ${st.dim('note:')} ${note}`);

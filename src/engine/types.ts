@@ -400,6 +400,17 @@ export interface LiveStats {
   agents?: AgentCounts;
 }
 
+/** A distributed run, in its summary: its agents and how far apart they started. */
+export interface ClusterSummary {
+  agents: number;
+  /** Per agent that reported it (by segment), how late its load started after the agreed start
+   *  instant, ms, measured on its own monotonic clock; max over them. */
+  startSkewMs: { max: number; bySegment: Array<{ segment: string; host: string; ms: number }> };
+  /** Segments not run to their end: lost (no heartbeat) or stopped (the agent got SIGTERM). */
+  lost: string[];
+  stopped: string[];
+}
+
 /** A distributed run's agents: how many joined (of `planned`), are still running, were lost. */
 export interface AgentCounts {
   planned: number;
@@ -461,4 +472,6 @@ export interface SummaryData {
   notes: string[];
   /** What the end of the run left unfinished (absent: nothing, or a summary from before it existed). */
   unfinished?: UnfinishedWork;
+  /** A distributed run's agents (absent: a local run). */
+  cluster?: ClusterSummary;
 }

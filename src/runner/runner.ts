@@ -399,6 +399,7 @@ export class Runner {
           : 'completed';
     const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
     if (result.notes) summary.notes.push(...result.notes);
+    if (result.cluster) summary.cluster = result.cluster;
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
     send({ type: 'finished', scenario: name, summary });
     for (const o of outs) o.write({ type: 'summary', scenario: name, summary });

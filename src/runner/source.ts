@@ -3,7 +3,7 @@
 // interval it measured (already merged across its processes, in index order) and the errors it
 // saw; the runner does everything else (aggregation, thresholds, abort, --out, snapshots, summary).
 
-import type { AgentCounts, IntervalData, ScenarioDefinition } from '../engine/types';
+import type { AgentCounts, ClusterSummary, IntervalData, ScenarioDefinition } from '../engine/types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 
 export interface SourceEvents {
@@ -45,6 +45,8 @@ export interface SourceResult {
   blocked?: boolean;
   /** Notes for the summary (e.g. the execution segments a distributed run lost). */
   notes?: string[];
+  /** A distributed run's agents, for the summary. */
+  cluster?: ClusterSummary;
 }
 
 export interface LoadSource {

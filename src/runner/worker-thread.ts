@@ -51,9 +51,12 @@ function load(m: Load): void {
   send({ type: 'worker-ready', index: m.index });
 }
 
-async function start(): Promise<void> {
+async function start(lateMs: number | undefined): Promise<void> {
   if (!loaded) throw new Error('worker-start before worker-load');
   const { m, def } = loaded;
+  // A cluster agent's start lag: its timer's lateness plus the time from here to the load's start.
+  const receivedAt = performance.now();
+  let startLagMs: number | undefined;
   const result = await runScenario({
     name: m.scenario,
     file: m.file,
@@ -66,7 +69,11 @@ async function start(): Promise<void> {
     httpClient: httpClientFromEnv(),
     httpDebug: httpDebugSink(m.httpDebug),
     signal: controller.signal,
-    onInterval: (interval) => send({ type: 'worker-interval', index: m.index, scenario: m.scenario, interval }),
+    onStarted: () => { if (lateMs !== undefined) startLagMs = lateMs + performance.now() - receivedAt; },
+    onInterval: (interval) => {
+      send({ type: 'worker-interval', index: m.index, scenario: m.scenario, interval, ...(startLagMs !== undefined ? { startLagMs } : {}) });
+      startLagMs = undefined;
+    },
     // The first occurrence of each message carries its stack; then every 100th updates the count.
     onIterationError: (err, count) => {
       if (err instanceof ScenarioExitError) return;
@@ -88,7 +95,7 @@ port.on('message', (m: ToWorker) => {
     if (m.type === 'worker-load') load(m);
     else if (m.type === 'cancel') controller.abort();
     else if (m.type === 'worker-start') {
-      start().catch((err) => sendThenExit({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('internal', err) }, 1));
+      start(m.lateMs).catch((err) => sendThenExit({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('internal', err) }, 1));
     }
   } catch (err) {
     sendThenExit({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('compile', err) }, 1);

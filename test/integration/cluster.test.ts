@@ -9,7 +9,9 @@ import { createServer, type Server } from 'node:http';
 import { connect as netConnect, createServer as netServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { PROTOCOL_VERSION } from '../../src/protocol';
 
 const CLI = resolve('dist/cli.js');
 const TOKEN = 's3cret-token';
@@ -134,41 +136,88 @@ function coordinator(file: string, agents: number, extra: string[] = [], env: Re
 
 
 
-test('2 agents run exactly what one machine runs: counts, global thresholds, one summary, exit code', { timeout: 60_000 }, async () => {
-  // count == 201 only holds on the merged run (each agent issues about half).
-  const file = scenarioFile('shared', `{ vus: 5, iterations: 201 }`, `{ checks: ['rate == 1'], http_reqs: ['count == 201'] }`);
-  const beforeOne = served;
-  const exportOne = join(dir, 'one.json');
-  const one = start(['run', file, '--target', target, '--workers', '1', '--no-color', '--summary-export', exportOne]);
-  assert.equal(await one.exited, 0, one.output());
-  const servedOne = served - beforeOne;
+interface ClusterSummaryExport {
+  agents: number;
+  startSkewMs: { max: number; bySegment: Array<{ segment: string; host: string; ms: number }> };
+  lost: string[];
+  stopped: string[];
+}
 
-  const beforeTwo = served;
-  const a1 = agent();
-  const a2 = agent();
-  const outPath = join(dir, 'two.jsonl');
-  const c = coordinator(file, 2, ['--out', outPath]);
-  const code = await c.exited;
-  assert.equal(code, 0, c.output());
-  assert.equal(await a1.exited, 0, a1.output());
-  assert.equal(await a2.exited, 0, a2.output());
-  const oneSummary = JSON.parse(readFileSync(exportOne, 'utf8')) as Summary;
-  const two = c.summary();
-  for (const s of [oneSummary, two]) {
-    assert.equal(s.metrics.iterations.values.count, 201);
-    assert.equal(s.metrics.http_reqs.values.count, 201);
-    assert.equal(s.metrics.checks.values.passes, 201);
-    assert.equal(s.state.status, 'completed');
-  }
-  assert.equal(servedOne, 201);
-  assert.equal(served - beforeTwo, 201, 'requests the target saw from the 2 agents');
-  assert.equal(c.output().match(/scenario shared/g)?.length, 1, 'one summary');
-  assert.match(c.output(), /✓ .*count == 201/);
-  const records = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-  assert.equal(records.filter((r) => r.type === 'summary').length, 1);
-  assert.match(a1.output() + a2.output(), /segment 1\/2 finished/);
-  assert.match(a1.output() + a2.output(), /segment 2\/2 finished/);
+/** A scenario whose custom Trend `sample` gets one value per iteration, a function of `key`
+ *  (an expression of the iteration context that names the iteration the same on one machine and
+ *  across agents): the merged percentiles must equal one machine's single histogram exactly. */
+function exactFile(name: string, load: string, key: string, after = '', extraThresholds = ''): string {
+  const file = join(dir, `${name}.load.ts`);
+  writeFileSync(file, `import { scenario, check, sleep, Trend } from 'loadlens';
+const sample = new Trend('sample');
+export const ${name} = scenario({
+  load: ${load},
+  thresholds: { checks: ['rate == 1']${extraThresholds} },
+  async iteration({ http, vu }) {
+    sample.add(((${key}) * 7919) % 1000 + 1);
+    const res = await http.get('/item');
+    check(res, { 'status is 200': (r) => r.status === 200 });
+    ${after}
+  },
 });
+`);
+  return file;
+}
+
+// Every load shape: the union of 2-3 agents' segments is the single-machine run, request for
+// request; the merged histograms are one machine's. The closed shape also checks the global
+// threshold (count == 201 holds only on the merged run) and that there is one summary.
+const shapes = [
+  { name: 'closedShared', agents: 2, load: `{ vus: 5, iterations: 201 }`, key: 'vu.iterationInScenario', count: 201, extra: `, http_reqs: ['count == 201']` },
+  { name: 'openRate', agents: 3, load: `{ rate: 40, duration: '3s', maxVUs: 12 }`, key: 'vu.iterationInScenario', count: 120 },
+  // Each VU makes one request, then sleeps past the end: the requests are the VUs the ramp started.
+  { name: 'vuRamp', agents: 3, load: `{ stages: [{ to: 7, over: '1s' }, { to: 7, over: '2s' }], by: 'vus', gracefulStop: '0s' }`, key: 'vu.id', count: 7, after: `await sleep('20s');` },
+  { name: 'rateRamp', agents: 2, load: `{ stages: [{ to: 60, over: '3s' }], by: 'rate', maxVUs: 12 }`, key: 'vu.iterationInScenario', count: 90 },
+];
+
+for (const shape of shapes) {
+  test(`${shape.name}: ${shape.agents} agents run exactly what one machine runs (${shape.load}): counts, merged percentiles, start skew, one summary`, { timeout: 90_000 }, async () => {
+    const file = exactFile(shape.name, shape.load, shape.key, shape.after, shape.extra);
+    const beforeOne = served;
+    const exportOne = join(dir, `${shape.name}-one.json`);
+    const one = start(['run', file, '--target', target, '--workers', '1', '--no-color', '--summary-export', exportOne]);
+    assert.equal(await one.exited, 0, one.output());
+    const servedOne = served - beforeOne;
+
+    const beforeCluster = served;
+    const agents = Array.from({ length: shape.agents }, () => agent());
+    const outPath = join(dir, `${shape.name}-cluster.jsonl`);
+    const c = coordinator(file, shape.agents, ['--out', outPath]);
+    assert.equal(await c.exited, 0, c.output());
+    for (const a of agents) assert.equal(await a.exited, 0, a.output());
+    const oneSummary = JSON.parse(readFileSync(exportOne, 'utf8')) as Summary;
+    const cluster = c.summary();
+    assert.equal(servedOne, shape.count, 'requests the target saw from one machine');
+    assert.equal(served - beforeCluster, shape.count, `requests the target saw from the ${shape.agents} agents`);
+    for (const s of [oneSummary, cluster]) {
+      // vuRamp's iterations never complete (interrupted at the end, after their request).
+      assert.equal(s.metrics.iterations?.values.count ?? 0, shape.name === 'vuRamp' ? 0 : shape.count);
+      assert.equal(s.metrics.http_reqs.values.count, shape.count);
+      assert.equal(s.metrics.checks.values.passes, shape.count);
+      assert.equal(s.state.status, 'completed');
+    }
+    // The same samples in one histogram (one machine) and in the agents' merged ones: identical.
+    assert.ok(oneSummary.metrics.sample, JSON.stringify(Object.keys(oneSummary.metrics)));
+    assert.deepEqual(cluster.metrics.sample.values, oneSummary.metrics.sample.values);
+    assert.equal(c.output().match(new RegExp(`scenario ${shape.name}`, 'g'))?.length, 1, 'one summary');
+    const records = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.equal(records.filter((r) => r.type === 'summary').length, 1);
+    for (let i = 1; i <= shape.agents; i++) assert.match(agents.map((a) => a.output()).join(''), new RegExp(`segment ${i}/${shape.agents} finished`));
+    // Every agent reported how late it started after the agreed instant; the summary shows the max.
+    const skew = (cluster as Summary & { cluster: ClusterSummaryExport }).cluster;
+    assert.equal(skew.agents, shape.agents);
+    assert.equal(skew.startSkewMs.bySegment.length, shape.agents);
+    assert.equal(new Set(skew.startSkewMs.bySegment.map((b) => b.segment)).size, shape.agents, 'one per segment');
+    assert.equal(skew.startSkewMs.max, Math.max(...skew.startSkewMs.bySegment.map((b) => b.ms)), 'max over the agents');
+    assert.match(c.output(), new RegExp(`cluster: ${shape.agents} agent\\(s\\), start skew: max \\d[\\d,]* ms over ${shape.agents} agent\\(s\\)`));
+    if (shape.extra) assert.match(c.output(), /✓ .*count == 201/);
+  });
+}
 
 test('too few agents: a clear error after --agents-timeout, exit 110; the agent that came exits', { timeout: 60_000 }, async () => {
   const file = scenarioFile('few', `{ vus: 2, iterations: 10 }`);
@@ -191,9 +240,9 @@ test('protocol version mismatch: refused, naming both versions', { timeout: 60_0
   const a = agent({ LOADLENS_FAKE_PROTOCOL_VERSION: '99' });
   const c = coordinator(file, 1, ['--agents-timeout', '3s']);
   assert.equal(await a.exited, 2, a.output());
-  assert.match(a.output(), /protocol version mismatch: the agent speaks version 99, the coordinator version 1/);
+  assert.match(a.output(), new RegExp(`protocol version mismatch: the agent speaks version 99, the coordinator version ${PROTOCOL_VERSION}`));
   assert.equal(await c.exited, 110, c.output());
-  assert.match(c.output(), /refused agent .*protocol version 99, the coordinator's is 1/);
+  assert.match(c.output(), new RegExp(`refused agent .*protocol version 99, the coordinator's is ${PROTOCOL_VERSION}`));
 });
 
 test('an agent SIGKILLed mid-run: detected, the run goes on and ends incomplete (exit 1) naming the lost segment', { timeout: 90_000 }, async () => {
@@ -397,4 +446,212 @@ test('Ctrl-C while the coordinator waits for agents: no load, exit 105, the agen
   assert.equal(await c.exited, 105, c.output());
   assert.match(c.output(), /cancelled before the start: 1 of 2 agent\(s\) had joined/);
   assert.notEqual(await a.exited, null);
+});
+
+test('agents whose wall clocks are off by +5 s and -3 s: exact counts, aligned intervals, start skew far below the offsets', { timeout: 90_000 }, async () => {
+  // LOADLENS_TEST_CLOCK_OFFSET_MS (test-only) shifts an agent's wall clock; the start instant
+  // reaches it through the offset it measured at the join, not through its clock.
+  const file = scenarioFile('offset', `{ rate: 30, duration: '3s', maxVUs: 8 }`);
+  const ahead = agent({ LOADLENS_TEST_CLOCK_OFFSET_MS: '5000' });
+  const behind = agent({ LOADLENS_TEST_CLOCK_OFFSET_MS: '-3000' });
+  const before = served;
+  const outPath = join(dir, 'offset.jsonl');
+  const c = coordinator(file, 2, ['--out', outPath]);
+  assert.equal(await c.exited, 0, c.output());
+  assert.equal(await ahead.exited, 0, ahead.output());
+  assert.equal(await behind.exited, 0, behind.output());
+  // Each agent measured its offset to the coordinator (the coordinator's clock minus its own).
+  const offsetOf = (out: string) => Number(/clock offset to the coordinator ([+-]\d+) ms/.exec(out)?.[1]);
+  assert.ok(Math.abs(offsetOf(ahead.output()) + 5000) < 500, ahead.output());
+  assert.ok(Math.abs(offsetOf(behind.output()) - 3000) < 500, behind.output());
+  const s = c.summary() as Summary & { cluster: ClusterSummaryExport };
+  assert.equal(s.metrics.http_reqs.values.count, 90);
+  assert.equal(served - before, 90);
+  assert.equal(s.state.status, 'completed');
+  // Trusting the wall clocks would start one agent ~1.5 s early (at once) and the other 3 s late.
+  assert.equal(s.cluster.startSkewMs.bySegment.length, 2);
+  for (const b of s.cluster.startSkewMs.bySegment) assert.ok(b.ms > -100 && b.ms < 1000, `start lag of ${b.segment}: ${b.ms} ms`);
+  // Intervals line up: each of the 3 merged seconds holds exactly its 30 due arrivals, none late.
+  const intervals = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; interval?: { index: number; iterationsDue: number } })
+    .filter((r) => r.type === 'interval').map((r) => r.interval!);
+  // (Exactly 30 but for an arrival on a boundary that an interval's timer, a few ms late, takes in.)
+  const due = intervals.slice(0, 3).map((i) => i.iterationsDue);
+  assert.ok(due.every((d) => d >= 27 && d <= 33), `arrivals due per merged second: ${due.join(', ')}`);
+  assert.doesNotMatch(c.output(), /arrived after their interval closed/);
+});
+
+test('an agent sent SIGTERM (a pod evicted) stops its segment gracefully, sends what it measured, exits 1; the run names the stopped segment', { timeout: 90_000 }, async () => {
+  const file = scenarioFile('evicted', `{ rate: 20, duration: '8s', maxVUs: 6 }`);
+  const a1 = agent();
+  await a1.waitFor('waiting for a run');
+  const before = served;
+  const c = coordinator(file, 2);
+  await c.waitFor('1/2 joined');
+  const a2 = agent();
+  await c.waitFor('agents: 2 running');
+  await c.waitFor(/\d+ req\/s/);
+  // a1 joined first: segment 0:1/2.
+  a1.child.kill('SIGTERM');
+  assert.equal(await a1.exited, 1, a1.output());
+  assert.match(a1.output(), /stopping \(signal\): segment 1\/2/);
+  assert.equal(await c.exited, 1, c.output());
+  assert.equal(await a2.exited, 0, a2.output());
+  assert.match(c.output(), /agent 1\/2 .* stopped before the end of its segment/);
+  assert.match(c.output(), /incomplete: stopped segment\(s\) 0:1\/2/);
+  assert.match(c.output(), /note: Stopped segment 0:1\/2 \(agent 1\/2/);
+  assert.doesNotMatch(c.output(), /lost: no heartbeat/, 'stopped, not lost');
+  const s = c.summary() as Summary & { cluster: ClusterSummaryExport };
+  assert.equal(s.state.status, 'incomplete');
+  assert.deepEqual(s.cluster.stopped, ['0:1/2']);
+  // Everything the stopped agent sent was measured and reached the coordinator.
+  const reqs = s.metrics.http_reqs.values.count;
+  assert.equal(served - before, reqs);
+  assert.ok(reqs >= 80 && reqs < 160, `the other segment's 80 plus what the stopped one ran: ${reqs}`);
+});
+
+test('wrong user/password: the agent fails fast saying authorization failed (user/password); the right ones connect', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  const userNats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--user', 'loader', '--pass', 'pa55', '-sd', join(dir, 'js-user')], { stdio: 'ignore' });
+  children.add(userNats);
+  try {
+    await waitForPort(port);
+    const bad = agent({}, `nats://loader:wrong@127.0.0.1:${port}`);
+    assert.equal(await bad.exited, 2, bad.output());
+    assert.match(bad.output(), /authorization failed at nats:\/\/127\.0\.0\.1:\d+: the server refused the user\/password/);
+    assert.doesNotMatch(bad.output(), /wrong/, 'the password is not echoed');
+    const none = agent({}, `nats://127.0.0.1:${port}`);
+    assert.equal(await none.exited, 2, none.output());
+    assert.match(none.output(), /authorization failed .*the connection without credentials/);
+    const good = agent({}, `nats://loader:pa55@127.0.0.1:${port}`);
+    await good.waitFor('waiting for a run');
+    good.child.kill('SIGTERM');
+    await good.exited;
+  } finally {
+    userNats.kill('SIGTERM');
+  }
+});
+
+test('nats-server restarted mid-run (same port and store): agents keep running, everyone reconnects, the stream keeps what it stored', { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const store = join(dir, 'js-restart');
+  const startNats = () => {
+    const p = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--auth', TOKEN, '-sd', store], { stdio: 'ignore' });
+    children.add(p);
+    return p;
+  };
+  let server1 = startNats();
+  try {
+    await waitForPort(port);
+    const url = `nats://${TOKEN}@127.0.0.1:${port}`;
+    const file = scenarioFile('restart', `{ rate: 20, duration: '8s', maxVUs: 6 }`);
+    const a1 = agent({}, url);
+    const a2 = agent({}, url);
+    const before = served;
+    const exportPath = join(dir, 'restart-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', url, '--agents', '2', '--no-color', '--summary-export', exportPath]);
+    await c.waitFor('agents: 2 running');
+    await c.waitFor(/\d+ req\/s/);
+    server1.kill('SIGKILL');
+    await new Promise((r) => server1.once('exit', r));
+    await c.waitFor('disconnected from');
+    await new Promise((r) => setTimeout(r, 1000));
+    server1 = startNats();
+    await c.waitFor('reconnected to');
+    const code = await c.exited;
+    const s = JSON.parse(readFileSync(exportPath, 'utf8')) as Summary;
+    assert.equal(code, 0, `${c.output()}\n${a1.output()}\n${a2.output()}`);
+    assert.equal(s.state.status, 'completed');
+    // Every record reached the coordinator: the ones stored before the restart, the ones the
+    // agents published again after it (the stream drops a retried duplicate by its message id).
+    assert.equal(s.metrics.http_reqs.values.count, 160);
+    assert.equal(served - before, 160);
+    assert.equal(await a1.exited, 0, a1.output());
+    assert.equal(await a2.exited, 0, a2.output());
+    assert.match(a1.output(), /disconnected from NATS; reconnecting[\s\S]*reconnected to NATS/);
+  } finally {
+    server1.kill('SIGTERM');
+  }
+});
+
+/** A NATS credentials file: a user JWT signed by `account` and the user's nkey seed. */
+function natsJwt(issuer: import('@nats-io/nkeys').KeyPair, sub: string, name: string, nats: Record<string, unknown>): string {
+  const b64 = (x: string | Uint8Array) => Buffer.from(x).toString('base64url');
+  const claims: Record<string, unknown> = { iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), sub, name, nats: { ...nats, version: 2 } };
+  claims.jti = createHash('sha256').update(JSON.stringify(claims)).digest('base64url');
+  const body = `${b64(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }))}.${b64(JSON.stringify(claims))}`;
+  return `${body}.${b64(issuer.sign(new TextEncoder().encode(body)))}`;
+}
+
+test('--nats-creds against a nats-server in operator (JWT) mode: a run with credentials files; a user of an unknown account is refused', { timeout: 60_000 }, async () => {
+  const { createOperator, createAccount, createUser } = await import('@nats-io/nkeys');
+  const operator = createOperator();
+  const account = createAccount();
+  const system = createAccount();
+  const unlimited = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+  const credsFor = (acc: import('@nats-io/nkeys').KeyPair, file: string) => {
+    const user = createUser();
+    const jwt = natsJwt(acc, user.getPublicKey(), 'loadlens', { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 });
+    writeFileSync(file, `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${new TextDecoder().decode(user.getSeed())}\n------END USER NKEY SEED------\n`);
+    return file;
+  };
+  const port = await freePort();
+  const conf = join(dir, 'operator.conf');
+  writeFileSync(conf, [
+    `listen: 127.0.0.1:${port}`,
+    `operator: ${natsJwt(operator, operator.getPublicKey(), 'op', { type: 'operator', system_account: system.getPublicKey() })}`,
+    `system_account: ${system.getPublicKey()}`,
+    'resolver: MEMORY',
+    'resolver_preload: {',
+    `  ${account.getPublicKey()}: ${natsJwt(operator, account.getPublicKey(), 'loadlens', { type: 'account', limits: { ...unlimited, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } })}`,
+    `  ${system.getPublicKey()}: ${natsJwt(operator, system.getPublicKey(), 'SYS', { type: 'account', limits: unlimited })}`,
+    '}',
+    `jetstream: { store_dir: "${join(dir, 'js-operator')}" }`,
+  ].join('\n'));
+  const opNats = spawn('nats-server', ['-c', conf], { stdio: 'ignore' });
+  children.add(opNats);
+  try {
+    await waitForPort(port);
+    const url = `nats://127.0.0.1:${port}`;
+    const good = credsFor(account, join(dir, 'good.creds'));
+    const file = scenarioFile('creds', `{ vus: 2, iterations: 12 }`);
+    const before = served;
+    const a = start(['agent', '--nats', url, '--nats-creds', good]);
+    const exportPath = join(dir, 'creds-summary.json');
+    const c = start(['run', file, '--target', target, '--nats', url, '--nats-creds', good, '--agents', '1', '--no-color', '--summary-export', exportPath]);
+    assert.equal(await c.exited, 0, c.output());
+    assert.equal(await a.exited, 0, a.output());
+    assert.equal(served - before, 12);
+    // Signed by an account the server does not know.
+    const stranger = start(['agent', '--nats', url, '--nats-creds', credsFor(createAccount(), join(dir, 'stranger.creds'))]);
+    assert.equal(await stranger.exited, 2, stranger.output());
+    assert.match(stranger.output(), /authorization failed at nats:\/\/127\.0\.0\.1:\d+: the server refused the credentials file/);
+  } finally {
+    opNats.kill('SIGTERM');
+  }
+});
+
+test('nats-server gone for good mid-run: agents stop after 10 s without NATS (exit 1), the run ends incomplete by its planned end plus the grace (exit 1)', { timeout: 90_000 }, async () => {
+  const port = await freePort();
+  const gone = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '--auth', TOKEN, '-sd', join(dir, 'js-gone')], { stdio: 'ignore' });
+  children.add(gone);
+  await waitForPort(port);
+  const url = `nats://${TOKEN}@127.0.0.1:${port}`;
+  const file = scenarioFile('gone', `{ rate: 10, duration: '20s', maxVUs: 4, gracefulStop: '1s' }`);
+  const a1 = agent({}, url);
+  const a2 = agent({}, url);
+  const exportPath = join(dir, 'gone-summary.json');
+  const c = start(['run', file, '--target', target, '--nats', url, '--agents', '2', '--no-color', '--summary-export', exportPath]);
+  await c.waitFor('agents: 2 running');
+  await c.waitFor(/\d+ req\/s/);
+  gone.kill('SIGKILL');
+  const [e1, e2] = await Promise.all([a1.exited, a2.exited]);
+  assert.equal(e1, 1, a1.output());
+  assert.equal(e2, 1, a2.output());
+  assert.match(a1.output(), /NATS unreachable for 10 s during run .*: stopping/);
+  assert.equal(await c.exited, 1, c.output());
+  assert.match(c.output(), /disconnected from nats:\/\/127\.0\.0\.1:\d+; reconnecting/);
+  assert.match(c.output(), /incomplete: lost segment\(s\) 0:1\/2 .*1\/2:1/);
+  const s = JSON.parse(readFileSync(exportPath, 'utf8')) as Summary;
+  assert.equal(s.state.status, 'incomplete');
+  assert.ok(s.metrics.http_reqs.values.count > 0 && s.metrics.http_reqs.values.count < 300, 'what reached the coordinator before the server went away');
 });

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCommand, UsageError } from '../../src/cli/args';
-import { parseNatsUrl } from '../../src/runner/cluster/nats';
-import { validControl, validFromWorker, validHeartbeat, validJoinReply, validJoinRequest, validPlan } from '../../src/runner/cluster/messages';
+import { packRecord, parseNatsUrl, unpackRecord } from '../../src/runner/cluster/nats';
+import { validAgentRecord, validControl, validFromWorker, validHeartbeat, validJoinReply, validJoinRequest, validPlan } from '../../src/runner/cluster/messages';
 
 test('NATS URLs: a token, user and password, tls://, the default port; the display form has no credentials', () => {
   assert.deepEqual(parseNatsUrl('nats://T0K@127.0.0.1:4333'), { servers: '127.0.0.1:4333', token: 'T0K', user: undefined, pass: undefined, tls: false, display: 'nats://127.0.0.1:4333' });
@@ -61,8 +61,12 @@ test('joins, replies, heartbeats, plans and control messages are checked too', (
   assert.ok(validJoinRequest({ agent: 'a', protocolVersion: 1, host: 'h', pid: 3 }));
   assert.ok(!validJoinRequest({ agent: '', protocolVersion: 1, host: 'h', pid: 3 }));
   assert.ok(!validJoinRequest({ agent: 'a', protocolVersion: '1', host: 'h', pid: 3 }));
-  assert.ok(validJoinReply({ ok: true, index: 0 }) && validJoinReply({ ok: false, error: 'no' }));
-  assert.ok(!validJoinReply({ ok: true }));
+  assert.ok(validJoinReply({ ok: true, index: 0, now: 1700000000000 }) && validJoinReply({ ok: false, error: 'no' }));
+  assert.ok(!validJoinReply({ ok: true }) && !validJoinReply({ ok: true, index: 0 }), 'no clock: the agent could not place the start');
+  assert.ok(validAgentRecord({ type: 'agent-stopped', index: 1, reason: 'SIGTERM' }, 1) && !validAgentRecord({ type: 'agent-stopped', index: 0, reason: 'x' }, 1));
+  assert.ok(validAgentRecord({ type: 'worker-ready', index: 1 }, 1) && !validAgentRecord({ type: 'agent-stopped', index: 1 }, 1));
+  assert.deepEqual(unpackRecord(packRecord({ type: 'worker-ready', index: 3 })), { type: 'worker-ready', index: 3 });
+  assert.equal(unpackRecord(new TextEncoder().encode('{"type":"worker-ready","index":3}')), undefined, 'plain JSON is not a record');
   assert.ok(validHeartbeat({ agent: 'a', index: 2 }, 2) && !validHeartbeat({ agent: 'a', index: 1 }, 2));
   assert.ok(validControl({ type: 'worker-start', at: 5 }) && validControl({ type: 'cancel' }) && validControl({ type: 'end' }));
   assert.ok(!validControl({ type: 'worker-start', at: 'now' }) && !validControl({ type: 'worker-load' }));

@@ -20,8 +20,8 @@ import { bundleScenarioFile } from '../bundle';
 import { httpClientFromEnv } from '../env';
 import type { LoadSource, SourceEvents, SourceResult, SourceRunOptions } from '../source';
 import { IntervalMerger } from '../workers';
-import { validFromWorker, validHeartbeat, validJoinRequest, type ClusterPlan, type Control, type JoinReply } from './messages';
-import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects, within } from './nats';
+import { validAgentRecord, validHeartbeat, validJoinRequest, type ClusterPlan, type Control, type JoinReply } from './messages';
+import { AGENT_LOST_MS, BUCKET, BUCKET_OPTIONS, ClusterError, HEARTBEAT_MS, STREAM, connectNats, decode, encode, subjects, unpackRecord, within } from './nats';
 import { SegmentReports, endSegments, setupOnce, type SegmentState } from '../segment-reports';
 
 /** How long before the start instant the agents are told (broker fan-out plus clock skew). */
@@ -34,7 +34,11 @@ interface Agent extends SegmentState {
   host: string;
   index: number;
   lost: boolean;
+  /** Why the agent stopped its segment early (SIGTERM), as it said. */
+  stopped?: string;
   lastBeat: number;
+  /** How late its load started after the agreed instant, ms (its first interval says). */
+  startLagMs?: number;
 }
 
 export class ClusterSource implements LoadSource {
@@ -63,13 +67,14 @@ export class ClusterSource implements LoadSource {
     const s = subjects(run);
     const nc = await connectNats(this.options.nats, `loadlens-coordinator ${hostname()} ${process.pid}`, this.options.credsFile);
     this.nc = nc;
-    const { jetstreamManager, jetstream } = await import('@nats-io/jetstream');
+    const { jetstreamManager, jetstream, DeliverPolicy } = await import('@nats-io/jetstream');
     const { Kvm } = await import('@nats-io/kv');
     const jsm = await jetstreamManager(nc);
     try {
       await jsm.streams.info(STREAM);
     } catch {
-      await jsm.streams.add({ name: STREAM, subjects: ['loadlens.*.out.*'], storage: 'memory' as never, max_age: 3600 * 1e9 });
+      // File storage: a nats-server restarted mid-run still has every record it acknowledged.
+      await jsm.streams.add({ name: STREAM, subjects: ['loadlens.*.out.*'], storage: 'file' as never, max_age: 3600 * 1e9 });
     }
     const kv = await new Kvm(nc).create(BUCKET, BUCKET_OPTIONS);
 
@@ -105,6 +110,7 @@ export class ClusterSource implements LoadSource {
     // While this coordinator is cut from NATS, its agents' silence is its own: nobody is lost
     // for it; once reconnected, the stream (an ordered consumer) delivers what it missed.
     let disconnected = false;
+    const stream = { restart: () => {}, close: () => {} };
     void (async () => {
       for await (const st of nc.status()) {
         if (st.type === 'disconnect') {
@@ -113,6 +119,7 @@ export class ClusterSource implements LoadSource {
         } else if (st.type === 'reconnect') {
           disconnected = false;
           for (const a of agents) a.lastBeat = Date.now();
+          stream.restart();
           events.log('info', `reconnected to ${this.natsDisplay()}`);
         }
       }
@@ -124,6 +131,7 @@ export class ClusterSource implements LoadSource {
     const reports = new SegmentReports(n, merger, events, () => this.started);
     const cleanup = async () => {
       clearInterval(coordinatorBeat);
+      stream.close();
       for (const sub of subs) sub.unsubscribe();
       try {
         control({ type: 'end' });
@@ -167,13 +175,13 @@ export class ClusterSource implements LoadSource {
             reply = { ok: false, error: `protocol version mismatch: the agent speaks version ${req.protocolVersion}, the coordinator version ${PROTOCOL_VERSION}; run the same Loadlens version on both` };
             events.log('warn', `refused agent ${req.agent} (${req.host}): protocol version ${req.protocolVersion}, the coordinator's is ${PROTOCOL_VERSION}`);
           } else if (again) {
-            reply = { ok: true, index: again.index };
+            reply = { ok: true, index: again.index, now: Date.now() };
           } else if (agents.length >= n || this.started) {
             reply = { ok: false, error: `run ${run} is full (${n} agent(s))` };
           } else {
             const a: Agent = { id: req.agent, host: req.host, index: agents.length, ready: false, done: false, lost: false, lastBeat: Date.now(), durationMs: 0, interrupted: 0 };
             agents.push(a);
-            reply = { ok: true, index: a.index };
+            reply = { ok: true, index: a.index, now: Date.now() };
             void kv.put(`${run}.join.${a.index}`, encode({ agent: a.id, host: a.host, pid: req.pid, segment: equalSegment(a.index, n).toString() })).catch(() => {});
             events.log('info', `agents: ${agents.length}/${n} joined (agent ${a.id} on ${a.host}: segment ${equalSegment(a.index, n).toString()})`);
             changed();
@@ -192,29 +200,67 @@ export class ClusterSource implements LoadSource {
       }));
       // Each agent's records, from the stream (an ordered consumer: in order, nothing lost).
       const js = jetstream(nc);
-      const consumer = await js.consumers.get(STREAM, { filter_subjects: s.out('*') });
-      const records = await consumer.consume();
-      const onRecord = (subject: string, data: string) => {
+      const onRecord = (subject: string, data: Uint8Array) => {
         const index = Number(subject.slice(subject.lastIndexOf('.') + 1));
         const a = agents[index];
-        const m = decode(data);
-        if (!a || !validFromWorker(m, index)) return dropped(subject);
+        const m = unpackRecord(data);
+        if (!a || !validAgentRecord(m, index)) return dropped(subject);
         if (a.lost) return;
         a.lastBeat = Date.now();
         const name = `agent ${a.index + 1}/${n} (${a.host}, segment ${equalSegment(a.index, n).toString()})`;
+        if (m.type === 'agent-stopped') {
+          a.stopped = m.reason;
+          incomplete = true;
+          events.log('error', `${name} stopped before the end of its segment: ${m.reason}; what it measured is kept, the rest of its segment is not run; the run is incomplete`);
+          return changed();
+        }
+        if (m.type === 'worker-interval' && m.startLagMs !== undefined) a.startLagMs ??= m.startLagMs;
         reports.report(m, index, name, a);
         if (m.type === 'worker-done') merger.retire(index);
         changed();
       };
-      void (async () => {
+      // Each agent's records, from the stream: an ordered consumer, in order, nothing lost. A
+      // restarted nats-server keeps the stream (file storage) but not the consumer, which the
+      // client does not always notice: on every reconnect the reader starts a new consumer after
+      // the last record it read (retrying until JetStream answers again).
+      let lastSeq = 0;
+      let reading: { stop(): void } | undefined;
+      let closed = false;
+      const readOnce = async () => {
+        const consumer = await js.consumers.get(STREAM, lastSeq === 0
+          ? { filter_subjects: s.out('*') }
+          : { filter_subjects: s.out('*'), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 });
+        const records = await consumer.consume();
+        reading = records;
+        if (closed) records.stop();
+        return records;
+      };
+      const consume = async (records: Awaited<ReturnType<typeof readOnce>>) => {
         for await (const m of records) {
+          if (m.seq <= lastSeq) continue;
+          lastSeq = m.seq;
           try {
-            onRecord(m.subject, m.string());
+            onRecord(m.subject, m.data);
           } catch (err) {
             dropped(`${m.subject} (${(err as Error).message})`);
           }
         }
+      };
+      // The first consumer exists before the plan is published: no record can come before it.
+      let records: Awaited<ReturnType<typeof readOnce>> | undefined = await readOnce();
+      void (async () => {
+        while (!closed) {
+          try {
+            records ??= await readOnce();
+            await consume(records);
+          } catch {
+            await new Promise((r) => setTimeout(r, 250));
+          }
+          records = undefined;
+        }
       })();
+      stream.restart = () => reading?.stop();
+      stream.close = () => { closed = true; reading?.stop(); };
 
       const planText = encode(planRecord);
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
@@ -287,11 +333,26 @@ export class ClusterSource implements LoadSource {
       merger.flush();
 
       if (this.invalid > 0) events.log('warn', `${this.invalid} invalid message(s) dropped`);
-      const lost = agents.filter((a) => a.lost);
-      if (lost.length > 0) events.log('error', `incomplete: lost segment(s) ${lost.map((a) => `${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host})`).join(', ')}`);
+      const label = (a: Agent) => `${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host})`;
+      // A stopped agent that then fell silent is named as stopped: that is what happened to it.
+      const stopped = agents.filter((a) => a.stopped !== undefined);
+      const lost = agents.filter((a) => a.lost && a.stopped === undefined);
+      if (lost.length > 0) events.log('error', `incomplete: lost segment(s) ${lost.map(label).join(', ')}`);
+      if (stopped.length > 0) events.log('error', `incomplete: stopped segment(s) ${stopped.map(label).join(', ')}`);
       const durationMs = await endSegments({ states: agents, merger, events, definition, env: o.env, setupData, what: 'agent' });
-      const notes = lost.map((a) => `Lost segment ${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host}): its remaining load was not run; what it reported before is counted.`);
-      return { durationMs, incomplete, blocked: reports.blocked, notes };
+      const notes = [
+        ...lost.map((a) => `Lost segment ${label(a)}: its remaining load was not run; what it reported before is counted.`),
+        ...stopped.map((a) => `Stopped segment ${label(a)}: ${a.stopped}; its remaining load was not run; what it reported before is counted.`),
+      ];
+      const bySegment = agents.filter((a) => a.startLagMs !== undefined)
+        .map((a) => ({ segment: equalSegment(a.index, n).toString(), host: a.host, ms: Math.round(a.startLagMs! * 10) / 10 }));
+      const cluster = {
+        agents: n,
+        startSkewMs: { max: Math.max(0, ...bySegment.map((b) => b.ms)), bySegment },
+        lost: lost.map((a) => equalSegment(a.index, n).toString()),
+        stopped: stopped.map((a) => equalSegment(a.index, n).toString()),
+      };
+      return { durationMs, incomplete, blocked: reports.blocked, notes, cluster };
     } finally {
       await cleanup();
     }

@@ -21,7 +21,20 @@ export interface JoinRequest {
   pid: number;
 }
 
-export type JoinReply = { ok: true; index: number } | { ok: false; error: string };
+/** `now`: the coordinator's clock (epoch ms) when it replied; the agent maps the start instant
+ *  onto its own monotonic clock with it (NTP-style, from the request's round trip). */
+export type JoinReply = { ok: true; index: number; now: number } | { ok: false; error: string };
+
+/** An agent's own record on the stream, besides its worker's: it was stopped (SIGTERM: a pod
+ *  evicted) before its segment finished. */
+export interface AgentStopped {
+  type: 'agent-stopped';
+  index: number;
+  reason: string;
+}
+
+/** What an agent publishes to the stream (loadlens.<run>.out.<segment>). */
+export type AgentRecord = FromWorker | AgentStopped;
 
 export interface AgentHeartbeat {
   agent: string;
@@ -73,7 +86,7 @@ export function validFromWorker(x: unknown, index: number): x is FromWorker {
     case 'worker-ready':
       return true;
     case 'worker-interval':
-      return typeof x.scenario === 'string' && isInterval(x.interval);
+      return typeof x.scenario === 'string' && isInterval(x.interval) && (x.startLagMs === undefined || isNum(x.startLagMs));
     case 'worker-error': {
       const e = x.error;
       return isObject(e) && e.type === 'error' && typeof e.kind === 'string' && typeof e.message === 'string'
@@ -87,6 +100,12 @@ export function validFromWorker(x: unknown, index: number): x is FromWorker {
     default:
       return false;
   }
+}
+
+/** A record on an agent's stream subject: its worker's, or its own. */
+export function validAgentRecord(x: unknown, index: number): x is AgentRecord {
+  if (isObject(x) && x.type === 'agent-stopped') return x.index === index && typeof x.reason === 'string';
+  return validFromWorker(x, index);
 }
 
 export function validJoinRequest(x: unknown): x is JoinRequest {
@@ -106,12 +125,12 @@ export function validPlan(x: unknown): x is ClusterPlan {
 }
 
 export function validJoinReply(x: unknown): x is JoinReply {
-  return isObject(x) && ((x.ok === true && isInt(x.index)) || (x.ok === false && typeof x.error === 'string'));
+  return isObject(x) && ((x.ok === true && isInt(x.index) && isNum(x.now)) || (x.ok === false && typeof x.error === 'string'));
 }
 
 export function validControl(x: unknown): x is Control {
   if (!isObject(x)) return false;
-  if (x.type === 'worker-start') return x.at === undefined || isNum(x.at);
+  if (x.type === 'worker-start') return (x.at === undefined || isNum(x.at)) && (x.lateMs === undefined || isNum(x.lateMs));
   if (x.type === 'cancel') return x.reason === undefined || typeof x.reason === 'string';
   return x.type === 'end';
 }
