@@ -14,7 +14,7 @@ import { maxVUsOf, normaliseLoad, validateScenario } from '../../engine/load';
 import { OptionsError } from '../../engine/errors';
 import { planFromLoad, runHook } from '../../engine/run';
 import { equalSegment } from '../../engine/segments';
-import type { IntervalData } from '../../engine/types';
+import type { AgentCounts, IntervalData } from '../../engine/types';
 import { PROTOCOL_VERSION, type ClusterOptions, type FromWorker } from '../../protocol';
 import { bundleScenarioFile } from '../bundle';
 import { httpClientFromEnv } from '../env';
@@ -86,7 +86,11 @@ export class ClusterSource implements LoadSource {
     };
     let lastCounts = '';
     const changed = () => {
-      const counts = { planned: n, joined: agents.length, running: this.started ? agents.filter((a) => !a.done && !a.lost).length : 0, lost: agents.filter((a) => a.lost).length };
+      const lost = agents.filter((a) => a.lost);
+      const counts: AgentCounts = {
+        planned: n, joined: agents.length, running: this.started ? agents.filter((a) => !a.done && !a.lost).length : 0, lost: lost.length,
+        ...(lost.length > 0 && { lostSegments: lost.map((a) => equalSegment(a.index, n).toString()) }),
+      };
       const key = JSON.stringify(counts);
       if (key !== lastCounts) {
         lastCounts = key;
