@@ -2,10 +2,11 @@
 // In the runner, the bundled scenario's 'loadlens' import resolves to this very module instance
 // (through globalThis.__loadlens), so check() and custom metrics record into the running scenario.
 
-export { scenario, check, sleep, url, Counter, Gauge, Rate, Trend, api } from './engine/api';
+export { scenario, check, sleep, group, url, Counter, Gauge, Rate, Trend, api } from './engine/api';
 export type {
   Duration,
   Tags,
+  ExpectedStatuses,
   Stage,
   LoadShape,
   ThresholdSpec,

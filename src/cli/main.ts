@@ -197,7 +197,7 @@ async function main(argv: string[]): Promise<number> {
         return await runInRunner(
           {
             file: scenarioFile(command.file),
-            scenario: command.scenario,
+            scenarios: command.scenarios,
             overrides: command.overrides,
             target: command.target,
             env: command.env,

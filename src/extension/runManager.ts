@@ -104,7 +104,7 @@ export class RunSession {
     const nodePath = config.nodePath()?.trim() || undefined;
     const request: RunRequest = {
       file: spec.file,
-      scenario: spec.scenario,
+      scenarios: spec.scenario !== undefined ? [spec.scenario] : undefined,
       overrides: spec.overrides,
       target: spec.target,
       env: spec.env,

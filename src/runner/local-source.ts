@@ -18,6 +18,7 @@ export class InProcessSource implements LoadSource {
       overrides: o.overrides,
       env: o.env,
       debug: o.debug,
+      concurrent: o.concurrent,
       httpClient: httpClientFromEnv(),
       signal: this.controller.signal,
       onStarted: (plan, startedAt) => events.started(plan, startedAt),

@@ -32,6 +32,8 @@ export interface SourceRunOptions {
   overrides?: LoadOverrides;
   env: Record<string, string>;
   debug?: { iterations?: number };
+  /** Other scenarios of a mix run in this process at the same time (in-process sources only). */
+  concurrent?: boolean;
 }
 
 export interface SourceResult {

@@ -289,7 +289,7 @@ export class ClusterSource implements LoadSource {
       if (this.invalid > 0) events.log('warn', `${this.invalid} invalid message(s) dropped`);
       const lost = agents.filter((a) => a.lost);
       if (lost.length > 0) events.log('error', `incomplete: lost segment(s) ${lost.map((a) => `${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host})`).join(', ')}`);
-      const durationMs = await endSegments({ states: agents, merger, events, definition, env: o.env, setupData, what: 'agent' });
+      const durationMs = await endSegments({ states: agents, merger, events, definition, scenario: o.name, env: o.env, setupData, what: 'agent' });
       const notes = lost.map((a) => `Lost segment ${equalSegment(a.index, n).toString()} (agent ${a.index + 1}/${n}, ${a.host}): its remaining load was not run; what it reported before is counted.`);
       return { durationMs, incomplete, blocked: reports.blocked, notes };
     } finally {
