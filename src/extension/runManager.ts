@@ -58,6 +58,8 @@ export interface RunOutcome {
   failure?: string;
   cancelled: boolean;
   results: ScenarioResult[];
+  /** A workload mix's totals (every scenario together, judged by the file-wide thresholds). */
+  total?: SummaryData;
   errors: RunnerError[];
 }
 
@@ -177,6 +179,9 @@ export class RunSession {
     this.cancelRequested = true;
   }
 
+  /** A mix's totals, once the runner sent them. */
+  private total: SummaryData | undefined;
+
   private result(scenario: string): ScenarioResult {
     let r = this.byScenario.get(scenario);
     if (!r) {
@@ -217,6 +222,9 @@ export class RunSession {
         this.save(r);
         break;
       }
+      case 'mix-finished':
+        this.total = m.summary;
+        break;
       case 'error':
         this.errors.push(m);
         break;
@@ -243,7 +251,7 @@ export class RunSession {
   }
 
   private finish(code: number | null, signal: NodeJS.Signals | null, nodePath: string | undefined): RunOutcome {
-    const base = { cancelled: this.cancelRequested, results: this.results, errors: this.errors };
+    const base = { cancelled: this.cancelRequested, results: this.results, total: this.total, errors: this.errors };
     if (this.spawnError) {
       const node = nodePath ?? process.execPath;
       const failure = (this.spawnError as NodeJS.ErrnoException).code === 'ENOENT'
