@@ -13,6 +13,7 @@ import { RunAggregate } from '../engine/aggregate';
 import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
 import { normaliseLoad, planOf, startTimeMsOf, validateScenario } from '../engine/load';
+import { formatDuration } from '../engine/duration';
 import { UnknownMetricError, UnknownTagError, checkThresholds, type KnownTags } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
@@ -635,7 +636,10 @@ export class Runner {
       const { scenarios: all } = await loadScenarioFile(file);
       const scenarios = all.map((s) => {
         try {
-          return planOf(s.name, s.definition);
+          const plan = planOf(s.name, s.definition);
+          // In a mix the scenario joins at its startTime: `list` says so.
+          const startMs = startTimeMsOf(s.definition);
+          return startMs > 0 ? { ...plan, shape: `${plan.shape}, from ${formatDuration(startMs)}` } : plan;
         } catch (err) {
           throw new ScenarioError(s.name, err);
         }
