@@ -10,7 +10,8 @@ import { resultLensText, statusBarText, thresholdLensText } from './results';
 import { formatObserved } from '../../webview/format';
 
 export const LENS_RUN = '▶ Run';
-export const LENS_RUN_ALL = '▶ Run all together';
+// An icon, not ▶: the per-scenario lenses are the ones titled '▶ Run'.
+export const LENS_RUN_ALL = '$(run-all) Run all together';
 
 /**
  * The lens at the top of a file that exports several scenarios: runs them together (the mix, as
