@@ -87,9 +87,17 @@ class MixTotals {
     readonly scenarios: string[],
   ) {}
 
+  /** Each scenario's VUs in its latest interval: the mix's are their sum. */
+  private readonly vus = new Map<string, { vus: number; vusMax: number; vusMin: number; vusPeak: number }>();
+
   /** Adds a scenario's interval; returns an abortOnFail file-wide threshold that failed, if any. */
-  added(interval: IntervalData, offsetMs: number): ThresholdVerdict | undefined {
-    this.aggregate.add(offsetMs === 0 ? interval : { ...interval, startMs: interval.startMs + offsetMs, endMs: interval.endMs + offsetMs });
+  added(scenario: string, interval: IntervalData, offsetMs: number): ThresholdVerdict | undefined {
+    // The aggregate takes VUs from the interval header (a gauge: the last value): give it the sum
+    // over the scenarios running, not the VUs of whichever scenario reported last.
+    this.vus.set(scenario, { vus: interval.vus, vusMax: interval.vusMax, vusMin: interval.vusMin ?? interval.vus, vusPeak: interval.vusPeak ?? interval.vus });
+    const sum = { vus: 0, vusMax: 0, vusMin: 0, vusPeak: 0 };
+    for (const v of this.vus.values()) for (const k of ['vus', 'vusMax', 'vusMin', 'vusPeak'] as const) sum[k] += v[k];
+    this.aggregate.add({ ...interval, ...sum, startMs: interval.startMs + offsetMs, endMs: interval.endMs + offsetMs });
     return this.aggregate.abortTriggered();
   }
 
@@ -388,7 +396,7 @@ export class Runner {
         lastVerdicts = key;
         send({ type: 'thresholds', scenario: name, verdicts });
       }
-      const abort = aggregate.abortTriggered() ?? mix?.added(interval, offsetMs);
+      const abort = aggregate.abortTriggered() ?? mix?.added(name, interval, offsetMs);
       if (abort) this.abort(name, abort);
     };
 

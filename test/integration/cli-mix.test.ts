@@ -57,6 +57,10 @@ test('a file runs its scenarios together: each from its startTime, a section eac
   assert.equal(s.scenarios.checkout.metrics.http_req_failed.values.fails, 12);
   assert.equal(s.total.metrics.iterations.values.count, 16);
   assert.equal(s.total.metrics.orders.values.count, 4);
+  // The mix's VUs add up its scenarios' (2 + 1 while both ran), not whichever reported last.
+  assert.equal(s.scenarios.browse.metrics.vus_max.values.value, 2);
+  assert.equal(s.scenarios.checkout.metrics.vus_max.values.value, 1);
+  assert.equal(s.total.metrics.vus_max.values.max, 3);
   assert.deepEqual(s.total.metrics['checks{group:::checkout}'].thresholds, { 'rate == 1': { ok: true } });
 
   const records = readOut(out);
