@@ -31,10 +31,11 @@ test('a file runs its scenarios together: each from its startTime, a section eac
   target.counts.clear();
   const out = join(tmp, 'mix.jsonl');
   const exportPath = join(tmp, 'mix.json');
-  const r = await runCli(['run', fixture('mix.load.ts'), '--target', target.url, '--out', out, '--summary-export', exportPath]);
+  // --workers 1: both scenarios share one thread, so each sample must find its scenario and group by context.
+  const r = await runCli(['run', fixture('mix.load.ts'), '--target', target.url, '--workers', '1', '--out', out, '--summary-export', exportPath]);
   assert.equal(r.code, ExitCode.ok, r.stdout + r.stderr);
-  // What the server saw: 12 browse requests, 4 checkout iterations of 3 requests.
-  assert.equal(target.counts.get('fast'), 12);
+  // What the server saw: 20 browse requests, 4 checkout iterations of 3 requests.
+  assert.equal(target.counts.get('fast'), 20);
   assert.equal(target.counts.get('status'), 8);
   assert.equal(target.counts.get('json'), 4);
 
@@ -44,23 +45,22 @@ test('a file runs its scenarios together: each from its startTime, a section eac
   const totalAt = r.stdout.indexOf('total of browse, checkout');
   assert.ok(browseAt >= 0 && browseAt < checkoutAt && checkoutAt < totalAt, r.stdout);
   const totals = r.stdout.slice(totalAt);
-  assert.match(totals, /✓ count=12\s+http_reqs\{scenario:browse\}: count == 12/);
+  assert.match(totals, /✓ count=20\s+http_reqs\{scenario:browse\}: count == 20/);
   assert.match(totals, /✓ rate=0\.00%\s+http_req_failed\{scenario:checkout\}: rate == 0/);
-  assert.match(totals, /✓ count=16\s+iterations: count == 16/);
-  assert.match(totals, /http_reqs\.+: 24\b/);
+  assert.match(totals, /✓ count=24\s+iterations: count == 24/);
+  assert.match(totals, /http_reqs\.+: 32\b/);
 
   const s = JSON.parse(readFileSync(exportPath, 'utf8'));
   assert.deepEqual(Object.keys(s.scenarios), ['browse', 'checkout']);
-  assert.equal(s.scenarios.browse.metrics.http_reqs.values.count, 12);
+  assert.equal(s.scenarios.browse.metrics.http_reqs.values.count, 20);
   assert.equal(s.scenarios.checkout.metrics.http_reqs.values.count, 12);
   // 404 (the scenario's expectedStatuses) and 503 (the request's) are not failures.
   assert.equal(s.scenarios.checkout.metrics.http_req_failed.values.fails, 12);
-  assert.equal(s.total.metrics.iterations.values.count, 16);
+  assert.equal(s.total.metrics.iterations.values.count, 24);
   assert.equal(s.total.metrics.orders.values.count, 4);
-  // The mix's VUs add up its scenarios' (2 + 1 while both ran), not whichever reported last.
-  assert.equal(s.scenarios.browse.metrics.vus_max.values.value, 2);
+  // The mix's VUs add up its scenarios', not whichever reported last.
   assert.equal(s.scenarios.checkout.metrics.vus_max.values.value, 1);
-  assert.equal(s.total.metrics.vus_max.values.max, 3);
+  assert.equal(s.total.metrics.vus_max.values.max, s.scenarios.browse.metrics.vus_max.values.value + 1);
   assert.deepEqual(s.total.metrics['checks{group:::checkout}'].thresholds, { 'rate == 1': { ok: true } });
 
   const records = readOut(out);
@@ -68,6 +68,13 @@ test('a file runs its scenarios together: each from its startTime, a section eac
   // checkout waited for its startTime (1 s) after browse began.
   assert.ok(start('checkout').startedAt - start('browse').startedAt >= 950, `${start('checkout').startedAt - start('browse').startedAt} ms`);
   assert.equal(records.at(-1)!.type, 'total');
+
+  // The scenarios overlapped in one thread, yet each sample went to its own scenario.
+  for (const x of records) {
+    if (x.type !== 'interval') continue;
+    for (const series of x.interval.series) if (series.tags.scenario !== undefined) assert.equal(series.tags.scenario, x.scenario, `${series.metric} ${JSON.stringify(series.tags)}`);
+  }
+  assert.ok(records.some((x) => x.type === 'interval' && x.scenario === 'browse' && x.interval.startMs >= 1000), 'browse still ran after checkout started');
 
   // Every sample carries scenario and group; HTTP samples also name, method, status, expected_response.
   const series = records.flatMap((x) => (x.type === 'interval' ? x.interval.series : []));
@@ -87,22 +94,22 @@ test('with --workers 2 each scenario of the mix is split exactly between the wor
   const exportPath = join(tmp, 'workers.json');
   const r = await runCli(['run', fixture('mix.load.ts'), '--target', target.url, '--workers', '2', '--quiet', '--summary-export', exportPath]);
   assert.equal(r.code, ExitCode.ok, r.stdout + r.stderr);
-  assert.equal(target.counts.get('fast'), 12);
+  assert.equal(target.counts.get('fast'), 20);
   assert.equal(target.counts.get('json'), 4);
   const s = JSON.parse(readFileSync(exportPath, 'utf8'));
-  assert.equal(s.scenarios.browse.metrics.iterations.values.count, 12);
+  assert.equal(s.scenarios.browse.metrics.iterations.values.count, 20);
   assert.equal(s.scenarios.checkout.metrics.iterations.values.count, 4);
-  assert.equal(s.total.metrics.iterations.values.count, 16);
+  assert.equal(s.total.metrics.iterations.values.count, 24);
 });
 
 test('--scenario picks scenarios of the mix; the file-wide thresholds judge what ran', async () => {
   target.counts.clear();
   const r = await runCli(['run', fixture('mix.load.ts'), '--target', target.url, '--scenario', 'browse', '--quiet']);
   assert.equal(r.code, ExitCode.thresholdsFailed, r.stdout + r.stderr);
-  assert.equal(target.counts.get('fast'), 12);
+  assert.equal(target.counts.get('fast'), 20);
   assert.equal(target.counts.get('json'), undefined, 'checkout did not run');
   assert.doesNotMatch(r.stdout, /scenario checkout/);
-  assert.match(r.stdout, /✗ count=12\s+iterations: count == 16/);
+  assert.match(r.stdout, /✗ count=20\s+iterations: count == 24/);
 
   const both = await runCli(['run', fixture('mix.load.ts'), '--target', target.url, '--scenario', 'checkout', '--scenario', 'browse', '--quiet']);
   assert.equal(both.code, ExitCode.ok, both.stdout + both.stderr);
