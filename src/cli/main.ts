@@ -64,6 +64,8 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
   try {
     runner.run(request);
     const exit = await runner.exited;
+    // A runner that ended without `done` still gets its summaries printed.
+    reporter.printSummaries();
     reporter.clearLive();
     return reporter.exitCode ?? exit.code ?? ExitCode.internal;
   } finally {

@@ -51,7 +51,8 @@ export class TerminalReporter {
   /** Summaries not printed yet (see 'finished'). */
   private summaries: SummaryData[] = [];
 
-  private printSummaries(): void {
+  /** Prints the summaries held so far (the run ended, with or without its `done`). */
+  printSummaries(): void {
     for (const s of this.summaries) this.line(this.out, formatSummary(s, { color: this.display.color }));
     this.summaries = [];
   }
