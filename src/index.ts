@@ -2,12 +2,13 @@
 // In the runner, the bundled scenario's 'loadlens' import resolves to this very module instance
 // (through globalThis.__loadlens), so check() and custom metrics record into the running scenario.
 
-export { scenario, check, sleep, url, file, Counter, Gauge, Rate, Trend, api } from './engine/api';
+export { scenario, check, sleep, group, url, file, Counter, Gauge, Rate, Trend, api } from './engine/api';
 export { csv, json } from './engine/data';
 export type { DataRows, CsvOptions } from './engine/data';
 export type {
   Duration,
   Tags,
+  ExpectedStatuses,
   Stage,
   LoadShape,
   ThresholdSpec,

@@ -17,8 +17,8 @@ export interface LoadOverrides {
 export interface RunRequest {
   /** Absolute path of the *.load.ts file. */
   file: string;
-  /** Export name of one scenario; every scenario in the file when omitted. */
-  scenario?: string;
+  /** Export names of the scenarios to run, together (a workload mix); every scenario in the file when omitted. */
+  scenarios?: string[];
   overrides?: LoadOverrides;
   /** Base URL replacing each scenario's `target` (CLI --target); a scenario without a target also
    *  falls back to env.LOADLENS_TARGET. */
@@ -145,6 +145,11 @@ export type FromRunner =
       count?: number;
     }
   | { type: 'finished'; scenario: string; summary: SummaryData }
+  /**
+   * A workload mix (several scenarios together, or file-wide thresholds): after every scenario's
+   * `finished`, the totals of all of them, judged by the file-wide thresholds (summary.mix names them).
+   */
+  | { type: 'mix-finished'; summary: SummaryData }
   /** The last message: the process exit code it is about to use. */
   | { type: 'done'; exitCode: number };
 
@@ -269,4 +274,6 @@ export type OutRecord =
       /** Set when the run was stopped from outside the scenario's thread (blocked, out of memory):
        *  the figures are those of the intervals above, the last partial second is missing. */
       incomplete?: string;
-    };
+    }
+  /** A workload mix's totals (see the 'mix-finished' message), after the scenarios' summaries. */
+  | { type: 'total'; summary: SummaryData };

@@ -196,6 +196,8 @@ function reduceRunner(state: PanelState, m: FromRunner): PanelState {
         // A scenario that never sent `finished` (runner stopped early) is over all the same.
         runs: state.runs.map((r) => (r.status === 'live' ? { ...r, status: 'finished', agents: agentsDone(r.agents) } : r)),
       };
+    // A mix's totals: the panel shows each scenario's run (the terminal and --out have the totals).
+    case 'mix-finished':
     case 'listed':
       return state;
   }

@@ -19,7 +19,8 @@ export type Command =
   | {
       name: 'run';
       file: string;
-      scenario?: string;
+      /** --scenario NAME, repeatable: these run together; every scenario of the file when empty. */
+      scenarios?: string[];
       overrides: LoadOverrides;
       env: Record<string, string>;
       target?: string;
@@ -96,7 +97,8 @@ export const USAGE = `Usage:
                                  --scenario NAME (see README "Comparing runs")
 
 Options for run:
-  --scenario NAME                run only this exported scenario
+  --scenario NAME                run only this exported scenario; repeat it to run several
+                                 together (default: every scenario, together)
   --vus N                        override the VU count (closed model) or maxVUs (open model)
   --duration D                   override the duration, e.g. 30s, 2m (a bare number is seconds)
   --rate R                       override the arrival rate (iterations per second, open model)
@@ -269,7 +271,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
       allowPositionals: true,
       strict: true,
       options: {
-        scenario: { type: 'string' },
+        scenario: { type: 'string', multiple: true },
         vus: { type: 'string' },
         duration: { type: 'string' },
         rate: { type: 'string' },
@@ -354,8 +356,11 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         iterations: positiveInt('--iterations', v.iterations),
       };
       const env = envPairs(v.env);
+      // The coordinator's agents take one scenario at a time: a k8s run names at most one.
+      if ((v.scenario?.length ?? 0) > 1) throw new UsageError(`k8s: --scenario is given ${v.scenario!.length} times; a Kubernetes run takes one scenario (or none: every scenario in turn)`);
+      const scenario = v.scenario?.[0];
       const runArgs: string[] = [];
-      if (v.scenario !== undefined) runArgs.push('--scenario', v.scenario);
+      if (scenario !== undefined) runArgs.push('--scenario', scenario);
       for (const flag of ['vus', 'duration', 'rate', 'iterations'] as const) if (v[flag] !== undefined) runArgs.push(`--${flag}`, v[flag]);
       if (v.target !== undefined) runArgs.push('--target', targetUrl(v.target)!);
       for (const [k, val] of Object.entries(env)) runArgs.push('-e', `${k}=${val}`);
@@ -386,7 +391,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         deadline: durationText('--deadline', v.deadline),
         ttl: durationText('--ttl', v.ttl) ?? '1h',
         scenarioInImage: v['scenario-in-image'],
-        scenario: v.scenario,
+        scenario,
         overrides,
         runArgs,
       };
@@ -412,7 +417,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
       return {
         name: 'run',
         file,
-        scenario: v.scenario,
+        scenarios: v.scenario,
         overrides: {
           vus: positiveInt('--vus', v.vus),
           duration: durationText('--duration', v.duration),
@@ -440,7 +445,8 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
       if (rest.length !== 2) throw new UsageError(`compare: expected BASE and NEW (two --summary-export files or saved runs), got ${rest.length}${rest.length ? `: ${rest.join(' ')}` : ''}`);
       const runOnly = Object.keys(v).find((k) => !['fail-on', 'json', 'scenario', 'no-color', 'quiet'].includes(k));
       if (runOnly) throw new UsageError(`compare: --${runOnly} does not apply (compare takes --fail-on, --json, --scenario)`);
-      return { name: 'compare', base: rest[0], new: rest[1], failOn: v['fail-on'] ?? [], json: Boolean(v.json), scenario: v.scenario, display };
+      if ((v.scenario?.length ?? 0) > 1) throw new UsageError(`compare: --scenario takes one scenario, got ${v.scenario!.join(', ')}`);
+      return { name: 'compare', base: rest[0], new: rest[1], failOn: v['fail-on'] ?? [], json: Boolean(v.json), scenario: v.scenario?.[0], display };
     }
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);

@@ -65,6 +65,8 @@ async function runInRunner(request: RunRequest, display: DisplayOptions): Promis
   try {
     runner.run(request);
     const exit = await runner.exited;
+    // A runner that ended without `done` still gets its summaries printed.
+    reporter.printSummaries();
     reporter.clearLive();
     return reporter.exitCode ?? exit.code ?? ExitCode.internal;
   } finally {
@@ -225,7 +227,7 @@ async function main(argv: string[]): Promise<number> {
         return await runInRunner(
           {
             file: scenarioFile(command.file),
-            scenario: command.scenario,
+            scenarios: command.scenarios,
             overrides: command.overrides,
             target: command.target,
             env: command.env,

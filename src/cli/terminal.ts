@@ -5,6 +5,7 @@
 
 import { relative } from 'node:path';
 import type { FromRunner, SourceLocation } from '../protocol';
+import type { SummaryData } from '../engine/types';
 import { formatLiveLine, formatSummary } from '../engine/summary-text';
 import { noResponseWarning } from '../engine/no-response';
 import { escapeControl, escapeControlLines } from '../text';
@@ -45,6 +46,15 @@ export class TerminalReporter {
 
   private get tty(): boolean {
     return Boolean(this.err.isTTY);
+  }
+
+  /** Summaries not printed yet (see 'finished'). */
+  private summaries: SummaryData[] = [];
+
+  /** Prints the summaries held so far (the run ended, with or without its `done`). */
+  printSummaries(): void {
+    for (const s of this.summaries) this.line(this.out, formatSummary(s, { color: this.display.color }));
+    this.summaries = [];
   }
 
   /** Erases the in-place live line so other output starts on a clean line. */
@@ -103,11 +113,21 @@ export class TerminalReporter {
         break;
       }
       case 'finished':
-        this.line(this.out, formatSummary(m.summary, { color }));
+        // Held until the run ends: a mix's scenarios finish in any order, its summary reads in the file's.
+        this.summaries.push(m.summary);
         break;
+      case 'mix-finished': {
+        const order = m.summary.mix ?? [];
+        const at = (s: SummaryData) => order.indexOf(s.scenario);
+        this.summaries.sort((a, b) => at(a) - at(b));
+        this.summaries.push(m.summary);
+        this.printSummaries();
+        break;
+      }
       case 'listed':
         break;
       case 'done':
+        this.printSummaries();
         this.clearLive();
         this.exitCode = m.exitCode;
         break;

@@ -1,10 +1,13 @@
-// The scenario API: scenario(), check(), sleep() and custom metrics. check() and the metrics
-// record into the sink of the scenario that is running now: run.ts sets it (scenarios of a
-// file run one after another, so one slot is enough).
+// The scenario API: scenario(), check(), sleep(), group() and custom metrics. check() and the
+// metrics record into the sink of the scenario that is running now: run.ts sets it. One slot is
+// enough while one scenario runs in the process; a workload mix running several scenarios in one
+// process, and group(), need the context of the calling iteration: an AsyncLocalStorage, created
+// only then (on Node 20 it costs every promise of the run, so a plain run never pays it).
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ScenarioDefinition, ScenarioOptions, Tags, Duration, MetricKind, MetricSummary } from './types';
 import type { MetricsRecorder, RateSeries } from './metrics/recorder';
-import { CHECKS, CHECK_TAG } from './metrics/names';
+import { CHECKS, CHECK_TAG, GROUP_DURATION, GROUP_TAG } from './metrics/names';
 import { parseDuration } from './duration';
 import { OptionsError } from './errors';
 import { url } from './http/url';
@@ -15,10 +18,10 @@ export { url, file };
 /** What check() and custom metrics record into while a scenario runs. */
 export interface ActiveRun {
   recorder: MetricsRecorder;
-  /** The scenario's tags, added to every custom metric and check. */
+  /** The scenario's tags with the system tags `scenario` and `group` (''), added to every custom metric and check. */
   tags: Tags;
-  /** @internal check series by check name */
-  checks?: Map<string, RateSeries>;
+  /** @internal check series by group, then check name */
+  checks?: Map<string, Map<string, RateSeries>>;
   /** @internal sleep() call sites by generated position (see unawaitedSleeps) */
   sleeps?: Map<string, SleepSite>;
   /** Counts a stray promise rejection in the run's errors by kind; returns its count so far. */
@@ -26,15 +29,84 @@ export interface ActiveRun {
 }
 
 let active: ActiveRun | null = null;
+/** Runs active in this process, in the order they started (a workload mix runs several). */
+const actives: ActiveRun[] = [];
 
-/** @internal Used by run.ts: the run that check() and custom metrics record into. */
-export function setActiveRun(run: ActiveRun | null): void {
+/** @internal Used by run.ts: the run that check() and custom metrics record into, from now. */
+export function enterRun(run: ActiveRun): void {
+  actives.push(run);
   active = run;
+}
+
+/** @internal Used by run.ts: `run` has ended; the slot falls back to a run still going, if any. */
+export function leaveRun(run: ActiveRun): void {
+  const i = actives.lastIndexOf(run);
+  if (i >= 0) actives.splice(i, 1);
+  active = actives.length > 0 ? actives[actives.length - 1] : null;
+}
+
+/** What an iteration runs in: its scenario's run and the group it is in (k6's '::a::b', '' at the top). */
+interface RunContext {
+  run: ActiveRun;
+  group: string;
+  /** run.tags with this group (the run's own object at the top level). */
+  tags: Tags;
+}
+
+/** Created by the first concurrent scenario or group(): until then nothing pays for it. */
+let contexts: AsyncLocalStorage<RunContext> | null = null;
+
+function contextStore(): AsyncLocalStorage<RunContext> {
+  return (contexts ??= new AsyncLocalStorage<RunContext>());
 }
 
 /** @internal */
 export function activeRun(): ActiveRun | null {
-  return active;
+  const c = contexts?.getStore();
+  return c !== undefined ? c.run : active;
+}
+
+/** @internal The group the calling code is in ('' outside any group): the HTTP client tags requests with it. */
+export function currentGroup(): string {
+  const c = contexts === null ? undefined : contexts.getStore();
+  return c === undefined ? '' : c.group;
+}
+
+/**
+ * @internal Used by run.ts when several scenarios share this process: `fn` (an iteration, setup,
+ * teardown) and everything it awaits record into `run`, whichever scenario ran last.
+ */
+export function runIn<T>(run: ActiveRun, fn: () => T): T {
+  return contextStore().run({ run, group: '', tags: run.tags }, fn);
+}
+
+/** k6's group names: no '::', which separates nested groups in the `group` tag. */
+function checkGroupName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.includes('::')) {
+    throw new TypeError(`group(): the name must be a non-empty string without '::' (got ${JSON.stringify(name)})`);
+  }
+}
+
+/**
+ * Runs `fn` as a group, as k6's group(): every request, check and custom metric inside is
+ * tagged `group: '::name'` (nested: '::outer::inner'), and the group's time is recorded in
+ * `group_duration`. Resolves to what `fn` returns; `fn` may be async (await the group).
+ */
+export async function group<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  checkGroupName(name);
+  const store = contextStore();
+  const outer = store.getStore();
+  const run = outer !== undefined ? outer.run : active;
+  const path = `${outer !== undefined ? outer.group : ''}::${name}`;
+  const tags = run !== null ? { ...run.tags, [GROUP_TAG]: path } : {};
+  // Outside a run (a module's top level), a group only runs its function.
+  if (run === null) return await fn();
+  const t0 = performance.now();
+  try {
+    return await store.run({ run, group: path, tags }, fn);
+  } finally {
+    run.recorder.series('trend', GROUP_DURATION, tags, 'time').record((performance.now() - t0) * 1000);
+  }
 }
 
 /**
@@ -61,7 +133,10 @@ export function scenario<D = unknown>(options: ScenarioOptions<D>): ScenarioDefi
  * as a failure. True when every check passed.
  */
 export function check<T>(value: T, checks: Record<string, (value: T) => unknown>): boolean {
-  const run = active;
+  // The calling iteration's run and group when several share the process or groups are used.
+  const c = contexts === null ? undefined : contexts.getStore();
+  const run = c !== undefined ? c.run : active;
+  const groupPath = c !== undefined ? c.group : '';
   let all = true;
   for (const name in checks) {
     let pass: boolean;
@@ -74,10 +149,12 @@ export function check<T>(value: T, checks: Record<string, (value: T) => unknown>
     }
     if (!pass) all = false;
     if (run !== null) {
-      const map = (run.checks ??= new Map());
+      const groups = (run.checks ??= new Map());
+      let map = groups.get(groupPath);
+      if (map === undefined) groups.set(groupPath, (map = new Map()));
       let s = map.get(name);
       if (s === undefined) {
-        s = run.recorder.series('rate', CHECKS, { ...run.tags, [CHECK_TAG]: name });
+        s = run.recorder.series('rate', CHECKS, { ...(c !== undefined ? c.tags : run.tags), [CHECK_TAG]: name });
         map.set(name, s);
       }
       s.add(pass);
@@ -92,7 +169,7 @@ export function check<T>(value: T, checks: Record<string, (value: T) => unknown>
  */
 export function sleep(d: Duration): Promise<void> {
   const ms = parseDuration(d, 'sleep()');
-  const run = active;
+  const run = activeRun();
   if (run === null) return new Promise((resolve) => setTimeout(resolve, ms));
   const site = sleepSite(run);
   const p = new SleepPromise((resolve) => setTimeout(resolve, ms));
@@ -237,6 +314,9 @@ abstract class CustomMetric<S> {
 
   /** The series to record into, or null outside a run. */
   protected target(tags: Tags | undefined): S | null {
+    const c = contexts === null ? null : contexts.getStore();
+    // Inside a group or a mix: the calling iteration's run and group (series cached by the recorder).
+    if (c !== undefined && c !== null) return this.seriesFor(c.run, tags !== undefined ? { ...c.tags, ...tags } : c.tags);
     const run = active;
     if (run === null) return null;
     if (tags !== undefined) return this.seriesFor(run, { ...run.tags, ...tags });
@@ -307,4 +387,4 @@ export class Trend extends CustomMetric<{ record(micros: number): void }> {
 }
 
 /** Everything a scenario file can import from 'loadlens' at run time. */
-export const api = { scenario, check, sleep, url, file, Counter, Gauge, Rate, Trend };
+export const api = { scenario, check, sleep, group, url, file, Counter, Gauge, Rate, Trend };

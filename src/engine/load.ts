@@ -1,7 +1,8 @@
 // Validates a scenario's `load` shape (and the CLI overrides) into one normal form the executors
 // run. Bad input throws OptionsError naming the field, the value and what is allowed.
 
-import type { LoadShape, ScenarioDefinition } from './types';
+import type { Duration, LoadShape, ScenarioDefinition } from './types';
+import { expectedStatusesOf } from './http/expected';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 import { createSecureContext } from 'node:tls';
 import { OptionsError } from './errors';
@@ -340,7 +341,7 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
   }
   if (def.tls !== undefined) validateTls(def.tls);
   if (def.http !== undefined) {
-    const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies', 'http2'];
+    const fields = ['connections', 'timeout', 'cookies', 'insecureSkipTLSVerify', 'maxResponseBodyBytes', 'discardResponseBodies', 'http2', 'expectedStatuses'];
     if (!isObject(def.http)) throw new OptionsError('http', def.http, `{ ${fields.map((f) => f + '?').join(', ')} }`);
     const h = def.http;
     if (h.connections !== undefined) positiveInt(h.connections, 'http.connections');
@@ -352,10 +353,21 @@ export function validateScenario(def: unknown): asserts def is ScenarioDefinitio
     for (const k of ['insecureSkipTLSVerify', 'discardResponseBodies', 'http2'] as const) {
       if (h[k] !== undefined && typeof h[k] !== 'boolean') throw new OptionsError(`http.${k}`, h[k], 'true or false');
     }
+    expectedStatusesOf(h.expectedStatuses, 'http.expectedStatuses');
     for (const k of Object.keys(h)) {
       if (!fields.includes(k)) throw new OptionsError(`http.${k}`, h[k], `only the fields ${fields.join(', ')}`);
     }
   }
+  if (def.startTime !== undefined) startTimeMsOf(def);
+}
+
+/** A scenario's startTime in ms (0 when not given); OptionsError naming `startTime` when it is not a duration. */
+export function startTimeMsOf(def: { startTime?: unknown }): number {
+  if (def.startTime === undefined) return 0;
+  // parseDuration names the field and what a duration looks like.
+  const ms = parseDuration(def.startTime as Duration, 'startTime');
+  if (ms < 0) throw new OptionsError('startTime', def.startTime, "a duration from the run's start, e.g. '30s', '1m30s', or a number of seconds");
+  return ms;
 }
 
 const TLS_FIELDS = ['ca', 'cert', 'key', 'passphrase', 'insecureSkipTLSVerify'];

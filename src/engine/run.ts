@@ -4,16 +4,17 @@
 import type { HttpClient, IntervalData, ScenarioDefinition, Tags, UnfinishedWork } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 import { MetricsRecorder, type FlushJob } from './metrics/recorder';
-import { VUS, VUS_MAX } from './metrics/names';
+import { GROUP_TAG, SCENARIO_TAG, VUS, VUS_MAX } from './metrics/names';
 import { ScenarioSetupError, describeValue } from './errors';
 import { parseDuration } from './duration';
 import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, type NormalLoad } from './load';
 import { HttpTransport, type HttpClientChoice, type TransportOptions } from './http/transport';
 import type { HttpDebug } from './http/debug';
+import { expectedStatusesOf } from './http/expected';
 import { VuHttp } from './http/client';
 import { createExecutor, type ExecContext } from './executors';
 import { OpenExecutor } from './executors/open';
-import { setActiveRun, unawaitedSleeps, type ActiveRun } from './api';
+import { enterRun, leaveRun, runIn, unawaitedSleeps, type ActiveRun } from './api';
 import type { ExecutionSegment } from './segments';
 
 export interface RunScenarioOptions {
@@ -42,6 +43,11 @@ export interface RunScenarioOptions {
   httpClient?: HttpClientChoice;
   /** --http-debug: print each request and response through `write`. */
   httpDebug?: HttpDebug;
+  /**
+   * Other scenarios run in this process at the same time (a workload mix): each iteration, setup
+   * and teardown then runs in its scenario's context, so check() and custom metrics find it.
+   */
+  concurrent?: boolean;
   /** Called every second, and once more with the final partial interval. */
   onInterval(interval: IntervalData): void;
   /** Called when the load starts (after setup). startedAt is epoch ms. */
@@ -94,8 +100,13 @@ export function planFromLoad(name: string, load: NormalLoad): PlanInfo {
   return { scenario: name, model: load.model, shape: describeLoad(load), plannedMs: plannedMsOf(load), maxVUs: maxVUsOf(load) };
 }
 
+/** The tags on every sample of scenario `name`: its own, then the system tags `scenario` and `group` (k6's). */
+export function scenarioTagsOf(name: string, def: ScenarioDefinition): Tags {
+  return { ...def.tags, [SCENARIO_TAG]: name, [GROUP_TAG]: '' };
+}
+
 /** The HTTP transport settings of a scenario (target, connections, timeout, cookies, tags). */
-export function transportOptionsOf(def: ScenarioDefinition, now: () => number = () => performance.now(), client: HttpClientChoice = 'auto'): TransportOptions {
+export function transportOptionsOf(def: ScenarioDefinition, now: () => number = () => performance.now(), client: HttpClientChoice = 'auto', name?: string): TransportOptions {
   return {
     client,
     target: def.target,
@@ -108,7 +119,8 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
     http2: def.http?.http2 ?? true,
     maxBodyBytes: def.http?.maxResponseBodyBytes ?? DEFAULT_MAX_RESPONSE_BODY_BYTES,
     discardBodies: def.http?.discardResponseBodies ?? false,
-    scenarioTags: def.tags ?? {},
+    scenarioTags: name === undefined ? def.tags ?? {} : scenarioTagsOf(name, def),
+    expectedStatuses: expectedStatusesOf(def.http?.expectedStatuses, 'http.expectedStatuses'),
     now,
   };
 }
@@ -118,16 +130,18 @@ export function transportOptionsOf(def: ScenarioDefinition, now: () => number = 
  * processes): its requests and checks are recorded and returned as one interval (index 0).
  * Whatever `hook` throws is rethrown.
  */
-export async function runHook<T>(def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>, httpClient?: HttpClientChoice, httpDebug?: HttpDebug): Promise<{ value: T; interval: IntervalData }> {
+export async function runHook<T>(name: string, def: ScenarioDefinition, hook: (http: HttpClient) => T | Promise<T>, httpClient?: HttpClientChoice, httpDebug?: HttpDebug): Promise<{ value: T; interval: IntervalData }> {
   const recorder = new MetricsRecorder();
-  const transport = new HttpTransport(recorder, { ...transportOptionsOf(def, undefined, httpClient), httpDebug });
-  setActiveRun({ recorder, tags: def.tags ?? {} });
+  const transport = new HttpTransport(recorder, { ...transportOptionsOf(def, undefined, httpClient, name), httpDebug });
+  const run: ActiveRun = { recorder, tags: scenarioTagsOf(name, def) };
+  enterRun(run);
   try {
-    const value = await hook(new VuHttp(transport));
+    // In its own context: the setups of a workload mix's scenarios may run at the same time.
+    const value = await runIn(run, () => hook(new VuHttp(transport)));
     const interval = recorder.flush({ index: 0, startMs: 0, endMs: 0, vus: 0, vusMax: 0, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0 });
     return { value, interval };
   } finally {
-    setActiveRun(null);
+    leaveRun(run);
     await transport.close();
   }
 }
@@ -143,15 +157,15 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
  * ScenarioSetupError when setup() throws (no load runs then).
  */
 export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
-  const def = opts.def;
-  validateScenario(def);
-  const load = opts.debug ? debugLoad(opts.debug) : normaliseLoad(def.load, opts.overrides);
+  const given = opts.def;
+  validateScenario(given);
+  const load = opts.debug ? debugLoad(opts.debug) : normaliseLoad(given.load, opts.overrides);
   const plan = planFromLoad(opts.name, load);
   const clock = opts.now ?? (() => performance.now());
   const env = opts.env ?? {};
-  const tags: Tags = def.tags ?? {};
+  const tags: Tags = scenarioTagsOf(opts.name, given);
   const recorder = new MetricsRecorder();
-  const transportOptions = { ...transportOptionsOf(def, clock, opts.httpClient), httpDebug: opts.httpDebug };
+  const transportOptions = { ...transportOptionsOf(given, clock, opts.httpClient, opts.name), httpDebug: opts.httpDebug };
   let transport = new HttpTransport(recorder, transportOptions);
   // Iteration errors and stray rejections by message: each counted under its own kind, up to
   // MAX_ERROR_KINDS kinds; the rest are pooled.
@@ -168,7 +182,13 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
   const describeError = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${describeValue(err)}`);
   const describeRejection = (reason: unknown): string => `unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : describeValue(reason)}`;
   const active: ActiveRun = { recorder, tags, unhandledRejection: (reason) => countError(describeRejection(reason)) };
-  setActiveRun(active);
+  // Sharing the process with other scenarios: their iterations interleave with ours, so each of
+  // ours (and setup, teardown) carries its run. Alone, the one slot is enough and costs nothing.
+  const inRun = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => runIn(active, () => f(...a));
+  const def: ScenarioDefinition = opts.concurrent
+    ? { ...given, iteration: inRun(given.iteration), setup: given.setup && inRun(given.setup), teardown: given.teardown && inRun(given.teardown) }
+    : given;
+  enterRun(active);
   try {
     let data: unknown;
     if (opts.setupData) data = opts.setupData.value;
@@ -356,7 +376,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     if (callbackError !== undefined) throw callbackError;
     return { status: cancelled ? 'cancelled' : 'completed', durationMs: elapsed(), setupData: data, interrupted, plan };
   } finally {
-    setActiveRun(null);
+    leaveRun(active);
     await transport.close();
   }
 }

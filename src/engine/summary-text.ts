@@ -174,7 +174,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
   const lines: string[] = [];
   const durationMs = s.state.testRunDurationMs;
   lines.push(
-    `  ${st.bold(`scenario ${esc(s.scenario)}`)} ${st.dim(`(${esc(s.file)}) · ${s.model} model · ${s.state.status} in ${formatDuration(Math.round(durationMs))}`)}`,
+    `  ${st.bold(s.mix ? `total of ${s.mix.map(esc).join(', ')}` : `scenario ${esc(s.scenario)}`)} ${st.dim(`(${esc(s.file)}) · ${s.model} model · ${s.state.status} in ${formatDuration(Math.round(durationMs))}`)}`,
   );
 
   // Requests the end of the run cut off: named first, they are why the figures below look as they do.

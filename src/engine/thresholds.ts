@@ -4,7 +4,7 @@
 import type { MetricKind, ScenarioOptions, Tags, ThresholdSpec } from './types';
 import { OptionsError } from './errors';
 import { parseDuration } from './duration';
-import { BUILTIN_METRICS } from './metrics/names';
+import { BUILTIN_METRICS, SCENARIO_TAG } from './metrics/names';
 
 export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -146,14 +146,58 @@ export class UnknownMetricError extends OptionsError {
     readonly scenario: string,
     /** The closest known name, when one is close enough. */
     readonly suggestion: string | undefined,
+    where = `scenario ${scenario}`,
   ) {
     super(`thresholds[${JSON.stringify(key)}]`, key, 'a built-in metric or a custom metric created at the top level of the scenario file');
     this.message = suggestion
-      ? `thresholds: unknown metric '${metric}' in scenario ${scenario}; did you mean '${suggestion}'?`
-      : `thresholds: unknown metric '${metric}' in scenario ${scenario}: neither a built-in metric nor a custom metric ` +
+      ? `thresholds: unknown metric '${metric}' in ${where}; did you mean '${suggestion}'?`
+      : `thresholds: unknown metric '${metric}' in ${where}: neither a built-in metric nor a custom metric ` +
         `created at the top level of the scenario file. A custom metric a threshold names must be created when the module ` +
         `loads (e.g. const m = new Counter('${metric}') outside iteration()), so it is known before the run.\n` +
         `Built-in metrics: ${Object.keys(BUILTIN_METRICS).join(', ')}`;
+  }
+}
+
+/** What a threshold's tag filter may name: the tags that samples of the run can carry. */
+export interface KnownTags {
+  /** Tag names: the system tags, the scenarios' `tags`, the tags the file writes in `tags: {...}` and custom metric adds. */
+  tags: ReadonlySet<string>;
+  /** The file's scenario names: the values `scenario:` may take. */
+  scenarios: readonly string[];
+}
+
+/** A threshold filters on a tag no sample of the run carries (or on a scenario the file does not export). */
+export class UnknownTagError extends OptionsError {
+  override name = 'UnknownTagError';
+  constructor(
+    /** The threshold's key as written, e.g. 'http_req_duration{scenrio:checkout}'. */
+    readonly key: string,
+    readonly tag: string,
+    where: string,
+    known: KnownTags,
+    value?: string,
+  ) {
+    super(`thresholds[${JSON.stringify(key)}]`, key, 'a filter on a tag the samples carry');
+    if (value !== undefined) {
+      const suggestion = closestName(value, known.scenarios);
+      this.message = `thresholds: ${JSON.stringify(key)} in ${where} filters on scenario '${value}', which the file does not export` +
+        (suggestion ? `; did you mean '${suggestion}'?` : `; it exports ${known.scenarios.join(', ')}`);
+    } else {
+      const suggestion = closestName(tag, known.tags);
+      this.message = `thresholds: ${JSON.stringify(key)} in ${where} filters on the unknown tag '${tag}'` +
+        (suggestion ? `; did you mean '${suggestion}'?` : '.') +
+        ` Known tags: ${[...known.tags].sort().join(', ')}`;
+    }
+  }
+}
+
+/** Checks each threshold's tag filter against the tags the run's samples can carry (throws UnknownTagError). */
+export function checkThresholdTags(parsed: readonly ParsedThreshold[], known: KnownTags, where: string): void {
+  for (const t of parsed) {
+    for (const [tag, value] of Object.entries(t.filter)) {
+      if (!known.tags.has(tag)) throw new UnknownTagError(t.key, tag, where, known);
+      if (tag === SCENARIO_TAG && !known.scenarios.includes(value)) throw new UnknownTagError(t.key, tag, where, known, value);
+    }
   }
 }
 
@@ -195,6 +239,9 @@ export function checkThresholds(
   thresholds: ScenarioOptions['thresholds'],
   scenario: string,
   custom: ReadonlyMap<string, readonly MetricKind[]>,
+  knownTags?: KnownTags,
+  /** How messages name where the thresholds were written. */
+  where = `scenario ${scenario}`,
 ): ParsedThreshold[] {
   const kindOf = (m: string): MetricKind | undefined => {
     const builtin = BUILTIN_METRICS[m]?.kind;
@@ -205,8 +252,9 @@ export function checkThresholds(
   const parsed = parseThresholds(thresholds, kindOf);
   for (const t of parsed) {
     if (BUILTIN_METRICS[t.metric] || custom.has(t.metric)) continue;
-    throw new UnknownMetricError(t.key, t.metric, scenario, closestName(t.metric, [...Object.keys(BUILTIN_METRICS), ...custom.keys()]));
+    throw new UnknownMetricError(t.key, t.metric, scenario, closestName(t.metric, [...Object.keys(BUILTIN_METRICS), ...custom.keys()]), where);
   }
+  if (knownTags !== undefined) checkThresholdTags(parsed, knownTags, where);
   return parsed;
 }
 

@@ -9,6 +9,9 @@ export type Duration = string | number;
 
 export type Tags = Record<string, string>;
 
+/** Statuses, or inclusive ranges of them, that are not failures: `[200, 201, { min: 300, max: 399 }]`. */
+export type ExpectedStatuses = ReadonlyArray<number | { min: number; max: number }>;
+
 // ---------------------------------------------------------------------------------------------
 // Scenario API (design.md §2)
 
@@ -86,6 +89,11 @@ export interface ScenarioOptions<D = unknown> {
   teardown?(ctx: SetupContext & { data: D }): void | Promise<void>;
   /** HTTP options for this scenario. */
   http?: HttpOptions;
+  /**
+   * In a workload mix (every scenario of a file running together), how long after the run's
+   * start this scenario starts: '30s', or a number of seconds (default 0), as k6's startTime.
+   */
+  startTime?: Duration;
   /** TLS for this scenario's https requests: a custom CA, a client certificate. */
   tls?: TlsOptions;
 }
@@ -144,6 +152,8 @@ export interface HttpOptions {
    * override it with `discardResponseBody: false` (default false).
    */
   discardResponseBodies?: boolean;
+  /** The statuses that are not failures, as k6's http.setResponseCallback(http.expectedStatuses(...)): default 200-399. */
+  expectedStatuses?: ExpectedStatuses;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +200,12 @@ export interface RequestOptions {
    * `http.maxResponseBodyBytes`.
    */
   discardResponseBody?: boolean;
+  /**
+   * The statuses that are not failures for this request (default: the scenario's
+   * `http.expectedStatuses`, else 200-399), e.g. `[404]` for a lookup that may miss. They decide
+   * `http_req_failed` and the `expected_response` tag.
+   */
+  expectedStatuses?: ExpectedStatuses;
 }
 
 export interface RequestTimings {
@@ -455,6 +471,8 @@ export interface MetricSummary {
 /** The summary data of one scenario run: laid out as k6's handleSummary data. */
 export interface SummaryData {
   scenario: string;
+  /** The totals of a workload mix: the scenarios that ran together (`scenario` is then 'total'). */
+  mix?: string[];
   file: string;
   model: 'open' | 'closed';
   state: {

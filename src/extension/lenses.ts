@@ -10,10 +10,24 @@ import { resultLensText, statusBarText, thresholdLensText } from './results';
 import { formatObserved } from '../../webview/format';
 
 export const LENS_RUN = '▶ Run';
+// An icon, not ▶: the per-scenario lenses are the ones titled '▶ Run'.
+export const LENS_RUN_ALL = '$(run-all) Run all together';
+
+/**
+ * The lens at the top of a file that exports several scenarios: runs them together (the mix, as
+ * `loadlens run FILE`); its tooltip names them. Undefined for a file of one scenario.
+ */
+export function runAllLens(scenarios: readonly { name: string; startTime?: string | null }[]): { title: string; tooltip: string } | undefined {
+  if (scenarios.length < 2) return undefined;
+  return { title: LENS_RUN_ALL, tooltip: `Run ${scenarios.map((s) => s.name).join(', ')} together, as one load (each from its startTime)` };
+}
 export const LENS_DEBUG = 'Debug';
 export const LENS_CLUSTER = '☁ Run on cluster';
 export const LENS_STOP = '■ Stop';
 export const LENS_UNTRUSTED = 'Loadlens: trust this workspace to run';
+
+/** The scenario argument of loadlens.run that means "every scenario of the file together". */
+export const MIX = '*';
 
 export interface ScenarioState {
   running: boolean;
@@ -102,6 +116,9 @@ export class ScenarioLensProvider implements CodeLensProvider, Disposable {
     };
     const trusted = vscode.workspace.isTrusted;
     const cluster = this.clusterUrl();
+    const all = runAllLens(file.result.scenarios);
+    // No argument after the file: main.ts runs the file's item, every scenario together.
+    if (all && trusted) lens(0, 0, all.title, 'loadlens.run', [doc.uri.toString(), MIX], all.tooltip);
     for (const s of file.result.scenarios) {
       const { line, character } = s.span.start;
       const args = [doc.uri.toString(), s.name];

@@ -8,7 +8,7 @@ import type { ExtensionContext, TextEditor, Uri } from 'vscode';
 import { ScenarioIndex } from './workspace';
 import { RunManager } from './runManager';
 import { LoadlensTesting, UNTRUSTED_MESSAGE, type RunMode } from './testing';
-import { ScenarioLensProvider, ScenarioStates } from './lenses';
+import { MIX, ScenarioLensProvider, ScenarioStates } from './lenses';
 import { PanelHost } from './panel';
 import { RunStatusBar } from './statusBar';
 import { RunsTree, RUNS_VIEW_ID, type RunNode } from './runsView';
@@ -137,6 +137,8 @@ export function activate(context: ExtensionContext): void {
       void vscode.window.showWarningMessage('Open a *.load.ts scenario file to run it.');
       return undefined;
     }
+    // The "Run all together" lens: the file's item, its scenarios as one mix.
+    if (name === MIX) return testing.itemFor(uri);
     let scenario = typeof name === 'string' ? name : undefined;
     if (!scenario && editor && editor.document.uri.toString() === uri.toString()) {
       const line = editor.selection.active.line;

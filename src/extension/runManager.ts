@@ -62,6 +62,8 @@ export interface RunOutcome {
   failure?: string;
   cancelled: boolean;
   results: ScenarioResult[];
+  /** A workload mix's totals (every scenario together, judged by the file-wide thresholds). */
+  total?: SummaryData;
   errors: RunnerError[];
 }
 
@@ -111,7 +113,7 @@ export class RunSession {
     this.redact = redactor(spec.cluster ? secretsOf(spec.cluster.nats) : []);
     const request: RunRequest = {
       file: spec.file,
-      scenario: spec.scenario,
+      scenarios: spec.scenario !== undefined ? [spec.scenario] : undefined,
       overrides: spec.overrides,
       target: spec.target,
       env: spec.env,
@@ -185,6 +187,9 @@ export class RunSession {
     this.cancelRequested = true;
   }
 
+  /** A mix's totals, once the runner sent them. */
+  private total: SummaryData | undefined;
+
   private result(scenario: string): ScenarioResult {
     let r = this.byScenario.get(scenario);
     if (!r) {
@@ -233,6 +238,9 @@ export class RunSession {
         this.save(r);
         break;
       }
+      case 'mix-finished':
+        this.total = m.summary;
+        break;
       case 'error':
         this.errors.push(m);
         break;
@@ -259,7 +267,7 @@ export class RunSession {
   }
 
   private finish(code: number | null, signal: NodeJS.Signals | null, nodePath: string | undefined): RunOutcome {
-    const base = { cancelled: this.cancelRequested, results: this.results, errors: this.errors };
+    const base = { cancelled: this.cancelRequested, results: this.results, total: this.total, errors: this.errors };
     if (this.spawnError) {
       const node = nodePath ?? process.execPath;
       const failure = (this.spawnError as NodeJS.ErrnoException).code === 'ENOENT'

@@ -1,4 +1,5 @@
-// The Test Explorer: a TestController with file → scenario items, Run and Debug profiles, and the
+// The Test Explorer: a TestController with file → scenario items (a file of several scenarios is
+// itself runnable: the workload mix, every scenario together), Run and Debug profiles, and the
 // one run path every trigger uses (code lens, Test Explorer, panel "run again"): a TestRun that
 // streams the runner's output, with thresholds deciding passed or failed. Test Results is a
 // terminal and the output channel shows what it is given: text from the scenario, the server or
@@ -18,13 +19,21 @@ import { liveSummaryText, resultLensText, thresholdFailure } from './results';
 import { formatLiveLine, formatSummary } from '../engine/summary-text';
 import { escapeControl, escapeControlLines } from '../text';
 import { recordE2e } from './e2e';
+import type { ThresholdVerdict } from '../engine/types';
 
 export const CONTROLLER_ID = 'loadlens';
 export const UNTRUSTED_MESSAGE = 'Loadlens runs nothing in an untrusted workspace: scenario files are code. Trust the workspace to run them.';
 
 interface ScenarioRef {
   uri: Uri;
-  name: string;
+  /** The scenario; undefined for a file's item: every scenario of the file together (the mix). */
+  name?: string;
+}
+
+/** The thresholds that failed in a run: of its one scenario, or for a mix of every scenario and the file-wide ones. */
+export function failedThresholds(name: string | undefined, outcome: Pick<RunOutcome, 'results' | 'total'>, result: ScenarioResult | undefined): ThresholdVerdict[] {
+  const summaries = name !== undefined ? [result?.summary] : [...outcome.results.map((r) => r.summary), outcome.total];
+  return summaries.flatMap((s) => s?.thresholds ?? []).filter((t) => !t.ok);
 }
 
 /** Test Results is a terminal: lines end in CRLF. */
@@ -123,15 +132,24 @@ export class LoadlensTesting implements Disposable {
       children.push(child);
     }
     fileItem.children.replace(children);
+    // Several scenarios: the file's item runs them together, as `loadlens run FILE` does.
+    if (children.length > 1) {
+      this.refs.set(fileItem, { uri });
+      fileItem.description = 'all together';
+    } else {
+      this.refs.delete(fileItem);
+      fileItem.description = undefined;
+    }
   }
 
-  /** The scenario's TestItem (creating the file's items if the index has them). */
-  itemFor(uri: Uri, name: string): TestItem | undefined {
+  /** The scenario's TestItem, or without a name the file's (the mix), creating the file's items if the index has them. */
+  itemFor(uri: Uri, name?: string): TestItem | undefined {
     let fileItem = this.controller.items.get(uri.toString());
     if (!fileItem) {
       this.syncFile(uri);
       fileItem = this.controller.items.get(uri.toString());
     }
+    if (name === undefined) return fileItem && this.refs.has(fileItem) ? fileItem : undefined;
     return fileItem?.children.get(`${uri.toString()}#${name}`);
   }
 
@@ -229,7 +247,7 @@ export class LoadlensTesting implements Disposable {
     ];
     recordE2e('run-started', { file: ref.uri.fsPath, scenario: ref.name, debug, cluster: cluster ? { agents: cluster.agents } : null });
     if (debug) {
-      const attached = await this.attachDebugger(session, ref.name, ref.uri);
+      const attached = await this.attachDebugger(session, ref.name ?? item.label, ref.uri);
       if (!attached) {
         out('Could not attach the debugger; stopping the run.\n');
         session.cancel();
@@ -238,6 +256,7 @@ export class LoadlensTesting implements Disposable {
     }
     const outcome = await session.outcome;
     for (const s of subs) s.dispose();
+    // A mix: the result shown is the first scenario's; the verdict weighs every one (failedThresholds).
     const result = session.results.find((r) => r.scenario === ref.name) ?? session.results[0];
     const verdict = this.decide(run, item, ref, outcome, result);
     recordE2e('run-ended', {
@@ -322,7 +341,7 @@ export class LoadlensTesting implements Disposable {
     }
     if (!result?.summary) {
       const text = fatal ? `${fatal.kind === 'compile' ? 'The scenario file does not compile' : `${fatal.kind} error`}: ${escapeControlLines(fatal.message)}`
-        : `The runner finished (exit code ${outcome.exitCode}) without a summary for '${escapeControl(ref.name)}'`;
+        : `The runner finished (exit code ${outcome.exitCode}) without a summary for '${escapeControl(ref.name ?? item.label)}'`;
       const message = new vscode.TestMessage(text);
       if (fatal?.location) message.location = this.locationOf(fatal.location);
       run.errored(item, message);
@@ -337,13 +356,13 @@ export class LoadlensTesting implements Disposable {
       run.errored(item, message, duration);
       return 'errored';
     }
-    const failed = result.summary.thresholds.filter((t) => !t.ok);
+    const failed = failedThresholds(ref.name, outcome, result);
     if (failed.length > 0) {
-      const discovered = this.index.get(ref.uri)?.result.scenarios.find((s) => s.name === ref.name);
+      const scenarios = this.index.get(ref.uri)?.result.scenarios.filter((s) => ref.name === undefined || s.name === ref.name) ?? [];
       const messages = failed.map((verdict) => {
         const f = thresholdFailure(verdict);
         const message = vscode.TestMessage.diff(escapeControl(f.message), escapeControl(f.expected), escapeControl(f.actual));
-        const at = discovered?.thresholds.find((t) => t.metric === verdict.metric && t.expression === verdict.expression);
+        const at = scenarios.flatMap((s) => s.thresholds).find((t) => t.metric === verdict.metric && t.expression === verdict.expression);
         if (at) {
           message.location = new vscode.Location(ref.uri, new vscode.Range(at.span.start.line, at.span.start.character, at.span.end.line, at.span.end.character));
         } else if (item.range) {

@@ -11,7 +11,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { collectDeclaredMetrics } from '../engine/api';
 import { withDataFolder } from '../engine/data';
 import { OptionsError } from '../engine/errors';
-import type { MetricKind, ScenarioDefinition } from '../engine/types';
+import type { MetricKind, ScenarioDefinition, ScenarioOptions } from '../engine/types';
+import type { KnownTags } from '../engine/thresholds';
+import { SYSTEM_TAGS } from '../engine/metrics/names';
 import type { ErrorKind, SourceLocation } from '../protocol';
 import { escapingConsole } from './console';
 import { cleanStack, locateInStack } from './stack';
@@ -162,15 +164,38 @@ function describeExport(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** Picks one scenario by name, or all; an unknown name lists the ones that exist. */
-export function selectScenarios(all: FoundScenario[], name: string | undefined, file: string): FoundScenario[] {
-  if (name === undefined) return all;
-  const one = all.find((s) => s.name === name);
-  if (one) return [one];
-  throw new ScenarioFileError(
-    `${file}: no scenario named "${name}"; the file exports ${all.map((s) => s.name).join(', ')}`,
-    'options',
-  );
+/** Picks scenarios by name (in the file's order), or all; an unknown name lists the ones that exist. */
+export function selectScenarios(all: FoundScenario[], names: readonly string[] | undefined, file: string): FoundScenario[] {
+  if (names === undefined || names.length === 0) return all;
+  for (const name of names) {
+    if (!all.some((s) => s.name === name)) {
+      throw new ScenarioFileError(`${file}: no scenario named "${name}"; the file exports ${all.map((s) => s.name).join(', ')}`, 'options');
+    }
+  }
+  return all.filter((s) => names.includes(s.name));
+}
+
+/**
+ * The tags a threshold of `file` may filter on: the system tags, the scenarios' `tags`, and the
+ * keys the source writes in `tags: { ... }` objects and custom metric adds (`.add(v, { ... })`).
+ * Found statically: request tags are only known when a request is made.
+ */
+export function knownTagsOf(file: string, scenarios: readonly FoundScenario[]): KnownTags {
+  const tags = new Set<string>(SYSTEM_TAGS);
+  for (const s of scenarios) for (const k of Object.keys(s.definition.tags ?? {})) tags.add(k);
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // Bundled already: unreadable now only if it was removed meanwhile.
+  }
+  const objects = /\btags\s*:\s*\{([^{}]*)\}|\.add\([^,()]*,\s*\{([^{}]*)\}/g;
+  const key = /(?:^|,)\s*(?:([A-Za-z_$][\w$]*)|'([^']*)'|"([^"]*)")\s*:/g;
+  for (let m; (m = objects.exec(text)); ) {
+    const body = m[1] ?? m[2] ?? '';
+    for (let k; (k = key.exec(body)); ) tags.add(k[1] ?? k[2] ?? k[3]);
+  }
+  return { tags, scenarios: scenarios.map((s) => s.name) };
 }
 
 // The stack mapping lives in stack.ts (no esbuild there: the CLI's supervising thread uses it too).
@@ -196,6 +221,8 @@ function declarationOrder(file: string): Map<string, number> {
 /** A loaded scenario file: its scenarios and the custom metrics its top level created. */
 export interface LoadedFile {
   scenarios: FoundScenario[];
+  /** The file-wide thresholds (`export const thresholds = {...}`): they judge every scenario that runs, together. */
+  thresholds?: ScenarioOptions['thresholds'];
   /** Custom metric name → the kinds it was created with (Trend, Counter, ...). */
   customMetrics: Map<string, MetricKind[]>;
 }
@@ -207,5 +234,6 @@ export async function loadScenarioFile(file: string): Promise<LoadedFile> {
   const found = findScenarios(exports, file);
   const order = declarationOrder(file);
   const at = (name: string) => order.get(name) ?? Number.MAX_SAFE_INTEGER;
-  return { scenarios: found.sort((a, b) => at(a.name) - at(b.name) || a.name.localeCompare(b.name)), customMetrics: metrics };
+  const thresholds = (exports as { thresholds?: ScenarioOptions['thresholds'] }).thresholds;
+  return { scenarios: found.sort((a, b) => at(a.name) - at(b.name) || a.name.localeCompare(b.name)), customMetrics: metrics, thresholds };
 }

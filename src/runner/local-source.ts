@@ -19,6 +19,7 @@ export class InProcessSource implements LoadSource {
       overrides: o.overrides,
       env: o.env,
       debug: o.debug,
+      concurrent: o.concurrent,
       httpClient: httpClientFromEnv(),
       httpDebug: httpDebugSink(o.httpDebug),
       signal: this.controller.signal,

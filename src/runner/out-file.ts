@@ -325,18 +325,25 @@ export class Outputs {
   }
 }
 
-/** The --summary-export file's content: k6's summary layout for one scenario, that layout per name for several. */
-export function summaryExportText(summaries: SummaryData[]): string {
+/**
+ * The --summary-export file's content: k6's summary layout for one scenario alone; for a mix,
+ * that layout per name under `scenarios` and the totals under `total`.
+ */
+export function summaryExportText(summaries: SummaryData[], total?: SummaryData): string {
   const body =
-    summaries.length === 1
+    summaries.length === 1 && total === undefined
       ? exportSummary(summaries[0])
-      : { scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])) };
+      : {
+          scenarios: Object.fromEntries(summaries.map((s) => [s.scenario, exportSummary(s)])),
+          ...(total !== undefined ? { total: exportSummary(total) } : {}),
+        };
   return JSON.stringify(body, null, 2) + '\n';
 }
 
 /** A file written once, at the end, from the run's summaries. */
 export interface EndOfRunFile extends OutputTarget {
-  text(summaries: SummaryData[]): string;
+  /** `total`: a workload mix's totals, when several scenarios ran together. */
+  text(summaries: SummaryData[], total?: SummaryData): string;
 }
 
 /**

@@ -1,4 +1,5 @@
-// The runner's core: bundles a scenario file, runs its scenarios one after another and speaks
+// The runner's core: bundles a scenario file, runs its scenarios together (a workload mix, each
+// from its startTime; one after another in a distributed run) and speaks
 // the runner protocol (ToRunner in, FromRunner out): started, a snapshot every second,
 // thresholds, logs, errors with their location, finished with the summary, then done with the
 // exit code. It writes the --out and summary files. It runs in a worker thread (thread.ts) under
@@ -11,14 +12,15 @@ import * as engine from '../index';
 import { RunAggregate } from '../engine/aggregate';
 import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
-import { normaliseLoad, planOf, validateScenario } from '../engine/load';
-import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
+import { normaliseLoad, planOf, startTimeMsOf, validateScenario } from '../engine/load';
+import { formatDuration } from '../engine/duration';
+import { UnknownMetricError, UnknownTagError, checkThresholds, type KnownTags } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
-import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
+import { ScenarioFileError, cleanStack, knownTagsOf, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
 import { JsonLinesOutput, OutputPathError, Outputs, endOfRunFiles, type OutputTarget, type RunOutput } from './out-file';
 import { PrometheusOutput } from './prometheus';
 import { httpClientWarning } from './env';
@@ -76,6 +78,58 @@ function loadOverrides(request: RunRequest): LoadOverrides | undefined {
   return request.debug ? undefined : request.overrides;
 }
 
+/** The name of a mix's totals in summaries (SummaryData.mix lists the scenarios). */
+const MIX_NAME = 'total';
+
+/** A workload mix's totals: the intervals of every scenario, placed at its startTime. */
+class MixTotals {
+  constructor(
+    private readonly aggregate: RunAggregate,
+    readonly scenarios: string[],
+  ) {}
+
+  /** Each scenario's VUs in its latest interval: the mix's are their sum. */
+  private readonly vus = new Map<string, { vus: number; vusMax: number; vusMin: number; vusPeak: number }>();
+
+  /** Adds a scenario's interval; returns an abortOnFail file-wide threshold that failed, if any. */
+  added(scenario: string, interval: IntervalData, offsetMs: number): ThresholdVerdict | undefined {
+    // The aggregate takes VUs from the interval header (a gauge: the last value): give it the sum
+    // over the scenarios running, not the VUs of whichever scenario reported last.
+    this.vus.set(scenario, { vus: interval.vus, vusMax: interval.vusMax, vusMin: interval.vusMin ?? interval.vus, vusPeak: interval.vusPeak ?? interval.vus });
+    const sum = { vus: 0, vusMax: 0, vusMin: 0, vusPeak: 0 };
+    for (const v of this.vus.values()) for (const k of ['vus', 'vusMax', 'vusMin', 'vusPeak'] as const) sum[k] += v[k];
+    this.aggregate.add({ ...interval, ...sum, startMs: interval.startMs + offsetMs, endMs: interval.endMs + offsetMs });
+    return this.aggregate.abortTriggered();
+  }
+
+  summary(status: SummaryData['state']['status']): SummaryData {
+    const s = this.aggregate.summary(status, this.aggregate.live().elapsedMs);
+    s.mix = this.scenarios;
+    return s;
+  }
+}
+
+/** The file-wide thresholds are wrong (reported at their export, not a scenario's). */
+class FileThresholdsError extends Error {
+  constructor(readonly error: unknown) {
+    super(errorMessage(error));
+  }
+}
+
+/** The line of `export const thresholds` in `file`, for messages about the file-wide thresholds. */
+function fileThresholdsLocation(file: string): SourceLocation | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /export\s+(?:const|let|var)\s+thresholds\b/.exec(text);
+  if (!m) return undefined;
+  const before = text.slice(0, m.index).split('\n');
+  return { file, line: before.length, column: before[before.length - 1].length + 1 };
+}
+
 /** An error about one scenario: reported with its name. */
 class ScenarioError extends Error {
   constructor(readonly scenario: string, readonly error: unknown) {
@@ -125,7 +179,7 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
   }
   if (!found) return undefined;
   const threshold =
-    err instanceof UnknownMetricError
+    err instanceof UnknownMetricError || err instanceof UnknownTagError
       ? found.thresholds.find((t) => t.metric === err.key)
       : err.field.startsWith('thresholds')
         ? found.thresholds.find((t) => t.expression === err.value)
@@ -140,7 +194,20 @@ function optionsLocation(file: string, scenario: string, err: OptionsError): Sou
  */
 export class Runner {
   /** State of the run in progress, shared with the cancel handlers. */
-  private readonly state: { source?: LoadSource; events?: SourceEvents; cancelled: boolean; aborted: boolean; exitCalled: boolean; outOfMemory: boolean; blocked: boolean } = {
+  private readonly state: {
+    /** The load sources running now (one per scenario of a mix). */
+    sources: Set<LoadSource>;
+    /** Scenarios of a mix waiting for their startTime: a cancel ends the wait. */
+    waiting: Set<() => void>;
+    events?: SourceEvents;
+    cancelled: boolean;
+    aborted: boolean;
+    exitCalled: boolean;
+    outOfMemory: boolean;
+    blocked: boolean;
+  } = {
+    sources: new Set(),
+    waiting: new Set(),
     blocked: false,
     cancelled: false,
     aborted: false,
@@ -230,27 +297,53 @@ export class Runner {
     if (this.state.cancelled) return;
     this.state.cancelled = true;
     this.send({ type: 'log', level: 'info', message: `cancelling (${reason}): no new iterations; waiting for in-flight ones` });
-    this.state.source?.cancel(reason);
+    for (const source of this.state.sources) source.cancel(reason);
+    for (const wake of this.state.waiting) wake();
+  }
+
+  /** Stops every scenario of the run (an abortOnFail threshold failed). */
+  private abort(name: string, abort: ThresholdVerdict): void {
+    const { state } = this;
+    if (state.aborted || state.cancelled) return;
+    state.aborted = true;
+    this.send({ type: 'log', level: 'warn', scenario: name, message: `aborting: threshold ${abort.metric}: ${abort.expression} failed (observed ${abort.observed})` });
+    for (const source of state.sources) source.cancel('abortOnFail');
+    for (const wake of state.waiting) wake();
+  }
+
+  /** Waits `ms` (a mix scenario's startTime); resolves false when the run was cancelled or aborted meanwhile. */
+  private waitStart(ms: number): Promise<boolean> {
+    const { state } = this;
+    if (ms <= 0) return Promise.resolve(!state.cancelled && !state.aborted);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        state.waiting.delete(wake);
+        resolve(!state.cancelled && !state.aborted);
+      };
+      const timer = setTimeout(wake, ms);
+      state.waiting.add(wake);
+    });
   }
 
   /** Validates every selected scenario before any of them runs: bad options stop everything. */
-  prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map()): Prepared[] {
+  prepare(selected: FoundScenario[], request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map(), knownTags?: KnownTags): Prepared[] {
     return selected.map(({ name, definition }) => {
       try {
-        return this.prepareOne(name, definition, request, env, customMetrics);
+        return this.prepareOne(name, definition, request, env, customMetrics, knownTags);
       } catch (err) {
         throw new ScenarioError(name, err);
       }
     });
   }
 
-  prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map()): Prepared {
+  prepareOne(name: string, found: ScenarioDefinition, request: RunRequest, env: Record<string, string>, customMetrics: LoadedFile['customMetrics'] = new Map(), knownTags?: KnownTags): Prepared {
     const target = request.target ?? found.target ?? env.LOADLENS_TARGET ?? process.env.LOADLENS_TARGET;
     const definition: ScenarioDefinition = { ...found, target };
     validateScenario(definition);
     // Metric names (built-in, or custom ones the module created as it loaded) and each
     // aggregation against the metric's kind, before any request, as k6 does at init.
-    if (!request.debug) checkThresholds(definition.thresholds, name, customMetrics);
+    if (!request.debug) checkThresholds(definition.thresholds, name, customMetrics, knownTags);
     const plan = planOf(name, definition, loadOverrides(request));
     const aggregate = new RunAggregate({
       scenario: name,
@@ -271,8 +364,11 @@ export class Runner {
     return { name, definition, aggregate };
   }
 
-  /** Runs one scenario to its end; returns its summary. */
-  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, outs: RunOutput[]): Promise<SummaryData> {
+  /**
+   * Runs one scenario to its end; returns its summary. In a mix, `mix` gets its intervals too
+   * (shifted by its startTime, `offsetMs`), and `concurrent` says other scenarios share this process.
+   */
+  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, outs: RunOutput[], mix?: MixTotals, offsetMs = 0, concurrent = false): Promise<SummaryData> {
     // The events below are plain callbacks: they reach the runner through these.
     const { send, state } = this;
     const { name, definition, aggregate } = p;
@@ -307,12 +403,8 @@ export class Runner {
         lastVerdicts = key;
         send({ type: 'thresholds', scenario: name, verdicts });
       }
-      const abort = aggregate.abortTriggered();
-      if (abort && !state.aborted && !state.cancelled) {
-        state.aborted = true;
-        send({ type: 'log', level: 'warn', scenario: name, message: `aborting: threshold ${abort.metric}: ${abort.expression} failed (observed ${abort.observed})` });
-        state.source?.cancel('abortOnFail');
-      }
+      const abort = aggregate.abortTriggered() ?? mix?.added(name, interval, offsetMs);
+      if (abort) this.abort(name, abort);
     };
 
     const events: SourceEvents = {
@@ -374,20 +466,20 @@ export class Runner {
     };
 
     const source = createLoadSource(request.workers ?? defaultWorkerCount(), request.cluster);
-    state.source = source;
+    state.sources.add(source);
     state.events = events;
     // A cancel that arrived while the file was bundling applies at once.
     if (state.cancelled) source.cancel('cancelled');
     let result;
     try {
-      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug, httpDebug: request.httpDebug }, events);
+      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug, httpDebug: request.httpDebug, concurrent }, events);
       // Every interval in the totals (and in --out) before the summary.
       while (merging !== undefined) await merging;
       if (mergeError !== undefined) throw mergeError;
     } finally {
-      state.events = undefined;
+      if (state.events === events) state.events = undefined;
+      state.sources.delete(source);
     }
-    state.source = undefined;
     if (result.blocked) state.blocked = true;
 
     const status: SummaryData['state']['status'] = state.aborted
@@ -409,6 +501,12 @@ export class Runner {
   /** Maps a failure before or around the load to its protocol error and exit code. */
   reportFailure(err: unknown, file: string, scenario?: string): number {
     if (err instanceof ScenarioError) return this.reportFailure(err.error, file, err.scenario);
+    if (err instanceof FileThresholdsError) {
+      const e = err.error;
+      if (!(e instanceof OptionsError)) return this.reportFailure(e, file);
+      this.send({ type: 'error', kind: 'options', message: e.message, location: fileThresholdsLocation(file) });
+      return ExitCode.badOptions;
+    }
     if (err instanceof ScenarioFileError) {
       this.send({ type: 'error', kind: err.kind, message: err.message, location: err.location, stack: err.stackText, scenario });
       return err.kind === 'compile' ? ExitCode.compile : ExitCode.badOptions;
@@ -454,9 +552,15 @@ export class Runner {
   private async runWith(request: RunRequest, outputs: Outputs): Promise<number> {
     const env = { ...(request.env ?? {}) };
     let prepared: Prepared[];
+    let mix: MixTotals | undefined;
     try {
       const loaded = await loadScenarioFile(request.file);
-      prepared = this.prepare(selectScenarios(loaded.scenarios, request.scenario, request.file), request, env, loaded.customMetrics);
+      const knownTags = knownTagsOf(request.file, loaded.scenarios);
+      prepared = this.prepare(selectScenarios(loaded.scenarios, request.scenarios, request.file), request, env, loaded.customMetrics, knownTags);
+      // Totals when several scenarios run, or the file judges the run as a whole.
+      if (!request.debug && (prepared.length > 1 || loaded.thresholds !== undefined)) {
+        mix = this.mixTotals(request, prepared, loaded, knownTags);
+      }
     } catch (err) {
       return this.reportFailure(err, request.file);
     }
@@ -466,29 +570,54 @@ export class Runner {
 
     const outs = runOutputs(request, outputs, (message) => this.send({ type: 'log', level: 'warn', message }));
     try {
-      return await this.runScenarios(request, prepared, env, outputs, outs);
+      return await this.runScenarios(request, prepared, mix, env, outputs, outs);
     } finally {
       // Bounded (see PrometheusOutput.close): the summary is already on screen.
       await Promise.all(outs.map((o) => o.close()));
     }
   }
 
-  private async runScenarios(request: RunRequest, prepared: Prepared[], env: Record<string, string>, outputs: Outputs, outs: RunOutput[]): Promise<number> {
+  private async runScenarios(request: RunRequest, prepared: Prepared[], mix: MixTotals | undefined, env: Record<string, string>, outputs: Outputs, outs: RunOutput[]): Promise<number> {
     const summaries: SummaryData[] = [];
     let failureCode: number | undefined;
+    /** Runs one scenario; false when the rest of the run must stop. */
+    const runScenario = async (p: Prepared, offsetMs: number, concurrent: boolean): Promise<boolean> => {
+      try {
+        summaries.push(await this.runOne(p, request, env, outs, mix, offsetMs, concurrent));
+        return true;
+      } catch (err) {
+        failureCode ??= this.reportFailure(err, request.file, p.name);
+        // A setup failure stops this scenario only; the file's other scenarios still run.
+        if (err instanceof ScenarioSetupError) return true;
+        this.cancel(`scenario ${p.name} failed`);
+        return false;
+      }
+    };
     try {
-      for (const p of prepared) {
-        if (this.state.cancelled || this.state.aborted) break;
-        try {
-          summaries.push(await this.runOne(p, request, env, outs));
-        } catch (err) {
-          failureCode = this.reportFailure(err, request.file, p.name);
-          // A setup failure stops this scenario only; the file's other scenarios still run.
-          if (!(err instanceof ScenarioSetupError)) break;
+      if (prepared.length > 1 && !request.cluster) {
+        // A workload mix: every scenario at once, each from its startTime (as k6). They share
+        // this process unless each runs in worker processes of its own.
+        const concurrent = (request.workers ?? defaultWorkerCount()) <= 1;
+        await Promise.all(
+          prepared.map(async (p) => {
+            const offsetMs = startTimeMsOf(p.definition);
+            if (await this.waitStart(offsetMs)) await runScenario(p, offsetMs, concurrent);
+          }),
+        );
+      } else {
+        // One scenario, or a distributed run (its agents take one scenario at a time): in turn.
+        for (const p of prepared) {
+          if (this.state.cancelled || this.state.aborted) break;
+          if (!(await runScenario(p, 0, false))) break;
         }
       }
+      // The scenarios' summaries in the file's order (a mix finishes them in any order).
+      const order = (s: SummaryData) => prepared.findIndex((p) => p.name === s.scenario);
+      summaries.sort((a, b) => order(a) - order(b));
+      const total = mix && summaries.length > 0 ? this.finishMix(mix, outs) : undefined;
       // Never throws: a failed write is reported, and the exit code stays the verdict's.
-      if (summaries.length > 0) for (const f of endOfRunFiles(request)) outputs.get(f.flag)?.write(f.text(summaries));
+      if (summaries.length > 0) for (const f of endOfRunFiles(request)) outputs.get(f.flag)?.write(f.text(summaries, total));
+      if (total) summaries.push(total);
     } catch (err) {
       failureCode = this.reportFailure(err, request.file);
     }
@@ -497,12 +626,45 @@ export class Runner {
     return failureCode ?? exitCodeOf(summaries);
   }
 
+  /** The totals of a mix: every scenario's intervals, judged by the file-wide thresholds. */
+  private mixTotals(request: RunRequest, prepared: Prepared[], loaded: LoadedFile, knownTags: KnownTags): MixTotals {
+    const where = 'the file-wide thresholds';
+    try {
+      checkThresholds(loaded.thresholds, 'total', loaded.customMetrics, knownTags, where);
+    } catch (err) {
+      throw new FileThresholdsError(err);
+    }
+    const plans = prepared.map((p) => ({ p, plan: planOf(p.name, p.definition, loadOverrides(request)) }));
+    const aggregate = new RunAggregate({
+      scenario: MIX_NAME,
+      file: request.file,
+      // The closed model's note (latency hides queueing) applies as soon as one scenario is closed.
+      model: plans.some((x) => x.plan.model === 'closed') ? 'closed' : 'open',
+      plannedMs: Math.max(...plans.map((x) => (prepared.length > 1 ? startTimeMsOf(x.p.definition) : 0) + x.plan.plannedMs)),
+      thresholds: loaded.thresholds,
+    });
+    return new MixTotals(aggregate, prepared.map((p) => p.name));
+  }
+
+  /** Sends and writes the mix's totals once every scenario has ended. */
+  private finishMix(mix: MixTotals, outs: RunOutput[]): SummaryData {
+    const { state } = this;
+    const status: SummaryData['state']['status'] = state.aborted ? 'aborted' : state.blocked || state.exitCalled ? 'incomplete' : state.cancelled ? 'cancelled' : 'completed';
+    const summary = mix.summary(status);
+    this.send({ type: 'mix-finished', summary });
+    for (const o of outs) o.write({ type: 'total', summary });
+    return summary;
+  }
+
   async list(file: string): Promise<number> {
     try {
       const { scenarios: all } = await loadScenarioFile(file);
       const scenarios = all.map((s) => {
         try {
-          return planOf(s.name, s.definition);
+          const plan = planOf(s.name, s.definition);
+          // In a mix the scenario joins at its startTime: `list` says so.
+          const startMs = startTimeMsOf(s.definition);
+          return startMs > 0 ? { ...plan, shape: `${plan.shape}, from ${formatDuration(startMs)}` } : plan;
         } catch (err) {
           throw new ScenarioError(s.name, err);
         }

@@ -89,7 +89,7 @@ export class SegmentReports {
 export async function setupOnce(definition: ScenarioDefinition, env: Record<string, string>, scenario: string, httpDebug?: HttpDebugMode): Promise<{ setupData: unknown; extras: IntervalData[] }> {
   if (!definition.setup) return { setupData: undefined, extras: [] };
   try {
-    const r = await runHook(definition, (http) => definition.setup!({ http, env }), httpClientFromEnv(), httpDebugSink(httpDebug));
+    const r = await runHook(scenario, definition, (http) => definition.setup!({ http, env }), httpClientFromEnv(), httpDebugSink(httpDebug));
     return { setupData: r.value, extras: [r.interval] };
   } catch (err) {
     throw new ScenarioSetupError(err, scenario);
@@ -106,6 +106,7 @@ export async function endSegments(o: {
   merger: IntervalMerger;
   events: SourceEvents;
   definition: ScenarioDefinition;
+  scenario: string;
   env: Record<string, string>;
   setupData: unknown;
   what: string;
@@ -120,7 +121,7 @@ export async function endSegments(o: {
   if (definition.teardown) {
     const t0 = performance.now();
     try {
-      const r = await runHook(definition, (http) => definition.teardown!({ http, env: o.env, data: o.setupData }), httpClientFromEnv(), httpDebugSink(o.httpDebug));
+      const r = await runHook(o.scenario, definition, (http) => definition.teardown!({ http, env: o.env, data: o.setupData }), httpClientFromEnv(), httpDebugSink(o.httpDebug));
       merger.addExtra(r.interval);
     } catch (err) {
       events.teardownError(err);

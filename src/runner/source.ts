@@ -34,6 +34,8 @@ export interface SourceRunOptions {
   debug?: { iterations?: number };
   /** --http-debug: print each request and response. */
   httpDebug?: 'headers' | 'full';
+  /** Other scenarios of a mix run in this process at the same time (in-process sources only). */
+  concurrent?: boolean;
 }
 
 export interface SourceResult {

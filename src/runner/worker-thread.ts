@@ -46,7 +46,7 @@ function errorMessage(kind: Extract<FromRunner, { type: 'error' }>['kind'], err:
 }
 
 function load(m: Load): void {
-  const found = selectScenarios(findScenarios(loadBundle(m.code, m.file), m.file), m.scenario, m.file)[0];
+  const found = selectScenarios(findScenarios(loadBundle(m.code, m.file), m.file), [m.scenario], m.file)[0];
   loaded = { m, def: { ...found.definition, target: m.target } };
   send({ type: 'worker-ready', index: m.index });
 }

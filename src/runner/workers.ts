@@ -240,7 +240,7 @@ export class WorkerSource implements LoadSource {
     clearInterval(ticker);
     merger.flush();
 
-    const durationMs = await endSegments({ states: this.workers, merger, events, definition, env: o.env, setupData, what: 'worker', httpDebug: o.httpDebug });
+    const durationMs = await endSegments({ states: this.workers, merger, events, definition, scenario: o.name, env: o.env, setupData, what: 'worker', httpDebug: o.httpDebug });
     return { durationMs, incomplete, blocked: reports.blocked };
   }
 

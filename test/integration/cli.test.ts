@@ -74,7 +74,7 @@ test('relative imports and npm packages resolve from the scenario folder, sharin
   );
 });
 
-test('a file with several scenarios runs each in turn; --scenario picks one', async () => {
+test('a file with several scenarios runs them together; --scenario picks one', async () => {
   const exportPath = join(tmp, 'two.json');
   const both = await runCli(['run', fixture('two.load.ts'), '--target', target.url, '--summary-export', exportPath]);
   assert.equal(both.code, ExitCode.thresholdsFailed, 'the second scenario fails its threshold');

@@ -64,7 +64,7 @@ async function get(path: string, tls: TlsOptions | undefined): Promise<HttpRespo
   const def = scenario({ target: base, load: { vus: 1, iterations: 1 }, tls, iteration() {} });
   validateScenario(def);
   // undici for https either way; both client choices are the same path here.
-  return (await runHook(def as never, (http) => http.get(path))).value;
+  return (await runHook('tls', def as never, (http) => http.get(path))).value;
 }
 
 test('a server certificate from a private CA: ECERT without tls.ca, trusted with it', async () => {
@@ -111,7 +111,7 @@ test('HTTP/2: an https server that negotiates h2 gets it, multiplexed on one con
   try {
     const run = async (http2: boolean | undefined) => {
       const def = scenario({ target: url, load: { vus: 1, iterations: 1 }, tls: { ca: pem.ca }, http: { http2 }, iteration() {} });
-      return (await runHook(def as never, async (http) => {
+      return (await runHook('tls', def as never, async (http) => {
         // Once a connection has negotiated h2, 20 at once share it (a burst before any connection
         // exists opens one per request: the Pool cannot know the server speaks h2 before a handshake).
         assert.equal((await http.get('/warm')).status, 200);

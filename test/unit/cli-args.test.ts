@@ -13,7 +13,7 @@ test('run: overrides, repeated -e pairs (values may hold =), target and output p
   assert.deepEqual(c, {
     name: 'run',
     file: 'a.load.ts',
-    scenario: 'browse',
+    scenarios: ['browse'],
     overrides: { vus: 20, duration: '1m30s', rate: undefined, iterations: undefined },
     env: { TOKEN: 'a=b', EMPTY: '', X: '1' },
     target: 'http://127.0.0.1:8080',

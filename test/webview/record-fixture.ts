@@ -37,7 +37,7 @@ export const recorded = scenario({
   const runner = new RunnerProcess({ runnerPath: resolve(__dirname, '..', '..', 'dist', 'runner.js'), output: 'pipe' });
   const messages: FromRunner[] = [];
   runner.onMessage((m) => messages.push(m));
-  runner.run({ file, scenario: 'recorded' });
+  runner.run({ file, scenarios: ['recorded'] });
   const exit = await runner.exited;
   await target.close();
   rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import type { CookieOptions, HttpClient, HttpCookieJar, HttpResponse, RequestOpt
 import { parseDuration } from '../duration';
 import { CookieJar } from './cookies';
 import { isUrlTemplate } from './url';
+import { expectedStatusesOf, type StatusPredicate } from './expected';
+import { currentGroup } from '../api';
 import { Exchange, type HttpTransport, type OriginPool, type Requester } from './transport';
 import { HttpFailure, type PoolRequest } from './pool';
 import { HttpErrorKind } from './error-kinds';
@@ -199,11 +201,14 @@ export class VuHttp implements HttpClient {
     const timeoutMs = opts?.timeout !== undefined ? parseDuration(opts.timeout, 'timeout') : T.timeoutMs;
     const tags = opts?.tags;
     const hops = opts?.redirects ?? DEFAULT_REDIRECTS;
+    const expected = opts?.expectedStatuses !== undefined ? expectedStatusesOf(opts.expectedStatuses, 'expectedStatuses') : T.expected;
     let plan!: RequestPlan;
     const done = new Promise<HttpResponse>((resolve, reject) => {
       plan = new RequestPlan(this, method, headers, body, timeoutMs, tags?.name ?? (templated ? target.name : undefined), extraTags(tags), hops, (check & CLOSE) !== 0, resolve, reject);
     });
     if (opts?.discardResponseBody !== undefined) plan.discardBody = opts.discardResponseBody;
+    plan.group = currentGroup();
+    plan.expected = expected;
     this.send(plan, pool, path);
     return done;
   }
@@ -289,7 +294,7 @@ export class VuHttp implements HttpClient {
     let sentBytes = method.length + path.length + 11 + pool.hostHeaderBytes + 24 + 2;
     if (headers !== undefined) for (const k in headers) sentBytes += k.length + String(headers[k]).length + 4;
     if (body !== undefined) sentBytes += body.length + 20;
-    const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes, plan.timeoutMs);
+    const ex = new Exchange(T, pool, method, path, name, plan.extra, this.lagMs, sentBytes, plan.timeoutMs, plan.group, plan.expected);
     ex.requester = plan;
     if (T.httpDebug !== undefined) T.sentRequests.set(ex, { headers, body });
     ex.redirectsLeft = plan.maxRedirects > 0 ? plan.hops : -1;
@@ -365,6 +370,10 @@ class JarApi implements HttpCookieJar {
  */
 class RequestPlan implements Requester {
   discardBody?: boolean;
+  /** The group() the request was made in. */
+  group = '';
+  /** Which statuses are not failures (the request's expectedStatuses, else the scenario's). */
+  expected: StatusPredicate = null;
   constructor(
     readonly client: VuHttp,
     public method: string,

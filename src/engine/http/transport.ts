@@ -15,6 +15,8 @@ import { UndiciPool } from './undici-pool';
 import { Sweep } from './sweep';
 import { decodeBody } from './decode';
 import type { HttpDebug } from './debug';
+import { isExpected, type StatusPredicate } from './expected';
+import { EXPECTED_RESPONSE_TAG, GROUP_TAG } from '../metrics/names';
 
 export interface TransportOptions {
   /** Base URL for relative request URLs. */
@@ -33,6 +35,8 @@ export interface TransportOptions {
   /** Offer HTTP/2 to https origins (default true). */
   http2?: boolean;
   scenarioTags: Tags;
+  /** The scenario's http.expectedStatuses (null: 200-399): decides http_req_failed and expected_response. */
+  expectedStatuses?: StatusPredicate;
   /** Milliseconds, fractional (performance.now by default). */
   now: () => number;
   /** 'undici' puts plain http:// on undici too (comparison runs, or the lean client's fallback); default 'auto'. */
@@ -123,6 +127,8 @@ class RequestSeries {
     /** The request's own tags object (identity), and its JSON. */
     readonly extra: Tags | undefined,
     readonly extraKey: string,
+    readonly group: string,
+    readonly expected: boolean,
   ) {
     this.reqs = r.series('counter', M.HTTP_REQS, tags);
     this.duration = r.series('trend', M.HTTP_REQ_DURATION, tags);
@@ -257,6 +263,10 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     private readonly sentBytes: number,
     /** The whole request's limit from t0 (ms; 0: none). */
     readonly timeoutMs: number,
+    /** The group() the request was made in ('' at the top). */
+    private readonly group: string,
+    /** The request's expectedStatuses, else the scenario's. */
+    private readonly expected: StatusPredicate,
   ) {
     this.t0 = transport.now();
     transport.track(this);
@@ -419,8 +429,8 @@ export class Exchange implements HttpResponse, ExchangeHandler {
     // including any wait for a capped connection, excluding connection setup (as k6).
     const duration = this.lagMs * 1000 + blocked + service;
     if (record) {
-      const s = T.seriesFor(this.method, this.status, this.name, this.tags);
-      const failed = this.status === 0 || this.status >= 400 || this.error !== undefined;
+      const failed = this.error !== undefined || !isExpected(this.expected, this.status);
+      const s = T.seriesFor(this.method, this.status, this.name, this.tags, this.group, !failed);
       s.reqs.add(1);
       s.duration.record(duration);
       s.service.record(service);
@@ -544,6 +554,8 @@ export class HttpTransport {
   readonly httpDebug: HttpDebug | undefined;
   /** With httpDebug: each exchange's request headers and body as sent (not kept otherwise). */
   readonly sentRequests = new WeakMap<Exchange, { headers: Record<string, string> | undefined; body: Buffer | undefined }>();
+  /** The scenario's expectedStatuses (null: 200-399). */
+  readonly expected: StatusPredicate;
   /** Off once the run has ended: abandoned iterations record nothing. */
   recording = true;
   /** Closed: requests fail at once with EABORTED, nothing is sent. */
@@ -572,6 +584,7 @@ export class HttpTransport {
     this.maxBodyBytes = options.maxBodyBytes;
     this.discardBodies = options.discardBodies;
     this.httpDebug = options.httpDebug;
+    this.expected = options.expectedStatuses ?? null;
     this.lastDoneAt = options.now();
     if (options.target !== undefined) {
       this.target = new URL(options.target);
@@ -603,13 +616,13 @@ export class HttpTransport {
   }
 
   /** @internal The series of one (method, status, name, request tags) combination. */
-  seriesFor(method: string, status: number, name: string, tags: Tags | undefined): RequestSeries {
-    // No key building on the hot path: by name, then a short scan over (method, status, tags).
+  seriesFor(method: string, status: number, name: string, tags: Tags | undefined, group = '', expected = true): RequestSeries {
+    // No key building on the hot path: by name, then a short scan over (method, status, tags, group, expected).
     let list = this.seriesCache.get(name);
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const s = list[i];
-        if (s.status === status && s.method === method && s.extra === tags) return s;
+        if (s.status === status && s.method === method && s.extra === tags && s.expected === expected && s.group === group) return s;
       }
     }
     // The same request tags in a new object each call (an object literal) share one series.
@@ -617,32 +630,37 @@ export class HttpTransport {
     if (tags !== undefined && list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const s = list[i];
-        if (s.status === status && s.method === method && s.extraKey === tagKey) return s;
+        if (s.status === status && s.method === method && s.extraKey === tagKey && s.expected === expected && s.group === group) return s;
       }
     }
     // A combination new to this transport once http_reqs holds its limit of tag sets: the
     // recorder would fold each of its series anyway, so take the folded handles of its
     // (method, status, tags) directly, and remember nothing per name (a scenario that sends
     // every request to a new path keeps this cache, and the recorder, at their limit).
-    if (this.recorder.isFull(M.HTTP_REQS)) return this.overflowFor(method, status, name, tags, tagKey);
-    const all: Tags = { ...this.options.scenarioTags, ...tags, name, method, status: String(status) };
-    const created = new RequestSeries(this.recorder, all, method, status, tags, tagKey);
+    if (this.recorder.isFull(M.HTTP_REQS)) return this.overflowFor(method, status, name, tags, tagKey, group, expected);
+    const all = this.requestTags(method, status, name, tags, group, expected);
+    const created = new RequestSeries(this.recorder, all, method, status, tags, tagKey, group, expected);
     if (list === undefined) this.seriesCache.set(name, (list = []));
     list.push(created);
     return created;
   }
 
+  /** A request's tags: the scenario's, the request's own, then the system tags (k6's). */
+  private requestTags(method: string, status: number, name: string, tags: Tags | undefined, group: string, expected: boolean): Tags {
+    return { ...this.options.scenarioTags, ...tags, name, method, status: String(status), [EXPECTED_RESPONSE_TAG]: String(expected), [GROUP_TAG]: group };
+  }
+
   /** Folded request series by (method, status, request tags); a few entries at most in practice. */
   private readonly overflowCache: RequestSeries[] = [];
 
-  private overflowFor(method: string, status: number, name: string, tags: Tags | undefined, tagKey: string): RequestSeries {
+  private overflowFor(method: string, status: number, name: string, tags: Tags | undefined, tagKey: string, group: string, expected: boolean): RequestSeries {
     const list = this.overflowCache;
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      if (s.status === status && s.method === method && s.extraKey === tagKey) return s;
+      if (s.status === status && s.method === method && s.extraKey === tagKey && s.expected === expected && s.group === group) return s;
     }
-    const all: Tags = { ...this.options.scenarioTags, ...tags, name, method, status: String(status) };
-    const created = new RequestSeries(this.recorder, all, method, status, tags, tagKey);
+    const all = this.requestTags(method, status, name, tags, group, expected);
+    const created = new RequestSeries(this.recorder, all, method, status, tags, tagKey, group, expected);
     // Bounded like the recorder: past it, each new combination builds its (folded) handles again.
     if (list.length < 1000) list.push(created);
     return created;

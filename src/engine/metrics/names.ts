@@ -28,11 +28,21 @@ export const HTTP_REQ_FAILED = 'http_req_failed';
  */
 export const HTTP_REQ_RETRIES = 'http_req_retries';
 export const CHECKS = 'checks';
+/** The time spent in each group() (tagged with the group's path). */
+export const GROUP_DURATION = 'group_duration';
 export const VUS = 'vus';
 export const VUS_MAX = 'vus_max';
 
 /** The tag the `checks` rate series carries: `{ check: '<name>' }`. */
 export const CHECK_TAG = 'check';
+/** System tags on every sample: the scenario's export name, and the group path ('::a::b', '' at the top). */
+export const SCENARIO_TAG = 'scenario';
+export const GROUP_TAG = 'group';
+/** On HTTP samples: 'true' when the status is one of the expected ones (expectedStatuses) and the request did not fail. */
+export const EXPECTED_RESPONSE_TAG = 'expected_response';
+
+/** Tags Loadlens itself puts on samples (k6's system tags): a threshold may filter on any of them. */
+export const SYSTEM_TAGS: readonly string[] = [SCENARIO_TAG, GROUP_TAG, 'name', 'method', 'status', EXPECTED_RESPONSE_TAG, CHECK_TAG];
 
 export interface MetricInfo {
   kind: MetricKind;
@@ -59,6 +69,7 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricInfo>> = Object.free
   [HTTP_REQ_FAILED]: { kind: 'rate', contains: 'default' },
   [HTTP_REQ_RETRIES]: { kind: 'counter', contains: 'default' },
   [CHECKS]: { kind: 'rate', contains: 'default' },
+  [GROUP_DURATION]: { kind: 'trend', contains: 'time' },
   [VUS]: { kind: 'gauge', contains: 'default' },
   [VUS_MAX]: { kind: 'gauge', contains: 'default' },
 });

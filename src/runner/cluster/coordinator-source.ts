@@ -343,7 +343,7 @@ export class ClusterSource implements LoadSource {
       const lost = agents.filter((a) => a.lost && a.stopped === undefined);
       if (lost.length > 0) events.log('error', `incomplete: lost segment(s) ${lost.map(label).join(', ')}`);
       if (stopped.length > 0) events.log('error', `incomplete: stopped segment(s) ${stopped.map(label).join(', ')}`);
-      const durationMs = await endSegments({ states: agents, merger, events, definition, env: o.env, setupData, what: 'agent' });
+      const durationMs = await endSegments({ states: agents, merger, events, definition, scenario: o.name, env: o.env, setupData, what: 'agent' });
       const notes = [
         ...lost.map((a) => `Lost segment ${label(a)}: its remaining load was not run; what it reported before is counted.`),
         ...stopped.map((a) => `Stopped segment ${label(a)}: ${a.stopped}; its remaining load was not run; what it reported before is counted.`),
