@@ -39,7 +39,7 @@ const copy = (from, to = from) => {
   if (!existsSync(src)) throw new Error(`package: missing ${from} (did the build run?)`);
   cpSync(src, join(stage, to), { recursive: true });
 };
-for (const f of ['dist/extension.js', 'dist/runner.js', 'dist/runner-thread.js', 'dist/worker.js', 'dist/worker-thread.js', 'dist/webview.js', 'dist/webview.css', 'syntaxes', 'snippets']) copy(f);
+for (const f of ['dist/extension.js', 'dist/runner.js', 'dist/runner-thread.js', 'dist/worker.js', 'dist/worker-thread.js', 'dist/webview.js', 'dist/webview.css', 'dist/report-page.js', 'syntaxes', 'snippets']) copy(f);
 if (existsSync(join(root, 'README.md'))) copy('README.md');
 if (existsSync(join(root, 'LICENSE'))) copy('LICENSE');
 // The runner keeps esbuild external (it bundles users' scenarios): Node resolves it from

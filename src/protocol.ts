@@ -3,6 +3,7 @@
 // Messages travel over Node's IPC channel (child_process.fork), or as JSON lines in --out files.
 
 import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
+import type { RunDetails } from './report/collect';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -27,6 +28,8 @@ export interface RunRequest {
   outPath?: string;
   /** k6-style summary JSON written at the end. */
   summaryExportPath?: string;
+  /** A self-contained HTML report (src/report/html.ts) written at the end. */
+  reportPath?: string;
   /** Worker processes on this machine (1 = run in the runner process itself). */
   workers?: number;
   /** Debug mode: one VU, `iterations` iterations (default 1), no thresholds abort. */
@@ -128,7 +131,9 @@ export type FromRunner =
       /** How many times this message occurred so far (iteration errors). */
       count?: number;
     }
-  | { type: 'finished'; scenario: string; summary: SummaryData }
+  /** `details` (the per-second series and the endpoints, for saved runs and reports) is absent
+   *  when a supervisor summarised a run it had to stop. */
+  | { type: 'finished'; scenario: string; summary: SummaryData; details?: RunDetails }
   /** The last message: the process exit code it is about to use. */
   | { type: 'done'; exitCode: number };
 

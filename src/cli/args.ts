@@ -25,12 +25,18 @@ export type Command =
       target?: string;
       summaryExportPath?: string;
       outPath?: string;
+      /** --report: the HTML report's path. */
+      reportPath?: string;
+      /** False with --no-save: the run is not saved under .loadlens/runs/ (default: saved). */
+      save?: boolean;
       workers?: number;
       cluster?: ClusterOptions;
       display: DisplayOptions;
     }
   | { name: 'agent'; nats: string; serve: boolean; credsFile?: string; display: DisplayOptions }
   | { name: 'list'; file: string; display: DisplayOptions }
+  /** `loadlens report RUN... -o FILE`: the HTML report of saved runs or --out files. */
+  | { name: 'report'; inputs: string[]; outPath: string }
   | K8sCommand
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
@@ -64,6 +70,8 @@ export interface K8sCommand {
 export const USAGE = `Usage:
   loadlens run FILE [options]    run the scenarios exported by FILE (*.load.ts)
   loadlens list FILE             list FILE's scenarios and their load shapes (runs nothing)
+  loadlens report RUN... [-o F]  the HTML report (default report.html) of saved runs (a file or
+                                 an id in .loadlens/runs/) or --out files
   loadlens demo                  run examples/ against the embedded demo API on loopback
   loadlens k8s FILE --agents N --image IMAGE
                                  print Kubernetes manifests of a distributed run of FILE
@@ -80,6 +88,8 @@ Options for run:
   -e, --env KEY=VALUE            set env.KEY for setup() and iteration(); repeatable
   --summary-export PATH          write the k6-style summary JSON to PATH
   --out PATH                     write JSON lines: one record per second, then the summary
+  --report PATH                  write a self-contained HTML report (charts, analysis) to PATH
+  --no-save                      do not save the run under .loadlens/runs/
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
   --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
   --agents N                     with --nats: how many agents run the load (each one execution segment)
@@ -144,7 +154,7 @@ function quantity(flag: string, text: string | undefined, fallback: string): str
 // distributed run), and parses them itself.
 const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
   'coordinator-cpu', 'coordinator-memory', 'namespace', 'run-id', 'deadline', 'ttl', 'scenario-in-image'] as const;
-const NOT_FOR_K8S = ['summary-export', 'out', 'workers', 'no-color', 'quiet'] as const;
+const NOT_FOR_K8S = ['summary-export', 'out', 'report', 'workers', 'no-color', 'quiet'] as const;
 
 function envPairs(list: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
@@ -199,6 +209,9 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         env: { type: 'string', short: 'e', multiple: true },
         'summary-export': { type: 'string' },
         out: { type: 'string' },
+        report: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        'no-save': { type: 'boolean' },
         workers: { type: 'string' },
         agents: { type: 'string' },
         image: { type: 'string' },
@@ -244,6 +257,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     return rest[0];
   };
 
+  if (v.output !== undefined && command !== 'report') throw new UsageError('-o/--output: only for the report command (run takes --report PATH)');
   if (command !== 'k8s') {
     const wrong = K8S_ONLY.find((f) => v[f] !== undefined);
     if (wrong) throw new UsageError(`--${wrong}: only for the k8s command`);
@@ -329,6 +343,8 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         target: targetUrl(v.target),
         summaryExportPath: v['summary-export'],
         outPath: v.out,
+        ...(v.report !== undefined && { reportPath: v.report }),
+        ...(v['no-save'] && { save: false }),
         workers: positiveInt('--workers', v.workers),
         ...(cluster && { cluster }),
         display,
@@ -336,10 +352,13 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     }
     case 'list':
       return { name: 'list', file: needFile(), display };
+    case 'report':
+      if (rest.length === 0) throw new UsageError('report: missing RUN (a saved run: .loadlens/runs/<id>.json or its id; or an --out file)');
+      return { name: 'report', inputs: rest, outPath: v.output ?? 'report.html' };
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list, demo, agent or k8s`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, report, demo, agent or k8s`);
   }
 }

@@ -5,6 +5,7 @@ import { formatDuration } from './duration';
 import { escapeControl } from '../text';
 import { HttpErrorKind } from './http/error-kinds';
 import { noResponseWarning, unfinishedText } from './no-response';
+import { generatorHealth } from './health';
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -22,7 +23,12 @@ import {
   ITERATIONS,
   VUS,
   VUS_MAX,
+  GENERATOR_CPU,
+  GENERATOR_EVENT_LOOP_DELAY,
 } from './metrics/names';
+
+/** Shown as the generator health block when unhealthy, not as metric rows (the report has them). */
+const HIDDEN = [GENERATOR_CPU, GENERATOR_EVENT_LOOP_DELAY];
 
 /** Display order of the built-in metrics (others follow, alphabetically). */
 const ORDER = [
@@ -207,7 +213,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
 
   // Metrics: built-ins in a fixed order, then custom ones; tag-filtered entries under their metric.
   const keys = Object.keys(s.metrics);
-  const plain = keys.filter((k) => !k.includes('{'));
+  const plain = keys.filter((k) => !k.includes('{') && !HIDDEN.includes(k));
   const ordered = [...ORDER.filter((k) => plain.includes(k)), ...plain.filter((k) => !ORDER.includes(k)).sort()].filter(
     (k) => Object.keys(s.metrics[k].values).length > 0,
   );
@@ -236,6 +242,14 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
       const rest = errors.slice(shown.length).reduce((sum, [, n]) => sum + n, 0);
       lines.push(`    ${st.dim(`... ${errors.length - shown.length} more kinds, ${formatNumber(rest)} errors`)}`);
     }
+  }
+
+  const health = generatorHealth(s);
+  if (health.issues.length > 0) {
+    lines.push('', health.ok
+      ? `  ${st.bad('⚠ load not fully applied')}: the target held every VU (the generator itself kept up)`
+      : `  ${st.bad('⚠ generator health')}: Loadlens itself limited this test`);
+    for (const issue of health.issues) lines.push(`    ${st.bad('✗')} ${issue.text}`);
   }
 
   if (s.notes.length) {

@@ -14,7 +14,7 @@ import { RunStatusBar } from './statusBar';
 import { RunsTree, RUNS_VIEW_ID, type RunNode } from './runsView';
 import { attachDebugger } from './debug';
 import { readSettings, resultsFolderFor } from './settings';
-import { listRuns, loadRun, type SavedRun } from './history';
+import { listRuns, loadRun, type SavedRun } from '../report/saved-runs';
 import { recordE2e } from './e2e';
 import { escapeControlLines } from '../text';
 

@@ -6,7 +6,7 @@ import type { FromRunner, LoadOverrides, PlanInfo, RunRequest } from '../protoco
 import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import { RunnerProcess } from '../runner/client';
 import { appendPoint, seriesPointOf, type SeriesPoint } from '../../webview/reducers';
-import { runId, saveRun, type SavedRun } from './history';
+import { runId, saveRun, type SavedRun } from '../report/saved-runs';
 
 export type RunnerError = Extract<FromRunner, { type: 'error' }>;
 

@@ -15,7 +15,10 @@ import { normaliseLoad, planOf, validateScenario } from '../engine/load';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type PlanInfo, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { DetailsCollector } from '../report/collect';
+import { renderReport } from '../report/html';
+import { savedRunOf, type SavedRun } from '../report/saved-runs';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
@@ -69,7 +72,11 @@ interface Prepared {
   name: string;
   definition: ScenarioDefinition;
   aggregate: RunAggregate;
+  details: DetailsCollector;
 }
+
+/** A scenario's run as the --report file shows it. */
+type Reported = SavedRun;
 
 function loadOverrides(request: RunRequest): LoadOverrides | undefined {
   return request.debug ? undefined : request.overrides;
@@ -96,12 +103,14 @@ function exitCodeOf(summaries: SummaryData[]): number {
 
 const OUT = '--out';
 const SUMMARY_EXPORT = '--summary-export';
+const REPORT = '--report';
 
 /** Every file the request asks for, named by its CLI option (report paths join here). */
 function outputTargets(request: RunRequest): OutputTarget[] {
   const targets: OutputTarget[] = [];
   if (request.outPath) targets.push({ flag: OUT, path: request.outPath });
   if (request.summaryExportPath) targets.push({ flag: SUMMARY_EXPORT, path: request.summaryExportPath });
+  if (request.reportPath) targets.push({ flag: REPORT, path: request.reportPath });
   return targets;
 }
 
@@ -261,15 +270,16 @@ export class Runner {
         message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
       });
     }
-    return { name, definition, aggregate };
+    return { name, definition, aggregate, details: new DetailsCollector() };
   }
 
   /** Runs one scenario to its end; returns its summary. */
-  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutputFile | undefined): Promise<SummaryData> {
+  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, out: OutputFile | undefined): Promise<Reported> {
     // The events below are plain callbacks: they reach the runner through these.
     const { send, state } = this;
-    const { name, definition, aggregate } = p;
+    const { name, definition, aggregate, details } = p;
     const file = request.file;
+    let started: { plan: PlanInfo; startedAt: number } | undefined;
     this.scenario = name;
     const gracefulStopMs = normaliseLoad(definition.load, loadOverrides(request)).gracefulStopMs;
     const thresholds = request.debug ? undefined : definition.thresholds;
@@ -293,7 +303,9 @@ export class Runner {
       durationMs = Math.max(durationMs, interval.endMs);
       // Whole: the supervisor (host.ts) aggregates it too, so that it can summarise a run it has to
       // stop (blocked, out of memory), and strips the series before relaying it to the views.
-      send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...aggregate.live(), agents: agentCounts } : aggregate.live() });
+      const live = aggregate.live();
+      details.add(interval, live);
+      send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...live, agents: agentCounts } : live });
       const verdicts = aggregate.verdicts();
       const key = verdictsKey(verdicts);
       if (key !== lastVerdicts) {
@@ -310,6 +322,7 @@ export class Runner {
 
     const events: SourceEvents = {
       started(plan, startedAt) {
+        started = { plan, startedAt };
         send({ type: 'started', scenario: name, file, plan, startedAt, gracefulStopMs, thresholds });
         out?.write(outRecord({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt }));
       },
@@ -393,9 +406,10 @@ export class Runner {
     const summary = aggregate.summary(status, Math.max(durationMs, result.durationMs));
     if (result.notes) summary.notes.push(...result.notes);
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
-    send({ type: 'finished', scenario: name, summary });
+    const runDetails = details.details();
+    send({ type: 'finished', scenario: name, summary, details: runDetails });
     out?.write(outRecord({ type: 'summary', scenario: name, summary }));
-    return summary;
+    return savedRunOf({ scenario: name, file, startedAt: started?.startedAt ?? Date.now(), plan: started?.plan, summary, details: runDetails });
   }
 
   /** Maps a failure before or around the load to its protocol error and exit code. */
@@ -457,13 +471,16 @@ export class Runner {
     if (clientWarning !== undefined) this.send({ type: 'log', level: 'warn', message: clientWarning });
 
     const out = outputs.get(OUT);
+    const reported: Reported[] = [];
     const summaries: SummaryData[] = [];
     let failureCode: number | undefined;
     try {
       for (const p of prepared) {
         if (this.state.cancelled || this.state.aborted) break;
         try {
-          summaries.push(await this.runOne(p, request, env, out));
+          const run = await this.runOne(p, request, env, out);
+          reported.push(run);
+          summaries.push(run.summary);
         } catch (err) {
           failureCode = this.reportFailure(err, request.file, p.name);
           // A setup failure stops this scenario only; the file's other scenarios still run.
@@ -472,6 +489,7 @@ export class Runner {
       }
       // Never throws: a failed write is reported, and the exit code stays the verdict's.
       if (summaries.length > 0) outputs.get(SUMMARY_EXPORT)?.write(summaryExportText(summaries));
+      if (reported.length > 0) outputs.get(REPORT)?.write(renderReport(reported));
     } catch (err) {
       failureCode = this.reportFailure(err, request.file);
     }

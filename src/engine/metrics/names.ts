@@ -29,6 +29,13 @@ export const HTTP_REQ_FAILED = 'http_req_failed';
 export const HTTP_REQ_RETRIES = 'http_req_retries';
 export const CHECKS = 'checks';
 export const VUS = 'vus';
+/**
+ * The load generator's own health, one value per process per second: the longest event-loop
+ * delay of the process running the VUs (ms), and its CPU use (percent of one core). High values
+ * mean Loadlens itself limited the test (see src/engine/health.ts).
+ */
+export const GENERATOR_EVENT_LOOP_DELAY = 'generator_event_loop_delay';
+export const GENERATOR_CPU = 'generator_cpu';
 export const VUS_MAX = 'vus_max';
 
 /** The tag the `checks` rate series carries: `{ check: '<name>' }`. */
@@ -60,6 +67,8 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricInfo>> = Object.free
   [HTTP_REQ_RETRIES]: { kind: 'counter', contains: 'default' },
   [CHECKS]: { kind: 'rate', contains: 'default' },
   [VUS]: { kind: 'gauge', contains: 'default' },
+  [GENERATOR_EVENT_LOOP_DELAY]: { kind: 'trend', contains: 'time' },
+  [GENERATOR_CPU]: { kind: 'trend', contains: 'default' },
   [VUS_MAX]: { kind: 'gauge', contains: 'default' },
 });
 
