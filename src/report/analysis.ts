@@ -21,7 +21,7 @@ export interface Finding {
 export interface Saturation {
   /** Requests/s the target sustained once saturated (median over the saturated seconds). */
   capacityRps: number;
-  /** p95 (ms) in the last second in which throughput still followed the offered load. */
+  /** p95 (ms) in the last second before the knee in which throughput kept up with the offered load. */
   p95Ms: number;
   /** The first saturated second (elapsed seconds). */
   atSecond: number;
@@ -40,7 +40,9 @@ export interface Analysis {
 /** Throughput below this share of the offered load "stops following" it. */
 const FOLLOW_RATIO = 0.9;
 /** p95 above this multiple of the unsaturated baseline "climbs". */
-const LATENCY_CLIMB = 1.5;
+const LATENCY_CLIMB = 1.2;
+/** Throughput at least this share of the offered load "keeps up" (the p95 quoted with the capacity). */
+const KEEP_UP_RATIO = 0.98;
 /** Consecutive seconds a saturation must hold (one noisy second is not a knee). */
 const SUSTAIN = 2;
 
@@ -111,7 +113,8 @@ export function findSaturation(series: SeriesPoint[], s: SummaryData): Saturatio
   for (let i = 1; i + SUSTAIN <= pts.length; i++) {
     if (!pts.slice(i, i + SUSTAIN).every(saturated)) continue;
     const after = pts.slice(i).filter(saturated);
-    const before = pts[i - 1];
+    const kept = pts.slice(0, i).filter((p) => p.rps >= KEEP_UP_RATIO * offered(p));
+    const before = kept[kept.length - 1] ?? pts[i - 1];
     return {
       capacityRps: median(after.map((p) => p.rps)),
       p95Ms: before.p95 ?? before.p90,

@@ -19,10 +19,14 @@ export function runId(startedAt: number, scenario: string): string {
 }
 
 /** A finished scenario run as saved: what `started` and `finished` (with its details) said. */
-export function savedRunOf(r: { scenario: string; file: string; startedAt: number; plan?: PlanInfo | null; summary: SummaryData; details?: RunDetails }): SavedRun {
+export function savedRunOf(r: {
+  scenario: string; file: string; startedAt: number; plan?: PlanInfo | null; summary: SummaryData; details?: RunDetails;
+  /** The series seen live, for a run whose `finished` came without details. */
+  series?: SavedRun['series'];
+}): SavedRun {
   return {
     id: runId(r.startedAt, r.scenario), scenario: r.scenario, file: r.file, startedAt: r.startedAt, summary: r.summary,
-    series: r.details?.series ?? [],
+    series: r.details?.series ?? r.series ?? [],
     ...(r.details ? { endpoints: r.details.endpoints } : {}),
     ...(r.plan ? { plan: r.plan } : {}),
   };
