@@ -168,13 +168,15 @@ export function analyse(s: SummaryData, details: RunDetails | undefined): Analys
     });
   }
 
-  const firstError = series.find((p) => p.errorsPerSec > 0);
+  // Errors: failed requests (network errors, status >= 400) or iteration exceptions.
+  const errorsOf = (p: SeriesPoint): number => Math.max(p.failedPerSec ?? 0, p.errorsPerSec);
+  const firstError = series.find((p) => errorsOf(p) > 0);
   if (firstError) {
     const load = s.model === 'open' && firstError.due !== undefined && firstError.due > 0
       ? `${formatCount(firstError.due * requestsPerIteration(s))} req/s offered` : `${formatCount(firstError.vus)} active VUs`;
     findings.push({
       kind: 'errors-start', severity: 'bad',
-      text: `Errors started at ${formatClock(firstError.t)}, at ${load} (${formatCount(firstError.rps)} req/s served, p95 ${formatMs(firstError.p95 ?? firstError.p90)}), ${formatCount(firstError.errorsPerSec)} errors/s in that second.`,
+      text: `Errors started at ${formatClock(firstError.t)}, at ${load} (${formatCount(firstError.rps)} req/s served, p95 ${formatMs(firstError.p95 ?? firstError.p90)}), ${formatCount(errorsOf(firstError))} errors/s in that second.`,
     });
   }
 

@@ -70,6 +70,7 @@ export class DetailsCollector {
     this.latency.reset();
     let eventLoopDelay: number | undefined;
     let cpu: number | undefined;
+    let failed = 0;
     for (const s of interval.series) {
       if (s.kind === 'trend') {
         if (s.metric === HTTP_REQ_DURATION) {
@@ -91,13 +92,17 @@ export class DetailsCollector {
           }
         }
       } else if (s.kind === 'counter' && s.metric === HTTP_REQS) this.endpoint(s.tags).requests += s.value;
-      else if (s.kind === 'rate' && s.metric === HTTP_REQ_FAILED) this.endpoint(s.tags).failed += s.passes;
+      else if (s.kind === 'rate' && s.metric === HTTP_REQ_FAILED) {
+        this.endpoint(s.tags).failed += s.passes;
+        failed += s.passes;
+      }
     }
     const seconds = Math.max(interval.endMs - interval.startMs, 1) / 1000;
     const point: SeriesPoint = {
       ...seriesPointOf(interval, live),
       p95: this.latency.total > 0 ? this.latency.read([95]).percentiles[0] / 1000 : 0,
       due: interval.iterationsDue / seconds,
+      failedPerSec: failed / seconds,
       ...(eventLoopDelay !== undefined ? { eventLoopDelay } : {}),
       ...(cpu !== undefined ? { cpu } : {}),
     };

@@ -90,10 +90,10 @@ function healthHtml(run: SavedRun): string {
 function perSecondHtml(series: SeriesPoint[]): string {
   const rows = series.map((p) => [
     formatClock(p.t), formatMs(p.p50), formatMs(p.p95), formatMs(p.p99), formatMs(p.max), formatCount(p.rps),
-    formatCount(p.due), formatCount(p.errorsPerSec), formatCount(p.vus), formatCount(p.dropped),
+    formatCount(p.due), formatCount(Math.max(p.failedPerSec ?? 0, p.errorsPerSec)), formatCount(p.vus), formatCount(p.dropped),
     p.cpu === undefined ? '–' : `${Math.round(p.cpu)}%`, formatMs(p.eventLoopDelay),
   ]);
-  return table(['time', ['p50', 'num'], ['p95', 'num'], ['p99', 'num'], ['max', 'num'], ['req/s', 'num'], ['iterations due/s', 'num'], ['errors/s', 'num'], ['VUs', 'num'], ['dropped/s', 'num'], ['CPU', 'num'], ['event-loop delay', 'num']], rows, 'No intervals.');
+  return table(['time', ['p50', 'num'], ['p95', 'num'], ['p99', 'num'], ['max', 'num'], ['req/s', 'num'], ['iterations due/s', 'num'], ['failed/s', 'num'], ['VUs', 'num'], ['dropped/s', 'num'], ['CPU', 'num'], ['event-loop delay', 'num']], rows, 'No intervals.');
 }
 
 function runHtml(run: SavedRun, i: number): string {
