@@ -4,6 +4,7 @@
 
 import './panel.css';
 import type { FromPanel, RunListItem, ToPanel } from './messages';
+import { generatorHealth } from '../src/engine/health';
 import {
   compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
   orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
@@ -243,7 +244,10 @@ function renderSummary(run: RunView | null): void {
     return tr;
   });
   fillBody('summary', rows, 'No metrics.', 2);
-  $('notes').replaceChildren(...s.notes.map((n) => el('li', n)));
+  // The generator's health first, when off: so nobody mistakes a saturated generator for a slow server.
+  const health = generatorHealth(s);
+  const healthNotes = health.issues.map((i) => el('li', `${health.ok ? 'Load not fully applied' : 'Generator health'}: ${i.text}`, 'health'));
+  $('notes').replaceChildren(...healthNotes, ...s.notes.map((n) => el('li', n)));
 }
 
 /** The per-second table for screen readers: appends new rows instead of rebuilding each second. */

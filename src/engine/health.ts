@@ -61,13 +61,19 @@ export function generatorHealth(s: SummaryData): GeneratorHealth {
   if (h.cpuP90Percent !== null && h.cpuP90Percent >= HEALTH_LIMITS.cpuP90Percent) {
     h.issues.push({ kind: 'cpu', cause: 'generator', text: `the generator process used ${Math.round(h.cpuP90Percent)}% of a core (p(90) over seconds; limit ${HEALTH_LIMITS.cpuP90Percent}%): add --workers or agents` });
   }
-  // Late or dropped iterations with every VU busy at once and a healthy generator: the target
-  // held the VUs (maxVUs too low for its latency), not Loadlens.
+  // Late or dropped iterations while the generator was measured calm: no VU was free, because the
+  // target held them (maxVUs too low for its latency), not because of Loadlens. Unmeasured (a run
+  // from before the generator metrics): the generator cannot be ruled out.
   const generatorBusy = h.issues.length > 0;
+  const measured = h.eventLoopDelayP95Ms !== null && h.cpuP90Percent !== null;
+  const cause: HealthIssue['cause'] = !generatorBusy && measured ? 'vus' : 'generator';
   const created = s.metrics[VUS_MAX]?.values.max ?? 0;
   const poolFull = created > 0 && (s.metrics[VUS]?.values.max ?? 0) >= created;
-  const cause: HealthIssue['cause'] = !generatorBusy && poolFull ? 'vus' : 'generator';
-  const why = cause === 'vus' ? `all ${created} VUs were busy waiting on the target (raise maxVUs to keep offering the load)` : 'no free VU or a busy generator';
+  const why = cause === 'generator'
+    ? 'no free VU or a busy generator'
+    : poolFull
+      ? `all ${created} VUs were busy waiting on the target (raise maxVUs to keep offering the load)`
+      : 'no VU was free at the due time while the generator was calm (raise maxVUs or preAllocatedVUs)';
   if (h.iterationLagP99Ms !== null && h.iterationLagP99Ms >= HEALTH_LIMITS.iterationLagP99Ms) {
     h.issues.push({ kind: 'lag', cause, text: `iterations started late: iteration_lag p(99) ${ms(h.iterationLagP99Ms)} (limit ${HEALTH_LIMITS.iterationLagP99Ms} ms): ${why}` });
   }
