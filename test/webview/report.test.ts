@@ -5,7 +5,7 @@
 // system's light or dark theme.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +15,10 @@ import { fixture, runCli } from '../integration/cli-helpers';
 import { startCapacityServer, type CapacityServer } from '../servers/capacity';
 import type { OutRecord } from '../../src/protocol';
 import type { SummaryData } from '../../src/engine/types';
-import { summaryFigures } from '../../webview/reducers';
+import { seriesPointOf, summaryFigures } from '../../webview/reducers';
+import { renderReport } from '../../src/report/html';
+import { savedRunOf } from '../../src/report/saved-runs';
+import { HOSTILE, hostileRun } from './fixture';
 import { formatCount, formatMs, formatPercent } from '../../webview/format';
 
 let server: CapacityServer;
@@ -122,6 +125,28 @@ describe('HTML report in Chromium', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(requests, [idleUrl]);
     assert.match(await page.locator('p.banner').innerText(), /^This run made no HTTP requests/);
+    await page.context().close();
+  });
+
+  test('text from servers and scripts is shown as text, never run, in a two-scenario report', async () => {
+    // The panel tests' hostile run, saved as a run, with an endpoint named by a hostile URL; twice.
+    const messages = hostileRun();
+    const finished = messages.find((m) => m.type === 'finished')!;
+    const series = messages.flatMap((m) => (m.type === 'snapshot' ? [seriesPointOf(m.interval, m.live)] : []));
+    const phases = { blocked: 0, connecting: 0.2, tls: 0, sending: 0.1, waiting: 9, receiving: 1 };
+    const endpoints = [{ method: 'GET', name: HOSTILE.url, requests: 5500, failed: 110, avg: 15.5, p50: 12.25, p95: 41.2, p99: 98.7, max: 212.4, totalMs: 85250, phases }];
+    const run = (scenario: string) => savedRunOf({ scenario, file: HOSTILE.log, startedAt: 1_700_000_000_000, summary: { ...finished.summary, scenario }, details: { series, bucket: 1, endpoints } });
+    const file = join(dir, 'hostile.html');
+    writeFileSync(file, renderReport([run(HOSTILE.check), run('second')]));
+    const { page, problems } = await open(pathToFileURL(file).href);
+    assert.deepEqual(problems, []);
+    assert.equal(await page.evaluate(() => (window as { __pwned?: number }).__pwned), undefined, 'no hostile code ran');
+    assert.equal(await page.locator('img, iframe, b').count(), 0, 'no element made from data');
+    assert.equal(await page.locator('script').count(), 2, 'the data and the page script only');
+    const body = await page.locator('body').innerText();
+    for (const text of [HOSTILE.check, HOSTILE.error, HOSTILE.url, HOSTILE.kind, HOSTILE.log]) assert.ok(body.includes(text), `visible as text: ${text}`);
+    assert.equal(await page.locator('section.run').count(), 2);
+    assert.equal(await page.evaluate(() => document.body.dataset.painted), '8', 'four charts per scenario');
     await page.context().close();
   });
 });
