@@ -246,7 +246,7 @@ function renderSummary(run: RunView | null): void {
   fillBody('summary', rows, 'No metrics.', 2);
   // The generator's health first, when off: so nobody mistakes a saturated generator for a slow server.
   const health = generatorHealth(s);
-  const healthNotes = health.issues.map((i) => el('li', `${health.ok ? 'Load not fully applied' : 'Generator health'}: ${i.text}`, 'health'));
+  const healthNotes = health.issues.map((i) => el('li', `${health.ok ? 'Load not fully applied' : 'Generator health'}: ${i.text}${(i.kind === 'lag' || i.kind === 'dropped') && health.loadWhy ? ` (${health.loadWhy})` : ''}`, 'health'));
   $('notes').replaceChildren(...healthNotes, ...s.notes.map((n) => el('li', n)));
 }
 

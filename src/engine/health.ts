@@ -32,6 +32,8 @@ export interface GeneratorHealth {
   ok: boolean;
   /** False when the planned load was not fully applied (late or dropped iterations), whatever the cause. */
   loadApplied: boolean;
+  /** Why it was not (who held the iterations back, and what to do), when it was not. */
+  loadWhy?: string;
   issues: HealthIssue[];
   /** The figures judged (null: not recorded, e.g. a run from before the generator metrics). */
   eventLoopDelayP95Ms: number | null;
@@ -75,12 +77,13 @@ export function generatorHealth(s: SummaryData): GeneratorHealth {
       ? `all ${created} VUs were busy waiting on the target (raise maxVUs to keep offering the load)`
       : 'no VU was free at the due time while the generator was calm (raise maxVUs or preAllocatedVUs)';
   if (h.iterationLagP99Ms !== null && h.iterationLagP99Ms >= HEALTH_LIMITS.iterationLagP99Ms) {
-    h.issues.push({ kind: 'lag', cause, text: `iterations started late: iteration_lag p(99) ${ms(h.iterationLagP99Ms)} (limit ${HEALTH_LIMITS.iterationLagP99Ms} ms): ${why}` });
+    h.issues.push({ kind: 'lag', cause, text: `iterations started late: iteration_lag p(99) ${ms(h.iterationLagP99Ms)} (limit ${HEALTH_LIMITS.iterationLagP99Ms} ms)` });
   }
   if (dropped > 0) {
-    h.issues.push({ kind: 'dropped', cause, text: `${dropped} iteration${dropped === 1 ? ' was' : 's were'} dropped, so the offered load was not fully sent: ${why}` });
+    h.issues.push({ kind: 'dropped', cause, text: `${dropped} iteration${dropped === 1 ? ' was' : 's were'} dropped, so the offered load was not fully sent` });
   }
   h.loadApplied = !h.issues.some((i) => i.kind === 'lag' || i.kind === 'dropped');
+  if (!h.loadApplied) h.loadWhy = why;
   h.ok = !h.issues.some((i) => i.cause === 'generator');
   return h;
 }

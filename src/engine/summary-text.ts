@@ -250,6 +250,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
       ? `  ${st.bad('⚠ load not fully applied')}: the target held every VU (the generator itself kept up)`
       : `  ${st.bad('⚠ generator health')}: Loadlens itself limited this test`);
     for (const issue of health.issues) lines.push(`    ${st.bad('✗')} ${issue.text}`);
+    if (health.loadWhy) lines.push(`    ${st.dim(`late or dropped iterations: ${health.loadWhy}`)}`);
   }
 
   if (s.notes.length) {

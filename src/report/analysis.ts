@@ -182,7 +182,7 @@ export function analyse(s: SummaryData, details: RunDetails | undefined): Analys
 
   const pool = health.issues.filter((i) => i.cause === 'vus');
   if (pool.length > 0) {
-    findings.push({ kind: 'generator', severity: 'warn', text: `The offered load was not fully applied, because of the target, not the generator: ${pool.map((i) => i.text).join('; ')}.` });
+    findings.push({ kind: 'generator', severity: 'warn', text: `The offered load was not fully applied, because of the target, not the generator: ${pool.map((i) => i.text).join('; ')}; ${health.loadWhy}.` });
   }
   if (health.ok) {
     const figs = [
@@ -191,7 +191,13 @@ export function analyse(s: SummaryData, details: RunDetails | undefined): Analys
     ].filter((x): x is string => x !== null);
     findings.push({ kind: 'generator', severity: 'good', text: `The load generator kept up${figs.length ? ` (${figs.join(', ')})` : ''}: the figures are the target's.` });
   } else {
-    findings.push({ kind: 'generator', severity: 'bad', text: `The load generator limited this test, so part of the latency is Loadlens's own: ${health.issues.filter((i) => i.cause === 'generator').map((i) => i.text).join('; ')}.` });
+    const own = health.issues.filter((i) => i.cause === 'generator');
+    const why = own.some((i) => i.kind === 'lag' || i.kind === 'dropped') ? `; late or dropped iterations: ${health.loadWhy}` : '';
+    findings.push({ kind: 'generator', severity: 'bad', text: `The load generator limited this test, so part of the latency is Loadlens's own: ${own.map((i) => i.text).join('; ')}${why}.` });
   }
+  // The conclusions first: capacity, when errors began, whether the generator can be trusted;
+  // then where the time and the failures went, then each endpoint's phase.
+  const order: Finding['kind'][] = ['no-requests', 'saturation', 'errors-start', 'generator', 'time', 'errors', 'phase'];
+  findings.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   return { findings, saturation, health };
 }

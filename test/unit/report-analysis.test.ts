@@ -88,6 +88,8 @@ test('a ramp past a known capacity: capacity, the knee, the p95 before it, when 
   assert.ok(sat.peakP95Ms > 1000, `peak p95 ${sat.peakP95Ms}`);
 
   const { findings } = analyse(summary, details);
+  // The conclusions lead.
+  assert.deepEqual(findings.slice(0, 3).map((f) => f.kind), ['saturation', 'errors-start', 'generator']);
   const text = (kind: string) => findings.filter((f) => f.kind === kind).map((f) => f.text).join('\n');
   assert.match(text('saturation'), /^Capacity ≈ 200 req\/s at p95 10\.0 ms: from 0:11 \(offered 240 req\/s\)/);
   assert.match(text('errors-start'), /^Errors started at 0:12, at 260 req\/s offered \(200 req\/s served/);
@@ -147,6 +149,7 @@ test('generator health: a busy generator limits the test; a VU pool held by the 
   assert.equal(hh.loadApplied, false);
   assert.deepEqual(hh.issues.map((i) => [i.kind, i.cause]), [['lag', 'vus'], ['dropped', 'vus']]);
   assert.match(formatSummary(held.summary), /⚠ load not fully applied: the target held every VU \(the generator itself kept up\)/);
+  assert.match(formatSummary(held.summary), /late or dropped iterations: all 100 VUs were busy waiting on the target \(raise maxVUs/);
   const findings = analyse(held.summary, held.details).findings.filter((f) => f.kind === 'generator');
   assert.match(findings[0].text, /^The offered load was not fully applied, because of the target, not the generator: .*all 100 VUs were busy/);
   assert.match(findings[1].text, /^The load generator kept up/);
