@@ -17,8 +17,7 @@ import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 import { escapeControl, escapeControlLines } from '../text';
 import { OutputPathError, Outputs } from '../runner/out-file';
 import { DEFAULT_RUNS_FOLDER, saveRun, savedRunOf } from '../report/saved-runs';
-import { ReportInputError, loadReportInput } from '../report/load';
-import { renderReport } from '../report/html';
+import { ReportInputError } from '../report/load';
 
 const examplesDir = join(__dirname, '..', 'examples');
 
@@ -138,7 +137,9 @@ async function k8s(command: K8sCommand): Promise<number> {
 }
 
 /** `loadlens report`: reads every input first (a bad one is exit 2 naming it), then writes the HTML. */
-function report(inputs: string[], outPath: string): number {
+async function report(inputs: string[], outPath: string): Promise<number> {
+  // Loaded on demand: a run does not need the report's code in its start-up.
+  const [{ loadReportInput }, { renderReport }] = await Promise.all([import('../report/load'), import('../report/html')]);
   const runs = inputs.flatMap((input) => loadReportInput(input, resolve(DEFAULT_RUNS_FOLDER)));
   const outputs = Outputs.open([{ flag: '-o', path: outPath }], (message) => process.stderr.write(`loadlens: ${escapeControl(message)}\n`));
   try {
@@ -218,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
       case 'list':
         return await list(scenarioFile(command.file), command.display);
       case 'report':
-        return report(command.inputs, command.outPath);
+        return await report(command.inputs, command.outPath);
       case 'demo':
         return await demo(command.display);
       case 'k8s':
