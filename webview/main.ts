@@ -4,7 +4,7 @@
 
 import './panel.css';
 import type { FromPanel, RunListItem, ToPanel } from './messages';
-import { generatorHealth } from '../src/engine/health';
+import { generatorHealth, healthIssueText } from '../src/engine/health';
 import {
   compareRows, currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
   orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
@@ -246,7 +246,7 @@ function renderSummary(run: RunView | null): void {
   fillBody('summary', rows, 'No metrics.', 2);
   // The generator's health first, when off: so nobody mistakes a saturated generator for a slow server.
   const health = generatorHealth(s);
-  const healthNotes = health.issues.map((i) => el('li', `${health.ok ? 'Load not fully applied' : 'Generator health'}: ${i.text}${(i.kind === 'lag' || i.kind === 'dropped') && health.loadWhy ? ` (${health.loadWhy})` : ''}`, 'health'));
+  const healthNotes = health.issues.map((i) => el('li', `${i.cause === 'vus' ? 'Load not fully applied' : 'Generator health'}: ${healthIssueText(i)}`, 'health'));
   $('notes').replaceChildren(...healthNotes, ...s.notes.map((n) => el('li', n)));
 }
 

@@ -23,7 +23,9 @@ export interface HealthIssue {
    * busy waiting on the target: the target's slowness, maxVUs too low for it).
    */
   cause: 'generator' | 'vus';
-  /** One sentence with its figure, e.g. 'event-loop delay p(95) 120 ms (limit 50 ms)'. */
+  /** Late or dropped iterations: who held them back, and what to do. */
+  why?: string;
+  /** One sentence with its figure, e.g. 'event-loop delay p(95) 120 ms (limit 100 ms)'. */
   text: string;
 }
 
@@ -32,8 +34,6 @@ export interface GeneratorHealth {
   ok: boolean;
   /** False when the planned load was not fully applied (late or dropped iterations), whatever the cause. */
   loadApplied: boolean;
-  /** Why it was not (who held the iterations back, and what to do), when it was not. */
-  loadWhy?: string;
   issues: HealthIssue[];
   /** The figures judged (null: not recorded, e.g. a run from before the generator metrics). */
   eventLoopDelayP95Ms: number | null;
@@ -63,27 +63,37 @@ export function generatorHealth(s: SummaryData): GeneratorHealth {
   if (h.cpuP90Percent !== null && h.cpuP90Percent >= HEALTH_LIMITS.cpuP90Percent) {
     h.issues.push({ kind: 'cpu', cause: 'generator', text: `the generator process used ${Math.round(h.cpuP90Percent)}% of a core (p(90) over seconds; limit ${HEALTH_LIMITS.cpuP90Percent}%): add --workers or agents` });
   }
-  // Late or dropped iterations while the generator was measured calm: no VU was free, because the
-  // target held them (maxVUs too low for its latency), not because of Loadlens. Unmeasured (a run
-  // from before the generator metrics): the generator cannot be ruled out.
+  // Late or dropped iterations while the generator was measured calm: no VU was free because the
+  // target held them (maxVUs too low for its latency), not because of Loadlens. Lag no longer than
+  // the event loop's own delay is the generator's; so is anything in a run without its figures.
   const generatorBusy = h.issues.length > 0;
   const measured = h.eventLoopDelayP95Ms !== null && h.cpuP90Percent !== null;
-  const cause: HealthIssue['cause'] = !generatorBusy && measured ? 'vus' : 'generator';
   const created = s.metrics[VUS_MAX]?.values.max ?? 0;
-  const poolFull = created > 0 && (s.metrics[VUS]?.values.max ?? 0) >= created;
-  const why = cause === 'generator'
-    ? 'no free VU or a busy generator'
-    : poolFull
-      ? `all ${created} VUs were busy waiting on the target (raise maxVUs to keep offering the load)`
-      : 'no VU was free at the due time while the generator was calm (raise maxVUs or preAllocatedVUs)';
+  const held = `all ${created} VUs were busy waiting on the target: raise maxVUs to keep offering the load`;
   if (h.iterationLagP99Ms !== null && h.iterationLagP99Ms >= HEALTH_LIMITS.iterationLagP99Ms) {
-    h.issues.push({ kind: 'lag', cause, text: `iterations started late: iteration_lag p(99) ${ms(h.iterationLagP99Ms)} (limit ${HEALTH_LIMITS.iterationLagP99Ms} ms)` });
+    const poolFull = created > 0 && (s.metrics[VUS]?.values.max ?? 0) >= created;
+    const byVus = !generatorBusy && measured && poolFull && h.iterationLagP99Ms > (h.eventLoopDelayP95Ms ?? 0);
+    h.issues.push({
+      kind: 'lag', cause: byVus ? 'vus' : 'generator',
+      text: `iterations started late: iteration_lag p(99) ${ms(h.iterationLagP99Ms)} (limit ${HEALTH_LIMITS.iterationLagP99Ms} ms)`,
+      why: byVus ? held : `the generator started them late (event-loop delay p(95) ${measured ? ms(h.eventLoopDelayP95Ms ?? 0) : 'not recorded'})`,
+    });
   }
   if (dropped > 0) {
-    h.issues.push({ kind: 'dropped', cause, text: `${dropped} iteration${dropped === 1 ? ' was' : 's were'} dropped, so the offered load was not fully sent` });
+    // Iterations are dropped only when maxVUs are all busy.
+    const byVus = !generatorBusy && measured;
+    h.issues.push({
+      kind: 'dropped', cause: byVus ? 'vus' : 'generator',
+      text: `${dropped} iteration${dropped === 1 ? ' was' : 's were'} dropped, so the offered load was not fully sent`,
+      why: byVus ? held : 'no free VU, with a busy or unmeasured generator',
+    });
   }
   h.loadApplied = !h.issues.some((i) => i.kind === 'lag' || i.kind === 'dropped');
-  if (!h.loadApplied) h.loadWhy = why;
   h.ok = !h.issues.some((i) => i.cause === 'generator');
   return h;
+}
+
+/** An issue as one line: its figure, and why when known. */
+export function healthIssueText(i: HealthIssue): string {
+  return i.why ? `${i.text} (${i.why})` : i.text;
 }

@@ -5,7 +5,7 @@ import { formatDuration } from './duration';
 import { escapeControl } from '../text';
 import { HttpErrorKind } from './http/error-kinds';
 import { noResponseWarning, unfinishedText } from './no-response';
-import { generatorHealth } from './health';
+import { generatorHealth, healthIssueText } from './health';
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -249,8 +249,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
     lines.push('', health.ok
       ? `  ${st.bad('⚠ load not fully applied')}: the target held every VU (the generator itself kept up)`
       : `  ${st.bad('⚠ generator health')}: Loadlens itself limited this test`);
-    for (const issue of health.issues) lines.push(`    ${st.bad('✗')} ${issue.text}`);
-    if (health.loadWhy) lines.push(`    ${st.dim(`late or dropped iterations: ${health.loadWhy}`)}`);
+    for (const issue of health.issues) lines.push(`    ${st.bad('✗')} ${healthIssueText(issue)}`);
   }
 
   if (s.notes.length) {

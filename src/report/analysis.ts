@@ -3,7 +3,7 @@
 // on made-up series, and against a real server of known capacity (test/integration/report-*.ts).
 
 import type { SummaryData } from '../engine/types';
-import { generatorHealth, type GeneratorHealth } from '../engine/health';
+import { generatorHealth, healthIssueText, type GeneratorHealth } from '../engine/health';
 import { HTTP_REQS, ITERATIONS } from '../engine/metrics/names';
 import { formatClock, formatCount, formatMs, formatPercent } from '../../webview/format';
 import type { SeriesPoint } from '../../webview/reducers';
@@ -182,7 +182,7 @@ export function analyse(s: SummaryData, details: RunDetails | undefined): Analys
 
   const pool = health.issues.filter((i) => i.cause === 'vus');
   if (pool.length > 0) {
-    findings.push({ kind: 'generator', severity: 'warn', text: `The offered load was not fully applied, because of the target, not the generator: ${pool.map((i) => i.text).join('; ')}; ${health.loadWhy}.` });
+    findings.push({ kind: 'generator', severity: 'warn', text: `The offered load was not fully applied, because of the target, not the generator: ${pool.map(healthIssueText).join('; ')}.` });
   }
   if (health.ok) {
     const figs = [
@@ -192,8 +192,7 @@ export function analyse(s: SummaryData, details: RunDetails | undefined): Analys
     findings.push({ kind: 'generator', severity: 'good', text: `The load generator kept up${figs.length ? ` (${figs.join(', ')})` : ''}: the figures are the target's.` });
   } else {
     const own = health.issues.filter((i) => i.cause === 'generator');
-    const why = own.some((i) => i.kind === 'lag' || i.kind === 'dropped') ? `; late or dropped iterations: ${health.loadWhy}` : '';
-    findings.push({ kind: 'generator', severity: 'bad', text: `The load generator limited this test, so part of the latency is Loadlens's own: ${own.map((i) => i.text).join('; ')}${why}.` });
+    findings.push({ kind: 'generator', severity: 'bad', text: `The load generator limited this test, so part of the latency is Loadlens's own: ${own.map(healthIssueText).join('; ')}.` });
   }
   // The conclusions first: capacity, when errors began, whether the generator can be trusted;
   // then where the time and the failures went, then each endpoint's phase.

@@ -4,15 +4,18 @@
 // phases. Memory is flat: the series is bounded by appendPoint, endpoints by MAX_ENDPOINTS.
 
 import type { EncodedSeries, IntervalData, LiveStats } from '../engine/types';
-import { TrendCounts, decodeSparse } from '../engine/metrics/hdr';
-import { OVERFLOW_TAG_VALUE, countsOfTrend } from '../engine/metrics/recorder';
+import { TrendCounts, sparseSumMax } from '../engine/metrics/hdr';
+import { OVERFLOW_TAG_VALUE, decodedCounts } from '../engine/metrics/recorder';
 import {
   GENERATOR_CPU, GENERATOR_EVENT_LOOP_DELAY, HTTP_PHASE_METRICS, HTTP_REQ_DURATION, HTTP_REQ_FAILED, HTTP_REQS,
 } from '../engine/metrics/names';
 import { appendPoint, seriesPointOf, type SeriesPoint } from '../../webview/reducers';
 
-/** Endpoints tracked one by one; the rest are pooled in one row (the series limit also bounds them). */
-export const MAX_ENDPOINTS = 200;
+/**
+ * Endpoints tracked one by one (one latency histogram each, up to ~100 kB for second-long
+ * latencies); the rest are pooled in one row.
+ */
+export const MAX_ENDPOINTS = 100;
 /** The pooled row's name: names beyond MAX_ENDPOINTS, or beyond the engine's series limit. */
 export const OTHER_ENDPOINTS = '(other names)';
 
@@ -50,13 +53,11 @@ class EndpointAcc {
   requests = 0;
   failed = 0;
   readonly duration = new TrendCounts(64);
-  readonly phases = new Map<Phase, TrendCounts>();
+  /** Per phase, the sum (µs) and count of its values: only the mean is shown, so no histogram. */
+  readonly phases = new Map<Phase, { sum: number; count: number }>();
   constructor(readonly method: string, readonly name: string) {}
 }
 
-function countsOf(s: Extract<EncodedSeries, { kind: 'trend' }>) {
-  return countsOfTrend(s) ?? decodeSparse(s.hist);
-}
 
 export class DetailsCollector {
   private series: SeriesPoint[] = [];
@@ -74,7 +75,7 @@ export class DetailsCollector {
     for (const s of interval.series) {
       if (s.kind === 'trend') {
         if (s.metric === HTTP_REQ_DURATION) {
-          const counts = countsOf(s);
+          const counts = decodedCounts(s);
           this.latency.addSparse(counts);
           this.endpoint(s.tags).duration.addSparse(counts);
         } else if (s.metric === GENERATOR_EVENT_LOOP_DELAY || s.metric === GENERATOR_CPU) {
@@ -86,9 +87,11 @@ export class DetailsCollector {
           const phase = PHASE_OF_METRIC.get(s.metric);
           if (phase !== undefined) {
             const acc = this.endpoint(s.tags);
-            let counts = acc.phases.get(phase);
-            if (counts === undefined) acc.phases.set(phase, (counts = new TrendCounts(64)));
-            counts.addSparse(countsOf(s));
+            let total = acc.phases.get(phase);
+            if (total === undefined) acc.phases.set(phase, (total = { sum: 0, count: 0 }));
+            const counts = decodedCounts(s);
+            total.sum += sparseSumMax(counts).sum;
+            total.count += counts.total;
           }
         }
       } else if (s.kind === 'counter' && s.metric === HTTP_REQS) this.endpoint(s.tags).requests += s.value;
@@ -127,7 +130,10 @@ export class DetailsCollector {
   details(): RunDetails {
     const endpoints = [...this.endpoints.values()].filter((e) => e.requests > 0 || e.duration.total > 0).map((e): EndpointStats => {
       const r = e.duration.read([50, 95, 99]);
-      const phases = Object.fromEntries(PHASES.map((p) => [p, (e.phases.get(p)?.read([]).mean ?? 0) / 1000])) as Record<Phase, number>;
+      const phases = Object.fromEntries(PHASES.map((p) => {
+        const t = e.phases.get(p);
+        return [p, t && t.count > 0 ? t.sum / t.count / 1000 : 0];
+      })) as Record<Phase, number>;
       return {
         method: e.method, name: e.name, requests: e.requests || r.count, failed: e.failed,
         avg: r.mean / 1000, p50: r.percentiles[0] / 1000, p95: r.percentiles[1] / 1000, p99: r.percentiles[2] / 1000,
@@ -141,7 +147,5 @@ export class DetailsCollector {
 
 /** The largest value of a trend series, in its unit (ms for time; the generator's CPU in %). */
 function readMax(s: Extract<EncodedSeries, { kind: 'trend' }>): number {
-  const t = new TrendCounts(64);
-  t.addSparse(countsOf(s));
-  return t.read([]).max / 1000;
+  return sparseSumMax(decodedCounts(s)).max / 1000;
 }

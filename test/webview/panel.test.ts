@@ -207,7 +207,7 @@ describe('panel page in Chromium', () => {
     // 10 dropped iterations and no generator figures (a run from before they existed): the
     // generator cannot be ruled out, and the panel says so above the notes.
     assert.deepEqual(await page.locator('#notes li.health').allInnerTexts(), [
-      'Generator health: 10 iterations were dropped, so the offered load was not fully sent (no free VU or a busy generator)',
+      'Generator health: 10 iterations were dropped, so the offered load was not fully sent (no free VU, with a busy or unmeasured generator)',
     ]);
     assert.equal(await page.locator('#scenarios').isVisible(), false, 'no scenario tabs for a one-scenario run');
     assert.match(await text(page, '#status'), /Finished: hostile completed in 0:10 · thresholds ✗ 1\/3 · exit 99/);
