@@ -21,11 +21,18 @@ import { analyse, dominantPhase, endpointLabel } from './analysis';
 
 const PAGE_SCRIPT = 'report-page.js';
 
+const pageScriptCandidates = (): string[] => [join(__dirname, PAGE_SCRIPT), join(__dirname, '..', '..', 'dist', PAGE_SCRIPT)];
+
+/** Why no report can be written (the page script is not installed), or null: checked before a run. */
+export function reportUnavailable(): string | null {
+  const candidates = pageScriptCandidates();
+  return candidates.some((p) => existsSync(p)) ? null : `the report's page script ${PAGE_SCRIPT} is missing (looked in ${candidates.join(', ')}); run npm run build`;
+}
+
 /** The bundled page script: next to this code in dist/, or dist/ of the source tree (tests). */
 function pageScript(): string {
-  const candidates = [join(__dirname, PAGE_SCRIPT), join(__dirname, '..', '..', 'dist', PAGE_SCRIPT)];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) throw new Error(`the report's page script ${PAGE_SCRIPT} is missing (looked in ${candidates.join(', ')}); run npm run build`);
+  const found = pageScriptCandidates().find((p) => existsSync(p));
+  if (found === undefined) throw new Error(reportUnavailable()!);
   return readFileSync(found, 'utf8');
 }
 

@@ -17,7 +17,7 @@ import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
 import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type PlanInfo, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 import { DetailsCollector } from '../report/collect';
-import { renderReport } from '../report/html';
+import { renderReport, reportUnavailable } from '../report/html';
 import { savedRunOf, type SavedRun } from '../report/saved-runs';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
@@ -446,6 +446,8 @@ export class Runner {
     // and once they are open nothing at the end can hang or change the verdict's exit code.
     let outputs: Outputs;
     try {
+      const noReport = request.reportPath ? reportUnavailable() : null;
+      if (noReport !== null) throw new OutputPathError(REPORT, request.reportPath!, noReport);
       outputs = Outputs.open(outputTargets(request), (message) => this.send({ type: 'log', level: 'error', message }));
     } catch (err) {
       return this.reportFailure(err, request.file);
