@@ -34,6 +34,10 @@ const entries = [
   // The webview panel script (browser).
   { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: true, minify: production,
     entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+  // The HTML report's page script (charts), inlined into each report by src/report/html.ts:
+  // always minified, as it travels inside every report file.
+  { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, minify: true,
+    entryPoints: ['webview/report-page.ts'], outfile: 'dist/report-page.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 // No clean step: several builds and test runs may share dist/, and each file is overwritten whole.

@@ -39,7 +39,7 @@ const copy = (from, to = from) => {
   if (!existsSync(src)) throw new Error(`package: missing ${from} (did the build run?)`);
   cpSync(src, join(stage, to), { recursive: true });
 };
-for (const f of ['dist/extension.js', 'dist/runner.js', 'dist/runner-thread.js', 'dist/worker.js', 'dist/worker-thread.js', 'dist/webview.js', 'dist/webview.css', 'syntaxes', 'snippets', 'images/icon.png', 'README.md', 'LICENSE']) copy(f);
+for (const f of ['dist/extension.js', 'dist/runner.js', 'dist/runner-thread.js', 'dist/worker.js', 'dist/worker-thread.js', 'dist/webview.js', 'dist/webview.css', 'dist/report-page.js', 'syntaxes', 'snippets', 'images/icon.png', 'README.md', 'LICENSE']) copy(f);
 // The runner keeps esbuild external (it bundles users' scenarios): Node resolves it from
 // dist/node_modules, next to dist/runner.js. Only its JS API and the one native binary.
 for (const f of ['package.json', 'lib/main.js', 'LICENSE.md']) copy(join('node_modules/esbuild', f), join('dist/node_modules/esbuild', f));

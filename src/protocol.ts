@@ -3,6 +3,7 @@
 // Messages travel over Node's IPC channel (child_process.fork), or as JSON lines in --out files.
 
 import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
+import type { RunDetails } from './report/collect';
 
 /** 2: cluster records deflated on the wire, the join reply carries the coordinator's clock, start lag reported. */
 export const PROTOCOL_VERSION = 2;
@@ -34,6 +35,8 @@ export interface RunRequest {
   summaryMdPath?: string;
   /** The same Markdown, appended (CLI: $GITHUB_STEP_SUMMARY, as GitHub expects). */
   stepSummaryPath?: string;
+  /** A self-contained HTML report (src/report/html.ts) written at the end. */
+  reportPath?: string;
   /** Worker processes on this machine (1 = run in the runner process itself). */
   workers?: number;
   /** Debug mode: one VU, `iterations` iterations (default 1), no thresholds abort. */
@@ -144,7 +147,9 @@ export type FromRunner =
       /** How many times this message occurred so far (iteration errors). */
       count?: number;
     }
-  | { type: 'finished'; scenario: string; summary: SummaryData }
+  /** `details` (the per-second series and the endpoints, for saved runs and reports) is absent
+   *  when a supervisor summarised a run it had to stop. */
+  | { type: 'finished'; scenario: string; summary: SummaryData; details?: RunDetails }
   /**
    * A workload mix (several scenarios together, or file-wide thresholds): after every scenario's
    * `finished`, the totals of all of them, judged by the file-wide thresholds (summary.mix names them).

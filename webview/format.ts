@@ -1,7 +1,7 @@
 // Number formatting for the panel: one place, so charts, tables and the screen-reader view
 // show the same text. Pure; runs under plain Node in the unit tests.
 
-import type { ThresholdVerdict } from '../src/engine/types';
+import type { MetricSummary, ThresholdVerdict } from '../src/engine/types';
 import { BUILTIN_METRICS } from '../src/engine/metrics/names';
 
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -85,4 +85,14 @@ export function formatObserved(v: ObservedVerdict): string {
 function formatNumber(n: number): string {
   if (Number.isInteger(n)) return formatCount(n);
   return String(Number(n.toPrecision(4)));
+}
+
+/** One value of a summary metric in its unit: a rate's ratio as %, a counter's rate per second, times, bytes. */
+export function formatMetricValue(metric: Pick<MetricSummary, 'type' | 'contains'>, key: string, value: number): string {
+  if (metric.type === 'rate' && key === 'rate') return formatPercent(value);
+  if (metric.type === 'counter' && key === 'rate') return `${formatCount(value)}/s`;
+  if (key === 'count' || key === 'passes' || key === 'fails') return metric.contains === 'data' ? formatBytes(value) : formatCount(value);
+  if (metric.contains === 'time') return formatMs(value);
+  if (metric.contains === 'data') return formatBytes(value);
+  return formatCount(value);
 }

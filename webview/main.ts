@@ -3,11 +3,8 @@
 // from a server or a script goes into the DOM as textContent, never as HTML.
 
 import './panel.css';
-import {
-  Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip,
-  type ChartConfiguration, type ChartDataset,
-} from 'chart.js';
 import type { FromPanel, RunListItem, ToPanel } from './messages';
+import { generatorHealth, healthIssueText } from '../src/engine/health';
 import {
   currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
   agentsLine, orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
@@ -15,10 +12,12 @@ import {
 } from './reducers';
 // The CLI's `loadlens compare` tabulates the same rows.
 import { compareRows, formatFigure } from '../src/report/compare';
-import { formatBytes, formatClock, formatCount, formatDelta, formatMs, formatObserved, formatPercent } from './format';
+import { formatBytes, formatClock, formatCount, formatDelta, formatMetricValue, formatMs, formatObserved, formatPercent } from './format';
 import type { MetricSummary } from '../src/engine/types';
-
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
+import {
+  axes, chartColours, createRunCharts, drawRunCharts as drawCharts, line, makeChart, paintedCharts as painted, readPalette,
+  type LineChart, type RunCharts,
+} from './charts';
 
 interface VsCodeApi {
   postMessage(message: FromPanel): void;
@@ -83,72 +82,14 @@ function fillBody(table: string, rows: HTMLTableRowElement[], emptyText: string,
 // ---------------------------------------------------------------------------------------------
 // Charts
 
-interface Palette {
-  fg: string; muted: string; grid: string; line: number;
-  p50: string; p90: string; p99: string; max: string; rps: string; errors: string;
-  vus: string; dropped: string; late: string; a: string; b: string;
-}
-
-function readPalette(): Palette {
-  const css = getComputedStyle(document.body);
-  const v = (name: string) => css.getPropertyValue(`--ll-${name}`).trim() || css.color;
-  return {
-    fg: v('fg'), muted: v('muted'), grid: v('grid'), line: Number(v('line')) || 1.5,
-    p50: v('p50'), p90: v('p90'), p99: v('p99'), max: v('max'), rps: v('rps'), errors: v('errors'),
-    vus: v('vus'), dropped: v('dropped'), late: v('late'), a: v('a'), b: v('b'),
-  };
-}
-
 let palette = readPalette();
-type Line = ChartDataset<'line', Array<{ x: number; y: number }>>;
-
-function line(label: string, color: string, yAxisID = 'y', dash?: number[]): Line {
-  return {
-    label, data: [], borderColor: color, backgroundColor: color, borderWidth: palette.line, pointRadius: 0,
-    pointHitRadius: 6, tension: 0, yAxisID, borderDash: dash, spanGaps: true,
-  };
-}
-
-function axes(opts: { xTitle: string; y1?: string; logX?: boolean; yTitle?: string }): NonNullable<ChartConfiguration<'line'>['options']>['scales'] {
-  const tick = { color: palette.muted };
-  const grid = { color: palette.grid };
-  const scales: Record<string, object> = {
-    x: {
-      type: opts.logX ? 'logarithmic' : 'linear', title: { display: true, text: opts.xTitle, color: palette.muted },
-      ticks: opts.logX ? { ...tick, callback: (value: string | number) => percentileLabel(Number(value)) } : { ...tick, precision: 0, callback: (value: string | number) => formatClock(Number(value)) },
-      grid,
-      ...(opts.logX ? { min: 1, afterBuildTicks: (axis: { ticks: Array<{ value: number }>; max: number }) => { axis.ticks = curveTicks(axis.max).map((value) => ({ value })); } } : {}),
-    },
-    y: { type: 'linear', beginAtZero: true, ticks: tick, grid, title: { display: !!opts.yTitle, text: opts.yTitle ?? '', color: palette.muted } },
-  };
-  if (opts.y1) scales.y1 = { type: 'linear', position: 'right', beginAtZero: true, ticks: tick, grid: { drawOnChartArea: false }, title: { display: true, text: opts.y1, color: palette.muted } };
-  return scales as NonNullable<ChartConfiguration<'line'>['options']>['scales'];
-}
-
-function makeChart(canvasId: string, datasets: Line[], scales: ReturnType<typeof axes>): Chart<'line', Array<{ x: number; y: number }>> {
-  const canvas = $(canvasId) as HTMLCanvasElement;
-  return new Chart<'line', Array<{ x: number; y: number }>>(canvas, {
-    type: 'line',
-    data: { datasets },
-    options: {
-      animation: false, responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      plugins: { legend: { labels: { color: palette.fg, boxWidth: 12 } }, tooltip: { enabled: true } },
-      scales,
-    },
-  });
-}
-
-type LineChart = ReturnType<typeof makeChart>;
-let charts: Record<'latency' | 'throughput' | 'vus' | 'curve' | 'compare', LineChart> | null = null;
+let charts: (RunCharts & { compare: LineChart }) | null = null;
 
 function createCharts(): NonNullable<typeof charts> {
+  const canvas = (id: string) => $(id) as HTMLCanvasElement;
   return {
-    latency: makeChart('chart-latency', [line('p50', palette.p50), line('p90', palette.p90), line('p99', palette.p99), line('max', palette.max, 'y', [4, 3])], axes({ xTitle: 'elapsed', yTitle: 'ms' })),
-    throughput: makeChart('chart-throughput', [line('req/s', palette.rps), line('errors/s', palette.errors, 'y1')], axes({ xTitle: 'elapsed', y1: 'errors/s' })),
-    vus: makeChart('chart-vus', [line('VUs', palette.vus), line('dropped/s', palette.dropped, 'y1'), line('late', palette.late, 'y1', [4, 3])], axes({ xTitle: 'elapsed', y1: 'iterations' })),
-    curve: makeChart('chart-curve', [line('latency', palette.p99)], axes({ xTitle: 'percentile', logX: true, yTitle: 'ms' })),
-    compare: makeChart('chart-compare', [line('A', palette.a), line('B', palette.b)], axes({ xTitle: 'percentile', logX: true, yTitle: 'ms' })),
+    ...createRunCharts(palette, (name) => canvas(`chart-${name}`)),
+    compare: makeChart(canvas('chart-compare'), palette, [line(palette, 'A', palette.a), line(palette, 'B', palette.b)], axes(palette, { xTitle: 'percentile', logX: true, yTitle: 'ms' })),
   };
 }
 
@@ -156,11 +97,8 @@ function createCharts(): NonNullable<typeof charts> {
 function applyPalette(): void {
   palette = readPalette();
   if (!charts) return;
-  const colours: Record<string, string[]> = {
-    latency: [palette.p50, palette.p90, palette.p99, palette.max], throughput: [palette.rps, palette.errors],
-    vus: [palette.vus, palette.dropped, palette.late], curve: [palette.p99], compare: [palette.a, palette.b],
-  };
-  for (const [name, chart] of Object.entries(charts)) {
+  const colours = chartColours(palette);
+  for (const [name, chart] of Object.entries(charts) as Array<[string, LineChart]>) {
     chart.data.datasets.forEach((d, i) => { d.borderColor = d.backgroundColor = colours[name][i]; d.borderWidth = palette.line; });
     for (const scale of Object.values(chart.options.scales ?? {})) {
       if (!scale) continue;
@@ -174,23 +112,9 @@ function applyPalette(): void {
   }
 }
 
-function seriesOf(points: SeriesPoint[], pick: (p: SeriesPoint) => number): Array<{ x: number; y: number }> {
-  return points.map((p) => ({ x: p.t, y: pick(p) }));
-}
-
 function drawRunCharts(run: RunView | null): void {
   if (!charts) return;
-  const s = run?.series ?? [];
-  const set = (chart: LineChart, data: Array<Array<{ x: number; y: number }>>) => {
-    data.forEach((d, i) => { chart.data.datasets[i].data = d; });
-    chart.update('none');
-  };
-  set(charts.latency, [seriesOf(s, (p) => p.p50), seriesOf(s, (p) => p.p90), seriesOf(s, (p) => p.p99), seriesOf(s, (p) => p.max)]);
-  set(charts.throughput, [seriesOf(s, (p) => p.rps), seriesOf(s, (p) => p.errorsPerSec)]);
-  set(charts.vus, [seriesOf(s, (p) => p.vus), seriesOf(s, (p) => p.dropped), seriesOf(s, (p) => p.late)]);
-  const curve = run ? curvePoints(run) : [];
-  charts.curve.data.datasets[0].label = run?.summary ? 'http_req_duration' : 'live (p50, p90, p99)';
-  set(charts.curve, [curve]);
+  drawCharts(charts, run?.series ?? [], run ? curvePoints(run) : [], run?.summary ? 'http_req_duration' : 'live (p50, p90, p99)');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,15 +241,6 @@ function renderPanels(run: RunView | null): void {
   }));
 }
 
-function formatValue(metric: MetricSummary, key: string, value: number): string {
-  if (metric.type === 'rate' && key === 'rate') return formatPercent(value);
-  if (metric.type === 'counter' && key === 'rate') return `${formatCount(value)}/s`;
-  if (key === 'count' || key === 'passes' || key === 'fails') return metric.contains === 'data' ? formatBytes(value) : formatCount(value);
-  if (metric.contains === 'time') return formatMs(value);
-  if (metric.contains === 'data') return formatBytes(value);
-  return formatCount(value);
-}
-
 function renderSummary(run: RunView | null): void {
   const box = $('summary-box');
   const s = run?.summary;
@@ -339,7 +254,7 @@ function renderSummary(run: RunView | null): void {
       span.dataset.metric = name;
       span.dataset.key = key;
       span.dataset.value = String(m.values[key]);
-      span.append(el('span', key, 'key'), document.createTextNode(formatValue(m, key, m.values[key])));
+      span.append(el('span', key, 'key'), document.createTextNode(formatMetricValue(m, key, m.values[key])));
       values.append(span);
     }
     const tr = row([name, values], 99);
@@ -347,7 +262,10 @@ function renderSummary(run: RunView | null): void {
     return tr;
   });
   fillBody('summary', rows, 'No metrics.', 2);
-  $('notes').replaceChildren(...s.notes.map((n) => el('li', n)));
+  // The generator's health first, when off: so nobody mistakes a saturated generator for a slow server.
+  const health = generatorHealth(s);
+  const healthNotes = health.issues.map((i) => el('li', `${i.cause === 'vus' ? 'Load not fully applied' : 'Generator health'}: ${healthIssueText(i)}`, 'health'));
+  $('notes').replaceChildren(...healthNotes, ...s.notes.map((n) => el('li', n)));
 }
 
 /** The per-second table for screen readers: appends new rows instead of rebuilding each second. */
@@ -407,16 +325,7 @@ function renderHistory(): void {
 }
 
 function paintedCharts(): number {
-  if (!charts) return 0;
-  let n = 0;
-  for (const chart of [charts.latency, charts.throughput, charts.vus, charts.curve]) {
-    if (!chart.data.datasets.some((d) => d.data.length > 0)) continue;
-    const ctx = chart.canvas.getContext('2d');
-    if (!ctx || chart.canvas.width === 0 || chart.canvas.height === 0) continue;
-    const pixels = ctx.getImageData(0, 0, chart.canvas.width, chart.canvas.height).data;
-    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) { n++; break; }
-  }
-  return n;
+  return charts ? painted([charts.latency, charts.throughput, charts.vus, charts.curve]) : 0;
 }
 
 function render(): void {

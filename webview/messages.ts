@@ -3,7 +3,8 @@
 // (GitLens' handshake): messages posted before `ready` or while the panel is hidden are lost,
 // so the host queues them and replays after `ready`.
 
-import type { FromRunner } from '../src/protocol';
+import type { FromRunner, PlanInfo } from '../src/protocol';
+import type { EndpointStats } from '../src/report/collect';
 import type { SummaryData } from '../src/engine/types';
 import type { PanelState, SeriesPoint } from './reducers';
 
@@ -18,6 +19,9 @@ export interface SavedRun {
   summary: SummaryData;
   /** One point per second (or per bucket for long runs): build it with `seriesPointOf`. */
   series: SeriesPoint[];
+  /** Per endpoint (method and `name` tag), busiest first (absent in runs saved before reports). */
+  endpoints?: EndpointStats[];
+  plan?: PlanInfo;
 }
 
 /** One row of the Runs list: a saved run without its series. */

@@ -32,6 +32,17 @@ export interface SeriesPoint {
   dropped: number;
   /** Due iterations still waiting for a VU at the interval's end. */
   late: number;
+  /**
+   * Recorded by the runner for saved runs and reports (src/report/collect.ts; absent in live
+   * panel points and older runs): p95 latency (ms), iterations due per second (the offered
+   * load, open model), failed requests per second (http_req_failed: status >= 400 too), the
+   * generator's longest event-loop delay (ms) and its CPU (% of a core).
+   */
+  p95?: number;
+  failedPerSec?: number;
+  due?: number;
+  eventLoopDelay?: number;
+  cpu?: number;
 }
 
 export interface Problem {
@@ -101,7 +112,19 @@ function mergePoints(a: SeriesPoint, b: SeriesPoint): SeriesPoint {
     p50: Math.max(a.p50, b.p50), p90: Math.max(a.p90, b.p90), p99: Math.max(a.p99, b.p99), max: Math.max(a.max, b.max),
     rps: mean(a.rps, b.rps), errorsPerSec: mean(a.errorsPerSec, b.errorsPerSec),
     vus: Math.max(a.vus, b.vus), dropped: mean(a.dropped, b.dropped), late: Math.max(a.late, b.late),
+    ...optional('p95', a, b, Math.max), ...optional('due', a, b, mean), ...optional('failedPerSec', a, b, mean),
+    ...optional('eventLoopDelay', a, b, Math.max), ...optional('cpu', a, b, Math.max),
   };
+}
+
+/** An optional field of two merged points: merged when both have it, else whichever has it. */
+function optional<K extends 'p95' | 'due' | 'failedPerSec' | 'eventLoopDelay' | 'cpu'>(
+  key: K, a: SeriesPoint, b: SeriesPoint, merge: (x: number, y: number) => number,
+): Partial<Pick<SeriesPoint, K>> {
+  const x = a[key];
+  const y = b[key];
+  if (x === undefined && y === undefined) return {};
+  return { [key]: x === undefined ? y : y === undefined ? x : merge(x, y) } as Partial<Pick<SeriesPoint, K>>;
 }
 
 /** Appends a point, merging into the last bucket or halving the resolution to stay bounded. */
@@ -366,6 +389,13 @@ export function summaryFigures(s: SummaryData): Figure[] {
     { key: 'iterations', label: 'iterations', value: iterations.count ?? null, unit: 'count' },
     { key: 'dropped', label: 'dropped', value: dropped.count ?? 0, unit: 'count' },
   ];
+}
+
+/** Headline numbers of a summary: p99 latency (ms) and requests per second. */
+export function headline(summary: SummaryData): { p99: number | null; rps: number | null } {
+  const figures = summaryFigures(summary);
+  const get = (key: string) => figures.find((f) => f.key === key)?.value ?? null;
+  return { p99: get('p99'), rps: get('rps') };
 }
 
 /** Summary value keys in reading order; others follow alphabetically. */

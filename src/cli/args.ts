@@ -29,6 +29,10 @@ export type Command =
       outputs: OutSpec[];
       junitPath?: string;
       summaryMdPath?: string;
+      /** --report: the HTML report's path. */
+      reportPath?: string;
+      /** False with --no-save: the run is not saved under .loadlens/runs/ (default: saved). */
+      save?: boolean;
       workers?: number;
       cluster?: ClusterOptions;
       /** --http-debug (heads) or --http-debug=full (with bodies). */
@@ -39,6 +43,8 @@ export type Command =
   | { name: 'list'; file: string; display: DisplayOptions }
   | { name: 'convert'; file: string; output?: string; includeStatic: boolean; force: boolean }
   | CompareCommand
+  /** `loadlens report RUN... -o FILE`: the HTML report of saved runs or --out files. */
+  | { name: 'report'; inputs: string[]; outPath: string }
   | K8sCommand
   | { name: 'demo'; display: DisplayOptions }
   | { name: 'help' }
@@ -84,6 +90,8 @@ export interface K8sCommand {
 export const USAGE = `Usage:
   loadlens run FILE [options]    run the scenarios exported by FILE (*.load.ts)
   loadlens list FILE             list FILE's scenarios and their load shapes (runs nothing)
+  loadlens report RUN... [-o F]  the HTML report (default report.html) of saved runs (a file or
+                                 an id in .loadlens/runs/) or --out files
   loadlens demo                  run examples/ against the embedded demo API on loopback
   loadlens k8s FILE --agents N --image IMAGE
                                  print Kubernetes manifests of a distributed run of FILE
@@ -113,6 +121,8 @@ Options for run:
   --junit PATH                   write JUnit XML to PATH: a test case per threshold and per check
   --summary-md PATH              write a Markdown summary to PATH (also appended to
                                  $GITHUB_STEP_SUMMARY when it is set)
+  --report PATH                  write a self-contained HTML report (charts, analysis) to PATH
+  --no-save                      do not save the run under .loadlens/runs/
   --workers N                    worker processes on this machine (default: cores - 1, at least 1)
   --nats URL                     distributed run through NATS: nats://TOKEN@host:4222, nats://USER:PASS@host:4222, tls://...
   --agents N                     with --nats: how many agents run the load (each one execution segment)
@@ -179,7 +189,7 @@ function quantity(flag: string, text: string | undefined, fallback: string): str
 // distributed run), and parses them itself.
 const K8S_ONLY = ['image', 'nats-token-secret', 'nats-image', 'agent-cpu', 'agent-memory',
   'coordinator-cpu', 'coordinator-memory', 'namespace', 'run-id', 'deadline', 'ttl', 'scenario-in-image'] as const;
-const NOT_FOR_K8S = ['summary-export', 'junit', 'summary-md', 'out', 'workers', 'no-color', 'quiet', 'http-debug'] as const;
+const NOT_FOR_K8S = ['summary-export', 'junit', 'summary-md', 'out', 'report', 'workers', 'no-color', 'quiet', 'http-debug'] as const;
 
 function envPairs(list: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
@@ -284,6 +294,8 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         'summary-md': { type: 'string' },
         'fail-on': { type: 'string', multiple: true },
         json: { type: 'boolean' },
+        report: { type: 'string' },
+        'no-save': { type: 'boolean' },
         workers: { type: 'string' },
         agents: { type: 'string' },
         image: { type: 'string' },
@@ -333,6 +345,7 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     return rest[0];
   };
 
+  if (v.output !== undefined && command !== 'report') throw new UsageError('-o/--output: only for the report command (run takes --report PATH)');
   if (command !== 'k8s') {
     const wrong = K8S_ONLY.find((f) => v[f] !== undefined);
     if (wrong) throw new UsageError(`--${wrong}: only for the k8s command`);
@@ -430,6 +443,8 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
         outputs: (v.out ?? []).map((o) => outSpec(o, () => testidFor(file, env))),
         junitPath: v.junit,
         summaryMdPath: v['summary-md'],
+        ...(v.report !== undefined && { reportPath: v.report }),
+        ...(v['no-save'] && { save: false }),
         workers: positiveInt('--workers', v.workers),
         ...(cluster && { cluster }),
         ...(v['http-debug'] !== undefined && { httpDebug: httpDebugMode(v['http-debug']) }),
@@ -448,10 +463,13 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
       if ((v.scenario?.length ?? 0) > 1) throw new UsageError(`compare: --scenario takes one scenario, got ${v.scenario!.join(', ')}`);
       return { name: 'compare', base: rest[0], new: rest[1], failOn: v['fail-on'] ?? [], json: Boolean(v.json), scenario: v.scenario?.[0], display };
     }
+    case 'report':
+      if (rest.length === 0) throw new UsageError('report: missing RUN (a saved run: .loadlens/runs/<id>.json or its id; or an --out file)');
+      return { name: 'report', inputs: rest, outPath: v.output ?? 'report.html' };
     case 'demo':
       if (rest.length) throw new UsageError(`demo: takes no FILE (got ${rest.join(' ')})`);
       return { name: 'demo', display };
     default:
-      throw new UsageError(`unknown command "${command}"; expected run, list, compare, convert, demo, agent or k8s`);
+      throw new UsageError(`unknown command "${command}"; expected run, list, report, compare, convert, demo, agent or k8s`);
   }
 }

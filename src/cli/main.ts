@@ -8,7 +8,7 @@
 import { takeEarlyThread } from './prestart';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ExitCode, type PlanInfo, type RunRequest } from '../protocol';
+import { ExitCode, type FromRunner, type PlanInfo, type RunRequest } from '../protocol';
 import { ThreadRunner } from '../runner/host';
 import { startDemoServer } from '../demo/server';
 import { USAGE, UsageError, parseCommand, type Command, type DisplayOptions, type K8sCommand } from './args';
@@ -16,6 +16,9 @@ import { HarError, harToScenario } from '../convert/har';
 import { K8sError, bundleForK8s, k8sOutput } from './k8s';
 import { TerminalReporter, bold, cyan, dim, red } from './terminal';
 import { escapeControl, escapeControlLines } from '../text';
+import { OutputPathError, Outputs } from '../runner/out-file';
+import { DEFAULT_RUNS_FOLDER, saveRun, savedRunOf } from '../report/saved-runs';
+import { ReportInputError } from '../report/load';
 
 const examplesDir = join(__dirname, '..', 'examples');
 
@@ -43,10 +46,25 @@ function newRunner(): ThreadRunner {
  * runner to stop gracefully (summary, exit 105; at once when the scenario is blocked, see
  * host.ts); a second one ends the process at once.
  */
-async function runInRunner(request: RunRequest, display: DisplayOptions): Promise<number> {
+async function runInRunner(request: RunRequest, display: DisplayOptions, save = true): Promise<number> {
   const runner = newRunner();
   const reporter = new TerminalReporter(display);
-  runner.onMessage((m) => reporter.handle(m));
+  const started = new Map<string, Extract<FromRunner, { type: 'started' }>>();
+  runner.onMessage((m) => {
+    reporter.handle(m);
+    if (!save) return;
+    // Saved as the extension saves its runs, so `loadlens report` and the Runs view read them.
+    if (m.type === 'started') started.set(m.scenario, m);
+    else if (m.type === 'finished') {
+      const s = started.get(m.scenario);
+      const folder = resolve(DEFAULT_RUNS_FOLDER);
+      try {
+        saveRun(folder, savedRunOf({ scenario: m.scenario, file: m.summary.file, startedAt: s?.startedAt ?? Date.now(), plan: s?.plan, summary: m.summary, details: m.details }));
+      } catch (err) {
+        process.stderr.write(`loadlens: could not save the run under ${folder}: ${escapeControl((err as Error).message)} (--no-save skips it)\n`);
+      }
+    }
+  });
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
@@ -141,6 +159,21 @@ function convert(command: Extract<Command, { name: 'convert' }>): number {
   return ExitCode.ok;
 }
 
+/** `loadlens report`: reads every input first (a bad one is exit 2 naming it), then writes the HTML. */
+async function report(inputs: string[], outPath: string): Promise<number> {
+  // Loaded on demand: a run does not need the report's code in its start-up.
+  const [{ loadReportInput }, { renderReport }] = await Promise.all([import('../report/load'), import('../report/html')]);
+  const runs = inputs.flatMap((input) => loadReportInput(input, resolve(DEFAULT_RUNS_FOLDER)));
+  const outputs = Outputs.open([{ flag: '-o', path: outPath }], (message) => process.stderr.write(`loadlens: ${escapeControl(message)}\n`));
+  try {
+    outputs.get('-o')!.write(renderReport(runs));
+  } finally {
+    outputs.close();
+  }
+  process.stderr.write(`loadlens: wrote ${resolve(outPath)} (${runs.map((r) => escapeControl(r.scenario)).join(', ')})\n`);
+  return ExitCode.ok;
+}
+
 /** The exit code that matters most when several runs end differently. */
 function worstExitCode(codes: number[]): number {
   const rank = [
@@ -208,6 +241,8 @@ async function main(argv: string[]): Promise<number> {
         return ExitCode.ok;
       case 'list':
         return await list(scenarioFile(command.file), command.display);
+      case 'report':
+        return await report(command.inputs, command.outPath);
       case 'demo':
         return await demo(command.display);
       case 'convert':
@@ -237,15 +272,17 @@ async function main(argv: string[]): Promise<number> {
             summaryMdPath: command.summaryMdPath && resolve(command.summaryMdPath),
             // GitHub Actions' job page: each step appends its Markdown to this file.
             stepSummaryPath: process.env.GITHUB_STEP_SUMMARY ? resolve(process.env.GITHUB_STEP_SUMMARY) : undefined,
+            reportPath: command.reportPath && resolve(command.reportPath),
             workers: command.workers,
             cluster: command.cluster,
             ...(command.httpDebug && { httpDebug: command.httpDebug }),
           },
           command.display,
+          command.save ?? true,
         );
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof K8sError || err instanceof HarError) {
+    if (err instanceof UsageError || err instanceof K8sError || err instanceof HarError || err instanceof ReportInputError || err instanceof OutputPathError) {
       process.stderr.write(`loadlens: ${escapeControlLines(err.message)}\n`);
       return ExitCode.badOptions;
     }

@@ -18,8 +18,8 @@ import type {
 } from './types';
 import { HttpErrorKind } from './http/error-kinds';
 import { unfinishedText } from './no-response';
-import { TrendCounts, decodeSparse, type SparseCounts } from './metrics/hdr';
-import { OVERFLOW_TAG_VALUE, countsOfTrend } from './metrics/recorder';
+import { TrendCounts, type SparseCounts } from './metrics/hdr';
+import { OVERFLOW_TAG_VALUE, decodedCounts } from './metrics/recorder';
 import {
   BUILTIN_METRICS,
   CHECK_TAG,
@@ -537,7 +537,8 @@ class TrendSource {
 
   private counts(): SparseCounts {
     if (this.s === undefined) throw new Error('not a trend');
-    return (this.sparse ??= countsOfTrend(this.s) ?? decodeSparse(this.s.hist));
+    // Decoded once per series, shared with other readers of the interval (the report's collector).
+    return (this.sparse ??= decodedCounts(this.s));
   }
 }
 

@@ -4,7 +4,8 @@
 import type { HttpClient, IntervalData, ScenarioDefinition, Tags, UnfinishedWork } from './types';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 import { MetricsRecorder, type FlushJob } from './metrics/recorder';
-import { GROUP_TAG, SCENARIO_TAG, VUS, VUS_MAX } from './metrics/names';
+import { GENERATOR_CPU, GENERATOR_EVENT_LOOP_DELAY, GROUP_TAG, SCENARIO_TAG, VUS, VUS_MAX } from './metrics/names';
+import { GeneratorProbe } from './generator-probe';
 import { ScenarioSetupError, describeValue } from './errors';
 import { parseDuration } from './duration';
 import { describeLoad, maxVUsOf, normaliseLoad, plannedMsOf, validateScenario, type NormalLoad } from './load';
@@ -189,6 +190,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     ? { ...given, iteration: inRun(given.iteration), setup: given.setup && inRun(given.setup), teardown: given.teardown && inRun(given.teardown) }
     : given;
   enterRun(active);
+  let probe: GeneratorProbe | undefined;
   try {
     let data: unknown;
     if (opts.setupData) data = opts.setupData.value;
@@ -246,6 +248,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     let unfinished: UnfinishedWork | undefined;
     /** The periodic flush still being read a slice per turn, if any. */
     let pendingFlush: FlushJob | null = null;
+    probe = new GeneratorProbe();
     const deliver = (interval: IntervalData): void => {
       try {
         opts.onInterval(interval);
@@ -278,6 +281,10 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
       recorder.gauge(VUS, tags, range.peak);
       recorder.gauge(VUS, tags, vus);
       recorder.gauge(VUS_MAX, tags, vusMax);
+      const health = probe!.sample();
+      // Trend values are integer micro-units: ms as µs, percent as thousandths.
+      recorder.trend(GENERATOR_EVENT_LOOP_DELAY, tags, Math.round(health.eventLoopDelayMs * 1000));
+      recorder.trend(GENERATOR_CPU, tags, Math.round(health.cpuPercent * 1000));
       const due = executor.due();
       const started = executor.started;
       const dropped = executor.dropped;
@@ -376,6 +383,7 @@ export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> 
     if (callbackError !== undefined) throw callbackError;
     return { status: cancelled ? 'cancelled' : 'completed', durationMs: elapsed(), setupData: data, interrupted, plan };
   } finally {
+    probe?.stop();
     leaveRun(active);
     await transport.close();
   }

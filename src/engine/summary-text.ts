@@ -6,6 +6,7 @@ import { escapeControl } from '../text';
 import { HttpErrorKind } from './http/error-kinds';
 import { noResponseWarning, unfinishedText } from './no-response';
 import { agentsText } from './agents-text';
+import { generatorHealth, healthIssueText } from './health';
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -23,7 +24,12 @@ import {
   ITERATIONS,
   VUS,
   VUS_MAX,
+  GENERATOR_CPU,
+  GENERATOR_EVENT_LOOP_DELAY,
 } from './metrics/names';
+
+/** Shown as the generator health block when unhealthy, not as metric rows (the report has them). */
+const HIDDEN = [GENERATOR_CPU, GENERATOR_EVENT_LOOP_DELAY];
 
 /** Display order of the built-in metrics (others follow, alphabetically). */
 const ORDER = [
@@ -208,7 +214,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
 
   // Metrics: built-ins in a fixed order, then custom ones; tag-filtered entries under their metric.
   const keys = Object.keys(s.metrics);
-  const plain = keys.filter((k) => !k.includes('{'));
+  const plain = keys.filter((k) => !k.includes('{') && !HIDDEN.includes(k));
   const ordered = [...ORDER.filter((k) => plain.includes(k)), ...plain.filter((k) => !ORDER.includes(k)).sort()].filter(
     (k) => Object.keys(s.metrics[k].values).length > 0,
   );
@@ -243,6 +249,14 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
     const c = s.cluster;
     const skew = c.startSkewMs.bySegment.length > 0 ? `start skew: max ${formatNumber(Math.round(c.startSkewMs.max))} ms over ${c.startSkewMs.bySegment.length} agent(s)` : 'start skew: not reported';
     lines.push('', `  cluster: ${c.agents} agent(s), ${skew}`);
+  }
+
+  const health = generatorHealth(s);
+  if (health.issues.length > 0) {
+    lines.push('', health.ok
+      ? `  ${st.bad('⚠ load not fully applied')}: the target held every VU (the generator itself kept up)`
+      : `  ${st.bad('⚠ generator health')}: Loadlens itself limited this test`);
+    for (const issue of health.issues) lines.push(`    ${st.bad('✗')} ${healthIssueText(issue)}`);
   }
 
   if (s.notes.length) {

@@ -14,7 +14,8 @@ import { RunStatusBar } from './statusBar';
 import { RunsTree, RUNS_VIEW_ID, type RunNode } from './runsView';
 import { attachDebugger } from './debug';
 import { readSettings, resultsFolderFor } from './settings';
-import { listRuns, loadRun, type SavedRun } from './history';
+import { listRuns, loadRun, savedRunOf, type SavedRun } from '../report/saved-runs';
+import { renderReport } from '../report/html';
 import { recordE2e } from './e2e';
 import { escapeControlLines } from '../text';
 import { HarError, harToScenario } from '../convert/har';
@@ -110,8 +111,8 @@ export function activate(context: ExtensionContext): void {
 
   testing.onDidEndScenario(({ result }) => {
     if (result?.summary) {
-      lastSummaryRun = { id: result.savedPath ? result.savedPath.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : `${result.scenario}-unsaved`,
-        scenario: result.scenario, file: result.file, startedAt: result.startedAt, summary: result.summary, series: result.series };
+      lastSummaryRun = { ...savedRunOf({ ...result, summary: result.summary }),
+        id: result.savedPath ? result.savedPath.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : `${result.scenario}-unsaved` };
     }
     if (result?.saveError) log.appendLine(escapeControlLines(result.saveError));
     runsTree.refresh();
@@ -247,12 +248,14 @@ export function activate(context: ExtensionContext): void {
         return;
       }
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      // The same self-contained HTML report as `loadlens run --report` (or the saved run's JSON).
       const target = await vscode.window.showSaveDialog({
-        defaultUri: folder ? vscode.Uri.joinPath(folder, `${lastSummaryRun.id}.json`) : undefined,
-        filters: { JSON: ['json'] },
+        defaultUri: folder ? vscode.Uri.joinPath(folder, `${lastSummaryRun.id}.html`) : undefined,
+        filters: { 'HTML report': ['html'], JSON: ['json'] },
       });
       if (!target) return;
-      writeFileSync(target.fsPath, JSON.stringify(lastSummaryRun, null, 2));
+      const json = /\.json$/i.test(target.fsPath);
+      writeFileSync(target.fsPath, json ? JSON.stringify(lastSummaryRun, null, 2) : renderReport([lastSummaryRun]));
       void vscode.window.showInformationMessage(`Exported the run to ${vscode.workspace.asRelativePath(target)}`);
     }),
     vscode.commands.registerCommand('loadlens.importHar', (uri?: vscode.Uri) => importHar(uri)),

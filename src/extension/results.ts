@@ -4,14 +4,9 @@
 
 import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import { aggregationOf, formatCount, formatMs, formatObserved } from '../../webview/format';
-import { summaryFigures } from '../../webview/reducers';
+import { headline } from '../../webview/reducers';
 
-/** Headline numbers of a summary: p99 latency (ms) and requests per second. */
-export function headline(summary: SummaryData): { p99: number | null; rps: number | null } {
-  const figures = summaryFigures(summary);
-  const get = (key: string) => figures.find((f) => f.key === key)?.value ?? null;
-  return { p99: get('p99'), rps: get('rps') };
-}
+export { headline };
 
 /** `p99 212 ms · 1,980 req/s · thresholds ✓ 3/3` (the result lens above a scenario). */
 export function resultLensText(summary: SummaryData): string {

@@ -6,7 +6,8 @@ import type { ClusterOptions, FromRunner, LoadOverrides, PlanInfo, RunRequest } 
 import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import { RunnerProcess } from '../runner/client';
 import { appendPoint, seriesPointOf, type SeriesPoint } from '../../webview/reducers';
-import { runId, saveRun, type SavedRun } from './history';
+import { runId, saveRun, savedRunOf, type SavedRun } from '../report/saved-runs';
+import type { RunDetails } from '../report/collect';
 import { redactor, secretsOf } from './cluster';
 
 export type RunnerError = Extract<FromRunner, { type: 'error' }>;
@@ -49,6 +50,8 @@ export interface ScenarioResult {
   bucket: number;
   thresholds: ThresholdVerdict[];
   summary: SummaryData | null;
+  /** The per-second details and endpoints the runner sent with `finished`. */
+  details?: RunDetails;
   /** Where the run was saved (after `finished`), or the reason it was not. */
   savedPath?: string;
   saveError?: string;
@@ -235,6 +238,7 @@ export class RunSession {
         const r = this.result(m.scenario);
         r.summary = m.summary;
         r.thresholds = m.summary.thresholds;
+        r.details = m.details;
         this.save(r);
         break;
       }
@@ -255,10 +259,7 @@ export class RunSession {
   private save(r: ScenarioResult): void {
     const folder = this.config.resultsFolder(r.file);
     if (!folder || !r.summary) return;
-    const run: SavedRun = {
-      id: runId(r.startedAt, r.scenario), scenario: r.scenario, file: r.file, startedAt: r.startedAt,
-      summary: r.summary, series: r.series,
-    };
+    const run: SavedRun = savedRunOf({ ...r, summary: r.summary });
     try {
       r.savedPath = saveRun(folder, run);
     } catch (err) {

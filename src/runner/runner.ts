@@ -17,7 +17,10 @@ import { formatDuration } from '../engine/duration';
 import { UnknownMetricError, UnknownTagError, checkThresholds, type KnownTags } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type PlanInfo, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { DetailsCollector } from '../report/collect';
+import { renderReport, reportUnavailable } from '../report/html';
+import { savedRunOf, type SavedRun } from '../report/saved-runs';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, knownTagsOf, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
@@ -72,7 +75,11 @@ interface Prepared {
   name: string;
   definition: ScenarioDefinition;
   aggregate: RunAggregate;
+  details: DetailsCollector;
 }
+
+/** A scenario's run as the --report file shows it. */
+type Reported = SavedRun;
 
 function loadOverrides(request: RunRequest): LoadOverrides | undefined {
   return request.debug ? undefined : request.overrides;
@@ -150,12 +157,14 @@ function exitCodeOf(summaries: SummaryData[]): number {
 }
 
 const OUT = '--out';
+const REPORT = '--report';
 
 /** Every file the request asks for, named by its CLI option (report paths join here). */
 function outputTargets(request: RunRequest): OutputTarget[] {
   const targets: OutputTarget[] = [];
   for (const o of request.outputs ?? []) if (o.kind === 'json') targets.push({ flag: OUT, path: o.path });
   targets.push(...endOfRunFiles(request));
+  if (request.reportPath) targets.push({ flag: REPORT, path: request.reportPath });
   return targets;
 }
 
@@ -361,18 +370,19 @@ export class Runner {
         message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
       });
     }
-    return { name, definition, aggregate };
+    return { name, definition, aggregate, details: new DetailsCollector() };
   }
 
   /**
    * Runs one scenario to its end; returns its summary. In a mix, `mix` gets its intervals too
    * (shifted by its startTime, `offsetMs`), and `concurrent` says other scenarios share this process.
    */
-  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, outs: RunOutput[], mix?: MixTotals, offsetMs = 0, concurrent = false): Promise<SummaryData> {
+  async runOne(p: Prepared, request: RunRequest, env: Record<string, string>, outs: RunOutput[], mix?: MixTotals, offsetMs = 0, concurrent = false): Promise<Reported> {
     // The events below are plain callbacks: they reach the runner through these.
     const { send, state } = this;
-    const { name, definition, aggregate } = p;
+    const { name, definition, aggregate, details } = p;
     const file = request.file;
+    let started: { plan: PlanInfo; startedAt: number } | undefined;
     this.scenario = name;
     const gracefulStopMs = normaliseLoad(definition.load, loadOverrides(request)).gracefulStopMs;
     const thresholds = request.debug ? undefined : definition.thresholds;
@@ -396,7 +406,9 @@ export class Runner {
       durationMs = Math.max(durationMs, interval.endMs);
       // Whole: the supervisor (host.ts) aggregates it too, so that it can summarise a run it has to
       // stop (blocked, out of memory), and strips the series before relaying it to the views.
-      send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...aggregate.live(), agents: agentCounts } : aggregate.live() });
+      const live = aggregate.live();
+      details.add(interval, live);
+      send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...live, agents: agentCounts } : live });
       const verdicts = aggregate.verdicts();
       const key = verdictsKey(verdicts);
       if (key !== lastVerdicts) {
@@ -409,6 +421,7 @@ export class Runner {
 
     const events: SourceEvents = {
       started(plan, startedAt) {
+        started = { plan, startedAt };
         send({ type: 'started', scenario: name, file, plan, startedAt, gracefulStopMs, thresholds });
         for (const o of outs) o.write({ type: 'start', version: PROTOCOL_VERSION, scenario: name, file, plan, startedAt });
       },
@@ -493,9 +506,10 @@ export class Runner {
     if (result.notes) summary.notes.push(...result.notes);
     if (result.cluster) summary.cluster = result.cluster;
     send({ type: 'thresholds', scenario: name, verdicts: summary.thresholds });
-    send({ type: 'finished', scenario: name, summary });
+    const runDetails = details.details();
+    send({ type: 'finished', scenario: name, summary, details: runDetails });
     for (const o of outs) o.write({ type: 'summary', scenario: name, summary });
-    return summary;
+    return savedRunOf({ scenario: name, file, startedAt: started?.startedAt ?? Date.now(), plan: started?.plan, summary, details: runDetails });
   }
 
   /** Maps a failure before or around the load to its protocol error and exit code. */
@@ -538,6 +552,8 @@ export class Runner {
     // and once they are open nothing at the end can hang or change the verdict's exit code.
     let outputs: Outputs;
     try {
+      const noReport = request.reportPath ? reportUnavailable() : null;
+      if (noReport !== null) throw new OutputPathError(REPORT, request.reportPath!, noReport);
       outputs = Outputs.open(outputTargets(request), (message) => this.send({ type: 'log', level: 'error', message }));
     } catch (err) {
       return this.reportFailure(err, request.file);
@@ -578,12 +594,15 @@ export class Runner {
   }
 
   private async runScenarios(request: RunRequest, prepared: Prepared[], mix: MixTotals | undefined, env: Record<string, string>, outputs: Outputs, outs: RunOutput[]): Promise<number> {
+    const reported: Reported[] = [];
     const summaries: SummaryData[] = [];
     let failureCode: number | undefined;
     /** Runs one scenario; false when the rest of the run must stop. */
     const runScenario = async (p: Prepared, offsetMs: number, concurrent: boolean): Promise<boolean> => {
       try {
-        summaries.push(await this.runOne(p, request, env, outs, mix, offsetMs, concurrent));
+        const run = await this.runOne(p, request, env, outs, mix, offsetMs, concurrent);
+        reported.push(run);
+        summaries.push(run.summary);
         return true;
       } catch (err) {
         failureCode ??= this.reportFailure(err, request.file, p.name);
@@ -618,6 +637,7 @@ export class Runner {
       // Never throws: a failed write is reported, and the exit code stays the verdict's.
       if (summaries.length > 0) for (const f of endOfRunFiles(request)) outputs.get(f.flag)?.write(f.text(summaries, total));
       if (total) summaries.push(total);
+      if (reported.length > 0) outputs.get(REPORT)?.write(renderReport(reported));
     } catch (err) {
       failureCode = this.reportFailure(err, request.file);
     }

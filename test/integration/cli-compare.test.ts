@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { startTarget, type RunningServer } from '../servers/target';
 import { ExitCode } from '../../src/protocol';
-import { runId, saveRun } from '../../src/extension/history';
+import { runId, saveRun } from '../../src/report/saved-runs';
 import type { SummaryData } from '../../src/engine/types';
 import { formatCount, formatMs } from '../../webview/format';
 import { fixture, startCli, type CliResult } from './cli-helpers';

@@ -64,7 +64,7 @@ test('usage errors name the flag, the value and what is allowed', () => {
     [['run', 'a.load.ts', '--target', 'not a url'], /--target: got "not a url"; expected an absolute http\(s\) URL/],
     [['run', 'a.load.ts', 'b.load.ts'], /run: expected one FILE, got 2/],
     [['run', 'a.load.ts', '--vuss', '3'], /Unknown option '--vuss'/],
-    [['bench'], /unknown command "bench"; expected run, list, compare, convert, demo, agent or k8s/],
+    [['bench'], /unknown command "bench"; expected run, list, report, compare, convert, demo, agent or k8s/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(() => parseCommand(argv, false), (err: unknown) => err instanceof UsageError && message.test(err.message), argv.join(' '));

@@ -11,7 +11,7 @@ import {
 } from '../../src/report/compare';
 import { exportSummary } from '../../src/engine/aggregate';
 import { summaryExportText, outRecord } from '../../src/runner/out-file';
-import { runId, saveRun } from '../../src/extension/history';
+import { runId, saveRun } from '../../src/report/saved-runs';
 import type { SummaryData } from '../../src/engine/types';
 
 function summary(scenario: string, p95: number, opts: { rps?: number; failed?: number; itemP95?: number; checks?: [number, number] } = {}): SummaryData {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDemoServer, type DemoServer } from '../../src/demo/server';
 import { RunManager, type RunManagerConfig } from '../../src/extension/runManager';
-import { listRuns, loadRun } from '../../src/extension/history';
+import { listRuns, loadRun } from '../../src/report/saved-runs';
 import { resultLensText } from '../../src/extension/results';
 import type { FromRunner } from '../../src/protocol';
 

@@ -227,6 +227,11 @@ describe('panel page in Chromium', () => {
     assert.deepEqual(verdicts.map((v) => v[0]), ['true', 'false', 'false']);
     assert.match(verdicts[0][1]!, /✓http_req_duration: p\(99\) < 250 \(observed 98\.7 ms\)/);
     assert.match(verdicts[2][1]!, /✗http_req_failed: rate < 0.01 \(observed 2\.0%\)/);
+    // 10 dropped iterations and no generator figures (a run from before they existed): the
+    // generator cannot be ruled out, and the panel says so above the notes.
+    assert.deepEqual(await page.locator('#notes li.health').allInnerTexts(), [
+      'Generator health: 10 iterations were dropped, so the offered load was not fully sent (no free VU, with a busy or unmeasured generator)',
+    ]);
     assert.equal(await page.locator('#scenarios').isVisible(), false, 'no scenario tabs for a one-scenario run');
     assert.match(await text(page, '#status'), /Finished: hostile completed in 0:10 · thresholds ✗ 1\/3 · exit 99/);
     assert.equal(await page.locator('#stop').isEnabled(), false, 'Stop is disabled once finished');
@@ -421,7 +426,7 @@ describe('panel page with a recorded runner run', () => {
         assert.equal(await page.locator(`#summary span[data-metric="${metric}"][data-key="${key}"]`).getAttribute('data-value'), String(v), `${metric} ${key}`);
       }
     }
-    assert.equal(await page.locator('#notes li').count(), s.notes.length);
+    assert.equal(await page.locator('#notes li:not(.health)').count(), s.notes.length);
     for (const id of ['chart-latency', 'chart-throughput', 'chart-vus', 'chart-curve']) {
       assert.ok(await pixelsOfColour(page, id, id === 'chart-throughput' ? '--ll-rps' : id === 'chart-vus' ? '--ll-vus' : '--ll-p99') > 50, `${id} drawn`);
     }

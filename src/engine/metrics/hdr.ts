@@ -529,6 +529,20 @@ export interface SparseCounts {
   total: number;
 }
 
+/** The sum (bucket midpoints, as read()'s mean) and the largest value of sparse counts, µs; no histogram needed. */
+export function sparseSumMax(s: SparseCounts): { sum: number; max: number } {
+  let sum = 0;
+  let top = -1;
+  for (let k = 0; k < s.indexes.length; k++) {
+    const i = s.indexes[k];
+    const n = s.counts[k];
+    if (n === 0) continue;
+    sum += (valueAtIndex(i) + Math.floor(bucketWidth(i) / 2)) * n;
+    if (i > top) top = i;
+  }
+  return { sum, max: top < 0 ? 0 : valueAtIndex(top) + bucketWidth(top) - 1 };
+}
+
 /**
  * Reads an encoded histogram of this project's layout (lowest 1, 3 digits: any highest value)
  * into its non-zero buckets, without allocating a full counts array as decodeFromCompressedBase64

@@ -31,6 +31,13 @@ export const CHECKS = 'checks';
 /** The time spent in each group() (tagged with the group's path). */
 export const GROUP_DURATION = 'group_duration';
 export const VUS = 'vus';
+/**
+ * The load generator's own health, one value per process per second: the longest event-loop
+ * delay of the process running the VUs (ms), and its CPU use (percent of one core). High values
+ * mean Loadlens itself limited the test (see src/engine/health.ts).
+ */
+export const GENERATOR_EVENT_LOOP_DELAY = 'generator_event_loop_delay';
+export const GENERATOR_CPU = 'generator_cpu';
 export const VUS_MAX = 'vus_max';
 
 /** The tag the `checks` rate series carries: `{ check: '<name>' }`. */
@@ -71,6 +78,8 @@ export const BUILTIN_METRICS: Readonly<Record<string, MetricInfo>> = Object.free
   [CHECKS]: { kind: 'rate', contains: 'default' },
   [GROUP_DURATION]: { kind: 'trend', contains: 'time' },
   [VUS]: { kind: 'gauge', contains: 'default' },
+  [GENERATOR_EVENT_LOOP_DELAY]: { kind: 'trend', contains: 'time' },
+  [GENERATOR_CPU]: { kind: 'trend', contains: 'default' },
   [VUS_MAX]: { kind: 'gauge', contains: 'default' },
 });
 

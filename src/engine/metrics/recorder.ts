@@ -14,7 +14,7 @@
 import type { EncodedSeries, IntervalData, MetricKind, MetricSink, MetricSummary, SeriesLimitNote, Tags } from '../types';
 import { OptionsError } from '../errors';
 import { BUILTIN_METRICS } from './names';
-import { TrendCounts, encodeSparse, type SparseCounts } from './hdr';
+import { TrendCounts, decodeSparse, encodeSparse, type SparseCounts } from './hdr';
 
 export type { SeriesLimitNote };
 
@@ -166,9 +166,16 @@ function trendSeriesOf(metric: string, tags: Tags, counts: SparseCounts): Extrac
   return s;
 }
 
-/** The counts of a trend series flushed in this process (undefined once copied or decoded from elsewhere). */
+/** The counts of a trend series flushed in this process, or decoded once already (see decodedCounts). */
 export function countsOfTrend(s: EncodedSeries): SparseCounts | undefined {
   return countsOfSeries.get(s);
+}
+
+/** The counts of a trend series: its own pairs, else its `hist` decoded once and kept for the next reader. */
+export function decodedCounts(s: Extract<EncodedSeries, { kind: 'trend' }>): SparseCounts {
+  let counts = countsOfSeries.get(s);
+  if (counts === undefined) countsOfSeries.set(s, (counts = decodeSparse(s.hist)));
+  return counts;
 }
 
 export type AnySeries = TrendSeries | CounterSeries | RateSeries | GaugeSeries;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listRuns, loadRun, runId, saveRun, type SavedRun } from '../../src/extension/history';
+import { listRuns, loadRun, runId, saveRun, type SavedRun } from '../../src/report/saved-runs';
 import type { SummaryData } from '../../src/engine/types';
 
 function summary(p99: number, count: number, durationMs: number, thresholdsOk: boolean, status: SummaryData['state']['status'] = 'completed'): SummaryData {

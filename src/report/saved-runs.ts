@@ -1,10 +1,14 @@
 // Saved runs: one JSON file per scenario run under the results folder (default .loadlens/runs/),
-// holding the summary and the per-second series. Plain Node fs, no vscode: unit-tested directly.
+// holding the summary, the per-second series and the endpoints. The one writer and reader of the
+// format, shared by the extension and the CLI. Plain Node fs, no vscode: unit-tested directly.
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SavedRun, RunListItem } from '../../webview/messages';
-import { headline } from './results';
+import { headline } from '../../webview/reducers';
+import type { PlanInfo } from '../protocol';
+import type { SummaryData } from '../engine/types';
+import type { RunDetails } from './collect';
 
 export type { SavedRun, RunListItem };
 
@@ -12,6 +16,20 @@ export type { SavedRun, RunListItem };
 export function runId(startedAt: number, scenario: string): string {
   const time = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
   return `${time}-${scenario.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+}
+
+/** A finished scenario run as saved: what `started` and `finished` (with its details) said. */
+export function savedRunOf(r: {
+  scenario: string; file: string; startedAt: number; plan?: PlanInfo | null; summary: SummaryData; details?: RunDetails;
+  /** The series seen live, for a run whose `finished` came without details. */
+  series?: SavedRun['series'];
+}): SavedRun {
+  return {
+    id: runId(r.startedAt, r.scenario), scenario: r.scenario, file: r.file, startedAt: r.startedAt, summary: r.summary,
+    series: r.details?.series ?? r.series ?? [],
+    ...(r.details ? { endpoints: r.details.endpoints } : {}),
+    ...(r.plan ? { plan: r.plan } : {}),
+  };
 }
 
 /** Writes the run (atomically: a reader never sees half a file) and returns its path. */
@@ -24,7 +42,10 @@ export function saveRun(folder: string, run: SavedRun): string {
   return path;
 }
 
-function isSavedRun(value: unknown): value is SavedRun {
+/** The CLI's folder for saved runs, relative to the current folder (the extension's default too). */
+export const DEFAULT_RUNS_FOLDER = '.loadlens/runs';
+
+export function isSavedRun(value: unknown): value is SavedRun {
   const v = value as SavedRun;
   return !!v && typeof v === 'object' && typeof v.id === 'string' && typeof v.scenario === 'string'
     && typeof v.startedAt === 'number' && !!v.summary && typeof v.summary === 'object' && Array.isArray(v.series);
