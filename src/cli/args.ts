@@ -345,7 +345,10 @@ export function parseCommand(argv: string[], isTTY: boolean): Command {
     return rest[0];
   };
 
-  if (v.output !== undefined && command !== 'report') throw new UsageError('-o/--output: only for the report command (run takes --report PATH)');
+  if (v.output !== undefined && command !== 'report' && command !== 'convert') throw new UsageError('-o/--output: only for the report and convert commands (run takes --report PATH)');
+  for (const flag of ['include-static', 'force'] as const) {
+    if (v[flag] !== undefined && command !== 'convert') throw new UsageError(`--${flag}: only for the convert command`);
+  }
   if (command !== 'k8s') {
     const wrong = K8S_ONLY.find((f) => v[f] !== undefined);
     if (wrong) throw new UsageError(`--${wrong}: only for the k8s command`);

@@ -20,7 +20,7 @@ test('run --report PATH and --no-save; report RUN... -o FILE (default report.htm
 
 test('report without RUN, -o outside report, and --report for k8s are usage errors', () => {
   assert.throws(() => parseCommand(['report'], false), (e: Error) => e instanceof UsageError && /report: missing RUN/.test(e.message));
-  assert.throws(() => parseCommand(['run', 'a.load.ts', '-o', 'r.html'], false), /-o\/--output: only for the report command \(run takes --report PATH\)/);
+  assert.throws(() => parseCommand(['run', 'a.load.ts', '-o', 'r.html'], false), /-o\/--output: only for the report and convert commands \(run takes --report PATH\)/);
   assert.throws(() => parseCommand(['k8s', 'a.load.ts', '--agents', '2', '--image', 'i', '--report', 'r.html'], false), /k8s: --report does not apply/);
 });
 
