@@ -1,0 +1,53 @@
+// What the index shows when the runner's listing of a file meets static discovery, and the e2e
+// recorder's file format (the contract the code-server suite reads).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverScenarios } from '../../src/discovery';
+import { withListed } from '../../src/extension/workspace';
+import { fileRecorder } from '../../src/extension/e2e';
+import type { PlanInfo } from '../../src/protocol';
+
+const plan = (scenario: string, shape: string): PlanInfo => ({ scenario, model: 'closed', shape, plannedMs: 1000, maxVUs: 1 });
+
+test('listed scenarios static discovery missed are added at their export line; a non-literal load takes the runner\'s shape', () => {
+  const text = [
+    "import { scenario } from 'loadlens';",
+    "import { make, load } from './lib';",
+    'export const seen = scenario({ load, async iteration() {} });',
+    "export default make('/a');",
+    "export * from './more';",
+  ].join('\n');
+  const result = withListed(discoverScenarios(text), [plan('seen', '2 VUs for 5s'), plan('default', '1 VU for 1s'), plan('fromStar', '3 VUs for 1s')], text);
+  assert.deepEqual(result.scenarios.map((s) => [s.name, s.span.start.line, s.shape]), [
+    ['seen', 2, '2 VUs for 5s'],
+    ['default', 3, '1 VU for 1s'],
+    // Re-exported with `export *`: the name is nowhere in the file; the lens goes on that line.
+    ['fromStar', 4, '3 VUs for 1s'],
+  ]);
+  assert.deepEqual(result.scenarios[1].thresholds, []);
+});
+
+test('a file the runner could not list keeps what static discovery found', () => {
+  const text = "import { scenario } from 'loadlens';\nexport const a = scenario({ load: { vus: 1, duration: '1s' }, async iteration() {} });\n";
+  assert.deepEqual(withListed(discoverScenarios(text), undefined, text), discoverScenarios(text));
+});
+
+test('the e2e file recorder appends one JSON line per event', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-rec-'));
+  try {
+    const file = join(dir, 'events.jsonl');
+    const record = fileRecorder(file);
+    record('activated', { files: [] });
+    record('run-ended', { verdict: 'passed' });
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.event, typeof l.at]), [['activated', 'number'], ['run-ended', 'number']]);
+    assert.equal(lines[1].verdict, 'passed');
+    // A sink that cannot be written never throws into the extension.
+    assert.doesNotThrow(() => fileRecorder(join(dir, 'missing', 'x.jsonl'))('activated'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
