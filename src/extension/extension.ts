@@ -51,7 +51,11 @@ export class Extension {
       resultsFolder: (file: string) => resultsFolderFor(vscode, vscode.Uri.file(file)),
       cwd: (file: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? dirname(file),
     };
-    const index = new ScenarioIndex(vscode, (file) => listScenarios(runnerConfig, file));
+    const index = new ScenarioIndex(vscode, async (file) => {
+      // A listing compiles and loads the file: not while a load run measures this machine.
+      while (manager.active) await manager.active.outcome;
+      return listScenarios(runnerConfig, file);
+    });
     const clusterSettings = () => {
       const config = vscode.workspace.getConfiguration('loadlens');
       return clusterSettingsFrom((key) => config.get(key));
