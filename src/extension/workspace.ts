@@ -45,12 +45,12 @@ export class ScenarioIndex implements Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(SCENARIO_GLOB);
     this.disposables.push(
       watcher,
-      watcher.onDidCreate((uri) => { void this.readFile(uri); this.list(uri); }),
+      watcher.onDidCreate((uri) => void this.readFile(uri).then(() => this.list(uri))),
       watcher.onDidChange((uri) => {
         // An open document is the source of truth (it may hold unsaved edits).
-        if (!this.openDocument(uri)) void this.readFile(uri);
         // The runner reads the disk: a save is when its listing can change.
-        this.list(uri);
+        if (!this.openDocument(uri)) void this.readFile(uri).then(() => this.list(uri));
+        else this.list(uri);
       }),
       watcher.onDidDelete((uri) => this.remove(uri)),
       vscode.workspace.onDidOpenTextDocument((doc) => this.parseDocument(doc)),
@@ -58,8 +58,7 @@ export class ScenarioIndex implements Disposable {
       vscode.workspace.onDidRenameFiles((e) => {
         for (const { oldUri, newUri } of e.files) {
           this.remove(oldUri);
-          void this.readFile(newUri);
-          this.list(newUri);
+          void this.readFile(newUri).then(() => this.list(newUri));
         }
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => { for (const f of this.all()) this.list(f.uri); }),
@@ -76,10 +75,19 @@ export class ScenarioIndex implements Disposable {
     return this.listing;
   }
 
-  /** Queues a runner listing of `uri` (trusted workspaces only: listing runs the file's top level). */
+  /**
+   * Queues a runner listing of `uri` (trusted workspaces only: listing runs the file's top level),
+   * when static discovery may have missed a scenario: a listing forks a runner and compiles the file.
+   */
   private list(uri: Uri): void {
     if (!this.lister || !this.vscode.workspace.isTrusted || !this.isScenarioUri(uri)) return;
     const key = uri.toString();
+    const text = this.texts.get(key);
+    if (text !== undefined && !mayHideScenarios(text, discoverScenarios(text))) {
+      // Every export is a scenario static discovery read: an older listing no longer applies.
+      if (this.listed.delete(key)) this.set(uri, text);
+      return;
+    }
     if (this.listQueued.has(key)) return;
     this.listQueued.add(key);
     const lister = this.lister;
@@ -182,7 +190,20 @@ export function withListed(result: DiscoveryResult, plans: PlanInfo[] | undefine
     const added: DiscoveredScenario = { name: plan.scenario, span, nameSpan: span, loadText: null, shape: plan.shape, thresholds: [] };
     scenarios.push(added);
   }
+  // In the file's order, as static discovery lists them (the runner puts re-exports last).
+  scenarios.sort((a, b) => a.span.start.line - b.span.start.line);
   return { scenarios, problems: result.problems };
+}
+
+/**
+ * Whether the file exports more than the scenarios static discovery read (an export statement it
+ * did not account for, `export *`, a load it could not describe): then only the runner knows.
+ * `export type`/`export interface` declare nothing at run time.
+ */
+export function mayHideScenarios(text: string, result: DiscoveryResult): boolean {
+  if (result.scenarios.some((s) => s.shape === null)) return true;
+  const statements = text.match(/^\s*export\b(?!\s+(?:type|interface|declare)\b)/gm)?.length ?? 0;
+  return statements > result.scenarios.length;
 }
 
 /** The line exporting `name` (`export default` for 'default'), else an `export *` line, else the first. */

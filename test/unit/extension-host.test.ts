@@ -231,4 +231,11 @@ export { shared } from './lib/make';
   const built = controller.scenarios()[0];
   await controller.run([built]);
   assert.equal(controller.runs.at(-1)!.stateOf(built)?.state, 'passed', controller.runs.at(-1)!.output);
+  // A save is listed again: a third helper-built scenario appears.
+  fake.writeFile('built.load.ts', `${files['built.load.ts']}export const more = make('/api/items');\n`);
+  await until('the listing after the save', () => controller.scenarios().length === 3);
+  assert.deepEqual(controller.scenarios().map((i) => [i.label, i.range?.start.line]), [['built', 2], ['shared', 3], ['more', 4]]);
+  // Rewritten as plain scenarios only: static discovery is the truth again, the old listing is gone.
+  fake.writeFile('built.load.ts', scenario('plain', { load: '{ vus: 1, iterations: 1 }' }));
+  await until('the plain file\'s items', () => controller.scenarios().map((i) => i.label).join() === 'plain');
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverScenarios } from '../../src/discovery';
-import { withListed } from '../../src/extension/workspace';
+import { mayHideScenarios, withListed } from '../../src/extension/workspace';
 import { fileRecorder } from '../../src/extension/e2e';
 import type { PlanInfo } from '../../src/protocol';
 
@@ -33,6 +33,17 @@ test('listed scenarios static discovery missed are added at their export line; a
 test('a file the runner could not list keeps what static discovery found', () => {
   const text = "import { scenario } from 'loadlens';\nexport const a = scenario({ load: { vus: 1, duration: '1s' }, async iteration() {} });\n";
   assert.deepEqual(withListed(discoverScenarios(text), undefined, text), discoverScenarios(text));
+});
+
+test('the runner is asked only about files whose exports static discovery did not all read', () => {
+  const hides = (text: string) => mayHideScenarios(text, discoverScenarios(text));
+  const head = "import { scenario } from 'loadlens';\n";
+  const literal = "scenario({ load: { vus: 1, duration: '1s' }, async iteration() {} })";
+  assert.equal(hides(`${head}export const a = ${literal};\nexport type T = string;\n`), false, 'plain scenarios: static discovery is enough');
+  assert.equal(hides(`${head}const a = ${literal};\nconst b = ${literal};\nexport { a, b };\n`), false);
+  assert.equal(hides(`${head}import { make } from './lib';\nexport const a = ${literal};\nexport const b = make();\n`), true, 'built by a helper');
+  assert.equal(hides(`export * from './lib';\n`), true, 're-exported');
+  assert.equal(hides(`${head}import { load } from './lib';\nexport const a = scenario({ load, async iteration() {} });\n`), true, 'a load static discovery cannot describe');
 });
 
 test('the e2e file recorder appends one JSON line per event', () => {
