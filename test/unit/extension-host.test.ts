@@ -12,6 +12,7 @@ import { Extension } from '../../src/extension/extension';
 import { PANEL_VIEW_TYPE } from '../../src/extension/panel';
 import { LENS_RUN } from '../../src/extension/lenses';
 import { resultLensText } from '../../src/extension/results';
+import { SET_CREDENTIALS_COMMAND, clusterSecretKey } from '../../src/extension/cluster';
 import { initialState, reduce, type PanelState } from '../../webview/reducers';
 import type { ToPanel } from '../../webview/messages';
 import { FakeVSCode, TestRunProfileKind, CancellationTokenSource, until, type FakeTestController, type FakeWebviewPanel } from './helpers/fake-vscode';
@@ -238,4 +239,17 @@ export { shared } from './lib/make';
   // Rewritten as plain scenarios only: static discovery is the truth again, the old listing is gone.
   fake.writeFile('built.load.ts', scenario('plain', { load: '{ vus: 1, iterations: 1 }' }));
   await until('the plain file\'s items', () => controller.scenarios().map((i) => i.label).join() === 'plain');
+});
+
+test('Set Cluster Credentials keeps the token in secret storage for the configured server, and an empty answer forgets it', async () => {
+  const { fake, events } = await activate({}, (f) => { f.settings['loadlens.cluster.natsUrl'] = 'nats://nats.example:4222'; });
+  fake.inputAnswers.push('  s3cret  ');
+  await fake.executeCommand(SET_CREDENTIALS_COMMAND);
+  assert.equal(fake.inputBoxes[0]?.password, true, 'typed into a password box');
+  assert.equal(fake.secrets.get(clusterSecretKey('nats://nats.example:4222')), 's3cret');
+  assert.ok(!JSON.stringify(fake.settings).includes('s3cret'), 'never in settings');
+  assert.deepEqual(events.filter((e) => e.event === 'cluster-credentials').map((e) => e.data.stored), [true]);
+  fake.inputAnswers.push('');
+  await fake.executeCommand(SET_CREDENTIALS_COMMAND);
+  assert.equal(fake.secrets.size, 0);
 });

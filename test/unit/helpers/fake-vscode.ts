@@ -282,6 +282,9 @@ export class FakeVSCode {
   readonly settings: Record<string, unknown> = {};
   readonly secrets = new Map<string, string>();
   readonly log: string[] = [];
+  /** What the user types into the next input boxes (then: dismissed), and the boxes shown. */
+  readonly inputAnswers: string[] = [];
+  readonly inputBoxes: Array<{ password?: boolean }> = [];
   /** Plays VS Code's JavaScript debugger for a startDebugging request; answers whether it started. */
   onStartDebugging: (config: Record<string, unknown>) => Promise<boolean> = async () => false;
   isTrusted = true;
@@ -424,7 +427,10 @@ export class FakeVSCode {
         showWarningMessage: show('warning'),
         showErrorMessage: show('error'),
         showQuickPick: async () => undefined,
-        showInputBox: async () => undefined,
+        showInputBox: async (options: { password?: boolean }) => {
+          fake.inputBoxes.push(options);
+          return fake.inputAnswers.shift();
+        },
         showSaveDialog: async () => undefined,
         showOpenDialog: async () => undefined,
         showTextDocument: async () => undefined,
