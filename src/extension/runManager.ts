@@ -94,12 +94,14 @@ function forkRunner(config: RunManagerConfig, file: string, execArgv: string[] =
   });
 }
 
+const LIST_TIMEOUT_MS = 60_000;
+
 /**
  * The scenarios the runner finds when it loads `file` (no iteration runs): it sees what static
  * discovery cannot (scenarios built by helpers, re-exported). Undefined when the file cannot be
  * loaded (it does not compile, throws on import): the caller keeps what static discovery found.
  */
-export async function listScenarios(config: RunManagerConfig, file: string): Promise<PlanInfo[] | undefined> {
+export async function listScenarios(config: RunManagerConfig, file: string, timeoutMs = LIST_TIMEOUT_MS): Promise<PlanInfo[] | undefined> {
   const runner = forkRunner(config, file);
   // Pipes must be drained (a full pipe stalls the child); a listing has no output to show.
   runner.child.stdout?.resume();
@@ -111,7 +113,10 @@ export async function listScenarios(config: RunManagerConfig, file: string): Pro
     else if (m.type === 'error') failed = true;
   });
   runner.list(file);
+  // A file whose top level never settles must not hold up the listings queued behind it.
+  const timer = setTimeout(() => runner.kill(), timeoutMs);
   await runner.exited;
+  clearTimeout(timer);
   return failed ? undefined : listed;
 }
 

@@ -1,8 +1,8 @@
 // The workspace model: every *.load.ts (outside node_modules and files.exclude), found on
 // activation, kept current by a file watcher, with open documents re-parsed as they are edited.
 // Static discovery paints first and is all an untrusted workspace gets; in a trusted one the
-// runner also lists each file as saved on disk, which finds scenarios that static discovery cannot
-// see (built by a helper function, re-exported from another module).
+// runner also lists, as saved on disk, each file that exports more than static discovery read:
+// scenarios built by a helper function or re-exported from another module.
 
 import type { EventEmitter } from 'vscode';
 import type { VSCode, Disposable, Event, Uri, TextDocument } from './vscodeTypes';
@@ -29,6 +29,7 @@ export class ScenarioIndex implements Disposable {
   /** Listings run one at a time (each forks a runner); files waiting for theirs. */
   private listing: Promise<void> = Promise.resolve();
   private readonly listQueued = new Set<string>();
+  private disposed = false;
   private readonly disposables: Disposable[] = [];
   private readonly changed: EventEmitter<Uri>;
   /** Fires with the file whose scenarios changed (or were removed). */
@@ -70,11 +71,6 @@ export class ScenarioIndex implements Disposable {
     for (const f of this.all()) this.list(f.uri);
   }
 
-  /** Resolves when every listing asked for so far is done (tests, and nothing else, wait for it). */
-  whenListed(): Promise<void> {
-    return this.listing;
-  }
-
   /**
    * Queues a runner listing of `uri` (trusted workspaces only: listing runs the file's top level),
    * when static discovery may have missed a scenario: a listing forks a runner and compiles the file.
@@ -93,6 +89,7 @@ export class ScenarioIndex implements Disposable {
     const lister = this.lister;
     this.listing = this.listing.then(async () => {
       this.listQueued.delete(key);
+      if (this.disposed) return;
       const plans = await lister(uri.fsPath).catch(() => undefined);
       // Not loadable now (mid-edit, a compile error): keep the last good listing.
       if (!plans) return;
@@ -168,6 +165,7 @@ export class ScenarioIndex implements Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }

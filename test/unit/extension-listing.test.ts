@@ -2,12 +2,13 @@
 // recorder's file format (the contract the code-server suite reads).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { discoverScenarios } from '../../src/discovery';
 import { mayHideScenarios, withListed } from '../../src/extension/workspace';
 import { fileRecorder } from '../../src/extension/e2e';
+import { listScenarios } from '../../src/extension/runManager';
 import type { PlanInfo } from '../../src/protocol';
 
 const plan = (scenario: string, shape: string): PlanInfo => ({ scenario, model: 'closed', shape, plannedMs: 1000, maxVUs: 1 });
@@ -58,6 +59,24 @@ test('the e2e file recorder appends one JSON line per event', () => {
     assert.equal(lines[1].verdict, 'passed');
     // A sink that cannot be written never throws into the extension.
     assert.doesNotThrow(() => fileRecorder(join(dir, 'missing', 'x.jsonl'))('activated'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('listing through the runner: helper-built scenarios are named; a file that never finishes loading is given up on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-list-'));
+  try {
+    const config = { runnerPath: resolve('dist/runner.js'), nodePath: () => undefined, resultsFolder: () => undefined };
+    const built = join(dir, 'built.load.ts');
+    writeFileSync(built, "import { scenario } from 'loadlens';\nconst make = () => scenario({ load: { vus: 2, iterations: 4 }, async iteration() {} });\nexport const a = make();\n");
+    assert.deepEqual((await listScenarios(config, built))?.map((p) => [p.scenario, p.shape]), [['a', '4 iterations shared by 2 VUs (max 10m)']]);
+    const stuck = join(dir, 'stuck.load.ts');
+    writeFileSync(stuck, "import { scenario } from 'loadlens';\nfor (;;) {}\nexport const a = scenario({ async iteration() {} });\n");
+    assert.equal(await listScenarios(config, stuck, 3000), undefined);
+    const broken = join(dir, 'broken.load.ts');
+    writeFileSync(broken, "export const a = ;\n");
+    assert.equal(await listScenarios(config, broken), undefined, 'a file that does not compile lists nothing');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
