@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import type { VSCode, Uri } from './vscodeTypes';
 import type { RunSession } from './runManager';
-import { recordE2e } from './e2e';
+import { noRecorder, type Recorder } from './e2e';
 
 /** The attach configuration for a runner listening on `port` (pure, for tests). */
 export function attachConfiguration(name: string, port: number, runnerPath: string) {
@@ -26,13 +26,14 @@ export function attachConfiguration(name: string, port: number, runnerPath: stri
   };
 }
 
-export async function attachDebugger(vscode: VSCode, runnerPath: string, session: RunSession, name: string, uri: Uri): Promise<boolean> {
+export async function attachDebugger(vscode: VSCode, runnerPath: string, session: RunSession, name: string, uri: Uri,
+  record: Recorder = noRecorder): Promise<boolean> {
   const port = await session.debugPort;
   if (port === undefined) return false;
   const folder = vscode.workspace.getWorkspaceFolder(uri);
   const config = attachConfiguration(name, port, runnerPath);
   const started = await vscode.debug.startDebugging(folder, config);
-  recordE2e('debug-attach', { scenario: name, port, started });
+  record('debug-attach', { scenario: name, port, started });
   if (!started) return false;
   // Ending the debug session stops the run; the run ending ends the session by itself.
   const sub = vscode.debug.onDidTerminateDebugSession((s) => {

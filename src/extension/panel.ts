@@ -9,7 +9,7 @@ import type { FromPanel, ToPanel, SavedRun, RunListItem } from '../../webview/me
 import { renderPanelHtml } from '../../webview/html';
 import { isPanelState } from '../../webview/reducers';
 import type { RunManager, RunSession } from './runManager';
-import { recordE2e } from './e2e';
+import { noRecorder, type Recorder } from './e2e';
 
 export const PANEL_VIEW_TYPE = 'loadlens.panel';
 /** Past this, the oldest queued messages are dropped (a run hidden for hours). */
@@ -40,6 +40,7 @@ export class PanelHost implements Disposable {
     manager: RunManager,
     private readonly actions: PanelActions,
     private readonly openOnRun: () => boolean,
+    private readonly record: Recorder = noRecorder,
   ) {
     this.subs.push(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -101,7 +102,7 @@ export class PanelHost implements Disposable {
   post(message: ToPanel): void {
     if (this.panel && this.ready && this.panel.visible) {
       void this.panel.webview.postMessage(message).then((delivered) => {
-        if (!delivered) { recordE2e('panel-undelivered', { type: message.type }); this.enqueue(message); }
+        if (!delivered) { this.record('panel-undelivered', { type: message.type }); this.enqueue(message); }
       });
       return;
     }
@@ -190,7 +191,7 @@ export class PanelHost implements Disposable {
   private receive(m: FromPanel): void {
     switch (m.type) {
       case 'ready':
-        recordE2e('panel-ready', { queued: this.queue.length });
+        this.record('panel-ready', { queued: this.queue.length });
         this.ready = true;
         this.flush();
         this.releaseWaiters();
@@ -200,7 +201,7 @@ export class PanelHost implements Disposable {
       case 'export': this.actions.exportRun(); break;
       case 'openRun': this.actions.openRun(m.id); break;
       case 'compareRuns': this.actions.compareRuns(m.a, m.b); break;
-      case 'rendered': recordE2e('panel-rendered', { ...m }); break;
+      case 'rendered': this.record('panel-rendered', { ...m }); break;
     }
   }
 

@@ -85,6 +85,46 @@ class Emitter<T> {
   }
 }
 
+/** The runner for `file`, forked as every run and list is: the configured Node, the folder's cwd. */
+function forkRunner(config: RunManagerConfig, file: string, execArgv: string[] = []): RunnerProcess {
+  const nodePath = config.nodePath()?.trim() || undefined;
+  return new RunnerProcess({
+    runnerPath: config.runnerPath,
+    nodePath,
+    execArgv,
+    cwd: config.cwd?.(file),
+    // In desktop VS Code the host's execPath is Electron: make it behave as plain Node.
+    env: { ...process.env, ...(nodePath ? {} : { ELECTRON_RUN_AS_NODE: '1' }) },
+    output: 'pipe',
+  });
+}
+
+const LIST_TIMEOUT_MS = 60_000;
+
+/**
+ * The scenarios the runner finds when it loads `file` (no iteration runs): it sees what static
+ * discovery cannot (scenarios built by helpers, re-exported). Undefined when the file cannot be
+ * loaded (it does not compile, throws on import): the caller keeps what static discovery found.
+ */
+export async function listScenarios(config: RunManagerConfig, file: string, timeoutMs = LIST_TIMEOUT_MS): Promise<PlanInfo[] | undefined> {
+  const runner = forkRunner(config, file);
+  // Pipes must be drained (a full pipe stalls the child); a listing has no output to show.
+  runner.child.stdout?.resume();
+  runner.child.stderr?.resume();
+  let listed: PlanInfo[] | undefined;
+  let failed = false;
+  runner.onMessage((m) => {
+    if (m.type === 'listed') listed = m.scenarios;
+    else if (m.type === 'error') failed = true;
+  });
+  runner.list(file);
+  // A file whose top level never settles must not hold up the listings queued behind it.
+  const timer = setTimeout(() => runner.kill(), timeoutMs);
+  await runner.exited;
+  clearTimeout(timer);
+  return failed ? undefined : listed;
+}
+
 const DEBUGGER_LISTENING = /Debugger listening on ws:\/\/([^:/\s]+|\[[^\]]+\]):(\d+)\//;
 
 let nextSessionId = 1;
@@ -123,16 +163,8 @@ export class RunSession {
       debug: spec.debug ? { iterations: spec.debug.iterations } : undefined,
       cluster: spec.cluster,
     };
-    this.process = new RunnerProcess({
-      runnerPath: config.runnerPath,
-      nodePath,
-      // Port 0: the OS picks a free port, read back from the inspector's banner (no TOCTOU race).
-      execArgv: spec.debug ? ['--inspect-brk=127.0.0.1:0'] : [],
-      cwd: config.cwd?.(spec.file),
-      // In desktop VS Code the host's execPath is Electron: make it behave as plain Node.
-      env: { ...process.env, ...(nodePath ? {} : { ELECTRON_RUN_AS_NODE: '1' }) },
-      output: 'pipe',
-    });
+    // Port 0: the OS picks a free port, read back from the inspector's banner (no TOCTOU race).
+    this.process = forkRunner(config, spec.file, spec.debug ? ['--inspect-brk=127.0.0.1:0'] : []);
     const child = this.process.child;
     child.on('error', (err) => { this.spawnError ??= err; });
     let resolvePort: (port: number | undefined) => void = () => {};

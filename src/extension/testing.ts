@@ -18,8 +18,8 @@ import { readSettings } from './settings';
 import { liveSummaryText, resultLensText, thresholdFailure } from './results';
 import { formatLiveLine, formatSummary } from '../engine/summary-text';
 import { escapeControl, escapeControlLines } from '../text';
-import { recordE2e } from './e2e';
 import type { ThresholdVerdict } from '../engine/types';
+import { noRecorder, type Recorder } from './e2e';
 
 export const CONTROLLER_ID = 'loadlens';
 export const UNTRUSTED_MESSAGE = 'Loadlens runs nothing in an untrusted workspace: scenario files are code. Trust the workspace to run them.';
@@ -76,6 +76,7 @@ export class LoadlensTesting implements Disposable {
     private readonly beforeRun: () => Promise<unknown> | undefined = () => undefined,
     /** The cluster options of a "Run on cluster" (settings + secret); throws what the user must fix. */
     private readonly clusterOptions: () => Promise<ClusterOptions> = async () => { throw new Error('Running on a cluster is not available here'); },
+    private readonly record: Recorder = noRecorder,
   ) {
     this.controller = vscode.tests.createTestController(CONTROLLER_ID, 'Loadlens');
     this.controller.refreshHandler = async () => { this.syncAll(); };
@@ -193,7 +194,7 @@ export class LoadlensTesting implements Disposable {
     try {
       if (!vscode.workspace.isTrusted) {
         for (const item of items) run.errored(item, new vscode.TestMessage(UNTRUSTED_MESSAGE));
-        recordE2e('refused', { reason: 'untrusted', scenarios: items.map((i) => i.label) });
+        this.record('refused', { reason: 'untrusted', scenarios: items.map((i) => i.label) });
         return;
       }
       this.lastRun = { items, mode };
@@ -203,7 +204,7 @@ export class LoadlensTesting implements Disposable {
           cluster = await this.clusterOptions();
         } catch (err) {
           for (const item of items) run.errored(item, new vscode.TestMessage((err as Error).message));
-          recordE2e('refused', { reason: 'cluster-settings', message: (err as Error).message, scenarios: items.map((i) => i.label) });
+          this.record('refused', { reason: 'cluster-settings', message: (err as Error).message, scenarios: items.map((i) => i.label) });
           return;
         }
       }
@@ -245,7 +246,7 @@ export class LoadlensTesting implements Disposable {
       session.onOutput((text) => { const safe = escapeControlLines(text); out(safe); this.log.append(safe); }),
       session.onMessage((m) => this.report(m, out)),
     ];
-    recordE2e('run-started', { file: ref.uri.fsPath, scenario: ref.name, debug, cluster: cluster ? { agents: cluster.agents } : null });
+    this.record('run-started', { file: ref.uri.fsPath, scenario: ref.name, debug, cluster: cluster ? { agents: cluster.agents } : null });
     if (debug) {
       const attached = await this.attachDebugger(session, ref.name ?? item.label, ref.uri);
       if (!attached) {
@@ -259,7 +260,7 @@ export class LoadlensTesting implements Disposable {
     // A mix: the result shown is the first scenario's; the verdict weighs every one (failedThresholds).
     const result = session.results.find((r) => r.scenario === ref.name) ?? session.results[0];
     const verdict = this.decide(run, item, ref, outcome, result);
-    recordE2e('run-ended', {
+    this.record('run-ended', {
       file: ref.uri.fsPath, scenario: ref.name, debug, cluster: !!cluster, verdict, ending: outcome.ending, exitCode: outcome.exitCode,
       failure: outcome.failure ?? null, cancelled: outcome.cancelled,
       lens: result?.summary ? resultLensText(result.summary) : null,

@@ -6,5 +6,5 @@ export type VSCode = typeof vscodeModule;
 export type {
   CancellationToken, CodeLens, CodeLensProvider, Disposable, Event, ExtensionContext, FileSystemWatcher,
   OutputChannel, StatusBarItem, TestController, TestItem, TestRun, TestRunProfile, TestRunRequest,
-  TextDocument, TreeDataProvider, TreeItem, Uri, WebviewPanel, WorkspaceFolder, DiagnosticCollection,
+  TextDocument, TextEditor, TreeDataProvider, TreeItem, Uri, WebviewPanel, WorkspaceFolder, DiagnosticCollection,
 } from 'vscode';

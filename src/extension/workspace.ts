@@ -1,9 +1,13 @@
 // The workspace model: every *.load.ts (outside node_modules and files.exclude), found on
 // activation, kept current by a file watcher, with open documents re-parsed as they are edited.
+// Static discovery paints first and is all an untrusted workspace gets; in a trusted one the
+// runner also lists, as saved on disk, each file that exports more than static discovery read:
+// scenarios built by a helper function or re-exported from another module.
 
 import type { EventEmitter } from 'vscode';
 import type { VSCode, Disposable, Event, Uri, TextDocument } from './vscodeTypes';
-import { discoverScenarios, type DiscoveryResult } from '../discovery';
+import { discoverScenarios, type DiscoveredScenario, type DiscoveryResult, type TextSpan } from '../discovery';
+import type { PlanInfo } from '../protocol';
 import { isExcluded } from './glob';
 
 export const SCENARIO_GLOB = '**/*.load.ts';
@@ -13,14 +17,25 @@ export interface ScenarioFile {
   result: DiscoveryResult;
 }
 
+/** Asks the runner for a file's scenarios (runManager's listScenarios); undefined when it cannot load it. */
+export type ScenarioLister = (file: string) => Promise<PlanInfo[] | undefined>;
+
 export class ScenarioIndex implements Disposable {
   private readonly files = new Map<string, ScenarioFile>();
+  /** The text each file was last discovered from, to merge a listing that arrives later. */
+  private readonly texts = new Map<string, string>();
+  /** The runner's last listing of each file. */
+  private readonly listed = new Map<string, PlanInfo[]>();
+  /** Listings run one at a time (each forks a runner); files waiting for theirs. */
+  private listing: Promise<void> = Promise.resolve();
+  private readonly listQueued = new Set<string>();
+  private disposed = false;
   private readonly disposables: Disposable[] = [];
   private readonly changed: EventEmitter<Uri>;
   /** Fires with the file whose scenarios changed (or were removed). */
   readonly onDidChange: Event<Uri>;
 
-  constructor(private readonly vscode: VSCode) {
+  constructor(private readonly vscode: VSCode, private readonly lister?: ScenarioLister) {
     this.changed = new vscode.EventEmitter<Uri>();
     this.onDidChange = this.changed.event;
   }
@@ -31,10 +46,12 @@ export class ScenarioIndex implements Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(SCENARIO_GLOB);
     this.disposables.push(
       watcher,
-      watcher.onDidCreate((uri) => void this.readFile(uri)),
+      watcher.onDidCreate((uri) => void this.readFile(uri).then(() => this.list(uri))),
       watcher.onDidChange((uri) => {
         // An open document is the source of truth (it may hold unsaved edits).
-        if (!this.openDocument(uri)) void this.readFile(uri);
+        // The runner reads the disk: a save is when its listing can change.
+        if (!this.openDocument(uri)) void this.readFile(uri).then(() => this.list(uri));
+        else this.list(uri);
       }),
       watcher.onDidDelete((uri) => this.remove(uri)),
       vscode.workspace.onDidOpenTextDocument((doc) => this.parseDocument(doc)),
@@ -42,13 +59,44 @@ export class ScenarioIndex implements Disposable {
       vscode.workspace.onDidRenameFiles((e) => {
         for (const { oldUri, newUri } of e.files) {
           this.remove(oldUri);
-          void this.readFile(newUri);
+          void this.readFile(newUri).then(() => this.list(newUri));
         }
       }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => { for (const f of this.all()) this.list(f.uri); }),
     );
     const uris = await vscode.workspace.findFiles(SCENARIO_GLOB, this.excludeGlob());
     await Promise.all(uris.map((uri) => this.readFile(uri)));
     for (const doc of vscode.workspace.textDocuments) this.parseDocument(doc);
+    // After the first paint, in the background.
+    for (const f of this.all()) this.list(f.uri);
+  }
+
+  /**
+   * Queues a runner listing of `uri` (trusted workspaces only: listing runs the file's top level),
+   * when static discovery may have missed a scenario: a listing forks a runner and compiles the file.
+   */
+  private list(uri: Uri): void {
+    if (!this.lister || !this.vscode.workspace.isTrusted || !this.isScenarioUri(uri)) return;
+    const key = uri.toString();
+    const text = this.texts.get(key);
+    if (text !== undefined && !mayHideScenarios(text, discoverScenarios(text))) {
+      // Every export is a scenario static discovery read: an older listing no longer applies.
+      if (this.listed.delete(key)) this.set(uri, text);
+      return;
+    }
+    if (this.listQueued.has(key)) return;
+    this.listQueued.add(key);
+    const lister = this.lister;
+    this.listing = this.listing.then(async () => {
+      this.listQueued.delete(key);
+      if (this.disposed) return;
+      const plans = await lister(uri.fsPath).catch(() => undefined);
+      // Not loadable now (mid-edit, a compile error): keep the last good listing.
+      if (!plans) return;
+      this.listed.set(key, plans);
+      const text = this.texts.get(key);
+      if (text !== undefined) this.set(uri, text);
+    });
   }
 
   all(): ScenarioFile[] {
@@ -102,7 +150,8 @@ export class ScenarioIndex implements Disposable {
 
   private set(uri: Uri, text: string): void {
     const key = uri.toString();
-    const result = discoverScenarios(text);
+    this.texts.set(key, text);
+    const result = withListed(discoverScenarios(text), this.listed.get(key), text);
     const before = this.files.get(key);
     if (before && JSON.stringify(before.result) === JSON.stringify(result)) return;
     this.files.set(key, { uri, result });
@@ -110,11 +159,58 @@ export class ScenarioIndex implements Disposable {
   }
 
   private remove(uri: Uri): void {
+    this.texts.delete(uri.toString());
+    this.listed.delete(uri.toString());
     if (this.files.delete(uri.toString())) this.changed.fire(uri);
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }
+}
+
+/**
+ * Static discovery plus what the runner listed: a listed scenario that static discovery did not see
+ * is added at its export line (or the file's first line); a static one with a non-literal load
+ * takes the runner's description of it. Static ones the runner did not list stay: the document
+ * may hold unsaved edits the runner has not read.
+ */
+export function withListed(result: DiscoveryResult, plans: PlanInfo[] | undefined, text: string): DiscoveryResult {
+  if (!plans) return result;
+  const byName = new Map(plans.map((p) => [p.scenario, p]));
+  const scenarios = result.scenarios.map((s) => (s.shape === null && byName.has(s.name) ? { ...s, shape: byName.get(s.name)!.shape } : s));
+  const seen = new Set(scenarios.map((s) => s.name));
+  for (const plan of plans) {
+    if (seen.has(plan.scenario)) continue;
+    const span = exportLine(text, plan.scenario);
+    const added: DiscoveredScenario = { name: plan.scenario, span, nameSpan: span, loadText: null, shape: plan.shape, thresholds: [] };
+    scenarios.push(added);
+  }
+  // In the file's order, as static discovery lists them (the runner puts re-exports last).
+  scenarios.sort((a, b) => a.span.start.line - b.span.start.line);
+  return { scenarios, problems: result.problems };
+}
+
+/**
+ * Whether the file exports more than the scenarios static discovery read (an export statement it
+ * did not account for, `export *`, a load it could not describe): then only the runner knows.
+ * `export type`/`export interface` declare nothing at run time.
+ */
+export function mayHideScenarios(text: string, result: DiscoveryResult): boolean {
+  if (result.scenarios.some((s) => s.shape === null)) return true;
+  const statements = text.match(/^\s*export\b(?!\s+(?:type|interface|declare)\b)/gm)?.length ?? 0;
+  return statements > result.scenarios.length;
+}
+
+/** The line exporting `name` (`export default` for 'default'), else an `export *` line, else the first. */
+function exportLine(text: string, name: string): TextSpan {
+  const lines = text.split(/\r?\n/);
+  const word = new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\$]/g, '\\$&')}\\b`);
+  let line = lines.findIndex((l) => /\bexport\b/.test(l) && (name === 'default' ? /\bexport\s+default\b/.test(l) : word.test(l)));
+  if (line < 0) line = lines.findIndex((l) => /\bexport\s*\*/.test(l));
+  if (line < 0) line = 0;
+  const character = Math.max(0, lines[line].search(/\bexport\b/));
+  return { start: { line, character }, end: { line, character: lines[line].length } };
 }

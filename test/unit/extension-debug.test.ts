@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { WebSocket } from 'undici';
 import { startDemoServer, type DemoServer } from '../../src/demo/server';
 import { RunManager } from '../../src/extension/runManager';
+import { Cdp } from './helpers/cdp';
 
 let server: DemoServer;
 let dir: string;
@@ -20,32 +20,6 @@ after(async () => {
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A minimal Chrome DevTools Protocol client. */
-class Cdp {
-  private nextId = 1;
-  private pending = new Map<number, (result: any) => void>();
-  private listeners: Array<(method: string, params: any) => void> = [];
-  private constructor(private readonly ws: WebSocket) {
-    ws.addEventListener('message', (e) => {
-      const msg = JSON.parse(String(e.data));
-      if (msg.id && this.pending.has(msg.id)) { this.pending.get(msg.id)!(msg.result ?? msg.error); this.pending.delete(msg.id); }
-      else if (msg.method) for (const l of this.listeners) l(msg.method, msg.params);
-    });
-  }
-  static async connect(url: string): Promise<Cdp> {
-    const ws = new WebSocket(url);
-    await new Promise((resolveOpen, reject) => { ws.addEventListener('open', resolveOpen); ws.addEventListener('error', reject); });
-    return new Cdp(ws);
-  }
-  send(method: string, params: object = {}): Promise<any> {
-    const id = this.nextId++;
-    this.ws.send(JSON.stringify({ id, method, params }));
-    return new Promise((r) => this.pending.set(id, r));
-  }
-  on(listener: (method: string, params: any) => void): void { this.listeners.push(listener); }
-  close(): void { this.ws.close(); }
-}
 
 test('a debug run pauses inside iteration, in code mapped to the .load.ts by absolute path', async () => {
   const file = join(dir, 'debugged.load.ts');

@@ -1,0 +1,83 @@
+// What the index shows when the runner's listing of a file meets static discovery, and the e2e
+// recorder's file format (the contract the code-server suite reads).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { discoverScenarios } from '../../src/discovery';
+import { mayHideScenarios, withListed } from '../../src/extension/workspace';
+import { fileRecorder } from '../../src/extension/e2e';
+import { listScenarios } from '../../src/extension/runManager';
+import type { PlanInfo } from '../../src/protocol';
+
+const plan = (scenario: string, shape: string): PlanInfo => ({ scenario, model: 'closed', shape, plannedMs: 1000, maxVUs: 1 });
+
+test('listed scenarios static discovery missed are added at their export line; a non-literal load takes the runner\'s shape', () => {
+  const text = [
+    "import { scenario } from 'loadlens';",
+    "import { make, load } from './lib';",
+    'export const seen = scenario({ load, async iteration() {} });',
+    "export default make('/a');",
+    "export * from './more';",
+  ].join('\n');
+  const result = withListed(discoverScenarios(text), [plan('seen', '2 VUs for 5s'), plan('default', '1 VU for 1s'), plan('fromStar', '3 VUs for 1s')], text);
+  assert.deepEqual(result.scenarios.map((s) => [s.name, s.span.start.line, s.shape]), [
+    ['seen', 2, '2 VUs for 5s'],
+    ['default', 3, '1 VU for 1s'],
+    // Re-exported with `export *`: the name is nowhere in the file; the lens goes on that line.
+    ['fromStar', 4, '3 VUs for 1s'],
+  ]);
+  assert.deepEqual(result.scenarios[1].thresholds, []);
+});
+
+test('a file the runner could not list keeps what static discovery found', () => {
+  const text = "import { scenario } from 'loadlens';\nexport const a = scenario({ load: { vus: 1, duration: '1s' }, async iteration() {} });\n";
+  assert.deepEqual(withListed(discoverScenarios(text), undefined, text), discoverScenarios(text));
+});
+
+test('the runner is asked only about files whose exports static discovery did not all read', () => {
+  const hides = (text: string) => mayHideScenarios(text, discoverScenarios(text));
+  const head = "import { scenario } from 'loadlens';\n";
+  const literal = "scenario({ load: { vus: 1, duration: '1s' }, async iteration() {} })";
+  assert.equal(hides(`${head}export const a = ${literal};\nexport type T = string;\n`), false, 'plain scenarios: static discovery is enough');
+  assert.equal(hides(`${head}const a = ${literal};\nconst b = ${literal};\nexport { a, b };\n`), false);
+  assert.equal(hides(`${head}import { make } from './lib';\nexport const a = ${literal};\nexport const b = make();\n`), true, 'built by a helper');
+  assert.equal(hides(`export * from './lib';\n`), true, 're-exported');
+  assert.equal(hides(`${head}import { load } from './lib';\nexport const a = scenario({ load, async iteration() {} });\n`), true, 'a load static discovery cannot describe');
+});
+
+test('the e2e file recorder appends one JSON line per event', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-rec-'));
+  try {
+    const file = join(dir, 'events.jsonl');
+    const record = fileRecorder(file);
+    record('activated', { files: [] });
+    record('run-ended', { verdict: 'passed' });
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.event, typeof l.at]), [['activated', 'number'], ['run-ended', 'number']]);
+    assert.equal(lines[1].verdict, 'passed');
+    // A sink that cannot be written never throws into the extension.
+    assert.doesNotThrow(() => fileRecorder(join(dir, 'missing', 'x.jsonl'))('activated'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('listing through the runner: helper-built scenarios are named; a file that never finishes loading is given up on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-list-'));
+  try {
+    const config = { runnerPath: resolve('dist/runner.js'), nodePath: () => undefined, resultsFolder: () => undefined };
+    const built = join(dir, 'built.load.ts');
+    writeFileSync(built, "import { scenario } from 'loadlens';\nconst make = () => scenario({ load: { vus: 2, iterations: 4 }, async iteration() {} });\nexport const a = make();\n");
+    assert.deepEqual((await listScenarios(config, built))?.map((p) => [p.scenario, p.shape]), [['a', '4 iterations shared by 2 VUs (max 10m)']]);
+    const stuck = join(dir, 'stuck.load.ts');
+    writeFileSync(stuck, "import { scenario } from 'loadlens';\nfor (;;) {}\nexport const a = scenario({ async iteration() {} });\n");
+    assert.equal(await listScenarios(config, stuck, 3000), undefined);
+    const broken = join(dir, 'broken.load.ts');
+    writeFileSync(broken, "export const a = ;\n");
+    assert.equal(await listScenarios(config, broken), undefined, 'a file that does not compile lists nothing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
