@@ -2,7 +2,7 @@
 // run. Bad input throws OptionsError naming the field, the value and what is allowed.
 
 import type { LoadShape, ScenarioDefinition } from './types';
-import type { LoadOverrides, PlanInfo } from '../protocol';
+import type { LoadOverrides, PlanInfo } from './types';
 import { createSecureContext } from 'node:tls';
 import { OptionsError } from './errors';
 import { formatDuration, parseDuration } from './duration';
@@ -291,6 +291,20 @@ export function describeLoad(load: NormalLoad): string {
       }
       return `${num(load.rate ?? 0)} ${unit} for ${formatDuration(load.durationMs)} (max ${load.maxVUs} VUs${busy})`;
     }
+  }
+}
+
+/**
+ * The description of a `load` object as written: the engine's own wording of the shape it would
+ * run (static discovery shows what `loadlens list` and the run show). Null when it is not a valid
+ * shape, so a half-typed `load` describes nothing instead of throwing.
+ */
+export function describeLoadShape(load: unknown, overrides?: LoadOverrides): string | null {
+  try {
+    return describeLoad(normaliseLoad(load, overrides));
+  } catch (e) {
+    if (e instanceof OptionsError) return null;
+    throw e;
   }
 }
 

@@ -2,7 +2,7 @@
 // Pure engine: everything it measures leaves through the callbacks (the runner does the I/O).
 
 import type { HttpClient, IntervalData, ScenarioDefinition, Tags, UnfinishedWork } from './types';
-import type { LoadOverrides, PlanInfo } from '../protocol';
+import type { LoadOverrides, PlanInfo } from './types';
 import { MetricsRecorder, type FlushJob } from './metrics/recorder';
 import { VUS, VUS_MAX } from './metrics/names';
 import { ScenarioSetupError, describeValue } from './errors';

@@ -3,7 +3,7 @@
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SavedRun, RunListItem } from '../../webview/messages';
+import type { SavedRun, RunListItem } from '../view-model/messages';
 import { headline } from './results';
 
 export type { SavedRun, RunListItem };

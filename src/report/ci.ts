@@ -5,8 +5,8 @@
 import type { SummaryData, ThresholdVerdict } from '../engine/types';
 import { escapeControl } from '../text';
 import { formatDuration } from '../engine/duration';
-import { formatCount, formatObserved } from '../../webview/format';
-import { summaryFigures } from '../../webview/reducers';
+import { formatCount, formatObserved } from '../presentation/format';
+import { summaryFigures } from '../view-model/reducers';
 import { formatFigure } from './compare';
 
 /** Text for an XML attribute or element: control characters (not allowed in XML 1.0) made visible, markup escaped. */

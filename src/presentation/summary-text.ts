@@ -1,11 +1,13 @@
-// The end-of-run summary and the live status line as terminal text, in the spirit of k6's.
+// The end-of-run summary and the live status line as terminal text, in the spirit of k6's. Part of
+// the presentation module: threshold values come from format.ts, as on every other surface.
 
-import type { LiveStats, MetricSummary, SummaryData, ThresholdVerdict } from './types';
-import { formatDuration } from './duration';
+import type { LiveStats, MetricSummary, SummaryData, ThresholdVerdict } from '../engine/types';
+import { formatDuration } from '../engine/duration';
 import { escapeControl } from '../text';
-import { HttpErrorKind } from './http/error-kinds';
-import { noResponseWarning, unfinishedText } from './no-response';
-import { agentsText } from './agents-text';
+import { HttpErrorKind } from '../engine/http/error-kinds';
+import { noResponseWarning, unfinishedText } from '../engine/no-response';
+import { agentsText } from '../engine/agents-text';
+import { aggregationOf, formatObserved } from './format';
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -23,7 +25,7 @@ import {
   ITERATIONS,
   VUS,
   VUS_MAX,
-} from './metrics/names';
+} from '../engine/metrics/names';
 
 /** Display order of the built-in metrics (others follow, alphabetically). */
 const ORDER = [
@@ -117,19 +119,11 @@ function metricOfKey(key: string): string {
   return brace < 0 ? key : key.slice(0, brace);
 }
 
-/** The observed value of a threshold, e.g. 'p(95)=148.21ms', 'rate=2.50%', 'count=120'. */
-function formatObserved(v: ThresholdVerdict, s: SummaryData): string {
+/** A threshold's observed value, e.g. 'p(95)=148 ms', 'rate=2.5%', 'rate=12/s': the text every surface shows. */
+function observedText(v: ThresholdVerdict, s: SummaryData): string {
   if (v.observed === null) return 'no data';
-  const agg = /^\s*([a-z]+(?:\([^)]*\))?)/.exec(v.expression)?.[1] ?? 'value';
-  const metric = metricOfKey(v.metric);
-  const m = s.metrics[v.metric] ?? s.metrics[metric];
-  const kind = m?.type ?? BUILTIN_METRICS[metric]?.kind;
-  const contains = v.contains ?? m?.contains ?? BUILTIN_METRICS[metric]?.contains;
-  let text: string;
-  if (kind === 'rate') text = formatPercent(v.observed);
-  else if (kind === 'counter' && agg === 'rate') text = `${formatIn(contains, v.observed)}/s`;
-  else text = formatIn(contains, v.observed);
-  return `${agg}=${text}`;
+  const kind = v.kind ?? (s.metrics[v.metric] ?? s.metrics[metricOfKey(v.metric)])?.type;
+  return `${aggregationOf(v.expression)}=${formatObserved({ ...v, kind })}`;
 }
 
 function metricValues(m: MetricSummary, durationMs: number, name: string): string {
@@ -185,7 +179,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
 
   if (s.thresholds.length) {
     lines.push('', '  thresholds');
-    const observed = s.thresholds.map((v) => formatObserved(v, s));
+    const observed = s.thresholds.map((v) => observedText(v, s));
     const width = Math.max(...observed.map((o) => o.length));
     s.thresholds.forEach((v, i) => {
       const mark = v.ok ? st.ok('✓') : st.bad('✗');

@@ -3,8 +3,8 @@
 // (GitLens' handshake): messages posted before `ready` or while the panel is hidden are lost,
 // so the host queues them and replays after `ready`.
 
-import type { FromRunner } from '../src/protocol';
-import type { SummaryData } from '../src/engine/types';
+import type { FromRunner } from '../protocol';
+import type { SummaryData } from '../engine/types';
 import type { PanelState, SeriesPoint } from './reducers';
 
 /** A run as saved under the results folder (default .loadlens/runs/<id>.json). */
