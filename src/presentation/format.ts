@@ -31,12 +31,13 @@ export function formatPercent(ratio: number | null | undefined): string {
   return pct < 1 ? `${pct.toFixed(2)}%` : `${pct.toFixed(1)}%`;
 }
 
+/** Bytes in decimal units, as k6 prints them (the CLI summary too): 512 B, 12 kB, 1.2 MB. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = bytes;
   let i = 0;
   while (Math.abs(v) >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return i === 0 ? `${grouped.format(v)} B` : `${v.toFixed(1)} ${units[i]}`;
+  return i === 0 ? `${Math.round(v)} B` : `${Math.round(v * 10) / 10} ${units[i]}`;
 }
 
 /** 0:05, 1:02:03: elapsed seconds as a clock. */

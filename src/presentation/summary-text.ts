@@ -7,7 +7,9 @@ import { escapeControl } from '../text';
 import { HttpErrorKind } from '../engine/http/error-kinds';
 import { noResponseWarning, unfinishedText } from '../engine/no-response';
 import { agentsText } from '../engine/agents-text';
-import { aggregationOf, formatObserved } from './format';
+import { aggregationOf, formatBytes, formatObserved } from './format';
+
+export { formatBytes };
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -75,18 +77,6 @@ export function formatTime(ms: number): string {
   if (ms < 1000) return `${round(ms, 2)}ms`;
   if (ms < 60_000) return `${round(ms / 1000, 2)}s`;
   return formatDuration(Math.round(ms / 1000) * 1000);
-}
-
-/** Bytes in decimal units as k6 prints them: 512 B, 12 kB, 1.2 MB. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (Math.abs(v) >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${u === 0 ? Math.round(v) : round(v, 1)} ${units[u]}`;
 }
 
 /** 1982.4 → '1,982'; small numbers keep up to 2 decimals. */
