@@ -1,6 +1,7 @@
-// The panel page: listens for host messages, folds them into PanelState (src/view-model/reducers.ts), keeps the
-// state with setState so it survives hiding and reloads, and draws it. Every string that came
-// from a server or a script goes into the DOM as textContent, never as HTML.
+// The panel page: listens for host messages, folds them into PanelState
+// (src/view-model/reducers.ts), keeps the state with setState so it survives hiding and reloads,
+// and draws it. Every string that came from a server or a script goes into the DOM as
+// textContent, never as HTML.
 
 import './panel.css';
 import {

@@ -1,6 +1,6 @@
 // CI outputs of a run: JUnit XML (--junit) and a Markdown summary for CI job pages
 // (--summary-md, $GITHUB_STEP_SUMMARY). Pure: built from the summaries, with the panel's number
-// formats (webview/format.ts), so CI, the panel and the editor show the same figures.
+// formats (src/presentation/format.ts), so CI, the panel and the editor show the same figures.
 
 import type { SummaryData, ThresholdVerdict } from '../engine/types';
 import { escapeControl } from '../text';
