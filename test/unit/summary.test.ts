@@ -4,6 +4,7 @@ import type { IntervalData, LiveStats } from '../../src/engine/types';
 import { RunAggregate } from '../../src/engine/aggregate';
 import { MetricsRecorder } from '../../src/engine/metrics';
 import { formatBytes, formatLiveLine, formatSummary, formatTime } from '../../src/presentation/summary-text';
+import { thresholdLensText } from '../../src/extension/results';
 
 const PHASES = ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving'];
 
@@ -197,4 +198,22 @@ test('requests and iterations the end cut off: named first, durations marked as 
   assert.ok(s.notes.some((n) => n.startsWith('4 due iterations were dropped because all VUs were busy')), s.notes.join('\n'));
   const plain = formatSummary(run('open'));
   assert.ok(!plain.includes('never completed') && !plain.includes('lower bound'));
+});
+
+test("a custom counter's `rate > 5` is per second in the CLI summary and in the editor, live and at the end", () => {
+  const agg = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'closed', plannedMs: 2000, thresholds: { orders: ['rate > 5'], ok_ratio: ['rate > 0.5'] } });
+  const rec = new MetricsRecorder();
+  const interval = (index: number) => ({ index, startMs: index * 1000, endMs: (index + 1) * 1000, vus: 1, vusMax: 1, iterationsDue: 0, iterationsStarted: 1, iterationsDropped: 0, backlog: 0 });
+  for (let i = 0; i < 2; i++) {
+    rec.series('counter', 'orders', {}).add(12);
+    rec.series('rate', 'ok_ratio', {}).add(true);
+    agg.add(rec.flush(interval(i)));
+  }
+  // Live verdicts (the panel and the lenses while running) already know the metric's kind.
+  assert.deepEqual(agg.verdicts(2000).map((v) => [v.metric, v.kind]), [['orders', 'counter'], ['ok_ratio', 'rate']]);
+  const summary = agg.summary('completed', 2000);
+  const text = formatSummary(summary);
+  assert.match(text, /✓ rate=12\/s +orders: rate > 5$/m);
+  assert.match(text, /✓ rate=100% +ok_ratio: rate > 0\.5$/m);
+  assert.deepEqual(summary.thresholds.map(thresholdLensText), ['✓ rate = 12/s', '✓ rate = 100%']);
 });
