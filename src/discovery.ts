@@ -6,6 +6,8 @@
 // `export const NAME = scenario({...})` and the `load` and `thresholds` properties inside.
 // Syntax errors never throw: what can be recognised is returned, with problems.
 
+import { describeLoadShape } from './presentation/load-shape';
+
 /** 0-based, as VS Code positions. */
 export interface TextPosition {
   line: number;
@@ -592,53 +594,17 @@ class Scanner {
   }
 }
 
-/** A duration as written; a bare number (or numeric string) is seconds, as parseDuration reads it. */
-function describeDuration(d: Literal): string | null {
-  if (typeof d === 'number') return `${d}s`;
-  if (typeof d === 'string') return /^\s*(\d+(\.\d+)?|\.\d+)\s*$/.test(d) ? `${d.trim()}s` : d;
-  return null;
+/** True when a literal holds no NOT_LITERAL anywhere (a plain value the engine can describe). */
+function isPlain(v: Literal): boolean {
+  if (v === NOT_LITERAL) return false;
+  if (Array.isArray(v)) return v.every(isPlain);
+  if (v !== null && typeof v === 'object') return Object.values(v).every(isPlain);
+  return true;
 }
 
-/** A short human description of a literal load shape; null when the shape is not a literal. */
+/** A short description of a literal load shape, in the engine's wording; null when it is not one. */
 export function describeLoad(load: unknown): string | null {
-  if (load === null || typeof load !== 'object' || Array.isArray(load)) return null;
-  const l = load as Record<string, Literal>;
-  const num = (v: Literal) => (typeof v === 'number' ? v : null);
-  const per = l.timeUnit !== undefined ? `/${describeDuration(l.timeUnit) ?? '?'}` : '/s';
-  if (Array.isArray(l.stages)) {
-    const stages = l.stages.filter((s): s is Record<string, Literal> => !!s && typeof s === 'object' && !Array.isArray(s));
-    const targets = stages.map((s) => num(s.to));
-    if (targets.some((t) => t === null)) return null;
-    const max = num(l.maxVUs);
-    if (l.by === 'rate') {
-      const path = stages.map((s) => `→${num(s.to)} it${per} over ${describeDuration(s.over) ?? '?'}`).join(', ');
-      return `ramping rate: ${path}${max !== null ? ` (max ${max} VUs)` : ''}`;
-    }
-    return `ramping VUs: ${stages.map((s) => `→${num(s.to)} over ${describeDuration(s.over) ?? '?'}`).join(', ')}`;
-  }
-  if (l.rate !== undefined) {
-    const rate = num(l.rate);
-    const duration = describeDuration(l.duration);
-    if (rate === null || duration === null) return null;
-    const max = num(l.maxVUs);
-    return `${rate} it${per} for ${duration}${max !== null ? ` (max ${max} VUs)` : ''}`;
-  }
-  if (l.vus !== undefined) {
-    const vus = num(l.vus);
-    if (vus === null) return null;
-    const vuText = `${vus} VU${vus === 1 ? '' : 's'}`;
-    if (l.iterations !== undefined) {
-      const it = num(l.iterations);
-      return it === null ? null : `${vuText}, ${it} iteration${it === 1 ? '' : 's'} shared`;
-    }
-    if (l.iterationsPerVU !== undefined) {
-      const it = num(l.iterationsPerVU);
-      return it === null ? null : `${vuText}, ${it} iteration${it === 1 ? '' : 's'} each`;
-    }
-    const duration = describeDuration(l.duration);
-    return duration === null ? null : `${vuText} for ${duration}`;
-  }
-  return null;
+  return isPlain(load as Literal) ? describeLoadShape(load) : null;
 }
 
 /** Finds the exported scenarios in a *.load.ts source text. Never throws. */

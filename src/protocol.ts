@@ -3,17 +3,14 @@
 // Messages travel over Node's IPC channel (child_process.fork), or as JSON lines in --out files.
 
 import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
-import type { RunDetails } from './report/collect';
+import type { RunDetails } from './view-model/messages';
 
 /** 2: cluster records deflated on the wire, the join reply carries the coordinator's clock, start lag reported. */
 export const PROTOCOL_VERSION = 2;
 
-export interface LoadOverrides {
-  vus?: number;
-  duration?: string;
-  rate?: number;
-  iterations?: number;
-}
+// Engine vocabulary, owned by the engine (it imports nothing from here); the contract carries it.
+import type { LoadOverrides, PlanInfo } from './engine/types';
+export type { LoadOverrides, PlanInfo };
 
 export interface RunRequest {
   /** Absolute path of the *.load.ts file. */
@@ -92,17 +89,6 @@ export type ErrorKind =
   | 'cluster'
   /** A bug or crash inside Loadlens itself. */
   | 'internal';
-
-/** A description of a scenario's planned load, for lists, lenses and live views. */
-export interface PlanInfo {
-  scenario: string;
-  model: 'open' | 'closed';
-  /** Human summary, e.g. '200 it/s for 30s (max 500 VUs)'. */
-  shape: string;
-  plannedMs: number;
-  /** Peak VUs (closed) or maxVUs (open). */
-  maxVUs: number;
-}
 
 /** Parent → runner (and runner → worker). */
 export type ToRunner =

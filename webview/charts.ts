@@ -6,8 +6,8 @@ import {
   Chart, LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip,
   type ChartConfiguration, type ChartDataset,
 } from 'chart.js';
-import { curveTicks, percentileLabel, type SeriesPoint } from './reducers';
-import { formatClock } from './format';
+import { curveTicks, percentileLabel, type SeriesPoint } from '../src/view-model/reducers';
+import { formatClock } from '../src/presentation/format';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 

@@ -1,18 +1,19 @@
-// The panel page: listens for host messages, folds them into PanelState (reducers.ts), keeps the
-// state with setState so it survives hiding and reloads, and draws it. Every string that came
-// from a server or a script goes into the DOM as textContent, never as HTML.
+// The panel page: listens for host messages, folds them into PanelState
+// (src/view-model/reducers.ts), keeps the state with setState so it survives hiding and reloads,
+// and draws it. Every string that came from a server or a script goes into the DOM as
+// textContent, never as HTML.
 
 import './panel.css';
-import type { FromPanel, RunListItem, ToPanel } from './messages';
+import type { FromPanel, RunListItem, ToPanel } from '../src/view-model/messages';
 import { generatorHealth, healthIssueText } from '../src/engine/health';
 import {
   currentRun, curveFrom, curvePoints, curveTicks, elapsedSeconds, initialState, isPanelState,
   agentsLine, orderedValueKeys, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryFigures,
   type PanelState, type RunView, type SeriesPoint,
-} from './reducers';
+} from '../src/view-model/reducers';
 // The CLI's `loadlens compare` tabulates the same rows.
 import { compareRows, formatFigure } from '../src/report/compare';
-import { formatBytes, formatClock, formatCount, formatDelta, formatMetricValue, formatMs, formatObserved, formatPercent } from './format';
+import { formatBytes, formatClock, formatCount, formatDelta, formatMetricValue, formatMs, formatObserved, formatPercent } from '../src/presentation/format';
 import type { MetricSummary } from '../src/engine/types';
 import {
   axes, chartColours, createRunCharts, drawRunCharts as drawCharts, line, makeChart, paintedCharts as painted, readPalette,

@@ -2,7 +2,7 @@
 // data the report embeds, with the panel's chart code. Tables and text are static HTML.
 
 import { createRunCharts, drawRunCharts, paintedCharts, readPalette, type LineChart } from './charts';
-import { curveFrom, type SeriesPoint } from './reducers';
+import { curveFrom, type SeriesPoint } from '../src/view-model/reducers';
 
 /** The JSON the report embeds in #loadlens-report-data. */
 export interface ReportPageData {

@@ -6,7 +6,7 @@
 import { relative } from 'node:path';
 import type { FromRunner, SourceLocation } from '../protocol';
 import type { SummaryData } from '../engine/types';
-import { formatLiveLine, formatSummary } from '../engine/summary-text';
+import { formatLiveLine, formatSummary } from '../presentation/summary-text';
 import { noResponseWarning } from '../engine/no-response';
 import { escapeControl, escapeControlLines } from '../text';
 import type { DisplayOptions } from './args';

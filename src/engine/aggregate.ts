@@ -318,7 +318,8 @@ export class RunAggregate {
   verdicts(elapsedMs: number = this.elapsedMs): ThresholdVerdict[] {
     return this.thresholds.map((t) => {
       const observed = observe(t, this.observedFor(t, elapsedMs));
-      return { metric: t.key, expression: t.expression, ok: evaluate(t, observed), observed, contains: this.unitOf(t), abortOnFail: t.abortOnFail };
+      const kind = this.selections.get(t.key)!.kind ?? this.metrics.get(t.metric)?.kind ?? BUILTIN_METRICS[t.metric]?.kind;
+      return { metric: t.key, expression: t.expression, ok: evaluate(t, observed), observed, contains: this.unitOf(t), ...(kind ? { kind } : {}), abortOnFail: t.abortOnFail };
     });
   }
 

@@ -1,9 +1,8 @@
 // Validates a scenario's `load` shape (and the CLI overrides) into one normal form the executors
 // run. Bad input throws OptionsError naming the field, the value and what is allowed.
 
-import type { Duration, LoadShape, ScenarioDefinition } from './types';
+import type { Duration, LoadOverrides, LoadShape, PlanInfo, ScenarioDefinition } from './types';
 import { expectedStatusesOf } from './http/expected';
-import type { LoadOverrides, PlanInfo } from '../protocol';
 import { createSecureContext } from 'node:tls';
 import { OptionsError } from './errors';
 import { formatDuration, parseDuration } from './duration';
@@ -292,6 +291,20 @@ export function describeLoad(load: NormalLoad): string {
       }
       return `${num(load.rate ?? 0)} ${unit} for ${formatDuration(load.durationMs)} (max ${load.maxVUs} VUs${busy})`;
     }
+  }
+}
+
+/**
+ * The description of a `load` object as written: the engine's own wording of the shape it would
+ * run (static discovery shows what `loadlens list` and the run show). Null when it is not a valid
+ * shape, so a half-typed `load` describes nothing instead of throwing.
+ */
+export function describeLoadShape(load: unknown, overrides?: LoadOverrides): string | null {
+  try {
+    return describeLoad(normaliseLoad(load, overrides));
+  } catch (e) {
+    if (e instanceof OptionsError) return null;
+    throw e;
   }
 }
 

@@ -2,7 +2,7 @@
 // Pure engine: everything it measures leaves through the callbacks (the runner does the I/O).
 
 import type { HttpClient, IntervalData, ScenarioDefinition, Tags, UnfinishedWork } from './types';
-import type { LoadOverrides, PlanInfo } from '../protocol';
+import type { LoadOverrides, PlanInfo } from './types';
 import { MetricsRecorder, type FlushJob } from './metrics/recorder';
 import { GENERATOR_CPU, GENERATOR_EVENT_LOOP_DELAY, GROUP_TAG, SCENARIO_TAG, VUS, VUS_MAX } from './metrics/names';
 import { GeneratorProbe } from './generator-probe';

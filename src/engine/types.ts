@@ -450,6 +450,8 @@ export interface ThresholdVerdict {
   observed: number | null;
   /** The unit of `observed` (the metric's): 'time' (ms), 'data' (bytes) or 'default' (a plain number). */
   contains?: MetricSummary['contains'];
+  /** The metric's kind when known (a counter's `rate` is per second, a Rate's a ratio). */
+  kind?: MetricKind;
   abortOnFail: boolean;
 }
 
@@ -492,4 +494,23 @@ export interface SummaryData {
   unfinished?: UnfinishedWork;
   /** A distributed run's agents (absent: a local run). */
   cluster?: ClusterSummary;
+}
+
+/** CLI and editor overrides of a scenario's load (--vus, --duration, --rate, --iterations). */
+export interface LoadOverrides {
+  vus?: number;
+  duration?: string;
+  rate?: number;
+  iterations?: number;
+}
+
+/** A description of a scenario's planned load, for lists, lenses and live views. */
+export interface PlanInfo {
+  scenario: string;
+  model: 'open' | 'closed';
+  /** Human summary (describeLoad), e.g. '200 it/s for 30s (max 500 VUs)'. */
+  shape: string;
+  plannedMs: number;
+  /** Peak VUs (closed) or maxVUs (open). */
+  maxVUs: number;
 }

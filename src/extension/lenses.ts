@@ -7,7 +7,7 @@ import type { VSCode, CodeLens, CodeLensProvider, Disposable, Event, TextDocumen
 import type { RunManager } from './runManager';
 import type { ScenarioIndex } from './workspace';
 import { resultLensText, statusBarText, thresholdLensText } from './results';
-import { formatObserved } from '../../webview/format';
+import { formatObserved } from '../presentation/format';
 
 export const LENS_RUN = '▶ Run';
 // An icon, not ▶: the per-scenario lenses are the ones titled '▶ Run'.

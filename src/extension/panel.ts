@@ -5,9 +5,9 @@
 
 import { randomBytes } from 'node:crypto';
 import type { VSCode, Disposable, WebviewPanel, Uri } from './vscodeTypes';
-import type { FromPanel, ToPanel, SavedRun, RunListItem } from '../../webview/messages';
-import { renderPanelHtml } from '../../webview/html';
-import { isPanelState } from '../../webview/reducers';
+import type { FromPanel, ToPanel, SavedRun, RunListItem } from '../view-model/messages';
+import { renderPanelHtml } from '../view-model/html';
+import { isPanelState } from '../view-model/reducers';
 import type { RunManager, RunSession } from './runManager';
 import { noRecorder, type Recorder } from './e2e';
 

@@ -1,10 +1,10 @@
 // Texts shown after a run (result lens, threshold lenses, status bar, Test Explorer messages),
 // built from the runner's summary. Pure: unit-tested under plain Node. Number formats are the
-// panel's (webview/format.ts), so the editor and the panel show the same figures.
+// presentation module's (src/presentation/format.ts), so every surface shows the same figures.
 
 import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
-import { aggregationOf, formatCount, formatMs, formatObserved } from '../../webview/format';
-import { headline } from '../../webview/reducers';
+import { aggregationOf, formatCount, formatMs, formatObserved } from '../presentation/format';
+import { headline, summaryFigures } from '../view-model/reducers';
 
 export { headline };
 

@@ -5,7 +5,7 @@
 import type { ClusterOptions, FromRunner, LoadOverrides, PlanInfo, RunRequest } from '../protocol';
 import type { LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import { RunnerProcess } from '../runner/client';
-import { appendPoint, seriesPointOf, type SeriesPoint } from '../../webview/reducers';
+import { appendPoint, seriesPointOf, type SeriesPoint } from '../view-model/reducers';
 import { runId, saveRun, savedRunOf, type SavedRun } from '../report/saved-runs';
 import type { RunDetails } from '../report/collect';
 import { redactor, secretsOf } from './cluster';

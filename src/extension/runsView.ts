@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { EventEmitter } from 'vscode';
 import type { VSCode, Disposable, Event, TreeDataProvider, TreeItem } from './vscodeTypes';
 import { listRuns, type RunListItem } from '../report/saved-runs';
-import { formatCount, formatMs } from '../../webview/format';
+import { formatCount, formatMs } from '../presentation/format';
 
 export const RUNS_VIEW_ID = 'loadlens.runs';
 

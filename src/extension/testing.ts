@@ -16,7 +16,7 @@ import type { ScenarioIndex } from './workspace';
 import type { RunManager, RunOutcome, RunSession, ScenarioResult } from './runManager';
 import { readSettings } from './settings';
 import { liveSummaryText, resultLensText, thresholdFailure } from './results';
-import { formatLiveLine, formatSummary } from '../engine/summary-text';
+import { formatLiveLine, formatSummary } from '../presentation/summary-text';
 import { escapeControl, escapeControlLines } from '../text';
 import type { ThresholdVerdict } from '../engine/types';
 import { noRecorder, type Recorder } from './e2e';

@@ -5,8 +5,8 @@
 import type { SummaryData } from '../engine/types';
 import { generatorHealth, healthIssueText, type GeneratorHealth } from '../engine/health';
 import { HTTP_REQS, ITERATIONS } from '../engine/metrics/names';
-import { formatClock, formatCount, formatMs, formatPercent } from '../../webview/format';
-import type { SeriesPoint } from '../../webview/reducers';
+import { formatClock, formatCount, formatMs, formatPercent } from '../presentation/format';
+import type { SeriesPoint } from '../view-model/reducers';
 import { PHASES, type EndpointStats, type Phase, type RunDetails } from './collect';
 
 export type Severity = 'good' | 'info' | 'warn' | 'bad';

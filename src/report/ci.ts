@@ -1,12 +1,12 @@
 // CI outputs of a run: JUnit XML (--junit) and a Markdown summary for CI job pages
 // (--summary-md, $GITHUB_STEP_SUMMARY). Pure: built from the summaries, with the panel's number
-// formats (webview/format.ts), so CI, the panel and the editor show the same figures.
+// formats (src/presentation/format.ts), so CI, the panel and the editor show the same figures.
 
 import type { SummaryData, ThresholdVerdict } from '../engine/types';
 import { escapeControl } from '../text';
 import { formatDuration } from '../engine/duration';
-import { formatCount, formatObserved } from '../../webview/format';
-import { summaryFigures } from '../../webview/reducers';
+import { formatCount, formatObserved } from '../presentation/format';
+import { summaryFigures } from '../view-model/reducers';
 import { formatFigure } from './compare';
 
 /** Text for an XML attribute or element: control characters (not allowed in XML 1.0) made visible, markup escaped. */

@@ -9,7 +9,7 @@ import { OVERFLOW_TAG_VALUE, decodedCounts } from '../engine/metrics/recorder';
 import {
   GENERATOR_CPU, GENERATOR_EVENT_LOOP_DELAY, HTTP_PHASE_METRICS, HTTP_REQ_DURATION, HTTP_REQ_FAILED, HTTP_REQS,
 } from '../engine/metrics/names';
-import { appendPoint, seriesPointOf, type SeriesPoint } from '../../webview/reducers';
+import { appendPoint, seriesPointOf, type SeriesPoint } from '../view-model/reducers';
 
 /**
  * Endpoints tracked one by one (one latency histogram each, up to ~100 kB for second-long
@@ -19,35 +19,13 @@ export const MAX_ENDPOINTS = 100;
 /** The pooled row's name: names beyond MAX_ENDPOINTS, or beyond the engine's series limit. */
 export const OTHER_ENDPOINTS = '(other names)';
 
-export type Phase = 'blocked' | 'connecting' | 'tls' | 'sending' | 'waiting' | 'receiving';
+// The saved-run format's types live with it (the page reads saved runs, and bundles no Node code).
+import type { EndpointStats, Phase, RunDetails } from '../view-model/messages';
+export type { EndpointStats, Phase, RunDetails };
 export const PHASES: readonly Phase[] = ['blocked', 'connecting', 'tls', 'sending', 'waiting', 'receiving'];
 /** HTTP_PHASE_METRICS in PHASES order. */
 const PHASE_OF_METRIC = new Map<string, Phase>(HTTP_PHASE_METRICS.map((m, i) => [m, PHASES[i]]));
 
-/** One endpoint (method and `name` tag) over the whole run. Times in ms. */
-export interface EndpointStats {
-  method: string;
-  name: string;
-  requests: number;
-  /** Failed requests (http_req_failed: network errors and status >= 400). */
-  failed: number;
-  avg: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  /** Sum of http_req_duration: its share of the total says where the time went. */
-  totalMs: number;
-  /** Mean time per request in each phase. */
-  phases: Record<Phase, number>;
-}
-
-/** A run's details beyond the summary: what saved runs and reports keep. */
-export interface RunDetails {
-  series: SeriesPoint[];
-  bucket: number;
-  endpoints: EndpointStats[];
-}
 
 class EndpointAcc {
   requests = 0;

@@ -5,8 +5,8 @@
 
 import type { MetricSummary, SummaryData, Tags } from '../engine/types';
 import { parseThresholdKey } from '../engine/thresholds';
-import { summaryFigures, type Figure } from '../../webview/reducers';
-import { formatBytes, formatCount, formatDelta, formatMs, formatPercent } from '../../webview/format';
+import { summaryFigures, type Figure } from '../view-model/reducers';
+import { formatBytes, formatCount, formatDelta, formatMs, formatPercent } from '../presentation/format';
 import { CHECKS, HTTP_REQ_DURATION, HTTP_REQ_FAILED, HTTP_REQS } from '../engine/metrics/names';
 
 export interface CompareRow {

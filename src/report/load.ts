@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { RunAggregate } from '../engine/aggregate';
 import type { IntervalData, SummaryData } from '../engine/types';
 import type { OutRecord, PlanInfo } from '../protocol';
-import type { SavedRun } from '../../webview/messages';
+import type { SavedRun } from '../view-model/messages';
 import { DetailsCollector } from './collect';
 import { isSavedRun, savedRunOf } from './saved-runs';
 

@@ -4,10 +4,9 @@
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SavedRun, RunListItem } from '../../webview/messages';
-import { headline } from '../../webview/reducers';
-import type { PlanInfo } from '../protocol';
-import type { SummaryData } from '../engine/types';
+import type { SavedRun, RunListItem } from '../view-model/messages';
+import { headline } from '../view-model/reducers';
+import type { PlanInfo, SummaryData } from '../engine/types';
 import type { RunDetails } from './collect';
 
 export type { SavedRun, RunListItem };

@@ -22,7 +22,7 @@ import {
   NODE24_BIN, SHOTS, VsCodeServer, env24, lens, openFile, openWorkbench, panelFrame, runCommand, setUpE2e, shot, tearDownE2e, waitForEvent,
 } from './harness';
 import { startTarget, type RunningServer } from '../servers/target';
-import { summaryPercentile } from '../../webview/reducers';
+import { summaryPercentile } from '../../src/view-model/reducers';
 import type { SummaryData, ThresholdVerdict } from '../../src/engine/types';
 
 const SCENARIO_FILE = 'api.load.ts';

@@ -13,7 +13,7 @@ import { startTarget, type RunningServer } from '../servers/target';
 import { ExitCode } from '../../src/protocol';
 import { runId, saveRun } from '../../src/report/saved-runs';
 import type { SummaryData } from '../../src/engine/types';
-import { formatCount, formatMs } from '../../webview/format';
+import { formatCount, formatMs } from '../../src/presentation/format';
 import { fixture, startCli, type CliResult } from './cli-helpers';
 
 let target: RunningServer;

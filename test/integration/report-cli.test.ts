@@ -11,7 +11,7 @@ import { fixture, runCli } from './cli-helpers';
 import { startCapacityServer, type CapacityServer } from '../servers/capacity';
 import { analyse } from '../../src/report/analysis';
 import { isSavedRun } from '../../src/report/saved-runs';
-import type { SavedRun } from '../../webview/messages';
+import type { SavedRun } from '../../src/view-model/messages';
 
 const WORKERS = 4;
 const SERVICE_MS = 20;

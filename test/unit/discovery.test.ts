@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { discoverScenarios, describeLoad } from '../../src/discovery';
+import { planOf } from '../../src/engine/load';
 
 const basic = `import { scenario, check, sleep } from 'loadlens';
 
@@ -84,7 +85,7 @@ export
       }
     ), second = scenario({ load: { vus: 2, iterations: 10 } });
 export { notExported, notExported as renamed };
-export default scenario({ load: { rate: 5, timeUnit: '1m', duration: 600 } });
+export default scenario({ load: { rate: 5, timeUnit: '1m', duration: 600, maxVUs: 10 } });
 `;
   const { scenarios, problems } = discoverScenarios(text);
   assert.deepEqual(problems, []);
@@ -92,7 +93,7 @@ export default scenario({ load: { rate: 5, timeUnit: '1m', duration: 600 } });
   const spaced = scenarios[0];
   assert.equal(spaced.span.start.line, 5);
   assert.equal(spaced.nameSpan.start.line, 7);
-  assert.equal(spaced.shape, 'ramping rate: →50 it/s over 30s, →0 it/s over 10s (max 100 VUs)');
+  assert.equal(spaced.shape, '0 → 50 → 0 it/s over 40s (max 100 VUs)');
   assert.deepEqual(
     spaced.thresholds.map((t) => [t.metric, t.expression, t.span.start.line]),
     [
@@ -101,10 +102,10 @@ export default scenario({ load: { rate: 5, timeUnit: '1m', duration: 600 } });
       ['iterations', 'count > 10', 24],
     ],
   );
-  assert.equal(scenarios[1].shape, '2 VUs, 10 iterations shared');
+  assert.equal(scenarios[1].shape, '10 iterations shared by 2 VUs (max 10m)');
   assert.equal(scenarios[2].shape, '1 VU for 1s');
   assert.equal(scenarios[3].span.start.line, 2);
-  assert.equal(scenarios[4].shape, '5 it/1m for 600s');
+  assert.equal(scenarios[4].shape, '5 it/1m for 10m (max 10 VUs)');
 });
 
 test('a load that is not a literal keeps its text but has no shape', () => {
@@ -148,10 +149,19 @@ test('files without scenarios: plain exports and calls of other functions are no
   assert.deepEqual(discoverScenarios(''), { scenarios: [], problems: [] });
 });
 
-test('describeLoad covers each shape', () => {
-  assert.equal(describeLoad({ vus: 1, duration: '10s' }), '1 VU for 10s');
-  assert.equal(describeLoad({ stages: [{ to: 5, over: '1s' }], by: 'vus' }), 'ramping VUs: →5 over 1s');
-  assert.equal(describeLoad({ vus: 10, iterationsPerVU: 20 }), '10 VUs, 20 iterations each');
-  assert.equal(describeLoad({ rate: 100, duration: '1m', maxVUs: 10 }), '100 it/s for 1m (max 10 VUs)');
+test('describeLoad covers each shape, in the words of the plan the engine runs', () => {
+  const shapes = [
+    [{ vus: 1, duration: '10s' }, '1 VU for 10s'],
+    [{ stages: [{ to: 5, over: '1s' }], by: 'vus' }, 'VUs 1 → 5 over 1s'],
+    [{ vus: 10, iterationsPerVU: 20 }, '20 iterations per VU × 10 VUs = 200 (max 10m)'],
+    [{ rate: 100, duration: '1m', maxVUs: 10 }, '100 it/s for 1m (max 10 VUs)'],
+  ] as const;
+  for (const [load, text] of shapes) {
+    assert.equal(describeLoad(load), text);
+    // Static discovery (lens, Test Explorer) and the run's plan (`loadlens list`, the live panel) agree.
+    assert.equal(discoverScenarios(`export const s = scenario({ load: ${JSON.stringify(load)} });`).scenarios[0].shape, planOf('s', { load } as never).shape);
+  }
   assert.equal(describeLoad('x'), null);
+  // A shape the engine would refuse (no maxVUs on an open model) describes nothing.
+  assert.equal(describeLoad({ rate: 5, duration: '1m' }), null);
 });

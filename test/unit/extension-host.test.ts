@@ -13,8 +13,8 @@ import { PANEL_VIEW_TYPE } from '../../src/extension/panel';
 import { LENS_RUN } from '../../src/extension/lenses';
 import { resultLensText } from '../../src/extension/results';
 import { SET_CREDENTIALS_COMMAND, clusterSecretKey } from '../../src/extension/cluster';
-import { initialState, reduce, type PanelState } from '../../webview/reducers';
-import type { ToPanel } from '../../webview/messages';
+import { initialState, reduce, type PanelState } from '../../src/view-model/reducers';
+import type { ToPanel } from '../../src/view-model/messages';
 import { FakeVSCode, TestRunProfileKind, CancellationTokenSource, until, type FakeTestController, type FakeWebviewPanel } from './helpers/fake-vscode';
 import { attachAndContinue } from './helpers/cdp';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunAggregate } from '../../src/engine/aggregate';
 import { MetricsRecorder } from '../../src/engine/metrics';
-import { formatSummary } from '../../src/engine/summary-text';
+import { formatSummary } from '../../src/presentation/summary-text';
 import { generatorHealth } from '../../src/engine/health';
 import { DetailsCollector } from '../../src/report/collect';
 import { analyse, dominantPhase, findSaturation } from '../../src/report/analysis';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { IntervalData, LiveStats } from '../../src/engine/types';
 import { RunAggregate } from '../../src/engine/aggregate';
 import { MetricsRecorder } from '../../src/engine/metrics';
-import { formatBytes, formatLiveLine, formatSummary, formatTime } from '../../src/engine/summary-text';
+import { formatBytes, formatLiveLine, formatSummary, formatTime } from '../../src/presentation/summary-text';
+import { thresholdLensText } from '../../src/extension/results';
 
 const PHASES = ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving'];
 
@@ -43,8 +44,8 @@ test('the summary text has thresholds with observed values, checks, metrics, err
   };
   assert.match(line(/^ {2}scenario browse/), /shop\.load\.ts.*open model.*completed in 2s/);
   // Observed value first, then what was required.
-  assert.match(line(/✓ p\(95\)=/), /✓ p\(95\)=95(\.\d+)?ms +http_req_duration: p\(95\) < 200$/);
-  assert.match(line(/✗ p\(99\)=/), /✗ p\(99\)=99(\.\d+)?ms +http_req_duration: p\(99\) < 50$/);
+  assert.match(line(/✓ p\(95\)=/), /✓ p\(95\)=95\.0 ms +http_req_duration: p\(95\) < 200$/);
+  assert.match(line(/✗ p\(99\)=/), /✗ p\(99\)=99\.\d ms +http_req_duration: p\(99\) < 50$/);
   assert.match(line(/rate=0\.40%/), /✓ rate=0\.40% +http_req_failed: rate < 0\.01 \(abortOnFail\)$/);
   assert.match(line(/no data/), /✗ no data +http_req_duration\{name:nope\}: avg < 5$/);
   assert.match(line(/status is 200/), /✗ status is 200 +1,992\/2,000 +\(8 failed\)$/);
@@ -95,8 +96,8 @@ test('custom metrics declared with isTime print as times, others as plain number
   assert.match(text, /^ {2}items_per_order\.+: avg=3 min=3 med=3 max=3 p\(90\)=3 /m);
   assert.match(text, /^ {2}wait_ms\.+: 1\.5s +1\.5s\/s$/m);
   assert.match(text, /^ {2}queue_ms\.+: 500µs +min=500µs max=500µs$/m);
-  assert.match(text, /✓ p\(95\)=2ms +cart_to_order: p\(95\) < 1000$/m);
-  assert.match(text, /✓ avg=3 +items_per_order: avg < 5$/m);
+  assert.match(text, /✓ p\(95\)=2\.00 ms +cart_to_order: p\(95\) < 1000$/m);
+  assert.match(text, /✓ avg=3(\.\d+)? +items_per_order: avg < 5$/m);
 });
 
 test('the live line shows elapsed/planned, VUs, rate, p99 and errors', () => {
@@ -197,4 +198,22 @@ test('requests and iterations the end cut off: named first, durations marked as 
   assert.ok(s.notes.some((n) => n.startsWith('4 due iterations were dropped because all VUs were busy')), s.notes.join('\n'));
   const plain = formatSummary(run('open'));
   assert.ok(!plain.includes('never completed') && !plain.includes('lower bound'));
+});
+
+test("a custom counter's `rate > 5` is per second in the CLI summary and in the editor, live and at the end", () => {
+  const agg = new RunAggregate({ scenario: 's', file: 'f.load.ts', model: 'closed', plannedMs: 2000, thresholds: { orders: ['rate > 5'], ok_ratio: ['rate > 0.5'] } });
+  const rec = new MetricsRecorder();
+  const interval = (index: number) => ({ index, startMs: index * 1000, endMs: (index + 1) * 1000, vus: 1, vusMax: 1, iterationsDue: 0, iterationsStarted: 1, iterationsDropped: 0, backlog: 0 });
+  for (let i = 0; i < 2; i++) {
+    rec.series('counter', 'orders', {}).add(12);
+    rec.series('rate', 'ok_ratio', {}).add(true);
+    agg.add(rec.flush(interval(i)));
+  }
+  // Live verdicts (the panel and the lenses while running) already know the metric's kind.
+  assert.deepEqual(agg.verdicts(2000).map((v) => [v.metric, v.kind]), [['orders', 'counter'], ['ok_ratio', 'rate']]);
+  const summary = agg.summary('completed', 2000);
+  const text = formatSummary(summary);
+  assert.match(text, /✓ rate=12\/s +orders: rate > 5$/m);
+  assert.match(text, /✓ rate=100% +ok_ratio: rate > 0\.5$/m);
+  assert.deepEqual(summary.thresholds.map(thresholdLensText), ['✓ rate = 12/s', '✓ rate = 100%']);
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeControl, escapeControlLines } from '../../src/text';
-import { formatSummary } from '../../src/engine/summary-text';
+import { formatSummary } from '../../src/presentation/summary-text';
 import type { SummaryData } from '../../src/engine/types';
 
 test('escapeControl shows every control character as a visible escape, newline included', () => {

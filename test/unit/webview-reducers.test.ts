@@ -6,10 +6,10 @@ import {
   agentsLine, appendPoint, currentRun, curveFrom, curvePoints, curveTicks, curveX, initialState, isPanelState,
   MAX_POINTS, MAX_PROBLEMS, peakVUs, percentileLabel, reduce, runWarning, selectScenario, summaryPercentile,
   type PanelState, type SeriesPoint,
-} from '../../webview/reducers';
+} from '../../src/view-model/reducers';
 import { compareRows } from '../../src/report/compare';
-import { formatCount, formatDelta, formatMs, formatObserved, formatPercent } from '../../webview/format';
-import { escapeHtml, panelCsp, renderPanelHtml } from '../../webview/html';
+import { formatCount, formatDelta, formatMs, formatObserved, formatPercent } from '../../src/presentation/format';
+import { escapeHtml, panelCsp, renderPanelHtml } from '../../src/view-model/html';
 import type { FromRunner } from '../../src/protocol';
 import type { SummaryData } from '../../src/engine/types';
 import { hostileRun } from '../webview/fixture';

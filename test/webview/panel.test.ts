@@ -11,12 +11,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { renderPanelHtml } from '../../webview/html';
-import type { FromPanel, SavedRun, ToPanel } from '../../webview/messages';
+import { renderPanelHtml } from '../../src/view-model/html';
+import type { FromPanel, SavedRun, ToPanel } from '../../src/view-model/messages';
 import type { FromRunner } from '../../src/protocol';
 import type { SummaryData } from '../../src/engine/types';
 import { launchChromium } from '../e2e/browser';
 import { HOSTILE, hostileRun, recordedRun } from './fixture';
+import { formatSummary } from '../../src/presentation/summary-text';
+import { discoverScenarios } from '../../src/discovery';
+import { resultLensText, thresholdFailure, thresholdLensText } from '../../src/extension/results';
+import { runListItemOf } from '../../src/report/saved-runs';
+import { runDescription } from '../../src/extension/runsView';
 
 const DIST = join(__dirname, '..', '..', 'dist');
 
@@ -430,6 +435,49 @@ describe('panel page with a recorded runner run', () => {
     for (const id of ['chart-latency', 'chart-throughput', 'chart-vus', 'chart-curve']) {
       assert.ok(await pixelsOfColour(page, id, id === 'chart-throughput' ? '--ll-rps' : id === 'chart-vus' ? '--ll-vus' : '--ll-p99') > 50, `${id} drawn`);
     }
+    await assertClean(page);
+    await page.context().close();
+  });
+
+  test('one recorded run reads the same on every surface: CLI summary, lenses, Test Explorer, Runs view, panel', async () => {
+    const messages = recordedRun();
+    const started = messages.find((m): m is Extract<FromRunner, { type: 'started' }> => m.type === 'started')!;
+    const finished = messages.find((m): m is Extract<FromRunner, { type: 'finished' }> => m.type === 'finished')!;
+    // The recording plus a custom counter with `rate > 5`: its rate is per second on every surface
+    // (the CLI and the lens once disagreed: 'rate=12/s' against '1200.0%').
+    const summary: SummaryData = {
+      ...finished.summary,
+      metrics: { ...finished.summary.metrics, orders: { type: 'counter', contains: 'default', values: { count: 72, rate: 12 } } },
+      thresholds: [...finished.summary.thresholds, { metric: 'orders', expression: 'rate > 5', ok: true, observed: 12, kind: 'counter', abortOnFail: false }],
+    };
+    const page = await openPanel();
+    await feedAll(page, messages.map((m) => (m === finished ? { ...finished, summary } : m)));
+
+    // Observed threshold values, surface by surface, in the summary's order.
+    const cliLines = formatSummary(summary).split('\n');
+    const cli = summary.thresholds.map((v) => {
+      const line = cliLines.find((l) => l.endsWith(`  ${v.metric}: ${v.expression}`));
+      assert.ok(line, `CLI line of ${v.metric}: ${v.expression}`);
+      return /^ {4}[✓✗] (.+?)\s{2,}\S/.exec(line)![1].replace(/^[^=]+=/, '');
+    });
+    const lens = summary.thresholds.map((v) => thresholdLensText(v).replace(/^[✓✗] [^=]+ = /, ''));
+    const testExplorer = summary.thresholds.map((v) => thresholdFailure(v).actual.replace(/^[^=]+ = /, ''));
+    const panel = (await page.locator('#thresholds li .where').allInnerTexts()).map((t) => t.trim().replace(/^\(observed (.*)\)$/, '$1'));
+    assert.deepEqual(cli, ['484 ms', '19.8 ms', '15.0%', '85.0%', '12/s']);
+    assert.deepEqual(lens, cli, 'code lens on the threshold line');
+    assert.deepEqual(testExplorer, cli, 'Test Explorer failure message');
+    assert.deepEqual(panel, cli, 'panel threshold list');
+
+    // Headline figures: the result lens, the Runs view and the panel's figures.
+    const p99 = await text(page, '#p99');
+    const rps = await text(page, '#rps');
+    assert.ok(resultLensText(summary).startsWith(`p99 ${p99} · ${rps} req/s · `), `${resultLensText(summary)} vs panel ${p99}, ${rps}`);
+    const item = runListItemOf({ id: 'r', scenario: summary.scenario, file: summary.file, startedAt: started.startedAt, summary, series: [] });
+    assert.match(runDescription(item), new RegExp(` · p99 ${p99} · ${rps} req/s · `));
+
+    // The load shape: static discovery of the scenario's literal `load` and the run's plan agree.
+    const source = `export const recorded = scenario({ load: { rate: 60, duration: '6s', maxVUs: 20 }, iteration() {} });`;
+    assert.equal(discoverScenarios(source).scenarios[0].shape, started.plan.shape);
     await assertClean(page);
     await page.context().close();
   });

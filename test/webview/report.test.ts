@@ -15,11 +15,11 @@ import { fixture, runCli } from '../integration/cli-helpers';
 import { startCapacityServer, type CapacityServer } from '../servers/capacity';
 import type { OutRecord } from '../../src/protocol';
 import type { SummaryData } from '../../src/engine/types';
-import { seriesPointOf, summaryFigures } from '../../webview/reducers';
+import { seriesPointOf, summaryFigures } from '../../src/view-model/reducers';
 import { renderReport } from '../../src/report/html';
 import { savedRunOf } from '../../src/report/saved-runs';
 import { HOSTILE, hostileRun } from './fixture';
-import { formatCount, formatMs, formatPercent } from '../../webview/format';
+import { formatCount, formatMs, formatPercent } from '../../src/presentation/format';
 
 let server: CapacityServer;
 let browser: Browser;

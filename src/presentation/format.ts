@@ -1,8 +1,10 @@
-// Number formatting for the panel: one place, so charts, tables and the screen-reader view
-// show the same text. Pure; runs under plain Node in the unit tests.
+// The presentation module's numbers: units, threshold values, byte, time and count formats, for
+// the editor (lenses, Test Explorer, status bar, runs view), the panel, CI reports and the CLI
+// summary's threshold lines, so every surface shows the same text. Pure and free of Node and DOM
+// (the page bundles it); runs under plain Node in the unit tests.
 
-import type { MetricSummary, ThresholdVerdict } from '../src/engine/types';
-import { BUILTIN_METRICS } from '../src/engine/metrics/names';
+import type { MetricSummary, ThresholdVerdict } from '../engine/types';
+import { BUILTIN_METRICS } from '../engine/metrics/names';
 
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -29,12 +31,13 @@ export function formatPercent(ratio: number | null | undefined): string {
   return pct < 1 ? `${pct.toFixed(2)}%` : `${pct.toFixed(1)}%`;
 }
 
+/** Bytes in decimal units, as k6 prints them (the CLI summary too): 512 B, 12 kB, 1.2 MB. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = bytes;
   let i = 0;
   while (Math.abs(v) >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return i === 0 ? `${grouped.format(v)} B` : `${v.toFixed(1)} ${units[i]}`;
+  return i === 0 ? `${Math.round(v)} B` : `${Math.round(v * 10) / 10} ${units[i]}`;
 }
 
 /** 0:05, 1:02:03: elapsed seconds as a clock. */
@@ -56,29 +59,47 @@ export function formatDelta(a: number | null, b: number | null, format: (n: numb
 }
 
 /** What formatObserved reads of a threshold verdict. */
-export type ObservedVerdict = Pick<ThresholdVerdict, 'metric' | 'expression' | 'observed' | 'contains'>;
+export type ObservedVerdict = Pick<ThresholdVerdict, 'metric' | 'expression' | 'observed' | 'contains' | 'kind'>;
 
 /** The aggregation a threshold expression compares, e.g. 'p(99)' of 'p(99) < 250'. */
 export function aggregationOf(expression: string): string {
   return expression.split(/[<>=!]/)[0].trim();
 }
 
+/** The unit of a threshold's observed value: a ratio (shown as %), or a metric unit, maybe per second. */
+export interface ObservedUnit {
+  unit: 'ratio' | 'time' | 'data' | 'number';
+  perSecond: boolean;
+}
+
 /**
- * The observed value of a threshold in its metric's unit, as its expression reads it (the panel
- * and the editor show the same text): `p(99) < 250` on a time metric, built-in or declared with
- * isTime → '98.7 ms'; `rate < 0.01` on a rate → '2.0%'; a counter's `rate` → '12.5/s';
- * `count > 10` → '12'. The unit is the verdict's `contains`, else the built-in metric's.
+ * The one place that decides what unit a threshold's observed value is in, for every surface
+ * (CLI summary, lenses, Test Explorer, panel, CI reports). The kind is the verdict's (the
+ * aggregate knows it), else the built-in metric's: a Rate's value is a ratio; a counter's `rate`
+ * is per second in the counter's unit. A verdict without a kind (an older message) on a plain
+ * metric reads `rate` as a Rate's ratio.
+ */
+export function observedUnit(v: ObservedVerdict): ObservedUnit {
+  const builtin = BUILTIN_METRICS[v.metric.replace(/\{.*$/, '')];
+  const kind = v.kind ?? builtin?.kind;
+  const contains = v.contains ?? builtin?.contains ?? 'default';
+  const rate = aggregationOf(v.expression) === 'rate';
+  if (kind === 'rate' || (rate && kind === undefined && contains === 'default')) return { unit: 'ratio', perSecond: false };
+  return { unit: contains === 'time' ? 'time' : contains === 'data' ? 'data' : 'number', perSecond: rate };
+}
+
+/**
+ * The observed value of a threshold in its metric's unit, as its expression reads it; every
+ * surface shows this same text: `p(99) < 250` on a time metric, built-in or declared with
+ * isTime → '98.7 ms'; `rate < 0.01` on a Rate → '2.0%'; a counter's `rate` → '12/s';
+ * `count > 10` → '12'.
  */
 export function formatObserved(v: ObservedVerdict): string {
   if (v.observed === null) return 'no data';
-  const builtin = BUILTIN_METRICS[v.metric.replace(/\{.*$/, '')];
-  const contains = v.contains ?? builtin?.contains ?? 'default';
-  const rate = aggregationOf(v.expression) === 'rate';
-  // `rate` of a plain-number metric is a Rate's ratio unless it is a built-in counter (times and
-  // bytes are only ever counted, so their `rate` is per second).
-  if (rate && contains === 'default' && builtin?.kind !== 'counter') return formatPercent(v.observed);
-  const text = contains === 'time' ? formatMs(v.observed) : contains === 'data' ? formatBytes(v.observed) : formatNumber(v.observed);
-  return rate ? `${text}/s` : text;
+  const { unit, perSecond } = observedUnit(v);
+  if (unit === 'ratio') return formatPercent(v.observed);
+  const text = unit === 'time' ? formatMs(v.observed) : unit === 'data' ? formatBytes(v.observed) : formatNumber(v.observed);
+  return perSecond ? `${text}/s` : text;
 }
 
 /** A plain number: integers grouped (1,200), others to 4 significant digits (0.5132, 99.65). */

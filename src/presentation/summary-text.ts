@@ -1,12 +1,16 @@
-// The end-of-run summary and the live status line as terminal text, in the spirit of k6's.
+// The end-of-run summary and the live status line as terminal text, in the spirit of k6's. Part of
+// the presentation module: threshold values come from format.ts, as on every other surface.
 
-import type { LiveStats, MetricSummary, SummaryData, ThresholdVerdict } from './types';
-import { formatDuration } from './duration';
+import type { LiveStats, MetricSummary, SummaryData, ThresholdVerdict } from '../engine/types';
+import { formatDuration } from '../engine/duration';
 import { escapeControl } from '../text';
-import { HttpErrorKind } from './http/error-kinds';
-import { noResponseWarning, unfinishedText } from './no-response';
-import { agentsText } from './agents-text';
-import { generatorHealth, healthIssueText } from './health';
+import { HttpErrorKind } from '../engine/http/error-kinds';
+import { noResponseWarning, unfinishedText } from '../engine/no-response';
+import { agentsText } from '../engine/agents-text';
+import { generatorHealth, healthIssueText } from '../engine/health';
+import { aggregationOf, formatBytes, formatObserved } from './format';
+
+export { formatBytes };
 import {
   BUILTIN_METRICS,
   CHECKS,
@@ -26,7 +30,7 @@ import {
   VUS_MAX,
   GENERATOR_CPU,
   GENERATOR_EVENT_LOOP_DELAY,
-} from './metrics/names';
+} from '../engine/metrics/names';
 
 /** Shown as the generator health block when unhealthy, not as metric rows (the report has them). */
 const HIDDEN = [GENERATOR_CPU, GENERATOR_EVENT_LOOP_DELAY];
@@ -81,18 +85,6 @@ export function formatTime(ms: number): string {
   return formatDuration(Math.round(ms / 1000) * 1000);
 }
 
-/** Bytes in decimal units as k6 prints them: 512 B, 12 kB, 1.2 MB. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (Math.abs(v) >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${u === 0 ? Math.round(v) : round(v, 1)} ${units[u]}`;
-}
-
 /** 1982.4 → '1,982'; small numbers keep up to 2 decimals. */
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
@@ -123,19 +115,11 @@ function metricOfKey(key: string): string {
   return brace < 0 ? key : key.slice(0, brace);
 }
 
-/** The observed value of a threshold, e.g. 'p(95)=148.21ms', 'rate=2.50%', 'count=120'. */
-function formatObserved(v: ThresholdVerdict, s: SummaryData): string {
+/** A threshold's observed value, e.g. 'p(95)=148 ms', 'rate=2.5%', 'rate=12/s': the text every surface shows. */
+function observedText(v: ThresholdVerdict, s: SummaryData): string {
   if (v.observed === null) return 'no data';
-  const agg = /^\s*([a-z]+(?:\([^)]*\))?)/.exec(v.expression)?.[1] ?? 'value';
-  const metric = metricOfKey(v.metric);
-  const m = s.metrics[v.metric] ?? s.metrics[metric];
-  const kind = m?.type ?? BUILTIN_METRICS[metric]?.kind;
-  const contains = v.contains ?? m?.contains ?? BUILTIN_METRICS[metric]?.contains;
-  let text: string;
-  if (kind === 'rate') text = formatPercent(v.observed);
-  else if (kind === 'counter' && agg === 'rate') text = `${formatIn(contains, v.observed)}/s`;
-  else text = formatIn(contains, v.observed);
-  return `${agg}=${text}`;
+  const kind = v.kind ?? (s.metrics[v.metric] ?? s.metrics[metricOfKey(v.metric)])?.type;
+  return `${aggregationOf(v.expression)}=${formatObserved({ ...v, kind })}`;
 }
 
 function metricValues(m: MetricSummary, durationMs: number, name: string): string {
@@ -191,7 +175,7 @@ export function formatSummary(s: SummaryData, opts: { color?: boolean } = {}): s
 
   if (s.thresholds.length) {
     lines.push('', '  thresholds');
-    const observed = s.thresholds.map((v) => formatObserved(v, s));
+    const observed = s.thresholds.map((v) => observedText(v, s));
     const width = Math.max(...observed.map((o) => o.length));
     s.thresholds.forEach((v, i) => {
       const mark = v.ok ? st.ok('✓') : st.bad('✗');

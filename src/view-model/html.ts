@@ -1,4 +1,4 @@
-// The panel's HTML: a static skeleton that webview/main.ts fills in. The extension host imports
+// The panel's HTML: a static skeleton that the page (webview/main.ts) fills in. The extension host imports
 // renderPanelHtml (no DOM or vscode needed) and passes asWebviewUri()s and a fresh nonce.
 // CSP: nothing but our own nonce'd script and our own stylesheet; no inline style or script, no
 // remote resources, no connections. chart.js sizes canvases through the CSSOM, which CSP allows.

@@ -5,11 +5,11 @@
 // Memory stays bounded for any run length: a run's series holds at most MAX_POINTS points;
 // past that, neighbouring points merge pairwise (latencies keep the worst, rates the mean).
 
-import type { FromRunner, PlanInfo, ErrorKind, SourceLocation } from '../src/protocol';
-import type { AgentCounts, CheckSummary, IntervalData, LiveStats, SummaryData, ThresholdVerdict } from '../src/engine/types';
+import type { FromRunner, PlanInfo, ErrorKind, SourceLocation } from '../protocol';
+import type { AgentCounts, CheckSummary, IntervalData, LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import type { RunListItem, SavedRun, ToPanel } from './messages';
-import { noResponseWarning, unfinishedText } from '../src/engine/no-response';
-import { agentsText } from '../src/engine/agents-text';
+import { noResponseWarning, unfinishedText } from '../engine/no-response';
+import { agentsText } from '../engine/agents-text';
 
 export const STATE_VERSION = 1;
 /** Points per run's series before pairs merge: 600 = 10 minutes at one point per second. */

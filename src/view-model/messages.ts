@@ -3,9 +3,8 @@
 // (GitLens' handshake): messages posted before `ready` or while the panel is hidden are lost,
 // so the host queues them and replays after `ready`.
 
-import type { FromRunner, PlanInfo } from '../src/protocol';
-import type { EndpointStats } from '../src/report/collect';
-import type { SummaryData } from '../src/engine/types';
+import type { FromRunner } from '../protocol';
+import type { PlanInfo, SummaryData } from '../engine/types';
 import type { PanelState, SeriesPoint } from './reducers';
 
 /** A run as saved under the results folder (default .loadlens/runs/<id>.json). */
@@ -68,3 +67,30 @@ export type FromPanel =
       requests: number | null;
       paintedCharts: number;
     };
+
+export type Phase = 'blocked' | 'connecting' | 'tls' | 'sending' | 'waiting' | 'receiving';
+
+/** One endpoint (method and `name` tag) over the whole run. Times in ms. */
+export interface EndpointStats {
+  method: string;
+  name: string;
+  requests: number;
+  /** Failed requests (http_req_failed: network errors and status >= 400). */
+  failed: number;
+  avg: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  /** Sum of http_req_duration: its share of the total says where the time went. */
+  totalMs: number;
+  /** Mean time per request in each phase. */
+  phases: Record<Phase, number>;
+}
+
+/** A run's details beyond the summary: what saved runs and reports keep. */
+export interface RunDetails {
+  series: SeriesPoint[];
+  bucket: number;
+  endpoints: EndpointStats[];
+}
