@@ -5,7 +5,7 @@
 
 import './warm-bundler';
 import './heap';
-import { ExitCode, type FromRunner, type RunRequest } from '../protocol';
+import { ExitCode, type FromRunner, type FromRunnerCore, type RunRequest } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
 import { Runner } from './runner';
 
@@ -19,8 +19,9 @@ export class InProcessRunner implements RunnerConnection {
   constructor() {
     let resolveExit!: (exit: RunnerExit) => void;
     this.exited = new Promise((resolve) => (resolveExit = resolve));
-    const deliver = (m: FromRunner): void => {
-      if (this.ended) return;
+    const deliver = (m: FromRunnerCore): void => {
+      // No supervisor aggregates here (a debug run is not watched): the interval data stays.
+      if (this.ended || m.type === 'interval') return;
       const copy = structuredClone(m);
       for (const l of this.listeners) l(copy);
     };

@@ -1,7 +1,7 @@
 // The runner's core: bundles a scenario file, runs its scenarios one after another and speaks
-// the runner protocol (ToRunner in, FromRunner out): started, a snapshot every second,
-// thresholds, logs, errors with their location, finished with the summary, then done with the
-// exit code. It writes the --out and summary files. It runs in a worker thread (thread.ts) under
+// the runner protocol (ToRunner in, FromRunner out): started, progress every second (and the
+// interval data for its supervisor only), thresholds, logs, errors with their location, finished
+// with the summary, then done with the exit code. It writes the --out and summary files. It runs in a worker thread (thread.ts) under
 // a supervising host (host.ts) in the CLI's process or in the extension's forked runner (main.ts),
 // or, for debug runs, in the forked runner's main thread (in-process.ts): the same messages
 // either way.
@@ -15,7 +15,7 @@ import { normaliseLoad, planOf, validateScenario } from '../engine/load';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type FromRunnerCore, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
@@ -158,7 +158,7 @@ export class Runner {
   private scenario: string | undefined;
 
   constructor(
-    private readonly send: (message: FromRunner) => void,
+    private readonly send: (message: FromRunnerCore) => void,
     private readonly finish: (exitCode: number) => void,
   ) {}
 
@@ -289,7 +289,7 @@ export class Runner {
     let merging: Promise<void> | undefined;
     let mergeError: unknown;
 
-    /** Everything an interval does once it is in the totals: --out, snapshot, thresholds, abort. */
+    /** Everything an interval does once it is in the totals: --out, progress, thresholds, abort. */
     const merged = (interval: IntervalData): void => {
       if (interval.seriesLimit !== undefined && !warnedSeriesLimit) {
         // One warning per run, whichever process (or metric) overflowed first.
@@ -298,9 +298,11 @@ export class Runner {
       }
       for (const o of outs) o.write({ type: 'interval', scenario: name, interval });
       durationMs = Math.max(durationMs, interval.endMs);
-      // Whole: the supervisor (host.ts) aggregates it too, so that it can summarise a run it has to
-      // stop (blocked, out of memory), and strips the series before relaying it to the views.
-      send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...aggregate.live(), agents: agentCounts } : aggregate.live() });
+      // Whole, to the supervisor only (host.ts): its aggregate summarises a run it has to stop
+      // (blocked, out of memory). The views get the few figures they show.
+      send({ type: 'interval', scenario: name, interval });
+      const live = aggregate.live();
+      send({ type: 'progress', scenario: name, progress: { second: interval.index, dropped: interval.iterationsDropped, live: agentCounts ? { ...live, agents: agentCounts } : live } });
       const verdicts = aggregate.verdicts();
       const key = verdictsKey(verdicts);
       if (key !== lastVerdicts) {

@@ -1,7 +1,7 @@
 // The seam between the runner and whatever generates load: the in-process engine today, local
 // worker processes (workers.ts) or remote machines later. A source reports each one-second
 // interval it measured (already merged across its processes, in index order) and the errors it
-// saw; the runner does everything else (aggregation, thresholds, abort, --out, snapshots, summary).
+// saw; the runner does everything else (aggregation, thresholds, abort, --out, progress, summary).
 
 import type { AgentCounts, ClusterSummary, IntervalData, ScenarioDefinition } from '../engine/types';
 import type { LoadOverrides, PlanInfo } from '../protocol';

@@ -39,19 +39,19 @@ function ofType<T extends FromRunner['type']>(messages: FromRunner[], type: T): 
   return messages.filter((m): m is Extract<FromRunner, { type: T }> => m.type === type);
 }
 
-test('a run streams started, per-second snapshots, thresholds, finished and done, in that order', async () => {
+test('a run streams started, per-second progress, thresholds, finished and done, in that order', async () => {
   const messages = await runRequest({ file: fixture('pass.load.ts'), target: target.url });
   const types = messages.map((m) => m.type);
   assert.equal(types[0], 'started');
-  assert.ok(types.indexOf('finished') > types.lastIndexOf('snapshot'));
+  assert.ok(types.indexOf('finished') > types.lastIndexOf('progress'));
   assert.deepEqual(types.slice(-1), ['done']);
 
   const started = ofType(messages, 'started')[0];
   assert.deepEqual(started.plan, { scenario: 'items', model: 'closed', shape: '12 iterations shared by 3 VUs (max 10m)', plannedMs: 600_000, maxVUs: 3 });
-  const snapshots = ofType(messages, 'snapshot');
-  assert.ok(snapshots.length >= 1);
-  snapshots.forEach((s, i) => assert.equal(s.interval.index, i, 'intervals in order, none missing'));
-  assert.equal(snapshots.at(-1)!.live.iterations, 12);
+  const progress = ofType(messages, 'progress');
+  assert.ok(progress.length >= 1);
+  progress.forEach((p, i) => assert.equal(p.progress.second, i, 'seconds in order, none missing'));
+  assert.equal(progress.at(-1)!.progress.live.iterations, 12);
 
   const finished = ofType(messages, 'finished')[0];
   assert.equal(finished.summary.state.status, 'completed');
@@ -82,7 +82,7 @@ test('when Node\'s HTTP parser fails the lean client\'s probe, the run goes on u
 test('a cancel message stops the run gracefully with a summary and exit code 105', async () => {
   let sent = false;
   const messages = await runRequest({ file: fixture('long.load.ts'), target: target.url }, (m, runner) => {
-    if (m.type === 'snapshot' && !sent) {
+    if (m.type === 'progress' && !sent) {
       sent = true;
       runner.cancel('test');
     }
@@ -160,6 +160,7 @@ test('more request names than the series limit: one warning naming the metric, t
   assert.equal(summary.metrics.http_reqs.values.count, 1200);
   assert.deepEqual(summary.thresholds.map((t) => t.ok), [true, true]);
   assert.ok(summary.notes.some((n) => /^Series limit: .*http_reqs 200 of 1200 \(16\.7 %\)/.test(n)), summary.notes.join('\n'));
-  // Snapshots carry the header only.
-  assert.ok(ofType(messages, 'snapshot').every((s) => s.interval.series.length === 0));
+  // The interval data (with its 1200 series) stays in the runner: the parent sees progress only.
+  assert.ok(messages.every((m) => !('interval' in m)));
+  assert.ok(ofType(messages, 'progress').length >= 1);
 });
