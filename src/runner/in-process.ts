@@ -3,10 +3,9 @@
 // blocked one, so no watchdog). Every other run goes through host.ts (a worker thread). Messages
 // are copied as they would be over IPC, so the host never shares an object the runner mutates.
 
-import './warm-bundler';
-import './heap';
 import { ExitCode, type FromRunner, type FromRunnerCore, type RunRequest } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
+import { onUseOutsideRun } from '../engine/api';
 import { Runner } from './runner';
 
 export class InProcessRunner implements RunnerConnection {
@@ -33,6 +32,7 @@ export class InProcessRunner implements RunnerConnection {
     });
     // A scenario's stray promise rejection must not kill the run (or the CLI) silently.
     process.on('unhandledRejection', this.onRejection);
+    onUseOutsideRun((message, stack) => this.runner.usedOutsideRun(message, stack));
   }
 
   onMessage(listener: (m: FromRunner) => void): void {

@@ -7,7 +7,6 @@
 // either way.
 
 import { readFileSync } from 'node:fs';
-import * as engine from '../index';
 import { RunAggregate } from '../engine/aggregate';
 import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
@@ -28,8 +27,6 @@ import { ClusterError } from './cluster/nats';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
 
-// The scenario's `import ... from 'loadlens'` resolves to this very engine instance.
-(globalThis as { __loadlens?: unknown }).__loadlens = engine;
 
 /** Distinct iteration error messages whose stack is sent; later ones are only counted. */
 const MAX_ITERATION_ERROR_REPORTS = 5;
@@ -224,6 +221,13 @@ export class Runner {
     if (this.strayRejections.has(message)) return;
     this.strayRejections.add(message);
     this.send({ type: 'log', level: 'warn', message: `unhandled promise rejection: ${stackOf(reason) ?? String(reason)}` });
+  }
+
+  /** check() or a custom metric used while no scenario runs (api.ts says so once): a warning at its line. */
+  usedOutsideRun(message: string, stack: string | undefined): void {
+    const location = this.file ? locateInStack(stack, this.file) : undefined;
+    const where = location ? `${location.file}:${location.line}:${location.column}: ` : '';
+    this.send({ type: 'log', level: 'warn', scenario: this.scenario, message: `${where}${message}` });
   }
 
   cancel(reason: string): void {

@@ -3,6 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunnerProcess } from '../../src/runner/client';
 import { ExitCode, type FromRunner, type RunRequest } from '../../src/protocol';
@@ -163,4 +165,33 @@ test('more request names than the series limit: one warning naming the metric, t
   // The interval data (with its 1200 series) stays in the runner: the parent sees progress only.
   assert.ok(messages.every((m) => !('interval' in m)));
   assert.ok(ofType(messages, 'progress').length >= 1);
+});
+
+test('check() and a custom metric used while no scenario runs record nothing and say so once, at their line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-outside-'));
+  const file = join(dir, 'outside.load.ts');
+  writeFileSync(file, `import { scenario, check, Counter } from 'loadlens';
+const orders = new Counter('orders');
+check(1, { 'top level': () => true });
+orders.add(5);
+export const s = scenario({
+  load: { vus: 1, iterations: 3 },
+  async iteration({ http }) {
+    await http.get('/fast');
+    check(1, { inside: () => true });
+    orders.add(1);
+  },
+});
+`);
+  try {
+    const messages = await runRequest({ file, target: target.url });
+    const warnings = ofType(messages, 'log').filter((m) => m.level === 'warn' && /while no scenario runs/.test(m.message));
+    assert.equal(warnings.length, 1, 'said once, though check() and the metric were both used outside');
+    assert.equal(warnings[0].message, `${file}:3:1: check() was called while no scenario runs (at the file's top level, or after its run ended): it recorded nothing. Call it from iteration(), setup() or teardown(); this is said once.`);
+    const summary = ofType(messages, 'finished')[0].summary;
+    assert.deepEqual(summary.checks.map((c) => [c.name, c.passes, c.fails]), [['inside', 3, 0]]);
+    assert.equal(summary.metrics.orders.values.count, 3, 'only the iterations counted');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
