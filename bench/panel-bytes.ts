@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startDemoServer } from '../src/demo/server';
 import { RunnerProcess } from '../src/runner/client';
 import type { FromRunner } from '../src/protocol';
+import { initialState, reduce, type PanelState } from '../webview/reducers';
 
 const root = join(__dirname, '..');
 const argv = process.argv.slice(2);
@@ -22,7 +23,10 @@ async function main(): Promise<void> {
   runner.child.stderr?.resume();
   const bytes: Record<string, { count: number; bytes: number }> = {};
   let exitCode = -1;
+  // What the extension host keeps for a re-opened panel: the reduced state, not the messages.
+  let state: PanelState = initialState();
   runner.onMessage((m: FromRunner) => {
+    state = reduce(state, { type: 'runner', message: m });
     const b = bytes[m.type] ?? (bytes[m.type] = { count: 0, bytes: 0 });
     b.count++;
     b.bytes += Buffer.byteLength(JSON.stringify(m));
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
   const total = Object.values(bytes).reduce((a, b) => a + b.bytes, 0);
   const perSecond = Object.fromEntries(Object.entries(bytes).map(([k, v]) => [k, { ...v, perMessage: Math.round(v.bytes / v.count) }]));
   console.log(JSON.stringify({ seconds, exitCode, toViews: { totalBytes: total, bytesPerSecond: Math.round(total / seconds), byType: perSecond },
+    restoreMessageBytes: Buffer.byteLength(JSON.stringify({ type: 'restore', state })),
     intervalDataInRunner: { count: intervals.length, bytes: intervalBytes, perMessage: Math.round(intervalBytes / Math.max(1, intervals.length)) } }, null, 2));
 }
 
