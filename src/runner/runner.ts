@@ -10,11 +10,12 @@ import { readFileSync } from 'node:fs';
 import { RunAggregate } from '../engine/aggregate';
 import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
-import { normaliseLoad, planOf, validateScenario } from '../engine/load';
+import { planOf, validateScenario, type NormalLoad } from '../engine/load';
+import { planFromLoad, resolveLoad } from '../engine/run';
 import { UnknownMetricError, checkThresholds } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type FromRunnerCore, type LoadOverrides, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type FromRunnerCore, type PlanInfo, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 // Pure static analysis (no vscode): finds where an option was written.
 import { discoverScenarios } from '../discovery';
 import { ScenarioFileError, cleanStack, loadScenarioFile, locateInStack, selectScenarios, type FoundScenario, type LoadedFile } from './bundle';
@@ -66,11 +67,10 @@ function stackOf(err: unknown): string | undefined {
 interface Prepared {
   name: string;
   definition: ScenarioDefinition;
+  /** The run's load, resolved once (overrides, or a debug run's one VU) and its description. */
+  load: NormalLoad;
+  plan: PlanInfo;
   aggregate: RunAggregate;
-}
-
-function loadOverrides(request: RunRequest): LoadOverrides | undefined {
-  return request.debug ? undefined : request.overrides;
 }
 
 /** An error about one scenario: reported with its name. */
@@ -255,7 +255,8 @@ export class Runner {
     // Metric names (built-in, or custom ones the module created as it loaded) and each
     // aggregation against the metric's kind, before any request, as k6 does at init.
     if (!request.debug) checkThresholds(definition.thresholds, name, customMetrics);
-    const plan = planOf(name, definition, loadOverrides(request));
+    const load = resolveLoad(definition.load, request);
+    const plan = planFromLoad(name, load);
     const aggregate = new RunAggregate({
       scenario: name,
       file: request.file,
@@ -272,7 +273,7 @@ export class Runner {
         message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
       });
     }
-    return { name, definition, aggregate };
+    return { name, definition, load, plan, aggregate };
   }
 
   /** Runs one scenario to its end; returns its summary. */
@@ -282,7 +283,7 @@ export class Runner {
     const { name, definition, aggregate } = p;
     const file = request.file;
     this.scenario = name;
-    const gracefulStopMs = normaliseLoad(definition.load, loadOverrides(request)).gracefulStopMs;
+    const gracefulStopMs = p.load.gracefulStopMs;
     const thresholds = request.debug ? undefined : definition.thresholds;
     let lastVerdicts = '';
     let durationMs = 0;
@@ -386,7 +387,7 @@ export class Runner {
     if (state.cancelled) source.cancel('cancelled');
     let result;
     try {
-      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug, httpDebug: request.httpDebug }, events);
+      result = await source.run({ name, file, definition, load: p.load, overrides: request.debug ? undefined : request.overrides, env, debug: request.debug, httpDebug: request.httpDebug }, events);
       // Every interval in the totals (and in --out) before the summary.
       while (merging !== undefined) await merging;
       if (mergeError !== undefined) throw mergeError;

@@ -195,3 +195,26 @@ export const s = scenario({
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a debug run of an open-model scenario is described as what runs (one VU, closed) by its plan, live figures and summary', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-debug-plan-'));
+  const file = join(dir, 'open.load.ts');
+  writeFileSync(file, `import { scenario } from 'loadlens';
+export const open = scenario({
+  load: { rate: 50, duration: '10s', maxVUs: 20 },
+  async iteration({ http }) { await http.get('/fast'); },
+});
+`);
+  try {
+    const messages = await runRequest({ file, target: target.url, debug: { iterations: 2 } });
+    const plan = ofType(messages, 'started')[0].plan;
+    assert.equal(plan.model, 'closed');
+    assert.equal(plan.maxVUs, 1);
+    for (const p of ofType(messages, 'progress')) assert.equal(p.progress.live.plannedMs, plan.plannedMs, 'the live line plans what the engine runs');
+    const summary = ofType(messages, 'finished')[0].summary;
+    assert.equal(summary.model, 'closed');
+    assert.equal(summary.metrics.iterations.values.count, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
