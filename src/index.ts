@@ -1,6 +1,6 @@
 // The `loadlens` module a scenario file imports: `import { scenario, check, sleep } from 'loadlens'`.
 // In the runner, the bundled scenario's 'loadlens' import resolves to this very module instance
-// (through globalThis.__loadlens), so check() and custom metrics record into the running scenario.
+// (src/runner/bundle.ts), so check() and custom metrics record into the running scenario.
 
 export { scenario, check, sleep, group, url, file, Counter, Gauge, Rate, Trend, api } from './engine/api';
 export { csv, json } from './engine/data';

@@ -112,15 +112,13 @@ export type FromRunner =
       thresholds?: ScenarioOptions['thresholds'];
     }
   /**
-   * Once per second per scenario: the merged interval and display-ready running figures. The
-   * runner's thread sends the whole interval to its supervisor (host.ts), whose aggregate must
-   * be able to summarise a run it had to stop; the supervisor relays it to the views with its
-   * `series` left empty (the --out file carries them).
-   * Both carry the requests in flight and how long no request has finished while they waited
-   * (`inFlight`, `noResponseMs`: the "no response for 5 s" warning); the last interval carries
-   * what the end cut off (`unfinished`).
+   * Once per second per scenario, display-ready: what the views (panel, status bar, CLI live line,
+   * Test Explorer) show, and no histogram. The interval data itself (for --out, merging and the
+   * aggregate) stays with the runner and its supervisor (RunnerInterval).
+   * `live` carries the requests in flight and how long no request has finished while they waited
+   * (`inFlight`, `noResponseMs`: the "no response for 5 s" warning).
    */
-  | { type: 'snapshot'; scenario: string; interval: IntervalData; live: LiveStats }
+  | { type: 'progress'; scenario: string; progress: Progress }
   | { type: 'thresholds'; scenario: string; verdicts: ThresholdVerdict[] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; scenario?: string }
   | {
@@ -144,11 +142,34 @@ export type FromRunner =
   /** The last message: the process exit code it is about to use. */
   | { type: 'done'; exitCode: number };
 
+/** A second of a run as the views draw it: one point of the live series and the running figures. */
+export interface Progress {
+  /** The interval's 0-based second since the run's start. */
+  second: number;
+  /** Iterations dropped within that second (open model, every VU busy). */
+  dropped: number;
+  live: LiveStats;
+}
+
+/**
+ * Runner → its supervisor only (host.ts), never relayed: a merged interval whole, series included,
+ * so that the supervisor's aggregate can summarise a run it had to stop (blocked, out of memory).
+ * The last interval carries what the end cut off (`unfinished`).
+ */
+export interface RunnerInterval {
+  type: 'interval';
+  scenario: string;
+  interval: IntervalData;
+}
+
+/** What the runner core (runner.ts) sends: the runner protocol plus the interval data for its supervisor. */
+export type FromRunnerCore = FromRunner | RunnerInterval;
+
 /**
  * Runner thread → its supervising host (src/runner/host.ts): the runner's messages, plus a
  * heartbeat every 250 ms; a missing heartbeat means the scenario blocked the thread's event loop.
  */
-export type FromRunnerThread = FromRunner | Heartbeat | ThreadOutput;
+export type FromRunnerThread = FromRunnerCore | Heartbeat | ThreadOutput;
 
 /** The scenario thread's console output, in order with its other messages. */
 export interface ThreadOutput {

@@ -76,11 +76,11 @@ export class TerminalReporter {
           this.line(this.err, `${bold('▶ ' + escapeControl(m.scenario), color)}  ${escapeControl(m.plan.shape)}  ${dim(displayPath(m.file), color)}`);
         }
         break;
-      case 'snapshot': {
+      case 'progress': {
         if (this.display.quiet) break;
-        const text = formatLiveLine(m.live);
+        const text = formatLiveLine(m.progress.live);
         // A target that stops answering is said at once in CI logs too, not at the next 5 s line.
-        const stalled = noResponseWarning(m.live) !== undefined;
+        const stalled = noResponseWarning(m.progress.live) !== undefined;
         const stallBegins = stalled && !this.stallShown;
         this.stallShown = stalled;
         if (this.tty) {

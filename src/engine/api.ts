@@ -109,6 +109,30 @@ export async function group<T>(name: string, fn: () => T | Promise<T>): Promise<
   }
 }
 
+/** Where the one-time "used outside a run" warning goes; undefined: nowhere (yet). */
+let outsideRunListener: ((message: string, stack: string | undefined) => void) | undefined;
+let warnedOutsideRun = false;
+
+/**
+ * @internal Set up by each host's main (src/runner/thread.ts, in-process.ts): told once when
+ * check() or a custom metric is used while no scenario runs, which records nothing.
+ */
+export function onUseOutsideRun(listener: (message: string, stack: string | undefined) => void): void {
+  outsideRunListener = listener;
+}
+
+function usedOutsideRun(what: string): void {
+  if (warnedOutsideRun || outsideRunListener === undefined) return;
+  warnedOutsideRun = true;
+  const trace: { stack?: string } = {};
+  Error.captureStackTrace(trace, usedOutsideRun);
+  outsideRunListener(
+    `${what} was called while no scenario runs (at the file's top level, or after its run ended): it recorded nothing. ` +
+      'Call it from iteration(), setup() or teardown(); this is said once.',
+    trace.stack,
+  );
+}
+
 /**
  * @internal A promise rejection nobody handled (the host's 'unhandledRejection' event): counted
  * in the running scenario's errors by kind like an iteration error. Returns how many times this
@@ -137,6 +161,7 @@ export function check<T>(value: T, checks: Record<string, (value: T) => unknown>
   const c = contexts === null ? undefined : contexts.getStore();
   const run = c !== undefined ? c.run : active;
   const groupPath = c !== undefined ? c.group : '';
+  if (run === null) usedOutsideRun('check()');
   let all = true;
   for (const name in checks) {
     let pass: boolean;
@@ -318,7 +343,10 @@ abstract class CustomMetric<S> {
     // Inside a group or a mix: the calling iteration's run and group (series cached by the recorder).
     if (c !== undefined && c !== null) return this.seriesFor(c.run, tags !== undefined ? { ...c.tags, ...tags } : c.tags);
     const run = active;
-    if (run === null) return null;
+    if (run === null) {
+      usedOutsideRun(`metric "${this.name}"`);
+      return null;
+    }
     if (tags !== undefined) return this.seriesFor(run, { ...run.tags, ...tags });
     if (this.run !== run) {
       this.run = run;

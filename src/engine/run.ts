@@ -24,6 +24,8 @@ export interface RunScenarioOptions {
   /** The scenario file (for messages). */
   file: string;
   def: ScenarioDefinition;
+  /** The run's load as resolveLoad gave it; omitted: resolved here from `overrides` and `debug`. */
+  load?: NormalLoad;
   overrides?: LoadOverrides;
   env?: Record<string, string>;
   /** This process's share of the run (worker processes); the whole run when omitted. */
@@ -97,6 +99,14 @@ function debugLoad(debug: { iterations?: number }): NormalLoad {
   return { model: 'closed', kind: 'shared-iterations', vus: 1, iterations, maxDurationMs: DEBUG_LIMIT_MS, gracefulStopMs: DEBUG_LIMIT_MS };
 }
 
+/**
+ * The load a run runs: the scenario's, with the run's overrides, or a debug run's one VU. The one
+ * place that decides it: the runner's plan and aggregate, the engine and --workers read it.
+ */
+export function resolveLoad(load: unknown, run: { overrides?: LoadOverrides; debug?: { iterations?: number } }): NormalLoad {
+  return run.debug ? debugLoad(run.debug) : normaliseLoad(load, run.overrides);
+}
+
 export function planFromLoad(name: string, load: NormalLoad): PlanInfo {
   return { scenario: name, model: load.model, shape: describeLoad(load), plannedMs: plannedMsOf(load), maxVUs: maxVUsOf(load) };
 }
@@ -160,7 +170,7 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
 export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
   const given = opts.def;
   validateScenario(given);
-  const load = opts.debug ? debugLoad(opts.debug) : normaliseLoad(given.load, opts.overrides);
+  const load = opts.load ?? resolveLoad(given.load, opts);
   const plan = planFromLoad(opts.name, load);
   const clock = opts.now ?? (() => performance.now());
   const env = opts.env ?? {};

@@ -58,7 +58,7 @@ export class ScenarioStates implements Disposable {
         const key = scenarioKey(file, m.scenario);
         const s = this.states.get(key) ?? { running: true, live: null, thresholds: [], summary: null };
         if (m.type === 'started') Object.assign(s, { running: true, live: null, thresholds: [], summary: null });
-        else if (m.type === 'snapshot') { s.live = m.live; if (m.live.thresholds?.length) s.thresholds = m.live.thresholds; }
+        else if (m.type === 'progress') { const live = m.progress.live; s.live = live; if (live.thresholds?.length) s.thresholds = live.thresholds; }
         else if (m.type === 'thresholds') s.thresholds = m.verdicts;
         else if (m.type === 'finished') Object.assign(s, { running: false, summary: m.summary, thresholds: m.summary.thresholds });
         else return;

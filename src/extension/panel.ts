@@ -1,13 +1,15 @@
 // The panel host: creates the webview panel (strict CSP with a nonce, local resources only),
 // waits for the page's `ready`, queues messages while the page is not listening (before ready,
 // while hidden: VS Code drops postMessage to hidden webviews), restores after a window reload
-// through a serializer, and forwards the runner's messages. The page itself is webview/.
+// through a serializer, and forwards the runner's messages. It reduces them as the page does
+// (webview/reducers.ts), so a re-opened page starts from that state, not from a replay of the
+// run's messages. The page itself is webview/.
 
 import { randomBytes } from 'node:crypto';
 import type { VSCode, Disposable, WebviewPanel, Uri } from './vscodeTypes';
 import type { FromPanel, ToPanel, SavedRun, RunListItem } from '../view-model/messages';
 import { renderPanelHtml } from '../view-model/html';
-import { isPanelState } from '../view-model/reducers';
+import { initialState, isPanelState, reduce, type PanelState } from '../view-model/reducers';
 import type { RunManager, RunSession } from './runManager';
 import { noRecorder, type Recorder } from './e2e';
 
@@ -28,8 +30,8 @@ export class PanelHost implements Disposable {
   private panel: WebviewPanel | undefined;
   private ready = false;
   private queue: ToPanel[] = [];
-  /** The messages of the current (or last) run, replayed into a newly created page. */
-  private runLog: ToPanel[] = [];
+  /** What the page shows, reduced from every message posted to it: a new page starts from it. */
+  private state: PanelState = initialState();
   private panelSubs: Disposable[] = [];
   private readyWaiters: Array<() => void> = [];
   private readonly subs: Disposable[] = [];
@@ -71,8 +73,9 @@ export class PanelHost implements Disposable {
       this.webviewOptions(),
     );
     this.adopt(panel);
-    // A new page starts empty: give it the current run so far, and the history.
-    this.queue = [...this.runLog, { type: 'history', runs: this.actions.history() }];
+    // A new page starts empty: give it what the last one showed (the run so far), and the history.
+    this.queue = this.state.mode === 'idle' ? [] : [{ type: 'restore', state: this.state }];
+    this.post({ type: 'history', runs: this.actions.history() });
   }
 
   /**
@@ -100,6 +103,11 @@ export class PanelHost implements Disposable {
 
   /** Sends a message now if the page listens, else queues it for the next `ready`. */
   post(message: ToPanel): void {
+    this.state = reduce(this.state, message);
+    this.send(message);
+  }
+
+  private send(message: ToPanel): void {
     if (this.panel && this.ready && this.panel.visible) {
       void this.panel.webview.postMessage(message).then((delivered) => {
         if (!delivered) { this.record('panel-undelivered', { type: message.type }); this.enqueue(message); }
@@ -124,21 +132,15 @@ export class PanelHost implements Disposable {
   }
 
   private enqueue(message: ToPanel): void {
-    // Without a panel nothing is queued: a new panel gets the run log instead.
+    // Without a panel nothing is queued: a new panel gets the reduced state instead.
     if (!this.panel) return;
     this.queue.push(message);
     if (this.queue.length > MAX_QUEUE) this.queue.splice(0, this.queue.length - MAX_QUEUE);
   }
 
   private follow(session: RunSession): void {
-    this.runLog = [];
     if (this.openOnRun()) this.show(true);
-    session.onMessage((message) => {
-      const m: ToPanel = { type: 'runner', message };
-      this.runLog.push(m);
-      if (this.runLog.length > MAX_QUEUE) this.runLog.splice(0, this.runLog.length - MAX_QUEUE);
-      this.post(m);
-    });
+    session.onMessage((message) => this.post({ type: 'runner', message }));
     void session.outcome.then(() => this.refreshHistory());
   }
 
@@ -185,7 +187,7 @@ export class PanelHost implements Disposable {
     if (!this.panel) return;
     const pending = this.queue;
     this.queue = [];
-    for (const m of pending) this.post(m);
+    for (const m of pending) this.send(m);
   }
 
   private receive(m: FromPanel): void {

@@ -254,11 +254,11 @@ export class RunSession {
         r.file = m.file;
         break;
       }
-      case 'snapshot': {
+      case 'progress': {
         const r = this.result(m.scenario);
-        r.live = m.live;
-        r.thresholds = m.live.thresholds ?? r.thresholds;
-        const next = appendPoint(r.series, r.bucket, seriesPointOf(m.interval, m.live));
+        r.live = m.progress.live;
+        r.thresholds = m.progress.live.thresholds ?? r.thresholds;
+        const next = appendPoint(r.series, r.bucket, seriesPointOf(m.progress));
         r.series = next.series;
         r.bucket = next.bucket;
         break;

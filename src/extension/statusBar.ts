@@ -26,7 +26,7 @@ export class RunStatusBar implements Disposable {
       this.stop.show();
       void vscode.commands.executeCommand('setContext', 'loadlens.running', true);
       const sub = session.onMessage((m) => {
-        if (m.type === 'snapshot') this.item.text = statusBarText(m.live);
+        if (m.type === 'progress') this.item.text = statusBarText(m.progress.live);
       });
       void session.outcome.then(() => {
         sub.dispose();

@@ -283,8 +283,8 @@ export class LoadlensTesting implements Disposable {
         out(`▶ ${escapeControl(m.scenario)}: ${escapeControl(m.plan.shape)}\n`);
         this.log.appendLine(`[run] ${escapeControl(m.scenario)} (${escapeControl(m.file)}): ${escapeControl(m.plan.shape)}`);
         break;
-      case 'snapshot':
-        out(`${formatLiveLine(m.live)}\n`);
+      case 'progress':
+        out(`${formatLiveLine(m.progress.live)}\n`);
         break;
       case 'log': {
         const message = escapeControlLines(m.message);

@@ -80,7 +80,7 @@ export class DetailsCollector {
     }
     const seconds = Math.max(interval.endMs - interval.startMs, 1) / 1000;
     const point: SeriesPoint = {
-      ...seriesPointOf(interval, live),
+      ...seriesPointOf({ second: interval.index, dropped: interval.iterationsDropped, live }),
       p95: this.latency.total > 0 ? this.latency.read([95]).percentiles[0] / 1000 : 0,
       due: interval.iterationsDue / seconds,
       failedPerSec: failed / seconds,

@@ -2,7 +2,8 @@
 // imports and npm packages resolve from the file's folder; `loadlens` resolves to the engine the
 // runner already loaded, so scenario and runner share one engine instance), and the bundle is
 // compiled as a CommonJS module whose filename is the scenario file, with an inline source map,
-// so stack traces and the debugger show the .load.ts's own lines.
+// so stack traces and the debugger show the .load.ts's own lines. The engine and the scenario's
+// console reach the bundle through that module's own `require`, not through globalThis.
 
 import { build, type Message, type Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { MetricKind, ScenarioDefinition, ScenarioOptions } from '../engine/
 import type { KnownTags } from '../engine/thresholds';
 import { SYSTEM_TAGS } from '../engine/metrics/names';
 import type { ErrorKind, SourceLocation } from '../protocol';
+import * as engine from '../index';
 import { escapingConsole } from './console';
 import { cleanStack, locateInStack } from './stack';
 
@@ -31,21 +33,18 @@ export class ScenarioFileError extends Error {
   }
 }
 
-const VIRTUAL_NAMESPACE = 'loadlens-engine';
-
+/** The module ids the bundle requires at run time, answered by loadBundle's `require`. */
+const ENGINE_ID = 'loadlens';
+const CONSOLE_ID = 'loadlens:console';
 /** The scenario's `console` (bundled code only): strings escaped before they reach a terminal. */
-const SCENARIO_CONSOLE = 'globalThis.__loadlensConsole';
-(globalThis as { __loadlensConsole?: Console }).__loadlensConsole ??= escapingConsole(console);
+const SCENARIO_CONSOLE = '__loadlensConsole';
+let scenarioConsole: Console | undefined;
 
-/** Resolves `import ... from 'loadlens'` to the engine instance the runner put on globalThis. */
+/** Leaves `import ... from 'loadlens'` to run time: loadBundle answers it with this engine instance. */
 const engineModulePlugin: Plugin = {
   name: 'loadlens-engine',
   setup(b) {
-    b.onResolve({ filter: /^loadlens$/ }, (args) => ({ path: args.path, namespace: VIRTUAL_NAMESPACE }));
-    b.onLoad({ filter: /.*/, namespace: VIRTUAL_NAMESPACE }, () => ({
-      contents: 'module.exports = globalThis.__loadlens;',
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^loadlens$/ }, () => ({ path: ENGINE_ID, external: true }));
   },
 };
 
@@ -77,6 +76,7 @@ export async function bundleScenarioFile(file: string): Promise<string> {
       // CPU of a GET + check scenario. Unminified, the names stay as written anyway.
       logLevel: 'silent',
       define: { console: SCENARIO_CONSOLE },
+      banner: { js: `var ${SCENARIO_CONSOLE} = require(${JSON.stringify(CONSOLE_ID)});` },
       plugins: [engineModulePlugin],
     });
     return result.outputFiles[0].text;
@@ -104,6 +104,13 @@ export function loadBundle(code: string, file: string): Record<string, unknown> 
   const mod = new ModuleCtor(file, module);
   mod.filename = file;
   mod.paths = ModuleCtor._nodeModulePaths(dirname(file));
+  // The scenario and the runner share this engine instance (check() records into its run).
+  const nodeRequire = mod.require.bind(mod);
+  mod.require = Object.assign((id: string) => {
+    if (id === ENGINE_ID) return engine;
+    if (id === CONSOLE_ID) return (scenarioConsole ??= escapingConsole(console));
+    return nodeRequire(id);
+  }, nodeRequire) as NodeJS.Require;
   try {
     withDataFolder(dirname(file), () => mod._compile(code, file));
   } catch (err) {

@@ -1,4 +1,5 @@
-// V8 tuning for the process that runs the load (the CLI, the forked runner, each worker).
+// V8 tuning for the process that runs the load (the CLI, the forked runner, each worker): each
+// host's main calls tuneHeap() once.
 
 import { setFlagsFromString } from 'node:v8';
 
@@ -10,4 +11,6 @@ import { setFlagsFromString } from 'node:v8';
  * no throughput cost measured (bench/RESULTS.md, memory). V8 reads this flag at each full GC,
  * so setting it in the running process takes effect.
  */
-setFlagsFromString('--heap-growing-percent=50');
+export function tuneHeap(): void {
+  setFlagsFromString('--heap-growing-percent=50');
+}

@@ -3,7 +3,7 @@
 // whatever the scenario does. The CLI uses it in its own process; the forked runner (main.ts)
 // uses it for the extension. The supervisor
 // - relays the runner protocol both ways (postMessage copies every message, as IPC would);
-// - keeps its own copy of each running scenario's figures (the snapshot intervals it relays),
+// - keeps its own copy of each running scenario's figures (the runner's intervals, which it keeps to itself),
 //   so it can print the summary and close --out even when the thread cannot;
 // - watches the thread's heartbeat: a blocked event loop is reported with the .load.ts line it is
 //   stuck on (the thread's stack, taken through the inspector), and a cancel then ends the run at
@@ -194,13 +194,14 @@ export class ThreadRunner implements RunnerConnection {
         this.current = r;
         break;
       }
-      case 'snapshot': {
+      case 'interval': {
+        // Kept here, never relayed: the views get the runner's `progress`.
         const r = this.running.get(m.scenario);
         if (r) {
           r.aggregate.add(m.interval);
           r.lastEndMs = Math.max(r.lastEndMs, m.interval.endMs);
         }
-        break;
+        return;
       }
       case 'finished':
         this.running.delete(m.scenario);
@@ -210,9 +211,7 @@ export class ThreadRunner implements RunnerConnection {
         if (m.kind === 'exit') this.stopBy({ status: 'incomplete', code: ExitCode.scenarioExit, why: 'the scenario called process.exit()' });
         break;
     }
-    // The views read `live` and the interval's header; its series (up to the series limit per
-    // metric: thousands with many request names) would be copied every second for nobody.
-    this.deliver(m.type === 'snapshot' ? { ...m, interval: { ...m.interval, series: [] } } : m);
+    this.deliver(m);
     if (m.type === 'done') {
       // The thread ends itself now; its last console output comes before its 'exit' event.
       this.doneCode = m.exitCode;

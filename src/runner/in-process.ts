@@ -3,10 +3,9 @@
 // blocked one, so no watchdog). Every other run goes through host.ts (a worker thread). Messages
 // are copied as they would be over IPC, so the host never shares an object the runner mutates.
 
-import './warm-bundler';
-import './heap';
-import { ExitCode, type FromRunner, type RunRequest } from '../protocol';
+import { ExitCode, type FromRunner, type FromRunnerCore, type RunRequest } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
+import { onUseOutsideRun } from '../engine/api';
 import { Runner } from './runner';
 
 export class InProcessRunner implements RunnerConnection {
@@ -19,8 +18,9 @@ export class InProcessRunner implements RunnerConnection {
   constructor() {
     let resolveExit!: (exit: RunnerExit) => void;
     this.exited = new Promise((resolve) => (resolveExit = resolve));
-    const deliver = (m: FromRunner): void => {
-      if (this.ended) return;
+    const deliver = (m: FromRunnerCore): void => {
+      // No supervisor aggregates here (a debug run is not watched): the interval data stays.
+      if (this.ended || m.type === 'interval') return;
       const copy = structuredClone(m);
       for (const l of this.listeners) l(copy);
     };
@@ -32,6 +32,7 @@ export class InProcessRunner implements RunnerConnection {
     });
     // A scenario's stray promise rejection must not kill the run (or the CLI) silently.
     process.on('unhandledRejection', this.onRejection);
+    onUseOutsideRun((message, stack) => this.runner.usedOutsideRun(message, stack));
   }
 
   onMessage(listener: (m: FromRunner) => void): void {

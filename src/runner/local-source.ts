@@ -16,7 +16,7 @@ export class InProcessSource implements LoadSource {
       name: o.name,
       file: o.file,
       def: o.definition,
-      overrides: o.overrides,
+      load: o.load,
       env: o.env,
       debug: o.debug,
       concurrent: o.concurrent,

@@ -24,10 +24,18 @@ function send(message: FromRunner): void {
   });
 }
 
+/** A debug run in this thread, set up as the scenario thread sets itself up (thread.ts). Loaded
+ *  only for debug runs: the engine stays out of this thread otherwise. */
+async function startInProcess(): Promise<RunnerConnection> {
+  const [{ warmBundler }, { tuneHeap }, { InProcessRunner }] = await Promise.all([import('./warm-bundler'), import('./heap'), import('./in-process')]);
+  warmBundler();
+  tuneHeap();
+  return new InProcessRunner();
+}
+
 async function start(message: Exclude<ToRunner, { type: 'cancel' }>): Promise<RunnerConnection> {
   const debug = message.type === 'run' && message.request.debug;
-  // Loaded only for debug runs: the engine stays out of this thread otherwise.
-  const h = debug ? new (await import('./in-process')).InProcessRunner() : new ThreadRunner({ threadPath: join(__dirname, 'runner-thread.js') });
+  const h = debug ? await startInProcess() : new ThreadRunner({ threadPath: join(__dirname, 'runner-thread.js') });
   h.onMessage(send);
   void h.exited.then((exit) => {
     if (!exiting) {

@@ -1,23 +1,23 @@
 // The runner's core: bundles a scenario file, runs its scenarios together (a workload mix, each
-// from its startTime; one after another in a distributed run) and speaks
-// the runner protocol (ToRunner in, FromRunner out): started, a snapshot every second,
-// thresholds, logs, errors with their location, finished with the summary, then done with the
-// exit code. It writes the --out and summary files. It runs in a worker thread (thread.ts) under
+// from its startTime; one after another in a distributed run) and speaks the runner protocol
+// (ToRunner in, FromRunner out): started, progress every second (and the interval data for its
+// supervisor only), thresholds, logs, errors with their location, finished with the summary, then
+// done with the exit code. It writes the --out and summary files. It runs in a worker thread (thread.ts) under
 // a supervising host (host.ts) in the CLI's process or in the extension's forked runner (main.ts),
 // or, for debug runs, in the forked runner's main thread (in-process.ts): the same messages
 // either way.
 
 import { readFileSync } from 'node:fs';
-import * as engine from '../index';
 import { RunAggregate } from '../engine/aggregate';
 import { recordUnhandledRejection } from '../engine/api';
 import { OptionsError, ScenarioSetupError } from '../engine/errors';
-import { normaliseLoad, planOf, startTimeMsOf, validateScenario } from '../engine/load';
+import { planOf, startTimeMsOf, validateScenario, type NormalLoad } from '../engine/load';
+import { planFromLoad, resolveLoad } from '../engine/run';
 import { formatDuration } from '../engine/duration';
 import { UnknownMetricError, UnknownTagError, checkThresholds, type KnownTags } from '../engine/thresholds';
 import { describeSeriesLimit } from '../engine/metrics/recorder';
 import type { AgentCounts, IntervalData, ScenarioDefinition, SummaryData, ThresholdVerdict } from '../engine/types';
-import { ExitCode, PROTOCOL_VERSION, type FromRunner, type LoadOverrides, type PlanInfo, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
+import { ExitCode, PROTOCOL_VERSION, type FromRunner, type FromRunnerCore, type LoadOverrides, type PlanInfo, type RunRequest, type SourceLocation, type ToRunner } from '../protocol';
 import { DetailsCollector } from '../report/collect';
 import { renderReport, reportUnavailable } from '../report/html';
 import { savedRunOf, type SavedRun } from '../report/saved-runs';
@@ -33,8 +33,6 @@ import { ClusterError } from './cluster/nats';
 import { defaultWorkerCount } from './workers';
 import type { LoadSource, SourceEvents } from './source';
 
-// The scenario's `import ... from 'loadlens'` resolves to this very engine instance.
-(globalThis as { __loadlens?: unknown }).__loadlens = engine;
 
 /** Distinct iteration error messages whose stack is sent; later ones are only counted. */
 const MAX_ITERATION_ERROR_REPORTS = 5;
@@ -74,6 +72,9 @@ function stackOf(err: unknown): string | undefined {
 interface Prepared {
   name: string;
   definition: ScenarioDefinition;
+  /** The run's load, resolved once (overrides, or a debug run's one VU) and its description. */
+  load: NormalLoad;
+  plan: PlanInfo;
   aggregate: RunAggregate;
   details: DetailsCollector;
 }
@@ -234,7 +235,7 @@ export class Runner {
   private scenario: string | undefined;
 
   constructor(
-    private readonly send: (message: FromRunner) => void,
+    private readonly send: (message: FromRunnerCore) => void,
     private readonly finish: (exitCode: number) => void,
   ) {}
 
@@ -302,6 +303,13 @@ export class Runner {
     this.send({ type: 'log', level: 'warn', message: `unhandled promise rejection: ${stackOf(reason) ?? String(reason)}` });
   }
 
+  /** check() or a custom metric used while no scenario runs (api.ts says so once): a warning at its line. */
+  usedOutsideRun(message: string, stack: string | undefined): void {
+    const location = this.file ? locateInStack(stack, this.file) : undefined;
+    const where = location ? `${location.file}:${location.line}:${location.column}: ` : '';
+    this.send({ type: 'log', level: 'warn', scenario: this.scenario, message: `${where}${message}` });
+  }
+
   cancel(reason: string): void {
     if (this.state.cancelled) return;
     this.state.cancelled = true;
@@ -353,7 +361,8 @@ export class Runner {
     // Metric names (built-in, or custom ones the module created as it loaded) and each
     // aggregation against the metric's kind, before any request, as k6 does at init.
     if (!request.debug) checkThresholds(definition.thresholds, name, customMetrics, knownTags);
-    const plan = planOf(name, definition, loadOverrides(request));
+    const load = resolveLoad(definition.load, request);
+    const plan = planFromLoad(name, load);
     const aggregate = new RunAggregate({
       scenario: name,
       file: request.file,
@@ -370,7 +379,7 @@ export class Runner {
         message: `scenario "${name}" has no target: relative URLs will fail. Set target in the scenario, or run with --target URL (or LOADLENS_TARGET=URL).`,
       });
     }
-    return { name, definition, aggregate, details: new DetailsCollector() };
+    return { name, definition, load, plan, aggregate, details: new DetailsCollector() };
   }
 
   /**
@@ -384,7 +393,7 @@ export class Runner {
     const file = request.file;
     let started: { plan: PlanInfo; startedAt: number } | undefined;
     this.scenario = name;
-    const gracefulStopMs = normaliseLoad(definition.load, loadOverrides(request)).gracefulStopMs;
+    const gracefulStopMs = p.load.gracefulStopMs;
     const thresholds = request.debug ? undefined : definition.thresholds;
     let lastVerdicts = '';
     let durationMs = 0;
@@ -395,7 +404,7 @@ export class Runner {
     let merging: Promise<void> | undefined;
     let mergeError: unknown;
 
-    /** Everything an interval does once it is in the totals: --out, snapshot, thresholds, abort. */
+    /** Everything an interval does once it is in the totals: --out, progress, thresholds, abort. */
     const merged = (interval: IntervalData): void => {
       if (interval.seriesLimit !== undefined && !warnedSeriesLimit) {
         // One warning per run, whichever process (or metric) overflowed first.
@@ -404,11 +413,12 @@ export class Runner {
       }
       for (const o of outs) o.write({ type: 'interval', scenario: name, interval });
       durationMs = Math.max(durationMs, interval.endMs);
-      // Whole: the supervisor (host.ts) aggregates it too, so that it can summarise a run it has to
-      // stop (blocked, out of memory), and strips the series before relaying it to the views.
+      // Whole, to the supervisor only (host.ts): its aggregate summarises a run it has to stop
+      // (blocked, out of memory). The views get the few figures they show.
+      send({ type: 'interval', scenario: name, interval });
       const live = aggregate.live();
       details.add(interval, live);
-      send({ type: 'snapshot', scenario: name, interval, live: agentCounts ? { ...live, agents: agentCounts } : live });
+      send({ type: 'progress', scenario: name, progress: { second: interval.index, dropped: interval.iterationsDropped, live: agentCounts ? { ...live, agents: agentCounts } : live } });
       const verdicts = aggregate.verdicts();
       const key = verdictsKey(verdicts);
       if (key !== lastVerdicts) {
@@ -485,7 +495,7 @@ export class Runner {
     if (state.cancelled) source.cancel('cancelled');
     let result;
     try {
-      result = await source.run({ name, file, definition, overrides: loadOverrides(request), env, debug: request.debug, httpDebug: request.httpDebug, concurrent }, events);
+      result = await source.run({ name, file, definition, load: p.load, overrides: loadOverrides(request), env, debug: request.debug, httpDebug: request.httpDebug, concurrent }, events);
       // Every interval in the totals (and in --out) before the summary.
       while (merging !== undefined) await merging;
       if (mergeError !== undefined) throw mergeError;
@@ -654,7 +664,7 @@ export class Runner {
     } catch (err) {
       throw new FileThresholdsError(err);
     }
-    const plans = prepared.map((p) => ({ p, plan: planOf(p.name, p.definition, loadOverrides(request)) }));
+    const plans = prepared.map((p) => ({ p, plan: p.plan }));
     const aggregate = new RunAggregate({
       scenario: MIX_NAME,
       file: request.file,

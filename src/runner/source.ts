@@ -1,9 +1,10 @@
 // The seam between the runner and whatever generates load: the in-process engine today, local
 // worker processes (workers.ts) or remote machines later. A source reports each one-second
 // interval it measured (already merged across its processes, in index order) and the errors it
-// saw; the runner does everything else (aggregation, thresholds, abort, --out, snapshots, summary).
+// saw; the runner does everything else (aggregation, thresholds, abort, --out, progress, summary).
 
 import type { AgentCounts, ClusterSummary, IntervalData, ScenarioDefinition } from '../engine/types';
+import type { NormalLoad } from '../engine/load';
 import type { LoadOverrides, PlanInfo } from '../protocol';
 
 export interface SourceEvents {
@@ -29,6 +30,9 @@ export interface SourceRunOptions {
   name: string;
   file: string;
   definition: ScenarioDefinition;
+  /** The run's load, resolved once by the runner (engine/run.ts resolveLoad). */
+  load: NormalLoad;
+  /** The overrides it was resolved with: worker processes and agents resolve their copy from them. */
   overrides?: LoadOverrides;
   env: Record<string, string>;
   debug?: { iterations?: number };

@@ -5,14 +5,18 @@
 // replaced so that it reports where it was called and stops the run with a summary.
 // The protocol is the runner's (ToRunner in, FromRunner out) plus a heartbeat every 250 ms.
 
-import './warm-bundler';
-import './heap';
+import { warmBundler } from './warm-bundler';
+import { tuneHeap } from './heap';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { FromRunnerThread, ToRunner } from '../protocol';
+import { onUseOutsideRun } from '../engine/api';
 import { Runner } from './runner';
 import { relayOutput } from './thread-output';
 import { HEARTBEAT_EVERY_MS } from './watchdog';
+
+warmBundler();
+tuneHeap();
 
 const port = parentPort!;
 const post = (message: FromRunnerThread): void => port.postMessage(message);
@@ -31,6 +35,8 @@ const runner = new Runner(post, (exitCode) => {
 port.on('message', (message: ToRunner) => runner.handle(message));
 // A scenario's stray promise rejection must not end the thread (a Worker's default) silently.
 process.on('unhandledRejection', (reason) => runner.unhandledRejection(reason));
+// check() and custom metrics outside a run record nothing: the runner says so, once.
+onUseOutsideRun((message, stack) => runner.usedOutsideRun(message, stack));
 
 // In a worker thread the real process.exit() would end the thread without a word. The scenario
 // gets one that reports its caller's file:line and stops the run (the host ends the thread).

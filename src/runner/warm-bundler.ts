@@ -1,5 +1,8 @@
-// Imported first by the runner: starts esbuild's service process at once, so it boots while the
-// engine's modules load and the run request arrives, instead of after (start-up time, issue 4).
+// Started first by the hosts that bundle (thread.ts, main.ts for a debug run): esbuild's
+// service process boots while the engine's modules load and the run request arrives, instead of
+// after (start-up time, issue 4).
 import { transform } from 'esbuild';
 
-transform('').catch(() => undefined);
+export function warmBundler(): void {
+  transform('').catch(() => undefined);
+}

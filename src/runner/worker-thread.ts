@@ -3,8 +3,7 @@
 // the runner sends, waits for the start signal, runs its execution segment of the load with the
 // engine and streams each interval to the runner. setup/teardown run in the runner.
 
-import './heap';
-import * as engine from '../index';
+import { tuneHeap } from './heap';
 import { runScenario } from '../engine/run';
 import { recordUnhandledRejection } from '../engine/api';
 import { equalSegment } from '../engine/segments';
@@ -19,10 +18,10 @@ import { ScenarioExitError } from './exit';
 import { relayOutput } from './thread-output';
 import { HEARTBEAT_EVERY_MS } from './watchdog';
 
-// The bundled scenario's `import ... from 'loadlens'` resolves to this engine instance.
-(globalThis as { __loadlens?: unknown }).__loadlens = engine;
 
 type Load = Extract<ToWorker, { type: 'worker-load' }>;
+
+tuneHeap();
 
 const controller = new AbortController();
 let loaded: { m: Load; def: ScenarioDefinition } | undefined;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { mergeIntervals } from '../engine/metrics';
 import type { IntervalData } from '../engine/types';
 import { ScenarioSetupError } from '../engine/errors';
-import { maxVUsOf, normaliseLoad, validateScenario } from '../engine/load';
+import { maxVUsOf, validateScenario } from '../engine/load';
 import { planFromLoad, runHook } from '../engine/run';
 import { httpClientFromEnv } from './env';
 import { equalSegment } from '../engine/segments';
@@ -171,7 +171,7 @@ export class WorkerSource implements LoadSource {
     if (o.debug) return new (await import('./local-source')).InProcessSource().run(o, events);
     const definition = o.definition;
     validateScenario(definition);
-    const load = normaliseLoad(definition.load, o.overrides);
+    const load = o.load;
     const plan = planFromLoad(o.name, load);
     // A segment must own at least one VU, or its share of the arrivals could never start.
     const n = Math.max(1, Math.min(this.count, maxVUsOf(load)));

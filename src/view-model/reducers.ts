@@ -5,7 +5,7 @@
 // Memory stays bounded for any run length: a run's series holds at most MAX_POINTS points;
 // past that, neighbouring points merge pairwise (latencies keep the worst, rates the mean).
 
-import type { FromRunner, PlanInfo, ErrorKind, SourceLocation } from '../protocol';
+import type { FromRunner, PlanInfo, ErrorKind, Progress, SourceLocation } from '../protocol';
 import type { AgentCounts, CheckSummary, IntervalData, LiveStats, SummaryData, ThresholdVerdict } from '../engine/types';
 import type { RunListItem, SavedRun, ToPanel } from './messages';
 import { noResponseWarning, unfinishedText } from '../engine/no-response';
@@ -67,7 +67,7 @@ export interface RunView {
   checks: CheckSummary[];
   errorsByKind: Record<string, number>;
   summary: SummaryData | null;
-  /** A distributed run's agents as last reported (snapshots' live.agents); null for a local run. */
+  /** A distributed run's agents as last reported (progress' live.agents); null for a local run. */
   agents?: AgentCounts | null;
 }
 
@@ -94,13 +94,13 @@ export function initialState(): PanelState {
   };
 }
 
-/** The series point of one snapshot: what the extension saves and the panel draws. */
-export function seriesPointOf(interval: Pick<IntervalData, 'index' | 'iterationsDropped' | 'backlog'>, live: LiveStats): SeriesPoint {
+/** The series point of one second's progress: what the extension saves and the panel draws. */
+export function seriesPointOf({ second, dropped, live }: Progress): SeriesPoint {
   return {
-    t: interval.index, n: 1,
+    t: second, n: 1,
     p50: live.p50, p90: live.p90, p99: live.p99, max: live.max,
     rps: live.rps, errorsPerSec: live.errorsPerSec, vus: live.vus,
-    dropped: interval.iterationsDropped, late: interval.backlog,
+    dropped, late: live.backlog,
   };
 }
 
@@ -146,7 +146,7 @@ function newRun(scenario: string, file: string, plan: PlanInfo | null, startedAt
   };
 }
 
-/** Once a scenario is over, none of its agents runs any more (its last snapshot may predate that). */
+/** Once a scenario is over, none of its agents runs any more (its last progress may predate that). */
 function agentsDone(agents: AgentCounts | null | undefined): AgentCounts | null {
   return agents ? { ...agents, running: 0 } : null;
 }
@@ -180,14 +180,15 @@ function reduceRunner(state: PanelState, m: FromRunner): PanelState {
       const runs = [...base.runs.filter((r) => r.scenario !== m.scenario), newRun(m.scenario, m.file, m.plan, m.startedAt)];
       return { ...base, runs, current: m.scenario };
     }
-    case 'snapshot': {
+    case 'progress': {
       const live = { ...state, mode: 'live' as const };
+      const l = m.progress.live;
       return updateRun(live, m.scenario, (r) => {
-        const { series, bucket } = appendPoint(r.series, r.bucket, seriesPointOf(m.interval, m.live));
+        const { series, bucket } = appendPoint(r.series, r.bucket, seriesPointOf(m.progress));
         return {
-          ...r, series, bucket, live: m.live, agents: m.live.agents ?? r.agents ?? null,
-          thresholds: m.live.thresholds.length ? m.live.thresholds : r.thresholds,
-          checks: m.live.checks, errorsByKind: m.live.errorsByKind,
+          ...r, series, bucket, live: l, agents: l.agents ?? r.agents ?? null,
+          thresholds: l.thresholds.length ? l.thresholds : r.thresholds,
+          checks: l.checks, errorsByKind: l.errorsByKind,
         };
       });
     }

@@ -3,6 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunnerProcess } from '../../src/runner/client';
 import { ExitCode, type FromRunner, type RunRequest } from '../../src/protocol';
@@ -39,19 +41,19 @@ function ofType<T extends FromRunner['type']>(messages: FromRunner[], type: T): 
   return messages.filter((m): m is Extract<FromRunner, { type: T }> => m.type === type);
 }
 
-test('a run streams started, per-second snapshots, thresholds, finished and done, in that order', async () => {
+test('a run streams started, per-second progress, thresholds, finished and done, in that order', async () => {
   const messages = await runRequest({ file: fixture('pass.load.ts'), target: target.url });
   const types = messages.map((m) => m.type);
   assert.equal(types[0], 'started');
-  assert.ok(types.indexOf('finished') > types.lastIndexOf('snapshot'));
+  assert.ok(types.indexOf('finished') > types.lastIndexOf('progress'));
   assert.deepEqual(types.slice(-1), ['done']);
 
   const started = ofType(messages, 'started')[0];
   assert.deepEqual(started.plan, { scenario: 'items', model: 'closed', shape: '12 iterations shared by 3 VUs (max 10m)', plannedMs: 600_000, maxVUs: 3 });
-  const snapshots = ofType(messages, 'snapshot');
-  assert.ok(snapshots.length >= 1);
-  snapshots.forEach((s, i) => assert.equal(s.interval.index, i, 'intervals in order, none missing'));
-  assert.equal(snapshots.at(-1)!.live.iterations, 12);
+  const progress = ofType(messages, 'progress');
+  assert.ok(progress.length >= 1);
+  progress.forEach((p, i) => assert.equal(p.progress.second, i, 'seconds in order, none missing'));
+  assert.equal(progress.at(-1)!.progress.live.iterations, 12);
 
   const finished = ofType(messages, 'finished')[0];
   assert.equal(finished.summary.state.status, 'completed');
@@ -82,7 +84,7 @@ test('when Node\'s HTTP parser fails the lean client\'s probe, the run goes on u
 test('a cancel message stops the run gracefully with a summary and exit code 105', async () => {
   let sent = false;
   const messages = await runRequest({ file: fixture('long.load.ts'), target: target.url }, (m, runner) => {
-    if (m.type === 'snapshot' && !sent) {
+    if (m.type === 'progress' && !sent) {
       sent = true;
       runner.cancel('test');
     }
@@ -160,6 +162,59 @@ test('more request names than the series limit: one warning naming the metric, t
   assert.equal(summary.metrics.http_reqs.values.count, 1200);
   assert.deepEqual(summary.thresholds.map((t) => t.ok), [true, true]);
   assert.ok(summary.notes.some((n) => /^Series limit: .*http_reqs 200 of 1200 \(16\.7 %\)/.test(n)), summary.notes.join('\n'));
-  // Snapshots carry the header only.
-  assert.ok(ofType(messages, 'snapshot').every((s) => s.interval.series.length === 0));
+  // The interval data (with its 1200 series) stays in the runner: the parent sees progress only.
+  assert.ok(messages.every((m) => !('interval' in m)));
+  assert.ok(ofType(messages, 'progress').length >= 1);
+});
+
+test('check() and a custom metric used while no scenario runs record nothing and say so once, at their line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-outside-'));
+  const file = join(dir, 'outside.load.ts');
+  writeFileSync(file, `import { scenario, check, Counter } from 'loadlens';
+const orders = new Counter('orders');
+check(1, { 'top level': () => true });
+orders.add(5);
+export const s = scenario({
+  load: { vus: 1, iterations: 3 },
+  async iteration({ http }) {
+    await http.get('/fast');
+    check(1, { inside: () => true });
+    orders.add(1);
+  },
+});
+`);
+  try {
+    const messages = await runRequest({ file, target: target.url });
+    const warnings = ofType(messages, 'log').filter((m) => m.level === 'warn' && /while no scenario runs/.test(m.message));
+    assert.equal(warnings.length, 1, 'said once, though check() and the metric were both used outside');
+    assert.equal(warnings[0].message, `${file}:3:1: check() was called while no scenario runs (at the file's top level, or after its run ended): it recorded nothing. Call it from iteration(), setup() or teardown(); this is said once.`);
+    const summary = ofType(messages, 'finished')[0].summary;
+    assert.deepEqual(summary.checks.map((c) => [c.name, c.passes, c.fails]), [['inside', 3, 0]]);
+    assert.equal(summary.metrics.orders.values.count, 3, 'only the iterations counted');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a debug run of an open-model scenario is described as what runs (one VU, closed) by its plan, live figures and summary', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-debug-plan-'));
+  const file = join(dir, 'open.load.ts');
+  writeFileSync(file, `import { scenario } from 'loadlens';
+export const open = scenario({
+  load: { rate: 50, duration: '10s', maxVUs: 20 },
+  async iteration({ http }) { await http.get('/fast'); },
+});
+`);
+  try {
+    const messages = await runRequest({ file, target: target.url, debug: { iterations: 2 } });
+    const plan = ofType(messages, 'started')[0].plan;
+    assert.equal(plan.model, 'closed');
+    assert.equal(plan.maxVUs, 1);
+    for (const p of ofType(messages, 'progress')) assert.equal(p.progress.live.plannedMs, plan.plannedMs, 'the live line plans what the engine runs');
+    const summary = ofType(messages, 'finished')[0].summary;
+    assert.equal(summary.model, 'closed');
+    assert.equal(summary.metrics.iterations.values.count, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

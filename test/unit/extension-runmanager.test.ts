@@ -80,7 +80,7 @@ export const long = scenario({
 `);
   const manager = new RunManager(config({ resultsFolder: () => undefined }));
   const session = manager.start({ file, target: server.url });
-  await new Promise<void>((resolve) => session.onMessage((m) => { if (m.type === 'snapshot') resolve(); }));
+  await new Promise<void>((resolve) => session.onMessage((m) => { if (m.type === 'progress') resolve(); }));
   session.cancel();
   const outcome = await session.outcome;
   assert.equal(outcome.ending, 'done');
@@ -117,7 +117,7 @@ export const dies = scenario({
 `);
   const session = new RunManager(config()).start({ file, target: server.url });
   // Killed from outside (as the OOM killer would) once it has measured something.
-  await new Promise<void>((resolve) => session.onMessage((m) => { if (m.type === 'snapshot') resolve(); }));
+  await new Promise<void>((resolve) => session.onMessage((m) => { if (m.type === 'progress') resolve(); }));
   process.kill(session.pid!, 'SIGKILL');
   const outcome = await session.outcome;
   assert.equal(outcome.ending, 'died');

@@ -17,8 +17,7 @@ const live: LiveStats = {
 
 function snapshot(index: number, extra: Partial<LiveStats>): FromRunner {
   return {
-    type: 'snapshot', scenario: 's', live: { ...live, elapsedMs: (index + 1) * 1000, ...extra },
-    interval: { index, startMs: index * 1000, endMs: (index + 1) * 1000, series: [], vus: 10, vusMax: 10, iterationsDue: 0, iterationsStarted: 0, iterationsDropped: 0, backlog: 0, errors: {} },
+    type: 'progress', scenario: 's', progress: { second: index, dropped: 0, live: { ...live, elapsedMs: (index + 1) * 1000, ...extra } },
   };
 }
 

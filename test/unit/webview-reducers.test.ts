@@ -44,9 +44,9 @@ describe('panel reducer', () => {
 
   test('a distributed run: the agents line follows live.agents (joined, running, lost, the lost segments); none for a local run', () => {
     const messages = hostileRun(4);
-    const snaps = messages.filter((m): m is Extract<FromRunner, { type: 'snapshot' }> => m.type === 'snapshot');
-    const withAgents = (m: Extract<FromRunner, { type: 'snapshot' }>, agents: { planned: number; joined: number; running: number; lost: number; lostSegments?: string[] }): FromRunner =>
-      ({ ...m, live: { ...m.live, agents } });
+    const snaps = messages.filter((m): m is Extract<FromRunner, { type: 'progress' }> => m.type === 'progress');
+    const withAgents = (m: Extract<FromRunner, { type: 'progress' }>, agents: { planned: number; joined: number; running: number; lost: number; lostSegments?: string[] }): FromRunner =>
+      ({ ...m, progress: { ...m.progress, live: { ...m.progress.live, agents } } });
     const local = feed(messages);
     assert.equal(currentRun(local)?.agents, null);
     assert.equal(agentsLine(currentRun(local)), null, 'a local run shows no agents');
@@ -71,9 +71,9 @@ describe('panel reducer', () => {
 
   test('the warning line: live, that the target stopped answering; finished, the requests the end cut off', () => {
     const messages = hostileRun(3);
-    const snap = messages[1] as Extract<FromRunner, { type: 'snapshot' }>;
+    const snap = messages[1] as Extract<FromRunner, { type: 'progress' }>;
     const silent = (index: number, noResponseMs: number, inFlight = 50): FromRunner => ({
-      ...snap, interval: { ...snap.interval, index, inFlight, noResponseMs }, live: { ...snap.live, inFlight, noResponseMs },
+      ...snap, progress: { ...snap.progress, second: index, live: { ...snap.progress.live, inFlight, noResponseMs } },
     });
     let s = feed(messages.slice(0, 2));
     assert.equal(runWarning(currentRun(s)), null, 'responses arrive: no warning');
@@ -116,8 +116,8 @@ describe('panel reducer', () => {
     assert.ok(s.runs.every((r) => r.status === 'finished'), 'a stopped run ends its views even without summaries');
   });
 
-  test('a snapshot for a scenario that never started (panel opened mid-run) still shows', () => {
-    const snap = hostileRun(2).find((m) => m.type === 'snapshot')!;
+  test('progress for a scenario that never started (panel opened mid-run) still shows', () => {
+    const snap = hostileRun(2).find((m) => m.type === 'progress')!;
     const s = feed([snap]);
     assert.equal(s.mode, 'live');
     assert.equal(currentRun(s)?.series.length, 1);

@@ -47,10 +47,7 @@ export function hostileRun(seconds = 10): FromRunner[] {
       checks: [{ name: HOSTILE.check, passes: 539 * (i + 1), fails: 11 * (i + 1) }],
       thresholds: thresholds.map((t) => ({ ...t, observed: t.observed })), errorsByKind: { [HOSTILE.kind]: 11 * (i + 1) },
     };
-    messages.push({
-      type: 'snapshot', scenario, live,
-      interval: { index: i, startMs: i * 1000, endMs: (i + 1) * 1000, series: [], vus: live.vus, vusMax: 50, iterationsDue: 550, iterationsStarted: 549, iterationsDropped: 1, backlog: i % 3, errors: { [HOSTILE.kind]: 11 } },
-    });
+    messages.push({ type: 'progress', scenario, progress: { second: i, dropped: 1, live } });
     if (i === 2) messages.push({ type: 'error', kind: 'iteration', message: HOSTILE.error, scenario, count: 3, location: { file, line: 12, column: 5 } });
     if (i === 3) messages.push({ type: 'log', level: 'warn', message: HOSTILE.log, scenario });
   }

@@ -144,7 +144,7 @@ describe('panel page in Chromium', () => {
   test('live snapshots update the figures and charts while the run goes on', async () => {
     const page = await openPanel();
     const messages = hostileRun();
-    const snapshots = messages.filter((m): m is Extract<FromRunner, { type: 'snapshot' }> => m.type === 'snapshot');
+    const snapshots = messages.filter((m): m is Extract<FromRunner, { type: 'progress' }> => m.type === 'progress');
     const emptyP99Pixels = await pixelsOfColour(page, 'chart-latency', '--ll-p99');
     await send(page, runner([messages[0]]));
     await page.waitForFunction(() => document.body.dataset.state === 'live');
@@ -152,7 +152,7 @@ describe('panel page in Chromium', () => {
     const seen: string[] = [];
     for (const snap of snapshots.slice(0, 4)) {
       await send(page, runner([snap]));
-      await page.waitForFunction((rps) => document.getElementById('rps')?.dataset.value === String(rps), snap.live.rps);
+      await page.waitForFunction((rps) => document.getElementById('rps')?.dataset.value === String(rps), snap.progress.live.rps);
       seen.push(await text(page, '#rps'));
     }
     assert.deepEqual(seen, ['500', '510', '520', '530']);
@@ -174,11 +174,11 @@ describe('panel page in Chromium', () => {
   test('a distributed run shows its agents, then the one lost and its segment; a local run shows none', async () => {
     const page = await openPanel();
     const messages = hostileRun(4);
-    const snaps = messages.filter((m): m is Extract<FromRunner, { type: 'snapshot' }> => m.type === 'snapshot');
+    const snaps = messages.filter((m): m is Extract<FromRunner, { type: 'progress' }> => m.type === 'progress');
     await feedAll(page, messages);
     assert.equal(await page.locator('#agents').isHidden(), true, 'a local run has no agents line');
-    const agents = (m: Extract<FromRunner, { type: 'snapshot' }>, a: { planned: number; joined: number; running: number; lost: number; lostSegments?: string[] }): FromRunner =>
-      ({ ...m, live: { ...m.live, agents: a } });
+    const agents = (m: Extract<FromRunner, { type: 'progress' }>, a: { planned: number; joined: number; running: number; lost: number; lostSegments?: string[] }): FromRunner =>
+      ({ ...m, progress: { ...m.progress, live: { ...m.progress.live, agents: a } } });
     await send(page, runner([messages[0], agents(snaps[0], { planned: 3, joined: 3, running: 3, lost: 0 })]));
     await page.waitForFunction(() => document.getElementById('agents')?.dataset.running === '3');
     assert.equal(await text(page, '#agents'), 'agents 3/3 joined, 3 running, 0 lost');
@@ -197,11 +197,11 @@ describe('panel page in Chromium', () => {
   test('a target that stops answering is named while live, and the requests the end cut off once finished', async () => {
     const page = await openPanel();
     const messages = hostileRun(3);
-    const snap = messages[1] as Extract<FromRunner, { type: 'snapshot' }>;
+    const snap = messages[1] as Extract<FromRunner, { type: 'progress' }>;
     await send(page, runner(messages.slice(0, 2)));
     await page.waitForFunction(() => document.body.dataset.points === '1');
     assert.equal(await page.locator('#warning').isVisible(), false, 'responses arrive: no warning');
-    const silent: FromRunner = { ...snap, interval: { ...snap.interval, index: 1, inFlight: 50, noResponseMs: 5_400 }, live: { ...snap.live, inFlight: 50, noResponseMs: 5_400 } };
+    const silent: FromRunner = { ...snap, progress: { ...snap.progress, second: 1, live: { ...snap.progress.live, inFlight: 50, noResponseMs: 5_400 } } };
     await send(page, runner([silent]));
     await page.waitForFunction(() => !(document.getElementById('warning') as HTMLElement).hidden);
     assert.equal(await text(page, '#warning'), 'no response for 5 s: 50 requests in flight');
@@ -394,7 +394,7 @@ describe('panel page in Chromium', () => {
 describe('panel page with a recorded runner run', () => {
   test('replays a real run: live figures follow each snapshot, final figures match the runner summary', async () => {
     const messages = recordedRun();
-    const snapshots = messages.filter((m): m is Extract<FromRunner, { type: 'snapshot' }> => m.type === 'snapshot');
+    const snapshots = messages.filter((m): m is Extract<FromRunner, { type: 'progress' }> => m.type === 'progress');
     const finished = messages.filter((m): m is Extract<FromRunner, { type: 'finished' }> => m.type === 'finished');
     assert.ok(snapshots.length >= 3 && finished.length === 1, 'the recording has snapshots and one summary');
     const page = await openPanel();
@@ -402,10 +402,10 @@ describe('panel page with a recorded runner run', () => {
     // Live: message by message up to the summary, checking the headline after each snapshot.
     for (const m of messages.slice(0, firstFinished)) {
       await send(page, runner([m]));
-      if (m.type !== 'snapshot') continue;
-      await page.waitForFunction((n) => document.getElementById('requests')?.dataset.value === String(n), m.live.requests);
-      assert.equal(await value(page, '#p99'), String(m.live.p99));
-      assert.equal(await value(page, '#rps'), String(m.live.rps));
+      if (m.type !== 'progress') continue;
+      await page.waitForFunction((n) => document.getElementById('requests')?.dataset.value === String(n), m.progress.live.requests);
+      assert.equal(await value(page, '#p99'), String(m.progress.live.p99));
+      assert.equal(await value(page, '#rps'), String(m.progress.live.rps));
     }
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'live');
     await feedAll(page, messages.slice(firstFinished));

@@ -132,7 +132,7 @@ describe('HTML report in Chromium', () => {
     // The panel tests' hostile run, saved as a run, with an endpoint named by a hostile URL; twice.
     const messages = hostileRun();
     const finished = messages.find((m) => m.type === 'finished')!;
-    const series = messages.flatMap((m) => (m.type === 'snapshot' ? [seriesPointOf(m.interval, m.live)] : []));
+    const series = messages.flatMap((m) => (m.type === 'progress' ? [seriesPointOf(m.progress)] : []));
     const phases = { blocked: 0, connecting: 0.2, tls: 0, sending: 0.1, waiting: 9, receiving: 1 };
     const endpoints = [{ method: 'GET', name: HOSTILE.url, requests: 5500, failed: 110, avg: 15.5, p50: 12.25, p95: 41.2, p99: 98.7, max: 212.4, totalMs: 85250, phases }];
     const run = (scenario: string) => savedRunOf({ scenario, file: HOSTILE.log, startedAt: 1_700_000_000_000, summary: { ...finished.summary, scenario }, details: { series, bucket: 1, endpoints } });

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { ScenarioSetupError } from '../../engine/errors';
-import { maxVUsOf, normaliseLoad, validateScenario } from '../../engine/load';
+import { maxVUsOf, validateScenario } from '../../engine/load';
 import { OptionsError } from '../../engine/errors';
 import { planFromLoad, runHook } from '../../engine/run';
 import { equalSegment } from '../../engine/segments';
@@ -56,7 +56,7 @@ export class ClusterSource implements LoadSource {
   async run(o: SourceRunOptions, events: SourceEvents): Promise<SourceResult> {
     const definition = o.definition;
     validateScenario(definition);
-    const load = normaliseLoad(definition.load, o.overrides);
+    const load = o.load;
     const plan = planFromLoad(o.name, load);
     const n = this.options.agents;
     if (maxVUsOf(load) < n) throw new OptionsError('--agents', n, `at most the scenario's ${maxVUsOf(load)} VU(s): each agent's segment must own at least one`);
