@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { PROTOCOL_VERSION } from '../../src/protocol';
+import { freePort } from '../servers/nats';
 
 const CLI = resolve('dist/cli.js');
 const TOKEN = 's3cret-token';
@@ -24,14 +25,6 @@ let server: Server;
 let target = '';
 let served = 0;
 const children = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
