@@ -463,7 +463,7 @@ describe('panel page with a recorded runner run', () => {
     const lens = summary.thresholds.map((v) => thresholdLensText(v).replace(/^[✓✗] [^=]+ = /, ''));
     const testExplorer = summary.thresholds.map((v) => thresholdFailure(v).actual.replace(/^[^=]+ = /, ''));
     const panel = (await page.locator('#thresholds li .where').allInnerTexts()).map((t) => t.trim().replace(/^\(observed (.*)\)$/, '$1'));
-    assert.deepEqual(cli, ['484 ms', '19.8 ms', '15.0%', '85.0%', '12/s']);
+    assert.deepEqual(cli, ['34.1 ms', '1.83 ms', '15.0%', '85.0%', '12/s']);
     assert.deepEqual(lens, cli, 'code lens on the threshold line');
     assert.deepEqual(testExplorer, cli, 'Test Explorer failure message');
     assert.deepEqual(panel, cli, 'panel threshold list');
