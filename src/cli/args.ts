@@ -68,7 +68,9 @@ export interface K8sCommand {
   file: string;
   agents: number;
   image: string;
+  /** An existing NATS server; none: a NATS Deployment + Service is generated. */
   natsUrl?: string;
+  /** An existing Secret whose key `token` is the NATS token; none: a generated Secret. */
   natsTokenSecret?: string;
   natsImage?: string;
   agentsTimeout?: string;

@@ -37,36 +37,20 @@ export class K8sError extends Error {
   override name = 'K8sError';
 }
 
-export interface K8sOptions {
-  /** The scenario file as the user named it (its basename names the mounted file). */
-  file: string;
-  agents: number;
-  image: string;
+/** What the manifests are made from: the command's own options (one owner: K8sCommand), resolved. */
+export interface K8sOptions
+  extends Pick<K8sCommand, 'file' | 'agents' | 'image' | 'namespace' | 'natsUrl' | 'natsTokenSecret' | 'natsImage' | 'agentsTimeout'
+    | 'agentCpu' | 'agentMemory' | 'coordinatorCpu' | 'coordinatorMemory' | 'scenarioInImage' | 'runArgs'> {
   /** Identifies this run's objects (names and the app.kubernetes.io/instance label). */
   runId: string;
-  namespace?: string;
-  /** An existing NATS server; none: a NATS Deployment + Service is generated. */
-  natsUrl?: string;
-  /** An existing Secret whose key `token` is the NATS token; none: a generated Secret. */
-  natsTokenSecret?: string;
   /** The generated token (used when natsTokenSecret is not given and NATS is generated). */
   token?: string;
-  natsImage?: string;
-  agentsTimeout?: string;
-  agentCpu: string;
-  agentMemory: string;
-  coordinatorCpu: string;
-  coordinatorMemory: string;
   /** Whole seconds; the Jobs' activeDeadlineSeconds. */
   deadlineSeconds: number;
   /** Whole seconds; the Jobs' ttlSecondsAfterFinished. */
   ttlSeconds: number;
   /** The bundled scenario (ConfigMap); omitted when scenarioInImage is given. */
   bundle?: string;
-  /** The scenario's path inside the image (baked in), instead of a ConfigMap. */
-  scenarioInImage?: string;
-  /** `run` options passed through to the coordinator, already as argv. */
-  runArgs: string[];
 }
 
 // A Kubernetes object as plain data: what kubectl reads, and what the schema tests validate.
