@@ -5,11 +5,15 @@
 import type { IntervalData, LiveStats, ScenarioOptions, SummaryData, ThresholdVerdict } from './engine/types';
 import type { RunDetails } from './view-model/messages';
 
-/** 2: cluster records deflated on the wire, the join reply carries the coordinator's clock, start lag reported. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 2: cluster records deflated on the wire, the join reply carries the coordinator's clock, start lag reported.
+ * 3: the plan carries the resolved load (worker-load `load`), not the overrides to resolve it from.
+ */
+export const PROTOCOL_VERSION = 3;
 
 // Engine vocabulary, owned by the engine (it imports nothing from here); the contract carries it.
 import type { LoadOverrides, PlanInfo } from './engine/types';
+import type { NormalLoad } from './engine/load';
 export type { LoadOverrides, PlanInfo };
 
 export interface RunRequest {
@@ -229,7 +233,9 @@ export type ToWorker =
       code: string;
       scenario: string;
       target?: string;
-      overrides?: LoadOverrides;
+      /** The run's load, resolved once by the runner (overrides applied): every segment runs its
+       *  share of this one plan. */
+      load: NormalLoad;
       env: Record<string, string>;
       /** What setup() returned in the runner (JSON). */
       setupData: unknown;

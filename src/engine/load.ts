@@ -6,7 +6,7 @@ import { expectedStatusesOf } from './http/expected';
 import { createSecureContext } from 'node:tls';
 import { OptionsError } from './errors';
 import { formatDuration, parseDuration } from './duration';
-import { constantArrivals, peakVUs, rampArrivals, vuSteps, type ArrivalSchedule, type VuStep } from './schedule';
+import { arrivalSchedule, peakVUs, vuSteps, type Arrivals, type VuStep } from './schedule';
 
 /** k6's default: in-flight iterations get 30 s to finish at the end. */
 export const DEFAULT_GRACEFUL_STOP_MS = 30_000;
@@ -54,7 +54,8 @@ export type NormalLoad =
   | {
       model: 'open';
       kind: 'arrival-rate';
-      schedule: ArrivalSchedule;
+      /** When each iteration is due (arrivalSchedule() reads it). */
+      arrivals: Arrivals;
       maxVUs: number;
       /** Created (with as many connections to the target) before the schedule starts. */
       preAllocatedVUs: number;
@@ -197,7 +198,7 @@ export function normaliseLoad(load: LoadShape | unknown, overrides: LoadOverride
       if (rate === 0) throw new OptionsError('load.rate', 0, 'a rate > 0 (iterations per time unit, default per second)');
       const durationMs = ovDurationMs ?? positiveDuration(load.duration, 'load.duration');
       return {
-        model: 'open', kind: 'arrival-rate', schedule: constantArrivals(rate / timeUnitMs, durationMs),
+        model: 'open', kind: 'arrival-rate', arrivals: { kind: 'constant', perMs: rate / timeUnitMs, durationMs },
         maxVUs, preAllocatedVUs: preAllocatedVUs(load, maxVUs), whenBusy: busy, durationMs, gracefulStopMs, rate, timeUnitMs,
       };
     }
@@ -212,10 +213,10 @@ export function normaliseLoad(load: LoadShape | unknown, overrides: LoadOverride
       startRate *= f;
       stages = stages.map((s) => ({ ...s, to: s.to * f }));
     }
-    const schedule = rampArrivals(startRate / timeUnitMs, stages.map((s) => ({ toPerMs: s.to / timeUnitMs, overMs: s.overMs })));
+    const arrivals: Arrivals = { kind: 'ramp', startPerMs: startRate / timeUnitMs, stages: stages.map((s) => ({ toPerMs: s.to / timeUnitMs, overMs: s.overMs })) };
     return {
-      model: 'open', kind: 'arrival-rate', schedule, maxVUs, preAllocatedVUs: preAllocatedVUs(load, maxVUs),
-      whenBusy: busy, durationMs: schedule.durationMs,
+      model: 'open', kind: 'arrival-rate', arrivals, maxVUs, preAllocatedVUs: preAllocatedVUs(load, maxVUs),
+      whenBusy: busy, durationMs: arrivalSchedule(arrivals).durationMs,
       gracefulStopMs, startRate, targets: stages.map((s) => s.to), timeUnitMs,
     };
   }
@@ -306,6 +307,37 @@ export function describeLoadShape(load: unknown, overrides?: LoadOverrides): str
     if (e instanceof OptionsError) return null;
     throw e;
   }
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const FIELDS: Record<NormalLoad['kind'], string[]> = {
+  'constant-vus': ['vus', 'durationMs', 'gracefulStopMs'],
+  'shared-iterations': ['vus', 'iterations', 'maxDurationMs', 'gracefulStopMs'],
+  'per-vu-iterations': ['vus', 'iterationsPerVU', 'maxDurationMs', 'gracefulStopMs'],
+  'ramping-vus': ['peakVUs', 'durationMs', 'gracefulStopMs', 'startVUs'],
+  'arrival-rate': ['maxVUs', 'preAllocatedVUs', 'durationMs', 'gracefulStopMs', 'timeUnitMs'],
+};
+
+/**
+ * Whether `v` (read from a worker message or a cluster plan, JSON) is a resolved load the
+ * executors can run: the numbers they read are there and finite. The load was validated once,
+ * by normaliseLoad where the run was planned; this only guards against a foreign or torn message.
+ */
+export function isNormalLoad(v: unknown): v is NormalLoad {
+  if (!isObject(v) || typeof v.kind !== 'string' || !(v.kind in FIELDS)) return false;
+  const kind = v.kind as NormalLoad['kind'];
+  if (v.model !== (kind === 'arrival-rate' ? 'open' : 'closed') || !FIELDS[kind].every((f) => finite(v[f]))) return false;
+  if (kind === 'ramping-vus') {
+    return Array.isArray(v.steps) && v.steps.every((s) => isObject(s) && finite(s.atMs) && finite(s.vus)) && Array.isArray(v.targets) && v.targets.every(finite);
+  }
+  if (kind === 'arrival-rate') {
+    const a = v.arrivals;
+    if (v.whenBusy !== 'queue' && v.whenBusy !== 'drop') return false;
+    if (!isObject(a)) return false;
+    if (a.kind === 'constant') return finite(a.perMs) && finite(a.durationMs);
+    return a.kind === 'ramp' && finite(a.startPerMs) && Array.isArray(a.stages) && a.stages.every((s) => isObject(s) && finite(s.toPerMs) && finite(s.overMs));
+  }
+  return true;
 }
 
 /** Planned length of the load phase (iteration-bound shapes: their maxDuration, an upper bound). */

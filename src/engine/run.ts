@@ -24,9 +24,9 @@ export interface RunScenarioOptions {
   /** The scenario file (for messages). */
   file: string;
   def: ScenarioDefinition;
-  /** The run's load as resolveLoad gave it; omitted: resolved here from `overrides` and `debug`. */
-  load?: NormalLoad;
-  overrides?: LoadOverrides;
+  /** The run's load, resolved once where the run was planned (resolveLoad): overrides and a debug
+   *  run's one VU are already in it, so every process of the run runs the same plan. */
+  load: NormalLoad;
   env?: Record<string, string>;
   /** This process's share of the run (worker processes); the whole run when omitted. */
   segment?: ExecutionSegment;
@@ -36,8 +36,6 @@ export interface RunScenarioOptions {
   runSetup?: boolean;
   /** Run teardown() (default true). */
   runTeardown?: boolean;
-  /** One VU, `iterations` iterations (default 1), no time limits that a debugger pause would hit. */
-  debug?: { iterations?: number };
   /** Abort = cancel: stop starting iterations, wait gracefulStop, finish. */
   signal: AbortSignal;
   /** Monotonic clock in ms (default performance.now). */
@@ -170,7 +168,7 @@ function delay(ms: number): { promise: Promise<void>; cancel(): void } {
 export async function runScenario(opts: RunScenarioOptions): Promise<RunResult> {
   const given = opts.def;
   validateScenario(given);
-  const load = opts.load ?? resolveLoad(given.load, opts);
+  const load = opts.load;
   const plan = planFromLoad(opts.name, load);
   const clock = opts.now ?? (() => performance.now());
   const env = opts.env ?? {};

@@ -108,6 +108,18 @@ export function rampArrivals(startPerMs: number, stages: readonly RateStage[]): 
   };
 }
 
+/**
+ * An open load's arrivals as plain data (JSON: it travels to worker processes and agents inside
+ * the resolved load); arrivalSchedule() turns it into the math above.
+ */
+export type Arrivals =
+  | { kind: 'constant'; perMs: number; durationMs: number }
+  | { kind: 'ramp'; startPerMs: number; stages: RateStage[] };
+
+export function arrivalSchedule(a: Arrivals): ArrivalSchedule {
+  return a.kind === 'constant' ? constantArrivals(a.perMs, a.durationMs) : rampArrivals(a.startPerMs, a.stages);
+}
+
 export interface VuStage {
   to: number;
   overMs: number;

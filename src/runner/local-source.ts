@@ -18,7 +18,6 @@ export class InProcessSource implements LoadSource {
       def: o.definition,
       load: o.load,
       env: o.env,
-      debug: o.debug,
       concurrent: o.concurrent,
       httpClient: httpClientFromEnv(),
       httpDebug: httpDebugSink(o.httpDebug),

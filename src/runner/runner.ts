@@ -82,10 +82,6 @@ interface Prepared {
 /** A scenario's run as the --report file shows it. */
 type Reported = SavedRun;
 
-function loadOverrides(request: RunRequest): LoadOverrides | undefined {
-  return request.debug ? undefined : request.overrides;
-}
-
 /** The name of a mix's totals in summaries (SummaryData.mix lists the scenarios). */
 const MIX_NAME = 'total';
 
@@ -495,7 +491,7 @@ export class Runner {
     if (state.cancelled) source.cancel('cancelled');
     let result;
     try {
-      result = await source.run({ name, file, definition, load: p.load, overrides: loadOverrides(request), env, debug: request.debug, httpDebug: request.httpDebug, concurrent }, events);
+      result = await source.run({ name, file, definition, load: p.load, env, debug: request.debug, httpDebug: request.httpDebug, concurrent }, events);
       // Every interval in the totals (and in --out) before the summary.
       while (merging !== undefined) await merging;
       if (mergeError !== undefined) throw mergeError;

@@ -5,7 +5,7 @@
 
 import type { AgentCounts, ClusterSummary, IntervalData, ScenarioDefinition } from '../engine/types';
 import type { NormalLoad } from '../engine/load';
-import type { LoadOverrides, PlanInfo } from '../protocol';
+import type { PlanInfo } from '../protocol';
 
 export interface SourceEvents {
   /** The load starts (after setup). */
@@ -30,10 +30,9 @@ export interface SourceRunOptions {
   name: string;
   file: string;
   definition: ScenarioDefinition;
-  /** The run's load, resolved once by the runner (engine/run.ts resolveLoad). */
+  /** The run's load, resolved once by the runner (engine/run.ts resolveLoad); worker processes and
+   *  agents get this object, not the overrides it came from. */
   load: NormalLoad;
-  /** The overrides it was resolved with: worker processes and agents resolve their copy from them. */
-  overrides?: LoadOverrides;
   env: Record<string, string>;
   debug?: { iterations?: number };
   /** --http-debug: print each request and response. */

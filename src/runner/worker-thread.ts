@@ -60,7 +60,7 @@ async function start(lateMs: number | undefined): Promise<void> {
     name: m.scenario,
     file: m.file,
     def,
-    overrides: m.overrides,
+    load: m.load,
     env: m.env,
     segment: equalSegment(m.index, m.workers),
     setupData: { value: m.setupData },

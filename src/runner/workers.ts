@@ -218,7 +218,7 @@ export class WorkerSource implements LoadSource {
       });
       this.send(w, {
         type: 'worker-load', index: i, workers: n, file: o.file, code, scenario: o.name,
-        target: definition.target, overrides: o.overrides, env: o.env, setupData, httpDebug: o.httpDebug,
+        target: definition.target, load, env: o.env, setupData, httpDebug: o.httpDebug,
         stopByMs: plan.plannedMs + load.gracefulStopMs,
       });
     }

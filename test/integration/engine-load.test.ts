@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget, type RunningServer } from '../servers/target';
 import { runCollect, type Totals } from '../servers/collect';
+import { resolveLoad } from '../../src/engine/run';
 import { RunAggregate } from '../../src/engine/aggregate';
 import { check, sleep } from '../../src/engine/api';
 import { segmentsOf } from '../../src/engine/segments';
@@ -373,9 +374,10 @@ test('segments: the processes of a split run together issue exactly the whole ru
 
 test('debug mode: one VU, the given number of iterations, whatever the load shape', async () => {
   const ids: number[] = [];
+  const load = { rate: 500, duration: '1m', maxVUs: 100 };
   const { result, totals } = await runCollect(
-    { target: srv.url, load: { rate: 500, duration: '1m', maxVUs: 100 }, iteration: ({ vu }) => void ids.push(vu.id) },
-    { debug: { iterations: 3 } },
+    { target: srv.url, load, iteration: ({ vu }) => void ids.push(vu.id) },
+    { load: resolveLoad(load, { debug: { iterations: 3 } }) },
   );
   assert.equal(result.status, 'completed');
   assert.deepEqual(ids, [1, 1, 1]);

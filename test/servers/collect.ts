@@ -1,7 +1,7 @@
 // Test helper: runs a scenario with runScenario and sums what its intervals carried, as a
 // user reading the summary would see it.
 
-import { runScenario, type RunResult, type RunScenarioOptions } from '../../src/engine/run';
+import { resolveLoad, runScenario, type RunResult, type RunScenarioOptions } from '../../src/engine/run';
 import { scenario } from '../../src/engine/api';
 import type { EncodedSeries, IntervalData, ScenarioOptions, Tags } from '../../src/engine/types';
 import { createHistogram, decodeHistogram, type Histogram } from '../../src/engine/metrics/hdr';
@@ -84,6 +84,7 @@ export async function runCollect<D>(
     name: 'test',
     file: 'test.load.ts',
     signal: new AbortController().signal,
+    load: resolveLoad(options.load, {}),
     ...extra,
     def: scenario(options) as never,
     onInterval: (i) => intervals.push(i),

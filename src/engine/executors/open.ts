@@ -8,11 +8,11 @@
 // Invariant at every moment: due = started + dropped + backlog; at the end the backlog is
 // counted as dropped, so due = started + dropped.
 
-import type { ArrivalSchedule } from '../schedule';
+import { arrivalSchedule, type ArrivalSchedule, type Arrivals } from '../schedule';
 import { ExecutorBase, Vu, startIteration, iterationFailed, endIteration, vuId, type ExecContext, type Executor } from './vu';
 
 export interface OpenLoad {
-  schedule: ArrivalSchedule;
+  arrivals: Arrivals;
   maxVUs: number;
   whenBusy: 'queue' | 'drop';
   durationMs: number;
@@ -37,9 +37,9 @@ export class OpenExecutor extends ExecutorBase implements Executor {
 
   constructor(x: ExecContext, private readonly load: OpenLoad) {
     super(x);
-    this.schedule = load.schedule;
+    this.schedule = arrivalSchedule(load.arrivals);
     const seg = x.segment;
-    this.total = seg ? seg.scaleInt(load.schedule.total) : load.schedule.total;
+    this.total = seg ? seg.scaleInt(this.schedule.total) : this.schedule.total;
     // A segment with arrivals needs at least one VU to run them.
     this.maxVUs = seg ? Math.max(this.total > 0 ? 1 : 0, seg.scaleInt(load.maxVUs)) : load.maxVUs;
     this.drop = load.whenBusy === 'drop';

@@ -164,7 +164,7 @@ export class ClusterSource implements LoadSource {
         agents: n,
         load: {
           type: 'worker-load', workers: n, file: o.file, code, scenario: o.name, target: definition.target,
-          overrides: o.overrides, env: o.env, setupData, stopByMs: plan.plannedMs + load.gracefulStopMs,
+          load, env: o.env, setupData, stopByMs: plan.plannedMs + load.gracefulStopMs,
         },
       };
 

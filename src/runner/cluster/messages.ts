@@ -2,6 +2,7 @@
 // trusted; a message that is not valid for its subject is dropped (and counted) by the caller.
 
 import { mergeIntervals } from '../../engine/metrics';
+import { isNormalLoad } from '../../engine/load';
 import type { IntervalData } from '../../engine/types';
 import type { FromWorker, ToWorker } from '../../protocol';
 
@@ -121,7 +122,7 @@ export function validPlan(x: unknown): x is ClusterPlan {
   if (!isObject(x) || typeof x.run !== 'string' || !isInt(x.protocolVersion) || !isInt(x.agents)) return false;
   const l = x.load;
   return isObject(l) && l.type === 'worker-load' && isInt(l.workers) && typeof l.code === 'string' && typeof l.file === 'string'
-    && typeof l.scenario === 'string' && isObject(l.env);
+    && typeof l.scenario === 'string' && isObject(l.env) && isNormalLoad(l.load);
 }
 
 export function validJoinReply(x: unknown): x is JoinReply {
