@@ -13,7 +13,7 @@ export const PROTOCOL_VERSION = 3;
 
 // Engine vocabulary, owned by the engine (it imports nothing from here); the contract carries it.
 import type { LoadOverrides, PlanInfo } from './engine/types';
-import type { NormalLoad } from './engine/load';
+import type { NormalLoad } from './engine/normal-load';
 export type { LoadOverrides, PlanInfo };
 
 export interface RunRequest {

@@ -7,6 +7,9 @@ import { createSecureContext } from 'node:tls';
 import { OptionsError } from './errors';
 import { formatDuration, parseDuration } from './duration';
 import { arrivalSchedule, peakVUs, vuSteps, type Arrivals, type VuStep } from './schedule';
+import type { NormalLoad } from './normal-load';
+
+export { isNormalLoad, type NormalLoad } from './normal-load';
 
 /** k6's default: in-flight iterations get 30 s to finish at the end. */
 export const DEFAULT_GRACEFUL_STOP_MS = 30_000;
@@ -14,60 +17,6 @@ export const DEFAULT_GRACEFUL_STOP_MS = 30_000;
 export const DEFAULT_MAX_DURATION_MS = 10 * 60_000;
 /** k6's default startVUs for ramping VUs. */
 export const DEFAULT_START_VUS = 1;
-
-export type NormalLoad =
-  | {
-      model: 'closed';
-      kind: 'constant-vus';
-      vus: number;
-      durationMs: number;
-      gracefulStopMs: number;
-    }
-  | {
-      model: 'closed';
-      kind: 'shared-iterations';
-      vus: number;
-      iterations: number;
-      maxDurationMs: number;
-      gracefulStopMs: number;
-    }
-  | {
-      model: 'closed';
-      /** k6's per-vu-iterations: each VU runs exactly `iterationsPerVU` iterations. */
-      kind: 'per-vu-iterations';
-      vus: number;
-      iterationsPerVU: number;
-      maxDurationMs: number;
-      gracefulStopMs: number;
-    }
-  | {
-      model: 'closed';
-      kind: 'ramping-vus';
-      steps: VuStep[];
-      peakVUs: number;
-      durationMs: number;
-      gracefulStopMs: number;
-      /** For the shape description. */
-      startVUs: number;
-      targets: number[];
-    }
-  | {
-      model: 'open';
-      kind: 'arrival-rate';
-      /** When each iteration is due (arrivalSchedule() reads it). */
-      arrivals: Arrivals;
-      maxVUs: number;
-      /** Created (with as many connections to the target) before the schedule starts. */
-      preAllocatedVUs: number;
-      whenBusy: 'queue' | 'drop';
-      durationMs: number;
-      gracefulStopMs: number;
-      /** For the shape description: per timeUnit. */
-      rate?: number;
-      startRate?: number;
-      targets?: number[];
-      timeUnitMs: number;
-    };
 
 const SHAPES_ALLOWED =
   "one of { vus, duration }, { vus, iterations }, { vus, iterationsPerVU }, { stages, by: 'vus' }, { rate, duration, maxVUs }, { stages, by: 'rate', maxVUs }";
@@ -307,37 +256,6 @@ export function describeLoadShape(load: unknown, overrides?: LoadOverrides): str
     if (e instanceof OptionsError) return null;
     throw e;
   }
-}
-
-const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const FIELDS: Record<NormalLoad['kind'], string[]> = {
-  'constant-vus': ['vus', 'durationMs', 'gracefulStopMs'],
-  'shared-iterations': ['vus', 'iterations', 'maxDurationMs', 'gracefulStopMs'],
-  'per-vu-iterations': ['vus', 'iterationsPerVU', 'maxDurationMs', 'gracefulStopMs'],
-  'ramping-vus': ['peakVUs', 'durationMs', 'gracefulStopMs', 'startVUs'],
-  'arrival-rate': ['maxVUs', 'preAllocatedVUs', 'durationMs', 'gracefulStopMs', 'timeUnitMs'],
-};
-
-/**
- * Whether `v` (read from a worker message or a cluster plan, JSON) is a resolved load the
- * executors can run: the numbers they read are there and finite. The load was validated once,
- * by normaliseLoad where the run was planned; this only guards against a foreign or torn message.
- */
-export function isNormalLoad(v: unknown): v is NormalLoad {
-  if (!isObject(v) || typeof v.kind !== 'string' || !(v.kind in FIELDS)) return false;
-  const kind = v.kind as NormalLoad['kind'];
-  if (v.model !== (kind === 'arrival-rate' ? 'open' : 'closed') || !FIELDS[kind].every((f) => finite(v[f]))) return false;
-  if (kind === 'ramping-vus') {
-    return Array.isArray(v.steps) && v.steps.every((s) => isObject(s) && finite(s.atMs) && finite(s.vus)) && Array.isArray(v.targets) && v.targets.every(finite);
-  }
-  if (kind === 'arrival-rate') {
-    const a = v.arrivals;
-    if (v.whenBusy !== 'queue' && v.whenBusy !== 'drop') return false;
-    if (!isObject(a)) return false;
-    if (a.kind === 'constant') return finite(a.perMs) && finite(a.durationMs);
-    return a.kind === 'ramp' && finite(a.startPerMs) && Array.isArray(a.stages) && a.stages.every((s) => isObject(s) && finite(s.toPerMs) && finite(s.overMs));
-  }
-  return true;
 }
 
 /** Planned length of the load phase (iteration-bound shapes: their maxDuration, an upper bound). */

@@ -2,7 +2,7 @@
 // trusted; a message that is not valid for its subject is dropped (and counted) by the caller.
 
 import { mergeIntervals } from '../../engine/metrics';
-import { isNormalLoad } from '../../engine/load';
+import { isNormalLoad } from '../../engine/normal-load';
 import type { IntervalData } from '../../engine/types';
 import type { FromWorker, ToWorker } from '../../protocol';
 
