@@ -194,14 +194,18 @@ export function withListed(result: DiscoveryResult, plans: PlanInfo[] | undefine
 }
 
 /**
- * Whether the file exports more than the scenarios static discovery read (an export statement it
- * did not account for, `export *`, a load it could not describe): then only the runner knows.
- * `export type`/`export interface` declare nothing at run time.
+ * Whether the file exports more than the scenarios static discovery read (a name it did not account
+ * for, `export *`, a load it could not describe): then only the runner knows. Each name of an
+ * `export { a, b }` list counts, so a helper-built scenario listed next to a plain one is not missed;
+ * `export type`/`export interface` (and `type` names in a list) declare nothing at run time.
  */
 export function mayHideScenarios(text: string, result: DiscoveryResult): boolean {
   if (result.scenarios.some((s) => s.shape === null)) return true;
-  const statements = text.match(/^\s*export\b(?!\s+(?:type|interface|declare)\b)/gm)?.length ?? 0;
-  return statements > result.scenarios.length;
+  let exported = 0;
+  for (const m of text.matchAll(/^\s*export\b(?!\s+(?:type|interface|declare)\b)(\s*\{([^}]*)\})?/gm)) {
+    exported += m[2] === undefined ? 1 : m[2].split(',').filter((n) => n.trim() !== '' && !/^type\s/.test(n.trim())).length;
+  }
+  return exported > result.scenarios.length;
 }
 
 /** The line exporting `name` (`export default` for 'default'), else an `export *` line, else the first. */

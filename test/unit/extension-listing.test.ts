@@ -44,6 +44,8 @@ test('the runner is asked only about files whose exports static discovery did no
   assert.equal(hides(`${head}const a = ${literal};\nconst b = ${literal};\nexport { a, b };\n`), false);
   assert.equal(hides(`${head}import { make } from './lib';\nexport const a = ${literal};\nexport const b = make();\n`), true, 'built by a helper');
   assert.equal(hides(`export * from './lib';\n`), true, 're-exported');
+  assert.equal(hides(`${head}import { make } from './lib';\nconst a = ${literal};\nconst b = make();\nexport { a, b };\n`), true, 'a helper-built scenario in one export list with a plain one');
+  assert.equal(hides(`${head}const a = ${literal};\nexport { a, type T };\ntype T = string;\n`), false, 'a type in the list declares nothing');
   assert.equal(hides(`${head}import { load } from './lib';\nexport const a = scenario({ load, async iteration() {} });\n`), true, 'a load static discovery cannot describe');
 });
 
