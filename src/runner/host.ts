@@ -13,7 +13,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import { RunAggregate } from '../engine/aggregate';
-import type { SummaryData } from '../engine/types';
+import type { IntervalData, SummaryData } from '../engine/types';
 import {
   ExitCode,
   type FromRunner,
@@ -25,6 +25,8 @@ import {
 } from '../protocol';
 import type { RunnerConnection, RunnerExit } from './client';
 import { OutputFile, endOfRunFiles, outRecord } from './out-file';
+import { DetailsCollector } from '../report/collect';
+import { savedRunOf, type SavedRun } from '../report/saved-runs';
 import { writeOutput } from './thread-output';
 import { startThread } from './thread-start';
 import { cleanStack, locateInStack } from './stack';
@@ -55,6 +57,10 @@ interface Running {
   gracefulStopMs: number;
   aggregate: RunAggregate;
   lastEndMs: number;
+  /** --report only: the report's details, so a run this host has to stop still gets its report. */
+  details?: DetailsCollector;
+  /** The interval whose `progress` (the live figures the details need) has not arrived yet. */
+  pending?: IntervalData;
 }
 
 interface Ending {
@@ -91,6 +97,8 @@ export class ThreadRunner implements RunnerConnection {
   private readonly running = new Map<string, Running>();
   private current: Running | undefined;
   private readonly finished: SummaryData[] = [];
+  /** With --report: each scenario's run as the report shows it (finished, or ended from here). */
+  private readonly reported: SavedRun[] = [];
   private stallReported = false;
   private stallReport: Promise<void> | undefined;
   private sampling: Promise<StackSample | undefined> | undefined;
@@ -189,6 +197,7 @@ export class ThreadRunner implements RunnerConnection {
           gracefulStopMs: m.gracefulStopMs ?? DEFAULT_GRACEFUL_STOP_MS,
           aggregate: new RunAggregate({ scenario: m.scenario, file: m.file, model: m.plan.model, plannedMs: m.plan.plannedMs, thresholds: m.thresholds }),
           lastEndMs: 0,
+          details: this.request?.reportPath ? new DetailsCollector() : undefined,
         };
         this.running.set(m.scenario, r);
         this.current = r;
@@ -200,13 +209,26 @@ export class ThreadRunner implements RunnerConnection {
         if (r) {
           r.aggregate.add(m.interval);
           r.lastEndMs = Math.max(r.lastEndMs, m.interval.endMs);
+          if (r.details) r.pending = m.interval;
         }
         return;
       }
-      case 'finished':
+      case 'progress': {
+        // The runner's live figures for the interval just received: the details take both.
+        const r = this.running.get(m.scenario);
+        if (r?.details && r.pending) {
+          r.details.add(r.pending, m.progress.live);
+          r.pending = undefined;
+        }
+        break;
+      }
+      case 'finished': {
+        const r = this.running.get(m.scenario);
         this.running.delete(m.scenario);
         this.finished.push(m.summary);
+        if (r?.details) this.reported.push(savedRunOf({ scenario: m.scenario, file: m.summary.file, startedAt: r.startedAt, plan: r.plan, summary: m.summary, details: m.details }));
         break;
+      }
       case 'error':
         if (m.kind === 'exit') this.stopBy({ status: 'incomplete', code: ExitCode.scenarioExit, why: 'the scenario called process.exit()' });
         break;
@@ -333,15 +355,28 @@ export class ThreadRunner implements RunnerConnection {
       for (const r of this.running.values()) {
         const durationMs = Math.max(r.lastEndMs, Date.now() - r.startedAt);
         const summary = r.aggregate.summary(ending.status, durationMs);
+        const details = r.details?.details();
         this.finished.push(summary);
+        if (details) this.reported.push(savedRunOf({ scenario: r.scenario, file: summary.file, startedAt: r.startedAt, plan: r.plan, summary, details }));
         this.deliver({ type: 'thresholds', scenario: r.scenario, verdicts: summary.thresholds });
-        this.deliver({ type: 'finished', scenario: r.scenario, summary });
+        this.deliver({ type: 'finished', scenario: r.scenario, summary, details });
         for (const out of outs) out.write(outRecord({ type: 'summary', scenario: r.scenario, summary, incomplete: ending.why }));
       }
       for (const f of this.request && this.finished.length > 0 ? endOfRunFiles(this.request) : []) {
         try {
           const file = OutputFile.open(f, problem);
           file.write(f.text(this.finished));
+          file.close();
+        } catch (err) {
+          problem(`${(err as Error).message} (the exit code is still the run's verdict)`);
+        }
+      }
+      const reportPath = this.request?.reportPath;
+      if (reportPath && this.reported.length > 0) {
+        try {
+          const { renderReport } = await import('../report/html');
+          const file = OutputFile.open({ flag: '--report', path: reportPath }, problem);
+          file.write(renderReport(this.reported));
           file.close();
         } catch (err) {
           problem(`${(err as Error).message} (the exit code is still the run's verdict)`);

@@ -197,12 +197,17 @@ test('compare: a corrupt, foreign or missing file, or a bad rule, is exit 2 nami
   }
 });
 
-test('a run the CLI had to stop (blocked past its end) still writes its JUnit and Markdown, marked as not completed', async () => {
+test('a run the CLI had to stop (blocked past its end) still writes its JUnit, Markdown and HTML report, marked as not completed', async () => {
   const junit = join(tmp, 'blocked.xml');
   const md = join(tmp, 'blocked.md');
-  const r = await cli(['run', fixture('blocked.load.ts'), '--target', target.url, '--workers', '1', '--duration', '1s', '--quiet', '--junit', junit, '--summary-md', md]);
+  const report = join(tmp, 'blocked.html');
+  const r = await cli(['run', fixture('blocked.load.ts'), '--target', target.url, '--workers', '1', '--duration', '1s', '--quiet', '--junit', junit, '--summary-md', md, '--report', report]);
   assert.equal(r.code, ExitCode.blocked, r.stderr);
   const cases = junitCases(junit);
   assert.deepEqual(cases.map((c) => [c.name, c.failure?.message]), [['run completed', 'the run ended incomplete']]);
   assert.match(readFileSync(md, 'utf8'), /^### Loadlens: blocked — ⚠️ incomplete$/m);
+  // The report was created empty before the load (to check the path); the supervisor fills it.
+  const html = readFileSync(report, 'utf8');
+  assert.match(html, /^<!doctype html>/i);
+  assert.match(html, /closed model · 1 VU for 1s · incomplete in /);
 });
