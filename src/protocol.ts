@@ -204,6 +204,9 @@ export type FromWorker =
   | { type: 'worker-error'; index: number; error: Extract<FromRunner, { type: 'error' }> }
   /** A sleep() nobody awaited: its stack, once per call site (the runner names the line). */
   | { type: 'worker-unawaited-sleep'; index: number; scenario: string; stack: string }
+  /** A warning the scenario's code raised in the worker (check() or a custom metric used while no
+   *  run is active): the runner names its line and says it once per run, however many workers do. */
+  | { type: 'worker-warning'; index: number; scenario: string; message: string; stack?: string }
   | {
       type: 'worker-done';
       index: number;

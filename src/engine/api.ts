@@ -114,8 +114,9 @@ let outsideRunListener: ((message: string, stack: string | undefined) => void) |
 let warnedOutsideRun = false;
 
 /**
- * @internal Set up by each host's main (src/runner/thread.ts, in-process.ts): told once when
- * check() or a custom metric is used while no scenario runs, which records nothing.
+ * @internal Set up by each host's main (src/runner/thread.ts, in-process.ts, and worker-thread.ts,
+ * which relays it to the runner): told once when check() or a custom metric is used while no
+ * scenario runs, which records nothing.
  */
 export function onUseOutsideRun(listener: (message: string, stack: string | undefined) => void): void {
   outsideRunListener = listener;

@@ -225,6 +225,8 @@ export class Runner {
   private busy = false;
   /** Call sites of un-awaited sleep() calls already warned about: once per run. */
   private readonly unawaitedSleepSites = new Set<string>();
+  /** Scenario warnings already given, by location and message: once per run, however many processes say them. */
+  private readonly warnings = new Set<string>();
   /** The scenario file of the request in progress (to locate process.exit calls). */
   private file: string | undefined;
   /** The scenario running now (errors are reported under its name). */
@@ -301,9 +303,16 @@ export class Runner {
 
   /** check() or a custom metric used while no scenario runs (api.ts says so once): a warning at its line. */
   usedOutsideRun(message: string, stack: string | undefined): void {
+    this.warning(message, stack, this.scenario);
+  }
+
+  /** A warning from the scenario's code (here, in a worker process or an agent): at its line, once per run. */
+  private warning(message: string, stack: string | undefined, scenario: string | undefined): void {
     const location = this.file ? locateInStack(stack, this.file) : undefined;
-    const where = location ? `${location.file}:${location.line}:${location.column}: ` : '';
-    this.send({ type: 'log', level: 'warn', scenario: this.scenario, message: `${where}${message}` });
+    const text = `${location ? `${location.file}:${location.line}:${location.column}: ` : ''}${message}`;
+    if (this.warnings.has(text)) return;
+    this.warnings.add(text);
+    this.send({ type: 'log', level: 'warn', scenario, message: text });
   }
 
   cancel(reason: string): void {
@@ -475,6 +484,7 @@ export class Runner {
           message: `${where}: sleep() was not awaited: the iteration ended while it was pending, so it paused nothing. Write \`await sleep(...)\` (a bare number is seconds).`,
         });
       },
+      warning: (message, stack) => this.warning(message, stack, name),
       log(level, message) {
         send({ type: 'log', level, scenario: name, message });
       },

@@ -68,6 +68,9 @@ export class SegmentReports {
       case 'worker-unawaited-sleep':
         events.unawaitedSleep(m.stack);
         break;
+      case 'worker-warning':
+        events.warning(m.message, m.stack);
+        break;
       case 'worker-done':
         state.done = true;
         state.durationMs = m.durationMs ?? 0;

@@ -17,6 +17,9 @@ export interface SourceEvents {
   teardownError(error: unknown): void;
   /** A sleep() nobody awaited (its stack, source-mapped); once per call site per process. */
   unawaitedSleep(stack: string): void;
+  /** A warning from the scenario's code in a worker process or agent (check() used while no run
+   *  is active...), with its stack: the runner prints it at its line, once per run. */
+  warning(message: string, stack: string | undefined): void;
   /** A distributed run's agents changed (joined, finished, lost): shown on the live line. */
   agents?(counts: AgentCounts): void;
   /** Informational messages (e.g. a worker that died). */

@@ -5,7 +5,7 @@
 
 import { tuneHeap } from './heap';
 import { runScenario } from '../engine/run';
-import { recordUnhandledRejection } from '../engine/api';
+import { onUseOutsideRun, recordUnhandledRejection } from '../engine/api';
 import { equalSegment } from '../engine/segments';
 import type { ScenarioDefinition } from '../engine/types';
 import { getHeapStatistics } from 'node:v8';
@@ -25,6 +25,8 @@ tuneHeap();
 
 const controller = new AbortController();
 let loaded: { m: Load; def: ScenarioDefinition } | undefined;
+/** The segment this process runs, from worker-load on (the bundle's top level runs while loading). */
+let request: Load | undefined;
 
 const port = parentPort!;
 
@@ -45,6 +47,7 @@ function errorMessage(kind: Extract<FromRunner, { type: 'error' }>['kind'], err:
 }
 
 function load(m: Load): void {
+  request = m;
   const found = selectScenarios(findScenarios(loadBundle(m.code, m.file), m.file), [m.scenario], m.file)[0];
   loaded = { m, def: { ...found.definition, target: m.target } };
   send({ type: 'worker-ready', index: m.index });
@@ -122,6 +125,10 @@ process.on('unhandledRejection', (reason) => {
   const err = Object.assign(new Error(message), { stack: reason instanceof Error ? reason.stack : undefined });
   send({ type: 'worker-error', index: loaded?.m.index ?? -1, error: errorMessage('iteration', err, count ?? 1) });
 });
+
+// check() and custom metrics used while no run is active record nothing: the runner says so at
+// the line, once per run, whichever workers or agents report it.
+onUseOutsideRun((message, stack) => send({ type: 'worker-warning', index: request?.index ?? -1, scenario: request?.scenario ?? '', message, stack }));
 
 // The main thread's watchdog (see host.ts): a heartbeat that stops means a blocked event loop.
 const beat = (): void => {

@@ -53,6 +53,10 @@ test('records from an agent are valid only for their own segment and shape', () 
   assert.ok(!validFromWorker({ type: 'worker-done', index: 0, scenario: 's', durationMs: 'soon' }, 0));
   assert.ok(validFromWorker({ type: 'worker-error', index: 0, error: { type: 'error', kind: 'iteration', message: 'm', count: 3 } }, 0));
   assert.ok(!validFromWorker({ type: 'worker-error', index: 0, error: 'boom' }, 0));
+  assert.ok(validFromWorker({ type: 'worker-warning', index: 0, scenario: 's', message: 'check() was called while no scenario runs', stack: 'Error\n    at f.ts:3:1' }, 0));
+  assert.ok(validFromWorker({ type: 'worker-warning', index: 0, scenario: 's', message: 'm' }, 0), 'a warning without a stack');
+  assert.ok(!validFromWorker({ type: 'worker-warning', index: 0, scenario: 's', message: 'm', stack: 7 }, 0));
+  assert.ok(!validFromWorker({ type: 'worker-warning', index: 0, scenario: 's' }, 0), 'no message');
   assert.ok(!validFromWorker({ type: 'rm -rf', index: 0 }, 0));
   for (const junk of [undefined, null, 1, 'x', [], {}]) assert.ok(!validFromWorker(junk, 0));
 });

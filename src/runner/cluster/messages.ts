@@ -95,6 +95,8 @@ export function validFromWorker(x: unknown, index: number): x is FromWorker {
     }
     case 'worker-unawaited-sleep':
       return typeof x.scenario === 'string' && typeof x.stack === 'string';
+    case 'worker-warning':
+      return typeof x.scenario === 'string' && typeof x.message === 'string' && (x.stack === undefined || typeof x.stack === 'string');
     case 'worker-done':
       return typeof x.scenario === 'string' && (x.durationMs === undefined || isNum(x.durationMs))
         && (x.interrupted === undefined || isInt(x.interrupted)) && (x.blocked === undefined || typeof x.blocked === 'boolean');
