@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCommand, UsageError } from '../../src/cli/args';
 import { packRecord, parseNatsUrl, unpackRecord } from '../../src/runner/cluster/nats';
+import { resolveLoad } from '../../src/engine/run';
 import { validAgentRecord, validControl, validFromWorker, validHeartbeat, validJoinReply, validJoinRequest, validPlan } from '../../src/runner/cluster/messages';
 
 test('NATS URLs: a token, user and password, tls://, the default port; the display form has no credentials', () => {
@@ -74,7 +75,10 @@ test('joins, replies, heartbeats, plans and control messages are checked too', (
   assert.ok(validHeartbeat({ agent: 'a', index: 2 }, 2) && !validHeartbeat({ agent: 'a', index: 1 }, 2));
   assert.ok(validControl({ type: 'worker-start', at: 5 }) && validControl({ type: 'cancel' }) && validControl({ type: 'end' }));
   assert.ok(!validControl({ type: 'worker-start', at: 'now' }) && !validControl({ type: 'worker-load' }));
-  const load = { type: 'worker-load', workers: 2, code: '', file: 'f', scenario: 's', env: {} };
-  assert.ok(validPlan({ run: 'r', protocolVersion: 1, agents: 2, load }));
-  assert.ok(!validPlan({ run: 'r', protocolVersion: 1, agents: 2, load: { ...load, code: 1 } }));
+  const resolved = resolveLoad({ rate: 10, duration: '2s', maxVUs: 4 }, { overrides: { duration: '3s' } });
+  const load = { type: 'worker-load', workers: 2, code: '', file: 'f', scenario: 's', env: {}, load: resolved };
+  assert.ok(validPlan(JSON.parse(JSON.stringify({ run: 'r', protocolVersion: 3, agents: 2, load }))));
+  assert.ok(!validPlan({ run: 'r', protocolVersion: 3, agents: 2, load: { ...load, code: 1 } }));
+  // A plan without the resolved load (an older coordinator sent overrides) is not one this agent can run.
+  assert.ok(!validPlan({ run: 'r', protocolVersion: 2, agents: 2, load: { ...load, load: undefined, overrides: { duration: '3s' } } }));
 });
