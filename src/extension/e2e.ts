@@ -14,9 +14,10 @@ export interface RecordedEvent { event: string; at: number; [field: string]: unk
 
 /**
  * Loadlens's exports (`vscode.extensions.getExtension('loadlens.loadlens').exports`): the test-hook
- * API and nothing else. It only reports what the extension did (the events the e2e suites read);
- * it carries no secrets (credentials are never recorded, only whether some were stored) and
- * offers no way to change what the extension does: each listener gets its own copy of each event.
+ * API and nothing else. It only reports what the extension did (the events the e2e suites read:
+ * what the user is shown, its figures and messages); no secrets (for cluster credentials only
+ * whether some were stored, URLs as displayUrl shows them); and no way to change what the
+ * extension does: each listener gets its own copy of each event.
  * Not a stable API for other extensions.
  */
 export interface LoadlensApi {
