@@ -16,7 +16,7 @@ import { attachDebugger } from './debug';
 import { readSettings, resultsFolderFor } from './settings';
 import { listRuns, loadRun, savedRunOf, type SavedRun } from '../report/saved-runs';
 import { renderReport } from '../report/html';
-import { noRecorder, type Recorder } from './e2e';
+import { TestHooks, noRecorder, type LoadlensApi, type Recorder } from './e2e';
 import { escapeControlLines } from '../text';
 import { HarError, harToScenario } from '../convert/har';
 import {
@@ -28,7 +28,7 @@ import {
 const PANEL_READY_TIMEOUT_MS = 10_000;
 
 export interface ExtensionOptions {
-  /** Where test hooks go (the e2e suite's event file, a plain-Node test's array); none by default. */
+  /** Where test hooks go (the test-hook API main.ts exports, a plain-Node test's array); none by default. */
   record?: Recorder;
 }
 
@@ -291,6 +291,18 @@ export class Extension {
       });
     }, (err) => log.appendLine(`Discovery failed: ${escapeControlLines(String((err as Error).stack ?? err))}`));
   }
+}
+
+/** activate() in VS Code: the Extension on the real API, and its exports, the test-hook API (e2e.ts). */
+export function activateWithTestHooks(vscode: VSCode, context: ExtensionContext): LoadlensApi {
+  const hooks = new TestHooks();
+  const extension = new Extension(vscode, context, { record: hooks.record });
+  extension.activate();
+  // A listener can only attach after activate() returns: the events until the first discovery is
+  // done ('activated' included) are kept and replayed to it (TestHooks.api).
+  const done = () => hooks.activationDone();
+  void extension.ready.then(done, done);
+  return hooks.api;
 }
 
 /** "Loadlens: Import HAR…": the same conversion as `loadlens convert`, then opens the scenario. */

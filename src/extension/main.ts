@@ -3,13 +3,12 @@
 
 import * as vscode from 'vscode';
 import type { ExtensionContext } from 'vscode';
-import { Extension } from './extension';
-import { E2E_OUT_ENV, fileRecorder, noRecorder } from './e2e';
+import { activateWithTestHooks } from './extension';
+import type { LoadlensApi } from './e2e';
 
-export function activate(context: ExtensionContext): void {
-  // The code-server e2e suite reads what the extension did from this file; nobody else sets it.
-  const e2eOut = process.env[E2E_OUT_ENV];
-  new Extension(vscode, context, { record: e2eOut ? fileRecorder(e2eOut) : noRecorder }).activate();
+/** The exports are the test-hook API (e2e.ts): what the extension did, for the code-server e2e suite. */
+export function activate(context: ExtensionContext): LoadlensApi {
+  return activateWithTestHooks(vscode, context);
 }
 
 export function deactivate(): void {

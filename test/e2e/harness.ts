@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 
@@ -36,8 +36,30 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The packaged extension and the browser, shared by every server of a suite. */
-export const e2e: { vsix: string; browser: Browser | undefined; started: number } = { vsix: '', browser: undefined, started: Date.now() };
+/** The packaged extension, the probe and the browser, shared by every server of a suite. */
+export const e2e: { vsix: string; probe: string; browser: Browser | undefined; started: number } = { vsix: '', probe: '', browser: undefined, started: Date.now() };
+
+/**
+ * Packages the test-only probe extension (test/e2e/probe): it writes Loadlens's test-hook events
+ * to the file a server names, and answers the type checks. Its activation events are Loadlens's
+ * own (and each Loadlens command), so installing it activates Loadlens no earlier than a user's
+ * editor would; it depends on Loadlens, so it activates right after it.
+ */
+function packageProbe(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'loadlens-probe-'));
+  cpSync(join(__dirname, 'probe'), join(dir, 'src'), { recursive: true });
+  const loadlens = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { activationEvents: string[]; contributes: { commands: Array<{ command: string }> } };
+  const manifest = join(dir, 'src', 'package.json');
+  writeFileSync(manifest, JSON.stringify({
+    ...JSON.parse(readFileSync(manifest, 'utf8')) as object,
+    activationEvents: [...loadlens.activationEvents, ...loadlens.contributes.commands.map((c) => `onCommand:${c.command}`)],
+  }, null, 2));
+  const out = join(dir, 'probe.vsix');
+  const pack = spawnSync(join(NODE24_BIN, 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', out],
+    { cwd: join(dir, 'src'), env: env24, encoding: 'utf8' });
+  assert.equal(pack.status, 0, `probe packaging failed:\n${pack.stdout}\n${pack.stderr}`);
+  return out;
+}
 
 /** Packages the extension (LOADLENS_VSIX: use that one) and launches Chromium. */
 export async function setUpE2e(): Promise<void> {
@@ -52,12 +74,14 @@ export async function setUpE2e(): Promise<void> {
   const vsix = process.env.LOADLENS_VSIX ?? built[0];
   e2e.vsix = vsix;
   assert.ok(vsix && existsSync(vsix), 'npm run package produced no .vsix');
+  e2e.probe = packageProbe();
   mkdirSync(SHOTS, { recursive: true });
   e2e.browser = await launchChromium();
 }
 
 export async function tearDownE2e(): Promise<void> {
   await e2e.browser?.close();
+  if (e2e.probe) rmSync(dirname(e2e.probe), { recursive: true, force: true });
   console.log(`# e2e total ${((Date.now() - e2e.started) / 1000).toFixed(1)} s (vsix ${e2e.vsix ? (statSync(e2e.vsix).size / 1024).toFixed(0) : '?'} KiB)`);
 }
 
@@ -65,7 +89,10 @@ export async function tearDownE2e(): Promise<void> {
 export class VsCodeServer {
   readonly dir = mkdtempSync(join(tmpdir(), 'loadlens-e2e-'));
   readonly workspace = join(this.dir, 'workspace');
+  /** What Loadlens did, one JSON line per event (written by the probe: see events()). */
   readonly eventsPath = join(this.dir, 'events.jsonl');
+  /** The probe's answer to "Loadlens Probe: Check Types". */
+  readonly probeReportPath = join(this.dir, 'probe.json');
   port = 0;
   private proc: ChildProcess | undefined;
 
@@ -105,7 +132,8 @@ export class VsCodeServer {
     mkdirSync(this.workspace, { recursive: true });
     for (const [name, text] of Object.entries(files)) writeFileSync(join(this.workspace, name), text);
 
-    for (const ext of [e2e.vsix, ...(this.opts.extensions ?? [])]) {
+    // Loadlens first: the probe depends on it.
+    for (const ext of [e2e.vsix, e2e.probe, ...(this.opts.extensions ?? [])]) {
       const install = spawnSync(NODE24, [...this.args(), '--install-extension', ext], { env: env24, encoding: 'utf8' });
       assert.match(install.stdout + install.stderr, /was successfully installed/, `install failed: ${install.stdout}${install.stderr}`);
     }
@@ -116,7 +144,7 @@ export class VsCodeServer {
     this.proc = spawn(NODE24, [
       ...this.args(), '--disable-telemetry', '--disable-update-check', '--ignore-last-opened',
       ...(this.trust === 'disabled' ? ['--disable-workspace-trust'] : []), this.workspace,
-    ], { env: { ...env24, ...this.opts.env, LOADLENS_E2E_OUT: this.eventsPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { env: { ...env24, ...this.opts.env, LOADLENS_PROBE_EVENTS: this.eventsPath, LOADLENS_PROBE_OUT: this.probeReportPath }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const log: string[] = [];
     this.proc.stdout!.on('data', (d) => log.push(String(d)));
     this.proc.stderr!.on('data', (d) => log.push(String(d)));

@@ -4,8 +4,9 @@
 //
 // Trusted: click `▶ Run` above a scenario that loads a loopback test server, watch the panel's
 // numbers change while live, compare its final figures with the runner's summary (which the
-// extension writes to LOADLENS_E2E_OUT) and with the server's own request count, then see the
-// Test Explorer verdict and the failing threshold reported at its line.
+// extension reports through its test-hook API, written out by the harness's probe extension) and
+// with the server's own request count, then see the Test Explorer verdict and the failing
+// threshold reported at its line.
 // Untrusted: trust enabled, folder not trusted: the lens says why, and nothing reaches the server.
 // First run: a folder with no scenario and no node_modules; the api.load.ts a user creates gets
 // its lens without a reload, and TypeScript (through the extension's tsserver plugin) knows
@@ -13,13 +14,11 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  NODE24_BIN, SHOTS, VsCodeServer, env24, lens, openFile, openWorkbench, panelFrame, runCommand, setUpE2e, shot, tearDownE2e, waitForEvent,
+  SHOTS, VsCodeServer, lens, openFile, openWorkbench, panelFrame, runCommand, setUpE2e, shot, tearDownE2e, waitForEvent,
 } from './harness';
 import { startTarget, type RunningServer } from '../servers/target';
 import { summaryPercentile } from '../../src/view-model/reducers';
@@ -220,17 +219,11 @@ describe('Loadlens in a real VS Code (code-server)', () => {
   });
 
   test('first run: a new api.load.ts in a folder without npm install gets lenses and loadlens types, no errors', async () => {
-    // The probe extension reports what VS Code's TypeScript features say (diagnostics, hovers,
-    // completions) through the public API; it is packaged from test/e2e/probe as it is.
-    const probeVsix = join(mkdtempSync(join(tmpdir(), 'loadlens-probe-')), 'probe.vsix');
-    const pack = spawnSync(join(NODE24_BIN, 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--out', probeVsix],
-      { cwd: join(__dirname, 'probe'), env: env24, encoding: 'utf8' });
-    assert.equal(pack.status, 0, `probe packaging failed:\n${pack.stdout}\n${pack.stderr}`);
+    // The harness's probe extension (test/e2e/probe) reports what VS Code's TypeScript features
+    // say (diagnostics, hovers, completions) through the public API.
     const server = new VsCodeServer('disabled', {
       // TypeScript on, as in a user's editor (the other tests turn it off to save CPU).
       settings: { 'typescript.validate.enable': true, 'typescript.suggest.enabled': true },
-      extensions: [probeVsix],
-      env: { LOADLENS_PROBE_OUT: join(dirname(probeVsix), 'probe.json') },
     });
     let page: Page | undefined;
     try {
@@ -260,7 +253,7 @@ describe('Loadlens in a real VS Code (code-server)', () => {
       await shot(page, 'e2e-08-first-file-lens.png');
 
       await runCommand(page, 'Loadlens Probe: Check Types');
-      const out = join(dirname(probeVsix), 'probe.json');
+      const out = server.probeReportPath;
       for (let i = 0; i < 1200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 250));
       assert.ok(existsSync(out), 'the probe reported');
       const report = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
@@ -283,7 +276,6 @@ describe('Loadlens in a real VS Code (code-server)', () => {
     } finally {
       await page?.context().close();
       await server.stop();
-      rmSync(dirname(probeVsix), { recursive: true, force: true });
     }
   });
 

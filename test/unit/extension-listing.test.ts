@@ -1,13 +1,11 @@
-// What the index shows when the runner's listing of a file meets static discovery, and the e2e
-// recorder's file format (the contract the code-server suite reads).
+// What the index shows when the runner's listing of a file meets static discovery.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { discoverScenarios } from '../../src/discovery';
 import { mayHideScenarios, withListed } from '../../src/extension/workspace';
-import { fileRecorder } from '../../src/extension/e2e';
 import { listScenarios } from '../../src/extension/runManager';
 import type { PlanInfo } from '../../src/protocol';
 
@@ -47,23 +45,6 @@ test('the runner is asked only about files whose exports static discovery did no
   assert.equal(hides(`${head}import { make } from './lib';\nconst a = ${literal};\nconst b = make();\nexport { a, b };\n`), true, 'a helper-built scenario in one export list with a plain one');
   assert.equal(hides(`${head}const a = ${literal};\nexport { a, type T };\ntype T = string;\n`), false, 'a type in the list declares nothing');
   assert.equal(hides(`${head}import { load } from './lib';\nexport const a = scenario({ load, async iteration() {} });\n`), true, 'a load static discovery cannot describe');
-});
-
-test('the e2e file recorder appends one JSON line per event', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'loadlens-rec-'));
-  try {
-    const file = join(dir, 'events.jsonl');
-    const record = fileRecorder(file);
-    record('activated', { files: [] });
-    record('run-ended', { verdict: 'passed' });
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => [l.event, typeof l.at]), [['activated', 'number'], ['run-ended', 'number']]);
-    assert.equal(lines[1].verdict, 'passed');
-    // A sink that cannot be written never throws into the extension.
-    assert.doesNotThrow(() => fileRecorder(join(dir, 'missing', 'x.jsonl'))('activated'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
 
 test('listing through the runner: helper-built scenarios are named; a file that never finishes loading is given up on', async () => {

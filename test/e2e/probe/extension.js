@@ -1,9 +1,17 @@
-// Test-only extension for test/e2e/vscode.test.ts: asks VS Code's language features (the
-// TypeScript extension and its tsserver, with whatever plugins are contributed) about the active
-// *.load.ts, through the public API a user's editor uses, and writes the answers as JSON to
-// LOADLENS_PROBE_OUT. Plain JS, no build: the test packages this folder as it is.
+// Test-only extension, installed by test/e2e/harness.ts next to Loadlens in every code-server
+// profile; it never ships (the .vsix is an allow list, npm `files` names dist/ only).
+// - Appends what Loadlens did (its test-hook API, the extension's exports: src/extension/e2e.ts)
+//   as JSON lines to LOADLENS_PROBE_EVENTS, the file the suites read.
+// - "Loadlens Probe: Check Types" asks VS Code's language features (the TypeScript extension and
+//   its tsserver, with whatever plugins are contributed) about the active *.load.ts, through the
+//   public API a user's editor uses, and writes the answers as JSON to LOADLENS_PROBE_OUT.
+// Plain JS, no build. The harness packages it with Loadlens's own activation events, so it
+// activates exactly when Loadlens does (and, depending on it, right after it). It declares
+// untrusted-workspace support: Restricted Mode would disable it, and the untrusted test needs it.
 const vscode = require('vscode');
-const { writeFileSync } = require('node:fs');
+const { appendFileSync, writeFileSync } = require('node:fs');
+
+const LOADLENS_ID = 'loadlens.loadlens';
 
 /** Polls `read` every 250 ms until `done(value)` or `ms` pass; returns the last value. */
 async function until(read, done, ms) {
@@ -57,6 +65,13 @@ async function probe() {
 }
 
 exports.activate = (context) => {
+  // extensionDependencies: Loadlens is active, its exports are its test-hook API. The events of
+  // its activation are replayed to this listener, so none is lost by attaching only now.
+  const events = process.env.LOADLENS_PROBE_EVENTS;
+  const hooks = vscode.extensions.getExtension(LOADLENS_ID).exports;
+  if (events) {
+    context.subscriptions.push(hooks.onDidRecord((e) => appendFileSync(events, JSON.stringify(e) + '\n')));
+  }
   context.subscriptions.push(vscode.commands.registerCommand('loadlensProbe.types', async () => {
     let report;
     try { report = await probe(); } catch (err) { report = { error: String(err && err.stack || err) }; }
