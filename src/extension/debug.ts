@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import type { VSCode, Uri } from './vscodeTypes';
 import type { RunSession } from './runManager';
-import { noRecorder, type Recorder } from './e2e';
+import { noRecorder, type Recorder } from './test-hooks';
 
 /** The attach configuration for a runner listening on `port` (pure, for tests). */
 export function attachConfiguration(name: string, port: number, runnerPath: string) {

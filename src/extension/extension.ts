@@ -16,7 +16,7 @@ import { attachDebugger } from './debug';
 import { readSettings, resultsFolderFor } from './settings';
 import { listRuns, loadRun, savedRunOf, type SavedRun } from '../report/saved-runs';
 import { renderReport } from '../report/html';
-import { TestHooks, noRecorder, type LoadlensApi, type Recorder } from './e2e';
+import { TestHooks, noRecorder, type LoadlensApi, type Recorder } from './test-hooks';
 import { escapeControlLines } from '../text';
 import { HarError, harToScenario } from '../convert/har';
 import {
@@ -293,7 +293,7 @@ export class Extension {
   }
 }
 
-/** activate() in VS Code: the Extension on the real API, and its exports, the test-hook API (e2e.ts). */
+/** activate() in VS Code: the Extension on the real API, and its exports, the test-hook API (test-hooks.ts). */
 export function activateWithTestHooks(vscode: VSCode, context: ExtensionContext): LoadlensApi {
   const hooks = new TestHooks();
   const extension = new Extension(vscode, context, { record: hooks.record });

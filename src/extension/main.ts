@@ -4,9 +4,9 @@
 import * as vscode from 'vscode';
 import type { ExtensionContext } from 'vscode';
 import { activateWithTestHooks } from './extension';
-import type { LoadlensApi } from './e2e';
+import type { LoadlensApi } from './test-hooks';
 
-/** The exports are the test-hook API (e2e.ts): what the extension did, for the code-server e2e suite. */
+/** The exports are the test-hook API (test-hooks.ts): what the extension did, for the code-server e2e suite. */
 export function activate(context: ExtensionContext): LoadlensApi {
   return activateWithTestHooks(vscode, context);
 }

@@ -11,7 +11,7 @@ import type { FromPanel, ToPanel, SavedRun, RunListItem } from '../view-model/me
 import { renderPanelHtml } from '../view-model/html';
 import { initialState, isPanelState, reduce, type PanelState } from '../view-model/reducers';
 import type { RunManager, RunSession } from './runManager';
-import { noRecorder, type Recorder } from './e2e';
+import { noRecorder, type Recorder } from './test-hooks';
 
 export const PANEL_VIEW_TYPE = 'loadlens.panel';
 /** Past this, the oldest queued messages are dropped (a run hidden for hours). */

@@ -19,7 +19,7 @@ import { liveSummaryText, resultLensText, thresholdFailure } from './results';
 import { formatLiveLine, formatSummary } from '../presentation/summary-text';
 import { escapeControl, escapeControlLines } from '../text';
 import type { ThresholdVerdict } from '../engine/types';
-import { noRecorder, type Recorder } from './e2e';
+import { noRecorder, type Recorder } from './test-hooks';
 
 export const CONTROLLER_ID = 'loadlens';
 export const UNTRUSTED_MESSAGE = 'Loadlens runs nothing in an untrusted workspace: scenario files are code. Trust the workspace to run them.';

@@ -56,7 +56,7 @@ export type FromPanel =
   | { type: 'export' }
   | { type: 'openRun'; id: string }
   | { type: 'compareRuns'; a: string; b: string }
-  /** After each render: what the page shows, for tests (the test-hook API, src/extension/e2e.ts) and nothing else. */
+  /** After each render: what the page shows, for tests (the test-hook API, src/extension/test-hooks.ts) and nothing else. */
   | {
       type: 'rendered';
       mode: PanelState['mode'];

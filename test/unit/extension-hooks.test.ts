@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { activateWithTestHooks } from '../../src/extension/extension';
-import type { RecordedEvent } from '../../src/extension/e2e';
+import type { RecordedEvent } from '../../src/extension/test-hooks';
 import { UNTRUSTED_MESSAGE } from '../../src/extension/testing';
 import { FakeVSCode, until } from './helpers/fake-vscode';
 
