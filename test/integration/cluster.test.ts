@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { PROTOCOL_VERSION } from '../../src/protocol';
 import { freePort } from '../servers/nats';
+import { fixture } from './cli-helpers';
 
 const CLI = resolve('dist/cli.js');
 const TOKEN = 's3cret-token';
@@ -431,27 +432,15 @@ test('agent --serve runs one run after another', { timeout: 60_000 }, async () =
 });
 
 test('check() used where no run is active in the agents only: each agent relays the warning, the coordinator prints it once at its line', { timeout: 60_000 }, async () => {
-  const file = join(dir, 'agent-outside.load.ts');
-  // True in the agents' worker processes only (the coordinator loads the file too, to find its scenarios).
-  writeFileSync(file, `import { scenario, check } from 'loadlens';
-const inWorker = process.argv[1]?.endsWith('worker-thread.js');
-if (inWorker) check(1, { 'top level': () => true });
-export const agentOutside = scenario({
-  load: { vus: 2, iterations: 6 },
-  async iteration({ http }) {
-    const res = await http.get('/item');
-    check(res, { 'status is 200': (r) => r.status === 200 });
-  },
-});
-`);
+  const file = fixture('outside-in-workers.load.ts');
   const agents = [agent(), agent()];
   const c = coordinator(file, 2);
   assert.equal(await c.exited, 0, c.output());
   for (const a of agents) assert.equal(await a.exited, 0, a.output());
   const warnings = c.output().split('\n').filter((l) => l.includes('while no scenario runs'));
   assert.equal(warnings.length, 1, c.output());
-  assert.ok(warnings[0].includes(`${file}:3:15: check() was called while no scenario runs`), warnings[0]);
-  assert.equal(c.summary().metrics.checks.values.passes, 6, 'the top-level check recorded nothing');
+  assert.ok(warnings[0].includes(`${file}:5:15: check() was called while no scenario runs`), warnings[0]);
+  assert.equal(c.summary().metrics.checks.values.passes, 8, 'the top-level check recorded nothing');
 });
 
 test('Ctrl-C while the coordinator waits for agents: no load, exit 105, the agent that joined exits', { timeout: 60_000 }, async () => {

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { fixture } from './cli-helpers';
 
 const CLI = resolve('dist/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'loadlens-workers-'));
@@ -95,25 +96,12 @@ test('open model: 2 workers start exactly the planned arrivals, as 1 process doe
 });
 
 test('check() used where no run is active in the worker processes only is warned about once, at its line', async () => {
-  const file = join(dir, 'worker-outside.load.ts');
-  // The guard is true in the worker processes' thread only (the runner loads the file too, to
-  // find its scenarios): the warning can reach the terminal only through the workers' messages.
-  writeFileSync(file, `import { scenario, check } from 'loadlens';
-const inWorker = process.argv[1]?.endsWith('worker-thread.js');
-if (inWorker) check(1, { 'top level': () => true });
-export const outside = scenario({
-  load: { vus: 4, iterations: 8 },
-  async iteration({ http }) {
-    const res = await http.get('/item');
-    check(res, { 'status is 200': (r) => r.status === 200 });
-  },
-});
-`);
+  const file = fixture('outside-in-workers.load.ts');
   const r = await run(file, 2);
   assert.equal(r.code, 0, r.stdout);
   const warnings = r.stdout.split('\n').filter((l) => l.includes('while no scenario runs'));
   assert.equal(warnings.length, 1, `both workers say it, the runner prints it once:\n${r.stdout}`);
-  assert.match(warnings[0], new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:15: check\\(\\) was called while no scenario runs .*it recorded nothing`));
+  assert.match(warnings[0], new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:15: check\\(\\) was called while no scenario runs .*it recorded nothing`));
   // The top-level check recorded nothing: only the iterations' checks count.
   assert.equal(r.summary.metrics.checks.values.passes, 8);
 });
