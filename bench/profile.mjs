@@ -48,21 +48,23 @@ export function topSelf(profile, limit = 25, bundle) {
 async function main() {
   ensureDebianTools();
   const nginx = await startNginx({ cpu: 0 });
+  const workers = rest.includes('--workers') ? Number(rest[rest.indexOf('--workers') + 1]) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'llprof-'));
   let requests = 0;
   // A readable bundle of our own (dist/ may be minified, or rebuilt meanwhile).
   const runnerJs = join(root, 'bench/scratch/prof/runner.js');
-  await build({ entryPoints: [join(root, 'src/runner/main.ts')], outfile: runnerJs, bundle: true, platform: 'node', target: 'node20',
-    format: 'cjs', sourcemap: true, external: ['esbuild'], logLevel: 'warning' });
-  await build({ entryPoints: [join(root, 'src/runner/worker.ts')], outfile: join(root, 'bench/scratch/prof/worker.js'), bundle: true,
-    platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, external: ['esbuild'], logLevel: 'warning' });
+  // The runner and worker processes run the scenario in a thread whose bundle sits next to theirs.
+  const threadJs = join(root, 'bench/scratch/prof/runner-thread.js');
+  for (const [entry, outfile] of [['runner/main.ts', 'runner.js'], ['runner/thread.ts', 'runner-thread.js'], ['runner/worker.ts', 'worker.js'], ['runner/worker-thread.ts', 'worker-thread.js']]) {
+    await build({ entryPoints: [join(root, 'src', entry)], outfile: join(root, 'bench/scratch/prof', outfile), bundle: true, platform: 'node',
+      target: 'node20', format: 'cjs', sourcemap: true, external: ['esbuild'], logLevel: 'warning' });
+  }
   try {
     // --cpu-prof is not allowed in NODE_OPTIONS: fork the runner directly and speak its protocol.
     const runner = fork(runnerJs, [], {
       execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json',
     });
     execFileSync('taskset', ['-pc', '1', String(runner.pid)], { stdio: 'ignore' });
-    const workers = rest.includes('--workers') ? Number(rest[rest.indexOf('--workers') + 1]) : undefined;
     runner.send({ type: 'run', request: {
       file: join(root, 'bench/scenarios', `${name}.load.ts`), target: nginx.url, workers,
       overrides: name.startsWith('open') ? { rate: Number(process.env.RATE ?? 5000), duration: `${seconds}s` } : { vus: 64, duration: `${seconds}s` },
@@ -75,7 +77,7 @@ async function main() {
   } finally { await nginx.stop(); }
   // The runner's (or a worker's) profile is the largest; the CLI's is small.
   const files = readdirSync(dir).map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size);
-  const { totalMs, top, files: byFile } = topSelf(JSON.parse(readFileSync(files[0], 'utf8')), 30, runnerJs);
+  const { totalMs, top, files: byFile } = topSelf(JSON.parse(readFileSync(files[0], 'utf8')), 30, workers ? join(root, 'bench/scratch/prof/worker-thread.js') : threadJs);
   console.log(`${files[0]} (${(totalMs / 1000).toFixed(1)} s sampled, ${requests} requests)`);
   const busy = totalMs - (top.find(([k]) => k.startsWith('(idle)'))?.[1] ?? 0);
   console.log(`busy ${(busy / 1000).toFixed(2)} s: ${((busy * 1000) / requests).toFixed(1)} µs per request\n\nby function (self):`);
