@@ -8,7 +8,7 @@ import { HttpErrorKind } from '../engine/http/error-kinds';
 import { noResponseWarning, unfinishedText } from '../engine/no-response';
 import { agentsText } from '../engine/agents-text';
 import { generatorHealth, healthIssueText } from '../engine/health';
-import { aggregationOf, formatBytes, formatObserved } from './format';
+import { aggregationOf, formatBytes, formatObserved, groupedInteger } from './format';
 
 export { formatBytes };
 import {
@@ -88,9 +88,7 @@ export function formatTime(ms: number): string {
 /** 1982.4 → '1,982'; small numbers keep up to 2 decimals. */
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  // Grouped by hand: toLocaleString's first call loads ICU's number formatting (30-40 ms of
-  // CPU, measured), and the first live line is drawn in the same turn as the run's first flush.
-  if (Math.abs(n) >= 100) return String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
+  if (Math.abs(n) >= 100) return groupedInteger(n);
   return String(round(n, 2));
 }
 
