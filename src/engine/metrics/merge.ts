@@ -103,6 +103,17 @@ export function seriesKey(kind: string, metric: string, tags: EncodedSeries['tag
 }
 
 let sharedSum: TrendCounts | undefined;
+let sharedCheck: TrendCounts | undefined;
+
+/**
+ * Throws unless `encoded` is a histogram that mergeIntervals can add: decoded and added once, as
+ * the merge does (a record from another machine is checked with this before it is merged).
+ */
+export function checkMergeable(encoded: string): void {
+  const sum = (sharedCheck ??= new TrendCounts(64));
+  sum.reset();
+  sum.addSparse(decodeSparse(encoded));
+}
 
 function mergeSeriesInto(into: EncodedSeries, s: EncodedSeries, key: string, trendParts: Map<string, string[]>): void {
   // A custom metric's unit (isTime), from whichever part carries it.

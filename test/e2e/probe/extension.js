@@ -1,6 +1,6 @@
 // Test-only extension, installed by test/e2e/harness.ts next to Loadlens in every code-server
 // profile; it never ships (the .vsix is an allow list, npm `files` names dist/ only).
-// - Appends what Loadlens did (its test-hook API, the extension's exports: src/extension/e2e.ts)
+// - Appends what Loadlens did (its test-hook API, the extension's exports: src/extension/test-hooks.ts)
 //   as JSON lines to LOADLENS_PROBE_EVENTS, the file the suites read.
 // - "Loadlens Probe: Check Types" asks VS Code's language features (the TypeScript extension and
 //   its tsserver, with whatever plugins are contributed) about the active *.load.ts, through the
